@@ -1,0 +1,1 @@
+from portal import create_app; app = create_app()  # noqa: E702

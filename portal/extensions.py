@@ -1,0 +1,69 @@
+"""Unbound extension objects, bound to an app in `create_app` via `init_app`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from authlib.integrations.flask_client import OAuth
+from flask import Flask
+from flask_htmx import HTMX
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    """One engine and session factory per app; `portal.data` is the only user of `session()`."""
+
+    def __init__(self, config_key: str = "DATABASE_URL") -> None:
+        self.config_key = config_key
+        self.engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config[self.config_key]
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        app.extensions[f"db:{self.config_key}"] = self
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on any error."""
+        if self._sessions is None:
+            raise RuntimeError("Database used before init_app")
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the pragmas SQLite needs to behave like a real database."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+db = Database("DATABASE_URL")
+audit_db = Database("AUDIT_DATABASE_URL")
+login_manager = LoginManager()
+csrf = CSRFProtect()
+oauth = OAuth()
+htmx = HTMX()
