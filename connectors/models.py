@@ -133,6 +133,7 @@ class SourceRecords:
     events: tuple[ChronologyEvent, ...] = ()
     facts: tuple[KeyFact, ...] = ()
     restricted_notices: tuple[str, ...] = field(default=())  # "restricted information exists" notices
+    dropped_wrong_child: int = 0  # items the source returned for another person, dropped unread
 
 
 @dataclass(frozen=True)
