@@ -1,0 +1,292 @@
+"""The connector interface, and the HTTP mechanics every web connector shares.
+
+`Connector` is what the portal's federation calls. `HttpConnector` owns one
+`requests.Session`, mandatory timeouts bounded by the caller's deadline, retries
+(GET only, connection errors and 502/503/504 only, inside the deadline only), a
+response-size cap, timing of every call, and the translation of every failure
+into `connectors.errors`. A concrete connector supplies only its specifics.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from connectors.auth import AuthStrategy, NoAuth
+from connectors.errors import (
+    ConnectorError,
+    FatalError,
+    MalformedResponseError,
+    ResponseTooLargeError,
+    RetryableError,
+    SourceUnavailableError,
+    TimedOutError,
+    UnauthorisedError,
+)
+from connectors.models import PersonQuery, PersonRecord, SourceRecords
+
+log = logging.getLogger("connectors.http")
+
+RETRY_STATUSES = frozenset({502, 503, 504})
+_CHUNK_BYTES = 64 * 1024
+# Below this much time left there is no point starting another request.
+_MIN_USEFUL_S = 0.05
+
+
+class Connector(ABC):
+    """One agency system, read-only. Every call is bounded by an absolute `time.monotonic()` deadline."""
+
+    agency: str
+    domain: str
+    display_name: str
+    source_system: str
+    categories: frozenset[str]
+
+    @abstractmethod
+    def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
+        """The source's person records matching a CHI or demographics (candidates, not yet matched)."""
+
+    @abstractmethod
+    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
+        """Events and key facts for one person, asking the source only for `categories`."""
+
+    def close(self) -> None:  # noqa: B027 - a connector with nothing to release need not override
+        """Release connections."""
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Network limits for one web connector; all times in seconds."""
+
+    base_url: str
+    connect_timeout: float = 1.0
+    read_timeout: float = 2.5
+    max_retries: int = 2
+    backoff: float = 0.1
+    max_response_bytes: int = 5_000_000
+    max_pages: int = 20
+    verify_tls: bool = True
+
+    def __post_init__(self) -> None:
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if self.max_response_bytes <= 0 or self.max_pages <= 0 or self.max_retries < 0:
+            raise ValueError("limits must be positive")
+
+
+@dataclass(frozen=True)
+class CallTiming:
+    """One HTTP exchange as measured by the connector (no URL query: it may hold a CHI)."""
+
+    agency: str
+    endpoint: str
+    status: int | None
+    elapsed_ms: int
+    attempt: int
+    outcome: str
+
+
+def remaining(deadline: float) -> float:
+    """Seconds left before `deadline` (may be negative)."""
+    return deadline - time.monotonic()
+
+
+class HttpConnector(Connector):
+    """Base for connectors that speak HTTP+JSON. Subclasses call `get_json`."""
+
+    def __init__(
+        self,
+        *,
+        agency: str,
+        domain: str,
+        display_name: str,
+        source_system: str,
+        categories: frozenset[str],
+        http: HttpSettings,
+        auth: AuthStrategy | None = None,
+        on_call: Callable[[CallTiming], None] | None = None,
+    ) -> None:
+        self.agency = agency
+        self.domain = domain
+        self.display_name = display_name
+        self.source_system = source_system
+        self.categories = categories
+        self.http = http
+        self.auth: AuthStrategy = auth or NoAuth()
+        self.on_call = on_call
+        self.session = requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "single-child-view-portal"})
+        self.session.verify = http.verify_tls
+
+    def close(self) -> None:
+        self.session.close()
+        self.auth.close()
+
+    def url(self, path: str) -> str:
+        """An absolute URL: `path` as given if absolute, else joined to the base URL."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.http.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def get_json(
+        self, path: str, params: Mapping[str, str] | None = None, *, deadline: float, endpoint: str = ""
+    ) -> Any:
+        """GET `path` and parse its JSON body, retrying transient failures while the deadline allows."""
+        endpoint = endpoint or path.split("?")[0]
+        attempt, refreshed_auth = 0, False
+        while True:
+            attempt += 1
+            try:
+                body = self._exchange(self.url(path), params, deadline=deadline, endpoint=endpoint, attempt=attempt)
+            except UnauthorisedError:
+                # An expired OAuth token gets one fresh try; a wrong API key does not.
+                if refreshed_auth or not self.auth.invalidate():
+                    raise
+                refreshed_auth = True
+                continue
+            except _Retry as retry:
+                pause = self.http.backoff * (2 ** (attempt - 1))
+                if attempt > self.http.max_retries or remaining(deadline) < pause + _MIN_USEFUL_S:
+                    raise retry.error from retry.__cause__
+                time.sleep(pause)
+                continue
+            return self._parse_json(body)
+
+    def _exchange(
+        self, url: str, params: Mapping[str, str] | None, *, deadline: float, endpoint: str, attempt: int
+    ) -> bytes:
+        left = remaining(deadline)
+        if left < _MIN_USEFUL_S:
+            raise TimedOutError(f"{self.display_name} was not asked: the time allowed had run out")
+        timeout = (min(self.http.connect_timeout, left), min(self.http.read_timeout, left))
+        started = time.monotonic()
+        status: int | None = None
+        outcome = "ok"
+        try:
+            headers = self.auth.headers(timeout=timeout, source=self.display_name)
+            with self.session.get(url, params=params, headers=headers, timeout=timeout, stream=True) as response:
+                status = response.status_code
+                self._check_status(response)
+                return self._read_capped(response, deadline, timeout[1])
+        except _Retry as retry:
+            outcome = type(retry.error).__name__
+            raise
+        except ConnectorError as e:
+            outcome = type(e).__name__
+            raise
+        except requests.RequestException as e:
+            error = self._translate(e, timeout)
+            outcome = type(error).__name__
+            if isinstance(error, SourceUnavailableError):
+                raise _Retry(error) from e
+            raise error from e
+        finally:
+            self._record(endpoint, status, started, attempt, outcome)
+
+    def _check_status(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        error = self._status_error(status)
+        if status in RETRY_STATUSES:
+            raise _Retry(error)
+        raise error
+
+    def _status_error(self, status: int) -> ConnectorError:
+        name = self.display_name
+        if status in (401, 403):
+            return UnauthorisedError(f"{name} refused the portal's credentials (HTTP {status})")
+        if status in (502, 503, 504):
+            return RetryableError(f"{name} is unavailable at the moment (HTTP {status})")
+        if status >= 500 or status in (408, 429):
+            return RetryableError(f"{name} answered with an error (HTTP {status})")
+        if status == 404:
+            return FatalError(f"{name} did not recognise the request (HTTP 404)")
+        return FatalError(f"{name} rejected the request (HTTP {status})")
+
+    def _read_capped(self, response: requests.Response, deadline: float, read_timeout: float) -> bytes:
+        cap = self.http.max_response_bytes
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise ResponseTooLargeError(self._too_large_reason())
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(_CHUNK_BYTES):
+            size += len(chunk)
+            if size > cap:
+                raise ResponseTooLargeError(self._too_large_reason())
+            if remaining(deadline) <= 0:
+                # A source trickling bytes would otherwise defeat the per-read timeout.
+                raise TimedOutError(f"{self.display_name} took longer than {read_timeout:.1f} s to answer")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large_reason(self) -> str:
+        megabytes = self.http.max_response_bytes / 1_000_000
+        return f"{self.display_name} sent an answer larger than the {megabytes:g} MB allowed"
+
+    def _parse_json(self, body: bytes) -> Any:
+        try:
+            return json.loads(body)
+        except ValueError as e:  # includes UnicodeDecodeError
+            raise MalformedResponseError(f"{self.display_name} sent an answer that is not valid JSON") from e
+
+    def _translate(self, error: requests.RequestException, timeout: tuple[float, float]) -> ConnectorError:
+        for exc_type, make in _ERROR_TABLE:
+            if isinstance(error, exc_type):
+                return make(self, error, timeout)
+        return FatalError(f"{self.display_name} could not be asked: {type(error).__name__}")
+
+    def _record(self, endpoint: str, status: int | None, started: float, attempt: int, outcome: str) -> None:
+        timing = CallTiming(
+            agency=self.agency,
+            endpoint=endpoint,
+            status=status,
+            elapsed_ms=round((time.monotonic() - started) * 1000),
+            attempt=attempt,
+            outcome=outcome,
+        )
+        log.debug("%s %s -> %s in %d ms (attempt %d, %s)", timing.agency, endpoint, status, timing.elapsed_ms,
+                  attempt, outcome)
+        if self.on_call is not None:
+            self.on_call(timing)
+
+
+class _Retry(Exception):
+    """Internal: a failure `get_json` may retry, wrapping the error to raise if it cannot."""
+
+    def __init__(self, error: ConnectorError) -> None:
+        super().__init__(error.reason)
+        self.error = error
+
+
+def _is_read_timeout(error: requests.RequestException) -> bool:
+    # urllib3 reports a read timeout during a streamed body as a ConnectionError wrapping ReadTimeoutError.
+    return isinstance(error, requests.ReadTimeout) or "Read timed out" in str(error)
+
+
+_Maker = Callable[[HttpConnector, requests.RequestException, tuple[float, float]], ConnectorError]
+
+# First match wins: order from most to least specific.
+_ERROR_TABLE: tuple[tuple[type[requests.RequestException], _Maker], ...] = (
+    (requests.ConnectTimeout, lambda c, e, t: TimedOutError(
+        f"{c.display_name} did not accept a connection within {t[0]:.1f} s")),
+    (requests.ReadTimeout, lambda c, e, t: TimedOutError(f"{c.display_name} took longer than {t[1]:.1f} s to answer")),
+    (requests.ConnectionError, lambda c, e, t: TimedOutError(
+        f"{c.display_name} took longer than {t[1]:.1f} s to answer") if _is_read_timeout(e)
+        else SourceUnavailableError(f"{c.display_name} could not be reached (connection refused or dropped)")),
+    (requests.exceptions.ChunkedEncodingError, lambda c, e, t: MalformedResponseError(
+        f"{c.display_name} sent an incomplete answer")),
+    (requests.exceptions.ContentDecodingError, lambda c, e, t: MalformedResponseError(
+        f"{c.display_name} sent an answer that could not be decoded")),
+    (requests.HTTPError, lambda c, e, t: c._status_error(e.response.status_code) if e.response is not None
+        else FatalError(f"{c.display_name} answered with an HTTP error")),
+    (requests.exceptions.InvalidURL, lambda c, e, t: FatalError(f"{c.display_name} has an invalid address configured")),
+)

@@ -1,0 +1,181 @@
+"""FHIR R4 connector (health): Patient lookup, paged searches, mapping to the normalised model.
+
+Reads only the resource types the asked-for categories need, follows Bundle
+`next` links within the deadline and a page cap, never follows a link to
+another host, and drops any resource that is not about the resolved Patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from connectors.base import HttpConnector, HttpSettings
+from connectors.errors import MalformedResponseError
+from connectors.fhir_mapping import (
+    MAPPERS,
+    Mapped,
+    MappingContext,
+    belongs_to,
+    immunisation_summary,
+    map_patient_facts,
+)
+from connectors.models import PersonQuery, PersonRecord, SourceRecords
+
+CHI_SYSTEM_NHS = "https://fhir.nhs.uk/Id/chi-number"
+CHI_SYSTEM_OID = "urn:oid:2.16.840.1.113883.2.1.3.2.4.16.53"
+
+# Which resource types each data category needs: nothing else is ever requested.
+CATEGORY_RESOURCES: dict[str, tuple[str, ...]] = {
+    "health_alerts": ("AllergyIntolerance", "Flag"),
+    "health_conditions": ("Condition",),
+    "immunisations": ("Immunization",),
+    "health_encounters": ("Encounter",),
+    "health_appointments": ("Appointment",),
+    "health_plans": ("EpisodeOfCare", "CarePlan"),
+    "demographics": ("Patient",),
+}
+
+
+@dataclass(frozen=True)
+class FhirOptions:
+    """FHIR specifics: identifier systems and page size."""
+
+    chi_system: str = CHI_SYSTEM_NHS
+    # Identifier systems read as a CHI on Patients the server returns (both URIs are in use).
+    accepted_chi_systems: tuple[str, ...] = (CHI_SYSTEM_NHS, CHI_SYSTEM_OID)
+    page_size: int = 100
+    extra_identifier_systems: Mapping[str, str] = field(default_factory=dict)  # kind -> system, e.g. "local"
+
+
+class FhirConnector(HttpConnector):
+    """A FHIR R4 server reached over HTTP; configured, not subclassed, per health board."""
+
+    def __init__(self, *, options: FhirOptions | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.options = options or FhirOptions()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> FhirConnector:
+        """Build from one `[agencies.<key>]` table; `common` holds what the registry already validated."""
+        systems = tuple(config.get("accepted_chi_systems", (CHI_SYSTEM_NHS, CHI_SYSTEM_OID)))
+        chi_system = str(config.get("chi_system", CHI_SYSTEM_NHS))
+        options = FhirOptions(
+            chi_system=chi_system,
+            accepted_chi_systems=systems if chi_system in systems else (chi_system, *systems),
+            page_size=int(config.get("page_size", 100)),
+            extra_identifier_systems=dict(config.get("identifier_systems", {})),
+        )
+        return cls(options=options, **common)
+
+    # -- people ---------------------------------------------------------------------------------
+
+    def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
+        if query.chi:
+            params = {"identifier": f"{self.options.chi_system}|{query.chi.replace(' ', '')}"}
+        else:
+            params = {k: v for k, v in (
+                ("family", query.surname), ("given", query.forename),
+                ("birthdate", query.birth_date.isoformat() if query.birth_date else None),
+            ) if v}
+            if not params:
+                return []
+        patients = self._search("Patient", params, deadline=deadline)
+        return [self._person(p) for p in patients if p.get("resourceType") == "Patient" and p.get("id")]
+
+    def _person(self, patient: dict[str, Any]) -> PersonRecord:
+        identifiers: list[tuple[str, str]] = []
+        kinds = {s: k for k, s in self.options.extra_identifier_systems.items()}
+        for ident in patient.get("identifier", []):
+            system, value = ident.get("system"), ident.get("value")
+            if not value:
+                continue
+            if system in self.options.accepted_chi_systems:
+                identifiers.append(("chi", str(value).replace(" ", "")))
+            elif system in kinds:
+                identifiers.append((kinds[system], str(value)))
+        names = patient.get("name", [])
+        current = next((n for n in names if n.get("use") in ("official", "usual")), names[0] if names else {})
+        old = tuple(n["family"] for n in names if n.get("use") in ("old", "maiden") and n.get("family"))
+        birth = patient.get("birthDate")
+        return PersonRecord(
+            agency=self.agency,
+            source_id=str(patient["id"]),
+            identifiers=tuple(identifiers),
+            forename=(current.get("given") or [None])[0],
+            surname=current.get("family"),
+            birth_date=date.fromisoformat(birth[:10]) if birth and len(birth) >= 10 else None,
+            sex=patient.get("gender") if patient.get("gender") in ("male", "female") else None,
+            postcode=next((a.get("postalCode") for a in patient.get("address", []) if a.get("postalCode")), None),
+            previous_surnames=old,
+        )
+
+    # -- records --------------------------------------------------------------------------------
+
+    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
+        wanted = categories & self.categories
+        types = list(dict.fromkeys(t for c in sorted(wanted) for t in CATEGORY_RESOURCES.get(c, ())))
+        ctx = MappingContext(self.agency, self.source_system, person.source_id)
+        out = Mapped(events=[], facts=[])
+        dropped = 0
+        for resource_type in types:
+            if resource_type == "Patient":
+                patients = self._search("Patient", {"_id": person.source_id}, deadline=deadline)
+                for patient in patients:
+                    if patient.get("id") == person.source_id:
+                        out.facts.extend(map_patient_facts(ctx, patient))
+                    else:
+                        dropped += 1
+                continue
+            params = {"patient": person.source_id, "_count": str(self.options.page_size)}
+            for resource in self._search(resource_type, params, deadline=deadline):
+                if resource.get("resourceType") != resource_type:
+                    continue  # e.g. an OperationOutcome carrying search warnings
+                if not belongs_to(resource, person.source_id):
+                    dropped += 1
+                    continue
+                MAPPERS[resource_type](ctx, resource, out)
+        if "immunisations" in wanted:
+            summary = immunisation_summary(ctx, out.events)
+            if summary is not None:
+                out.facts.append(summary)
+        return SourceRecords(events=tuple(out.events), facts=tuple(out.facts), dropped_wrong_child=dropped)
+
+    # -- paging ---------------------------------------------------------------------------------
+
+    def _search(self, resource_type: str, params: Mapping[str, str], *, deadline: float) -> list[dict[str, Any]]:
+        return list(self._iter_search(resource_type, params, deadline=deadline))
+
+    def _iter_search(
+        self, resource_type: str, params: Mapping[str, str], *, deadline: float
+    ) -> Iterator[dict[str, Any]]:
+        url: str | None = resource_type
+        query: Mapping[str, str] | None = params
+        for _page in range(self.http.max_pages):
+            bundle = self.get_json(url, query, deadline=deadline, endpoint=f"{resource_type} search")
+            if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+                raise MalformedResponseError(f"{self.display_name} answered a search without a FHIR Bundle")
+            for entry in bundle.get("entry") or []:
+                resource = entry.get("resource") if isinstance(entry, dict) else None
+                if isinstance(resource, dict):
+                    yield resource
+            url = next((link.get("url") for link in bundle.get("link", []) if link.get("relation") == "next"), None)
+            if not url:
+                return
+            self._check_same_origin(url)
+            query = None  # the next link carries the whole query; get_json enforces the deadline
+        raise MalformedResponseError(
+            f"{self.display_name} kept sending more pages than the {self.http.max_pages} allowed"
+        )
+
+    def _check_same_origin(self, url: str) -> None:
+        # Credentials go only to the configured server, whatever a Bundle link says.
+        base, link = urlsplit(self.http.base_url), urlsplit(self.url(url))
+        if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+            raise MalformedResponseError(f"{self.display_name} sent a paging link to another server")
+
+
+__all__ = ["CATEGORY_RESOURCES", "CHI_SYSTEM_NHS", "CHI_SYSTEM_OID", "FhirConnector", "FhirOptions", "HttpSettings"]
