@@ -1,0 +1,337 @@
+"""Ask every agency at once, wait no longer than one deadline, keep only this child's records.
+
+`gather` serves the child's page; `search` serves the search page. Both fan out on a
+thread pool and return an answer for every configured connector, in configuration
+order, even when a connector thread is still hung: stragglers are abandoned, not
+joined. Nothing fetched is cached, logged or written anywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from connectors.errors import ConnectorError, TimedOutError
+from connectors.models import (
+    PersonQuery,
+    PersonRecord,
+    SourceRecords,
+    SourceResult,
+    SourceState,
+    SourceStatus,
+)
+from portal.identity import Classification, MatchThresholds, ScoredPerson, classify_people
+from portal.search_grouping import ChildMatch, group_children
+
+__all__ = [
+    "ChildMatch",
+    "ConnectorLike",
+    "GatherRequest",
+    "GatheredSource",
+    "SearchOutcome",
+    "gather",
+    "search",
+]
+
+DEFAULT_DEADLINE_S = 3.0
+
+T = TypeVar("T")
+
+
+class ConnectorLike(Protocol):
+    """What federation needs of a connector (connectors.base.Connector satisfies it)."""
+
+    agency: str
+    domain: str
+    display_name: str
+    source_system: str
+    categories: frozenset[str]
+
+    def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]: ...
+
+    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords: ...
+
+
+@dataclass(frozen=True)
+class GatherRequest:
+    """Who to gather for and what each agency may be asked for.
+
+    `allowed` maps agency key → data categories the access policy allows;
+    `confirmed` holds (agency, source_id) pairs a practitioner confirmed as this child.
+    """
+
+    query: PersonQuery
+    allowed: Mapping[str, frozenset[str]]
+    confirmed: frozenset[tuple[str, str]] = frozenset()
+    thresholds: MatchThresholds = field(default_factory=MatchThresholds)
+
+
+@dataclass(frozen=True)
+class GatheredSource(SourceResult):
+    """A SourceResult plus what the page needs to explain it: names, links and candidates to offer."""
+
+    display_name: str = ""
+    source_system: str = ""
+    links: tuple[ScoredPerson, ...] = ()
+    candidates: tuple[ScoredPerson, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """Children found by a search, and what each agency said."""
+
+    children: tuple[ChildMatch, ...]
+    statuses: tuple[SourceStatus, ...]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    state: SourceState
+    reason: str
+    elapsed_ms: int
+
+
+def gather(
+    connectors: Sequence[ConnectorLike],
+    request: GatherRequest,
+    *,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    executor: ThreadPoolExecutor | None = None,
+) -> list[GatheredSource]:
+    """Ask every connector for this child's records, in parallel, within one deadline.
+
+    Returns one result per connector, in the order given. An agency with no allowed
+    categories is not called (WITHHELD); one that has not answered by the deadline is
+    TIMED_OUT; an error becomes FAILED with the connector's readable reason.
+    """
+    deadline = time.monotonic() + deadline_s
+    to_ask = [c for c in connectors if _allowed_for(c, request)]
+    answers = _fan_out(to_ask, lambda c: _gather_one(c, request, deadline), deadline, deadline_s, executor)
+    results: list[GatheredSource] = []
+    for connector in connectors:
+        if connector not in to_ask:
+            results.append(_withheld(connector))
+            continue
+        answer = answers[id(connector)]
+        if isinstance(answer, _Failure):
+            status = SourceStatus(connector.agency, answer.state, answer.reason, answer.elapsed_ms)
+            answer = _source(connector, status, withheld=_withheld_categories(connector, request))
+        results.append(answer)
+    return results
+
+
+def search(
+    connectors: Sequence[ConnectorLike],
+    query: PersonQuery,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    *,
+    thresholds: MatchThresholds | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> SearchOutcome:
+    """Ask every connector's find_people in parallel and group what comes back into children.
+
+    Records sharing a CHI are one child; records without a CHI are offered as scored
+    candidates on the children they may be; twins and namesakes stay separate children.
+    """
+    thresholds = thresholds or MatchThresholds()
+    deadline = time.monotonic() + deadline_s
+
+    def find(connector: ConnectorLike) -> tuple[list[PersonRecord], int]:
+        started = time.monotonic()
+        people = connector.find_people(query, deadline=deadline)
+        return list(people), _ms_since(started)
+
+    answers = _fan_out(connectors, find, deadline, deadline_s, executor)
+    statuses: list[SourceStatus] = []
+    found: list[PersonRecord] = []
+    for connector in connectors:
+        answer = answers[id(connector)]
+        if isinstance(answer, _Failure):
+            statuses.append(SourceStatus(connector.agency, answer.state, answer.reason, answer.elapsed_ms))
+            continue
+        people, elapsed_ms = answer
+        state = SourceState.ANSWERED if people else SourceState.NO_RECORD
+        reason = "" if people else "no record held"
+        statuses.append(SourceStatus(connector.agency, state, reason, elapsed_ms, item_count=len(people)))
+        found.extend(people)
+    return SearchOutcome(group_children(query, found, thresholds), tuple(statuses))
+
+
+def _fan_out(
+    connectors: Sequence[ConnectorLike],
+    task: Callable[[ConnectorLike], T],
+    deadline: float,
+    deadline_s: float,
+    executor: ThreadPoolExecutor | None,
+) -> dict[int, T | _Failure]:
+    """Run `task` per connector on a pool; whatever has not finished by `deadline` is abandoned."""
+    if not connectors:
+        return {}
+    started = time.monotonic()
+    pool = executor or ThreadPoolExecutor(max_workers=len(connectors), thread_name_prefix="gather")
+    try:
+        futures: dict[int, Future[T]] = {id(c): pool.submit(task, c) for c in connectors}
+        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
+        answers: dict[int, T | _Failure] = {}
+        for connector in connectors:
+            future = futures[id(connector)]
+            if future.done():
+                answers[id(connector)] = _outcome(connector, future, started)
+            else:
+                future.cancel()
+                reason = f"{connector.display_name} did not answer within {deadline_s:g} s"
+                answers[id(connector)] = _Failure(SourceState.TIMED_OUT, reason, _ms_since(started))
+        return answers
+    finally:
+        if executor is None:
+            # Never join: a hung connector thread must not hold the page beyond the deadline.
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _outcome(connector: ConnectorLike, future: Future[T], started: float) -> T | _Failure:
+    error = future.exception()
+    if error is None:
+        return future.result()
+    elapsed_ms = _ms_since(started)
+    if isinstance(error, TimedOutError | TimeoutError):
+        reason = getattr(error, "reason", "") or f"{connector.display_name} did not answer in time"
+        return _Failure(SourceState.TIMED_OUT, reason, elapsed_ms)
+    if isinstance(error, ConnectorError):
+        return _Failure(SourceState.FAILED, error.reason, elapsed_ms)
+    # An unexpected error's message may quote record content, so only its type is shown.
+    reason = f"{connector.display_name} connector failed unexpectedly ({type(error).__name__})"
+    return _Failure(SourceState.FAILED, reason, elapsed_ms)
+
+
+def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: float) -> GatheredSource:
+    started = time.monotonic()
+    allowed = _allowed_for(connector, request)
+    withheld = _withheld_categories(connector, request)
+    query = request.query
+    people = connector.find_people(query, deadline=deadline)
+    sorted_people = classify_people(
+        query.chi, query, people, confirmed=request.confirmed, thresholds=request.thresholds
+    )
+    wrong_child = _count_wrong_child(query.chi, sorted_people)
+    collected: list[SourceRecords] = []
+    for scored in sorted_people.linked:
+        records = connector.fetch_records(scored.person, allowed, deadline=deadline)
+        collected.append(_only_this_person(records, scored.person, allowed))
+    records = _combine(collected)
+    wrong_child += records.dropped_wrong_child
+    elapsed_ms = _ms_since(started)
+    if sorted_people.linked:
+        item_count = len(records.events) + len(records.facts)
+        state, reason = SourceState.ANSWERED, ""
+    else:
+        item_count, state = 0, SourceState.NO_RECORD
+        reason = _no_record_reason(len(sorted_people.candidates))
+    if wrong_child:
+        noun = "record" if wrong_child == 1 else "records"
+        reason = "; ".join(filter(None, [reason, f"{wrong_child} {noun} for a different child dropped"]))
+    status = SourceStatus(
+        connector.agency,
+        state,
+        reason,
+        elapsed_ms,
+        item_count=item_count,
+        dropped_wrong_child=wrong_child,
+        withheld_categories=withheld,
+    )
+    return _source(
+        connector,
+        status,
+        people=tuple(s.person for s in sorted_people.linked),
+        records=records,
+        links=tuple(sorted_people.linked),
+        candidates=tuple(sorted_people.candidates),
+    )
+
+
+def _no_record_reason(candidate_count: int) -> str:
+    if not candidate_count:
+        return "no record held"
+    noun = "possible match" if candidate_count == 1 else "possible matches"
+    return f"no record linked by identifier; {candidate_count} {noun} to confirm"
+
+
+def _count_wrong_child(anchor_chi: str | None, sorted_people: Classification) -> int:
+    if not anchor_chi:
+        return 0
+    return sum(1 for scored in sorted_people.rejected if "CHI differs" in scored.match.reasons)
+
+
+def _only_this_person(records: SourceRecords, person: PersonRecord, allowed: frozenset[str]) -> SourceRecords:
+    """Drop items tagged with another person, and items in a category nobody allowed."""
+
+    def belongs(subject: str | None, category: str) -> bool:
+        return (subject is None or subject == person.source_id) and (not category or category in allowed)
+
+    events = tuple(e for e in records.events if belongs(e.subject_source_id, e.category))
+    facts = tuple(f for f in records.facts if not f.category or f.category in allowed)
+    wrong_subject = sum(1 for e in records.events if e.subject_source_id not in (None, person.source_id))
+    return SourceRecords(
+        events=events,
+        facts=facts,
+        restricted_notices=records.restricted_notices,
+        dropped_wrong_child=records.dropped_wrong_child + wrong_subject,
+    )
+
+
+def _combine(parts: list[SourceRecords]) -> SourceRecords:
+    if len(parts) == 1:
+        return parts[0]
+    return SourceRecords(
+        events=tuple(e for part in parts for e in part.events),
+        facts=tuple(f for part in parts for f in part.facts),
+        restricted_notices=tuple(dict.fromkeys(n for part in parts for n in part.restricted_notices)),
+        dropped_wrong_child=sum(part.dropped_wrong_child for part in parts),
+    )
+
+
+def _allowed_for(connector: ConnectorLike, request: GatherRequest) -> frozenset[str]:
+    return frozenset(request.allowed.get(connector.agency, frozenset())) & frozenset(connector.categories)
+
+
+def _withheld_categories(connector: ConnectorLike, request: GatherRequest) -> tuple[str, ...]:
+    return tuple(sorted(frozenset(connector.categories) - _allowed_for(connector, request)))
+
+
+def _withheld(connector: ConnectorLike) -> GatheredSource:
+    reason = "withheld: no data category is shared for this purpose"
+    categories = tuple(sorted(connector.categories))
+    status = SourceStatus(connector.agency, SourceState.WITHHELD, reason, withheld_categories=categories)
+    return _source(connector, status)
+
+
+def _source(
+    connector: ConnectorLike,
+    status: SourceStatus,
+    *,
+    withheld: tuple[str, ...] = (),
+    people: tuple[PersonRecord, ...] = (),
+    records: SourceRecords | None = None,
+    links: tuple[ScoredPerson, ...] = (),
+    candidates: tuple[ScoredPerson, ...] = (),
+) -> GatheredSource:
+    if withheld and not status.withheld_categories:
+        status = SourceStatus(
+            status.agency, status.state, status.reason, status.elapsed_ms, withheld_categories=withheld
+        )
+    return GatheredSource(
+        agency=connector.agency,
+        status=status,
+        people=people,
+        records=records or SourceRecords(),
+        display_name=connector.display_name,
+        source_system=connector.source_system,
+        links=links,
+        candidates=candidates,
+    )
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
