@@ -1,0 +1,267 @@
+"""The access decision: may this requester see this child, for this purpose, and what of it?
+
+`decide` is a pure function of its inputs. It fails closed: any problem while
+deciding (bad input, a bug) becomes a refusal with a plain reason.
+
+Order of the rules:
+1. IG officers and admins never use the practitioner route (they have the IG workspace).
+2. The purpose must be a known practitioner purpose.
+3. An active relationship → clauses for the requester's agency, role and purpose;
+   N always, R where the clause names the role for R, V only for the owning team.
+4. Otherwise an active break-glass grant for this user and child, for a purpose that
+   allows break-glass → only clauses marked break-glass-usable, N only.
+5. Otherwise refuse, saying why, and offer break-glass where policy allows it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from types import MappingProxyType
+
+from connectors.categories import CATEGORIES
+from connectors.models import LABEL_NORMAL, LABEL_RESTRICTED, LABEL_VERY_RESTRICTED
+from portal.access.agreements import AGENCY_NAMES, Agreements, Clause
+from portal.access.decision import (
+    BASIS_BREAK_GLASS,
+    BASIS_NONE,
+    AccessDecision,
+    BreakGlass,
+    RelationshipBasis,
+    Requester,
+    as_utc,
+)
+from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES, Purpose
+from portal.access.roles import PRACTITIONER_ROUTE_ROLES, RELATIONSHIP_BASES, ROLES
+
+log = logging.getLogger(__name__)
+
+UNDECIDABLE = (
+    "The portal could not decide whether you may see this record, so access is refused. Try again or contact IG."
+)
+
+
+def decide(
+    requester: Requester,
+    chi: str,
+    purpose: str,
+    relationship: RelationshipBasis | None,
+    break_glass: BreakGlass | None,
+    agreements: Agreements,
+    now: datetime,
+) -> AccessDecision:
+    """Decide one request; never raises, refuses when in doubt."""
+    try:
+        return _decide(requester, chi, purpose, relationship, break_glass, agreements, as_utc(now))
+    except Exception as error:  # failing closed is the point: any error is a refusal
+        # The error's type only: its message could carry a CHI.
+        log.error("access decision failed (%s); refusing", type(error).__name__)
+        return AccessDecision(allowed=False, reason=UNDECIDABLE, basis=BASIS_NONE, purpose=str(purpose))
+
+
+def _decide(
+    requester: Requester,
+    chi: str,
+    purpose_code: str,
+    relationship: RelationshipBasis | None,
+    break_glass: BreakGlass | None,
+    agreements: Agreements,
+    now: datetime,
+) -> AccessDecision:
+    def refuse(reason: str, available: bool = False) -> AccessDecision:
+        return AccessDecision(
+            allowed=False, reason=reason, basis=BASIS_NONE, purpose=purpose_code, break_glass_available=available
+        )
+
+    route_problem = _route_refusal(requester, purpose_code)
+    if route_problem:
+        return refuse(route_problem)
+    purpose = PURPOSES[purpose_code]
+    if not chi:
+        raise ValueError("no child identifier")
+    if relationship is not None and relationship.child_chi != chi:
+        raise ValueError("relationship is for a different child")
+
+    if relationship is not None and relationship.is_active(now):
+        return _grant(requester, purpose, agreements, relationship_text(relationship), relationship.basis, None)
+
+    available = _break_glass_available(requester, purpose, agreements)
+    if break_glass is not None:
+        if break_glass.user_id != requester.user_id or break_glass.child_chi != chi:
+            raise ValueError("break-glass grant is for a different user or child")
+        if break_glass.is_active(now):
+            if not purpose.break_glass_allowed:
+                return refuse(f"Break-glass access does not cover '{purpose.label}'. {_break_glass_purposes_text()}")
+            return _grant(requester, purpose, agreements, break_glass_text(break_glass), BASIS_BREAK_GLASS,
+                          break_glass)
+        ended = break_glass.finished_at().strftime("%H:%M UTC on %d %b %Y")
+        return refuse(f"Your break-glass access to this child ended at {ended}. " + _offer(purpose, available),
+                      available)
+    return refuse(_no_relationship_text(relationship, now) + " " + _offer(purpose, available), available)
+
+
+def _route_refusal(requester: Requester, purpose_code: str) -> str | None:
+    """Why this requester or purpose cannot use the practitioner route at all, if so."""
+    if requester.role not in ROLES or requester.agency not in CATEGORIES:
+        return "Your account's role or organisation is not recognised, so access is refused."
+    if requester.role not in PRACTITIONER_ROUTE_ROLES:
+        return "IG officers and administrators review records in the IG workspace, not the practitioner view."
+    purpose = PURPOSES.get(purpose_code)
+    if purpose is None:
+        return "Choose a purpose of access from the list."
+    if not purpose.practitioner_route:
+        return f"'{purpose.label}' is only available in the IG workspace."
+    return None
+
+
+def _matching_clauses(requester: Requester, purpose: Purpose, agreements: Agreements, agency: str,
+                      break_glass: bool) -> list[Clause]:
+    return [
+        c
+        for c in agreements.for_source(agency)
+        if c.covers(requester.agency, requester.role, purpose.code) and (c.break_glass or not break_glass)
+    ]
+
+
+def _grant(
+    requester: Requester,
+    purpose: Purpose,
+    agreements: Agreements,
+    basis_text: str,
+    basis: str,
+    break_glass: BreakGlass | None,
+) -> AccessDecision:
+    allowed: dict[str, frozenset[str]] = {}
+    withheld: dict[str, tuple[tuple[str, str], ...]] = {}
+    labels: dict[str, frozenset[str]] = {}
+    category_labels: dict[tuple[str, str], frozenset[str]] = {}
+    clauses: dict[tuple[str, str], str] = {}
+    reveal: dict[str, bool] = {}
+    used: list[str] = []
+    for agency, categories in CATEGORIES.items():
+        matching = _matching_clauses(requester, purpose, agreements, agency, break_glass is not None)
+        owner = agreements.owning_team(agency)
+        owns_v = break_glass is None and requester.agency == agency and owner is not None and requester.team == owner
+        granted: set[str] = set()
+        refused: list[tuple[str, str]] = []
+        for category in categories:
+            covering = [c for c in matching if category in c.categories]
+            if not covering:
+                refused.append((category, _withheld_rule(requester, purpose, agreements, agency, category,
+                                                         break_glass is not None)))
+                continue
+            granted.add(category)
+            allowed_labels = {LABEL_NORMAL}
+            restricted = [c for c in covering if c.grants_restricted_to(requester.role)]
+            if restricted and break_glass is None:
+                allowed_labels.add(LABEL_RESTRICTED)
+            if owns_v:
+                allowed_labels.add(LABEL_VERY_RESTRICTED)
+            chosen = restricted[0] if restricted and break_glass is None else covering[0]
+            clauses[(agency, category)] = chosen.ref
+            used.append(chosen.ref)
+            category_labels[(agency, category)] = frozenset(allowed_labels)
+        allowed[agency] = frozenset(granted)
+        withheld[agency] = tuple(refused)
+        labels[agency] = frozenset().union(*(category_labels[(agency, c)] for c in granted))
+        reveal[agency] = any(c.reveal_restricted for c in matching)
+    if not any(allowed.values()):
+        return AccessDecision(
+            allowed=False,
+            reason=f"No sharing agreement lets {AGENCY_NAMES[requester.agency]} staff in your role see information "
+            f"for '{purpose.label}'.",
+            basis=basis,
+            purpose=purpose.code,
+            withheld=MappingProxyType(withheld),
+            basis_text=basis_text,
+        )
+    if break_glass is not None:
+        until = break_glass.finished_at().strftime("%H:%M UTC")
+        reason = (f"Break-glass access is active until {until}. You see core information at normal sensitivity "
+                  "only. Information governance has been alerted and will review this access.")
+    else:
+        reason = f"You may see this record: {basis_text}, for '{purpose.label}'."
+    return AccessDecision(
+        allowed=True,
+        reason=reason,
+        basis=basis,
+        purpose=purpose.code,
+        allowed_categories=MappingProxyType(allowed),
+        withheld=MappingProxyType(withheld),
+        labels=MappingProxyType(labels),
+        clauses=MappingProxyType(clauses),
+        category_labels=MappingProxyType(category_labels),
+        reveal_restricted=MappingProxyType(reveal),
+        owning_teams=agreements.owning_teams,
+        basis_text=basis_text,
+        break_glass_expires_at=break_glass.finished_at() if break_glass else None,
+        clause_refs=tuple(dict.fromkeys(used)),
+    )
+
+
+def _withheld_rule(requester: Requester, purpose: Purpose, agreements: Agreements, agency: str, category: str,
+                   break_glass: bool) -> str:
+    """The rule text the data-flows panel shows next to a withheld category."""
+    mentioning = [c for c in agreements.for_source(agency) if category in c.categories]
+    ours = [c for c in mentioning if requester.agency in c.requesting_agencies and requester.role in c.roles]
+    if break_glass and any(purpose.code in c.purposes for c in ours):
+        ref = next(c.ref for c in ours if purpose.code in c.purposes)
+        return f"{ref}: not shared under break-glass access"
+    if ours:
+        purposes = sorted({PURPOSES[p].label for c in ours for p in c.purposes})
+        return f"{ours[0].ref}: shared with you only for {', '.join(purposes)}"
+    return f"No agreement shares this with {AGENCY_NAMES[requester.agency]} staff in your role"
+
+
+def _break_glass_available(requester: Requester, purpose: Purpose, agreements: Agreements) -> bool:
+    if not purpose.break_glass_allowed:
+        return False
+    return any(_matching_clauses(requester, purpose, agreements, agency, True) for agency in CATEGORIES)
+
+
+def _break_glass_purposes_text() -> str:
+    names = [p.label for p in PURPOSES.values() if p.break_glass_allowed]
+    return "Break-glass is available only for: " + "; ".join(names) + "."
+
+
+def _offer(purpose: Purpose, available: bool) -> str:
+    if available:
+        return ("If this is an emergency you may break the glass: give a reason; access lasts a limited time, "
+                "shows core information only and is reviewed by information governance.")
+    if not purpose.break_glass_allowed:
+        return _break_glass_purposes_text()
+    return "Break-glass is not available to your role for this purpose."
+
+
+def _no_relationship_text(relationship: RelationshipBasis | None, now: datetime) -> str:
+    if relationship is None:
+        return "You have no recorded relationship with this child, so you cannot open their record."
+    name = RELATIONSHIP_BASES.get(relationship.basis, relationship.basis)
+    if now < as_utc(relationship.starts_at):
+        return f"Your relationship with this child ({name}) has not started yet."
+    if relationship.ends_at is None:
+        return f"Your relationship with this child ({name}) is time-limited but has no end date, so it cannot be used."
+    return f"Your relationship with this child ({name}) ended on {as_utc(relationship.ends_at).strftime('%d %b %Y')}."
+
+
+_SOURCE_TEXT: dict[str, Callable[[str], str]] = {
+    "admin": lambda _: "recorded by an administrator",
+    "import": lambda _: "recorded by an import",
+    "source": lambda agency: f"reported by the {AGENCY_NAMES.get(agency, agency)} system",
+}
+
+
+def relationship_text(relationship: RelationshipBasis) -> str:
+    """'Health visitor for this child (your team), recorded by an administrator'."""
+    name = RELATIONSHIP_BASES.get(relationship.basis, relationship.basis)
+    team = " (through your team)" if relationship.holder == "team" else ""
+    kind, _, agency = relationship.source.partition(":")
+    recorded = _SOURCE_TEXT.get(kind, lambda _: f"recorded by {relationship.source}")(agency)
+    return f"{name} for this child{team}, {recorded}"
+
+
+def break_glass_text(grant: BreakGlass) -> str:
+    """'Break-glass access (Immediate risk …) until 14:05 UTC'."""
+    reason = BREAK_GLASS_REASONS.get(grant.reason_code, grant.reason_code)
+    return f"Break-glass access ({reason}) until {grant.finished_at().strftime('%H:%M UTC')}"
