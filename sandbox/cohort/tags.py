@@ -1,0 +1,55 @@
+"""Scenario tags read off the generated records, so a tag is true of the data, not just intended."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sandbox.cohort.agencies import Agencies
+from sandbox.cohort.model import Child
+from sandbox.stores.records import StoreRecord
+
+SW_LABELLED_TABLES = ("people", "referrals", "significant_events", "case_notes", "contacts")
+
+
+def derive_tags(children: list[Child], agencies: Agencies, education: list[StoreRecord]) -> None:
+    """Add the tags that follow from the records: missing CHI, R/V labels, sealed items, story, move."""
+    by_subject: dict[tuple[str, str], Child] = {}
+    for child in children:
+        for agency, source_id in child.ids.items():
+            by_subject[(agency, source_id)] = child
+        if child.story:
+            child.tag("multi_agency")
+        if child.household.previous_postcode:
+            child.tag("moved_council")
+        for agency in ("police", "education"):
+            if agency in child.ids and agency in child.no_chi_in:
+                child.tag(f"no_chi_{agency}")
+
+    stores = (("health", agencies.health.records), ("education", education), ("police", agencies.police.records),
+              ("scra", agencies.scra.records))
+    for agency, records in stores:
+        for label, sealed, subject in _document_marks(records):
+            child = by_subject.get((agency, subject)) if subject else None
+            if child:
+                _tag_marks(child, label, sealed)
+    for table in SW_LABELLED_TABLES:
+        for row in agencies.social_work.tables[table]:
+            child = by_subject[("social_work", row["person_id"])]
+            _tag_marks(child, row["security_label"], bool(row.get("sealed", 0)))
+
+
+def _document_marks(records: Iterable[StoreRecord]) -> Iterable[tuple[str, bool, str | None]]:
+    for record in records:
+        body = record.json
+        is_fhir = "resourceType" in body
+        label = body["meta"]["security"][0]["code"] if is_fhir else body.get("security_label", "N")
+        yield label, record.sealed, record.subject_id
+
+
+def _tag_marks(child: Child, label: str, sealed: bool) -> None:
+    if label == "R":
+        child.tag("restricted")
+    elif label == "V":
+        child.tag("very_restricted")
+    if sealed:
+        child.tag("sealed")
