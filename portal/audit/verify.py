@@ -1,0 +1,114 @@
+"""Check the whole hash chain, streaming in batches, and name the first entry that breaks it.
+
+What each check catches:
+- a changed field: the entry's own hash no longer matches its contents;
+- a deleted entry: a gap in the sequence at the entry after it;
+- an inserted or reordered entry: its sequence, prev_hash or hash no longer fit.
+Deleting entries from the *end* leaves a shorter chain that is still internally
+consistent; only a head anchored outside the portal (see head.py) reveals that,
+so `verify_chain` accepts one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from portal.audit.bind import Bind, read_connection
+from portal.audit.canonical import GENESIS_HASH, entry_hash_of
+from portal.audit.models import audit_entries
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of a verification. `first_bad_sequence` names the first entry that fails a check."""
+
+    ok: bool
+    entries_checked: int
+    first_bad_sequence: int | None = None
+    problem: str | None = None
+    last_sequence: int = 0
+    last_hash: str = GENESIS_HASH
+
+
+class _ChainBroken(Exception):
+    def __init__(self, sequence: int, problem: str) -> None:
+        super().__init__(problem)
+        self.sequence = sequence
+        self.problem = problem
+
+
+def _stream_entries(connection: Connection, batch_size: int) -> Iterator[Mapping[str, Any]]:
+    """Every entry in sequence order, fetched in keyset-paged batches so memory stays flat."""
+    last_sequence = 0
+    while True:
+        batch = connection.execute(
+            select(audit_entries)
+            .where(audit_entries.c.sequence > last_sequence)
+            .order_by(audit_entries.c.sequence)
+            .limit(batch_size)
+        ).all()
+        if not batch:
+            return
+        for row in batch:
+            yield row._mapping
+        last_sequence = batch[-1].sequence
+
+
+def _check_entry(entry: Mapping[str, Any], expected_sequence: int, expected_prev_hash: str) -> None:
+    sequence = entry["sequence"]
+    if sequence != expected_sequence:
+        missing = (
+            f"entry {expected_sequence}"
+            if sequence == expected_sequence + 1
+            else (f"entries {expected_sequence} to {sequence - 1}")
+        )
+        raise _ChainBroken(sequence, f"sequence gap before entry {sequence}: {missing} missing")
+    if entry["prev_hash"] != expected_prev_hash:
+        before = "the genesis hash" if sequence == 1 else f"the hash of entry {sequence - 1}"
+        raise _ChainBroken(sequence, f"entry {sequence}: prev_hash does not match {before}")
+    if entry_hash_of(entry) != entry["entry_hash"]:
+        raise _ChainBroken(sequence, f"entry {sequence}: entry_hash does not match its contents")
+
+
+def _check_anchor(anchor: Mapping[str, Any] | None, sequence: int, entry_hash: str) -> None:
+    if anchor is not None and sequence == int(anchor["sequence"]) and entry_hash != anchor["entry_hash"]:
+        raise _ChainBroken(sequence, f"entry {sequence} differs from the anchored head")
+
+
+def verify_chain(
+    bind: Bind, *, anchor: Mapping[str, Any] | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> VerifyResult:
+    """Verify every entry from genesis to the head.
+
+    `anchor` is an earlier head (`{"sequence", "entry_hash"}`, e.g. from `signed_head` and
+    checked with `verify_head` first): the chain must still contain that entry unchanged.
+    """
+    checked = 0
+    prev_hash = GENESIS_HASH
+    try:
+        with read_connection(bind) as connection:
+            for entry in _stream_entries(connection, batch_size):
+                _check_entry(entry, checked + 1, prev_hash)
+                _check_anchor(anchor, entry["sequence"], entry["entry_hash"])
+                prev_hash = entry["entry_hash"]
+                checked += 1
+        if anchor is not None and int(anchor["sequence"]) > checked:
+            anchored = int(anchor["sequence"])
+            problem = f"the chain ends at entry {checked} but the anchored head is entry {anchored}: entries cut off"
+            raise _ChainBroken(anchored, problem)
+    except _ChainBroken as broken:
+        return VerifyResult(
+            ok=False,
+            entries_checked=checked,
+            first_bad_sequence=broken.sequence,
+            problem=broken.problem,
+            last_sequence=checked,
+            last_hash=prev_hash,
+        )
+    return VerifyResult(ok=True, entries_checked=checked, last_sequence=checked, last_hash=prev_hash)
