@@ -152,3 +152,36 @@ def test_a_5000_event_chronology_merges_groups_and_pages() -> None:
     view = build_chronology(sources, page=2, page_size=50)
     assert view.total_events == 5000
     assert len(view.page.items) == 50
+
+
+def test_timeline_has_one_lane_per_agency_and_places_events_by_date() -> None:
+    from portal.timeline import build_timeline
+
+    events = [
+        ev("police", "p1", date(2020, 1, 1), "Concern", event_type="concern"),
+        ev("police", "p2", date(2022, 1, 1), "Concern", event_type="concern"),
+        ev("health", "h1", date(2021, 1, 1), "Admission", event_type="admission", end_date=date(2021, 7, 1)),
+        ev("education", "e1", date(2021, 6, 1), "Exclusion"),
+    ]
+    lanes = [("health", "Health"), ("police", "Police"), ("scra", "Children's Reporter")]
+    timeline = build_timeline(events, lanes, width=1140, label_width=140)
+    assert [lane.agency for lane in timeline.lanes] == ["health", "police", "scra", "education"]
+    police = timeline.lanes[1]
+    assert [m.x for m in police.markers] == [140.0, 1140.0]  # first and last day sit at the axis ends
+    [admission] = timeline.lanes[0].markers
+    assert 140.0 < admission.x < admission.x_end < 1140.0  # a period spans from start to end
+    assert timeline.lanes[2].markers == ()
+    assert police.markers[0].y != admission.y
+    assert [item.event_type for item in timeline.legend] == ["concern", "admission", "event"]
+    assert len({(item.colour, item.shape) for item in timeline.legend}) == 3
+    assert [tick.label for tick in timeline.ticks] == ["2020", "2021", "2022"]
+    assert police.markers[0].label == "1 Jan 2020: Concern (Concern Hub)"
+
+
+def test_timeline_zooms_to_a_date_range_with_month_ticks() -> None:
+    from portal.timeline import build_timeline
+
+    events = [ev("police", "old", date(2019, 5, 5)), ev("police", "in", date(2024, 2, 10))]
+    timeline = build_timeline(events, [("police", "Police")], start=date(2024, 1, 1), end=date(2024, 3, 31))
+    assert [m.source_record_id for m in timeline.lanes[0].markers] == ["in"]
+    assert [tick.label for tick in timeline.ticks] == ["Jan 2024", "Feb 2024", "Mar 2024"]
