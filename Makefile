@@ -1,0 +1,62 @@
+# The README's two commands live here: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+PORT ?= 5000
+export FLASK_APP := app.py
+
+.PHONY: run test test-fast lint bench assets chromium venv db demo-data clean
+
+## make run: set everything up and serve the demo at http://127.0.0.1:$(PORT)
+run: venv assets db demo-data
+	$(FLASK) portal serve-demo --port $(PORT)
+
+## make test: set up what tests need, then unit, integration, connector and browser tests
+test: venv assets chromium
+	$(PY) -m pytest tests e2e
+
+test-fast: venv assets
+	$(PY) -m pytest tests
+
+lint: venv
+	$(VENV)/bin/ruff check portal connectors sandbox tests e2e bench
+	$(VENV)/bin/lint-imports
+
+bench: venv assets demo-data
+	$(PY) bench/gather.py
+	$(PY) bench/render.py
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	touch $@
+
+assets: static/vendor/.built
+static/vendor/.built: package.json package-lock.json static/src/portal.scss static/src/_components.scss
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	rm -rf static/vendor/govuk-frontend && mkdir -p static/vendor/govuk-frontend
+	cp -R node_modules/govuk-frontend/dist/govuk/assets static/vendor/govuk-frontend/assets
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend.min.js
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	npx --no-install sass --no-source-map --style=compressed --quiet-deps --silence-deprecation=import \
+	  --load-path=node_modules/govuk-frontend/dist static/src/portal.scss static/vendor/portal.css
+	touch $@
+
+chromium:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+db: venv
+	$(FLASK) portal db-upgrade
+
+demo-data: venv
+	$(FLASK) portal sandbox build
+	$(FLASK) portal seed-demo
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache

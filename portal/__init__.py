@@ -1,0 +1,105 @@
+"""The single-child view portal: `create_app` wires settings, extensions and blueprints."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from portal.config import PROJECT_ROOT, Settings, resolve_secret
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the portal. Tests pass their own `settings`; everyone else reads the environment."""
+    settings = settings or Settings()
+    app = Flask(
+        __name__,
+        instance_path=str(settings.INSTANCE_PATH),
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    _configure(app, settings)
+    _init_templates(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from portal.cli import register_cli
+    from portal.errors import init_errors
+    from portal.navigation import init_navigation
+    from portal.security import init_security
+
+    init_security(app)
+    init_errors(app)
+    init_navigation(app)
+    register_cli(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    secure_cookies = settings.PORTAL_ENV == "production"
+    app.config.update(
+        SETTINGS=settings,
+        PORTAL_ENV=settings.PORTAL_ENV,
+        DATABASE_URL=settings.DATABASE_URL,
+        AUDIT_DATABASE_URL=settings.audit_database_url,
+        SECRET_KEY=resolve_secret(settings, settings.SECRET_KEY, "secret_key"),
+        AUDIT_HMAC_KEY=resolve_secret(settings, settings.AUDIT_HMAC_KEY, "audit_hmac_key"),
+        SESSION_IDLE_MINUTES=settings.SESSION_IDLE_MINUTES,
+        SESSION_MAX_HOURS=settings.SESSION_MAX_HOURS,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.SESSION_IDLE_MINUTES),
+        SESSION_COOKIE_NAME="portal_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (idle-limited) session
+        WTF_CSRF_HEADERS=["X-CSRFToken"],
+        OIDC_ISSUER=settings.OIDC_ISSUER,
+        OIDC_CLIENT_ID=settings.OIDC_CLIENT_ID,
+        OIDC_CLIENT_SECRET=settings.OIDC_CLIENT_SECRET,
+        OIDC_NAME=settings.OIDC_NAME,
+        FEDERATION_DEADLINE_S=settings.FEDERATION_DEADLINE_S,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+
+
+def _init_templates(app: Flask) -> None:
+    # govuk-frontend-jinja's macros are imported as "govuk_frontend_jinja/components/…".
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.undefined = ChainableUndefined
+    app.jinja_env.globals["demo_mode"] = app.config["PORTAL_ENV"] == "demo"
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.auth.oidc import init_oidc
+    from portal.auth.sessions import init_sessions
+    from portal.data.users import load_user
+    from portal.extensions import audit_db, csrf, db, htmx, login_manager
+
+    db.init_app(app)
+    audit_db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to use the portal."
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(lambda user_id: load_user(int(user_id)))
+    init_oidc(app)
+    init_sessions(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.auth.routes import bp as auth_bp
+    from portal.main.health import bp as health_bp
+    from portal.main.routes import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)

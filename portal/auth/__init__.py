@@ -1,0 +1,1 @@
+"""Sign-in (local accounts and OIDC), sessions with idle and absolute timeouts, role checks."""

@@ -1,0 +1,69 @@
+"""Sign in with a local account or the organisation's OIDC provider; sign out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from portal.auth import events
+from portal.auth.oidc import oidc_enabled, oidc_finish, oidc_start
+from portal.auth.sessions import end_session, start_session
+from portal.data.users import authenticate
+from portal.rendering import render_page
+
+bp = Blueprint("auth", __name__)
+
+BAD_CREDENTIALS = "The username or password is not right"
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    errors: dict[str, str] = {}
+    username = request.form.get("username", "").strip()
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if not username:
+            errors["username"] = "Enter your username"
+        if not password:
+            errors["password"] = "Enter your password"
+        if not errors:
+            user = authenticate(username, password)
+            if user is not None:
+                start_session(user)
+                events.record_sign_in(user, "password")
+                return redirect(url_for("main.home"))
+            events.record_sign_in_failed(username, "password")
+            errors["username"] = BAD_CREDENTIALS
+    status = 400 if errors else 200
+    return render_page("auth/sign_in.html", errors=errors, username=username, sso=oidc_enabled(), status=status)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out() -> ResponseReturnValue:
+    events.record_sign_out(current_user._get_current_object())
+    end_session()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/sign-in/sso")
+def sso_start() -> ResponseReturnValue:
+    if not oidc_enabled():
+        return redirect(url_for("auth.sign_in"))
+    return oidc_start(url_for("auth.sso_callback", _external=True))
+
+
+@bp.get("/sign-in/sso/callback")
+def sso_callback() -> ResponseReturnValue:
+    user, problem = oidc_finish()
+    if user is None:
+        current_app.logger.info("single sign-on refused: %s", problem)
+        flash(problem, "error")
+        return redirect(url_for("auth.sign_in"))
+    start_session(user)
+    events.record_sign_in(user, "oidc")
+    return redirect(url_for("main.home"))

@@ -1,0 +1,47 @@
+"""`flask portal …` commands: database set-up, demo seed, sandbox, audit, relationships."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+portal_cli = AppGroup("portal", help="Single Child View administration commands.")
+
+
+@portal_cli.command("db-upgrade")
+def db_upgrade() -> None:
+    """Run the migrations for the configuration database and the audit store."""
+    from portal.audit.store import upgrade_audit_store
+    from portal.migrations import upgrade_database
+
+    upgrade_database(current_app.config["DATABASE_URL"])
+    upgrade_audit_store(current_app.config["AUDIT_DATABASE_URL"])
+    click.echo("Databases are up to date.")
+
+
+@portal_cli.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo organisations and accounts (demo mode only)."""
+    from portal.demo import DEMO_PASSWORD, seed_demo_accounts
+
+    if current_app.config["PORTAL_ENV"] != "demo":
+        raise click.ClickException("Demo accounts are only created when PORTAL_ENV=demo.")
+    accounts = seed_demo_accounts(current_app.config["SETTINGS"])
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}): " + ", ".join(accounts))
+
+
+@portal_cli.command("serve-demo")
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_demo(port: int) -> None:
+    """Start the sandbox agencies and serve the portal on 127.0.0.1 until Ctrl-C."""
+    from portal.demo import serve_demo as serve
+
+    serve(current_app._get_current_object(), port)  # type: ignore[attr-defined]
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli_sandbox import sandbox_cli
+
+    portal_cli.add_command(sandbox_cli)
+    app.cli.add_command(portal_cli)

@@ -1,0 +1,81 @@
+"""Typed settings, read from the environment only.
+
+Secrets have no defaults. In demo mode a secret key is generated once into the
+instance folder so `make run` works on a fresh machine; production refuses to
+start on anything that looks like a demo default.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+
+
+class ConfigurationError(RuntimeError):
+    """Settings that must not be used; the message says which and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    PORTAL_ENV: Literal["demo", "test", "production"] = "demo"
+    DATABASE_URL: str = DEFAULT_DATABASE_URL
+    AUDIT_DATABASE_URL: str | None = None  # defaults to DATABASE_URL
+    SECRET_KEY: str | None = None
+    AUDIT_HMAC_KEY: str | None = None
+    SESSION_IDLE_MINUTES: int = Field(default=15, ge=1, le=240)
+    SESSION_MAX_HOURS: int = Field(default=10, ge=1, le=24)
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_NAME: str = "your organisation's sign-in"
+    CONNECTORS_FILE: Path = PROJECT_ROOT / "config" / "connectors.toml"
+    AGREEMENTS_FILE: Path = PROJECT_ROOT / "config" / "agreements.toml"
+    FEDERATION_DEADLINE_S: float = Field(default=3.0, gt=0, le=30)
+    SANDBOX_DATA_DIR: Path = INSTANCE_DIR / "sandbox"
+    INSTANCE_PATH: Path = INSTANCE_DIR
+
+    @model_validator(mode="after")
+    def _refuse_demo_defaults_in_production(self) -> Settings:
+        if self.PORTAL_ENV != "production":
+            return self
+        problems = []
+        if not self.SECRET_KEY or len(self.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY must be set to at least 32 characters")
+        if self.DATABASE_URL == DEFAULT_DATABASE_URL:
+            problems.append("DATABASE_URL must be set explicitly (the embedded SQLite default is for the demo)")
+        if not self.AUDIT_HMAC_KEY:
+            problems.append("AUDIT_HMAC_KEY must be set")
+        if problems:
+            raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def audit_database_url(self) -> str:
+        return self.AUDIT_DATABASE_URL or self.DATABASE_URL
+
+    @property
+    def is_demo(self) -> bool:
+        return self.PORTAL_ENV == "demo"
+
+
+def resolve_secret(settings: Settings, value: str | None, filename: str) -> str:
+    """The configured secret, or (demo/test only) one generated once into the instance folder."""
+    if value:
+        return value
+    if settings.PORTAL_ENV == "production":
+        raise ConfigurationError(f"{filename} is required in production")
+    settings.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    path = settings.INSTANCE_PATH / filename
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,28 @@
+"""Alembic environment: runs online against the URL the caller configured."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from portal.data.base import Base
+from portal.extensions import make_engine
+
+import portal.data.models  # noqa: F401  (registers tables on Base.metadata)
+
+config = context.config
+
+
+def run_migrations() -> None:
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations()

@@ -1,0 +1,48 @@
+"""Settings: production refuses demo defaults; demo generates its secret once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal.config import ConfigurationError, Settings, resolve_secret
+
+
+def test_production_refuses_to_start_on_demo_defaults() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        Settings(PORTAL_ENV="production")
+    message = str(error.value)
+    assert "SECRET_KEY" in message and "DATABASE_URL" in message and "AUDIT_HMAC_KEY" in message
+
+
+def test_production_starts_with_real_settings() -> None:
+    settings = Settings(
+        PORTAL_ENV="production",
+        SECRET_KEY="s" * 40,
+        DATABASE_URL="postgresql+psycopg://portal@db/portal",
+        AUDIT_HMAC_KEY="k" * 40,
+    )
+    assert settings.audit_database_url == "postgresql+psycopg://portal@db/portal"
+
+
+def test_demo_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    settings = Settings(PORTAL_ENV="demo", INSTANCE_PATH=tmp_path)
+    first = resolve_secret(settings, None, "secret_key")
+    assert len(first) == 64
+    assert resolve_secret(settings, None, "secret_key") == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "5")
+    monkeypatch.setenv("FEDERATION_DEADLINE_S", "1.5")
+    settings = Settings()
+    assert settings.SESSION_IDLE_MINUTES == 5
+    assert settings.FEDERATION_DEADLINE_S == 1.5
+
+
+def test_out_of_range_values_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "0")
+    with pytest.raises(ValueError):
+        Settings()
