@@ -36,6 +36,11 @@ class Requester:
     agency: str
     team: str
 
+    @classmethod
+    def from_user(cls, user: object) -> Requester:
+        """Build from anything with id, role, agency and team (e.g. the signed-in user snapshot)."""
+        return cls(user.id, user.role, user.agency, user.team)  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True)
 class RelationshipBasis:

@@ -103,10 +103,12 @@ def _decide(
 
 def _route_refusal(requester: Requester, purpose_code: str) -> str | None:
     """Why this requester or purpose cannot use the practitioner route at all, if so."""
-    if requester.role not in ROLES or requester.agency not in CATEGORIES:
-        return "Your account's role or organisation is not recognised, so access is refused."
+    if requester.role not in ROLES:
+        return "Your account's role is not recognised, so access is refused."
     if requester.role not in PRACTITIONER_ROUTE_ROLES:
         return "IG officers and administrators review records in the IG workspace, not the practitioner view."
+    if requester.agency not in CATEGORIES:
+        return "Your organisation is not one of the sharing agencies, so access is refused."
     purpose = PURPOSES.get(purpose_code)
     if purpose is None:
         return "Choose a purpose of access from the list."
