@@ -1,0 +1,273 @@
+"""REST/JSON connector: one class, configured per agency (education, police, SCRA, …).
+
+Everything agency-specific is configuration: how to search for a person, where
+their fields are, which collections to read for which categories, and how an
+item becomes an event or a key fact (see `config/connectors.toml`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from connectors.base import HttpConnector
+from connectors.errors import ConfigurationError, MalformedResponseError
+from connectors.mapping import (
+    EventMapping,
+    FactMapping,
+    ItemContext,
+    PercentageSummary,
+    as_text,
+    build_facts,
+    lookup,
+    parse_source_date,
+)
+from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
+
+_SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
+
+
+@dataclass(frozen=True)
+class PeopleSpec:
+    """How to search the source for a person and read its person record."""
+
+    path: str
+    list_field: str
+    id_field: str
+    by_chi: Mapping[str, str]
+    by_identifier: Mapping[str, Mapping[str, str]]
+    by_demographics: Mapping[str, str]
+    identifiers: Mapping[str, str]  # identifier kind -> path in the person item
+    fields: Mapping[str, str]  # PersonRecord attribute -> path in the person item
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """One per-person list endpoint and how its items map."""
+
+    name: str
+    path: str
+    categories: frozenset[str]
+    list_field: str
+    subject_field: str | None
+    id_field: str
+    event: EventMapping | None
+    facts: tuple[FactMapping, ...]
+    percentage: PercentageSummary | None
+
+
+class RestConnector(HttpConnector):
+    """A JSON API that lists people and, per person, collections of records."""
+
+    def __init__(self, *, people: PeopleSpec, collections: tuple[CollectionSpec, ...],
+                 person_facts: tuple[FactMapping, ...] = (), notice_field: str = "restricted_notice",
+                 next_field: str = "next", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.people = people
+        self.collections = collections
+        self.person_facts = person_facts
+        self.notice_field = notice_field
+        self.next_field = next_field
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> RestConnector:
+        """Build from one `[agencies.<key>]` table; raises ConfigurationError naming the key at fault."""
+        where = f"agencies.{common['agency']}"
+        people = _people_spec(config.get("people"), f"{where}.people")
+        raw_collections = config.get("collections", [])
+        if not isinstance(raw_collections, list):
+            raise ConfigurationError(f"{where}: 'collections' must be an array of tables ([[...collections]])")
+        collections = tuple(_collection_spec(c, f"{where}.collections[{i}]") for i, c in enumerate(raw_collections))
+        person_facts = tuple(build_facts(config.get("person_facts"), f"{where}.person_facts", ""))
+        return cls(people=people, collections=collections, person_facts=person_facts,
+                   notice_field=str(config.get("notice_field", "restricted_notice")),
+                   next_field=str(config.get("next_field", "next")), **common)
+
+    # -- people ---------------------------------------------------------------------------------
+
+    def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
+        values = {
+            "chi": (query.chi or "").replace(" ", ""), "forename": query.forename or "",
+            "surname": query.surname or "", "postcode": query.postcode or "",
+            "birth_date": query.birth_date.isoformat() if query.birth_date else "",
+        }
+        template = self.people.by_chi if query.chi else self.people.by_demographics
+        return [self._person(item) for item in self._search_people(template, values, deadline=deadline)]
+
+    def _search_people(self, template: Mapping[str, str], values: Mapping[str, str], *,
+                       deadline: float) -> list[Mapping[str, Any]]:
+        params = {name: _fill(t, values) for name, t in template.items()}
+        params = {k: v for k, v in params.items() if v}
+        if not params:
+            return []
+        found: list[Mapping[str, Any]] = []
+        for items, _body in self._pages(self.people.path, params, self.people.list_field, deadline=deadline):
+            found.extend(i for i in items if as_text(lookup(i, self.people.id_field)))
+        return found
+
+    def _person(self, item: Mapping[str, Any]) -> PersonRecord:
+        fields = self.people.fields
+        identifiers = tuple(
+            (kind, as_text(lookup(item, path)).replace(" ", "") if kind == "chi" else as_text(lookup(item, path)))
+            for kind, path in self.people.identifiers.items() if as_text(lookup(item, path))
+        )
+        sex = as_text(lookup(item, fields["sex"])).lower() if "sex" in fields else ""
+        previous = as_text(lookup(item, fields["previous_surname"])) if "previous_surname" in fields else ""
+        return PersonRecord(
+            agency=self.agency,
+            source_id=as_text(lookup(item, self.people.id_field)),
+            identifiers=identifiers,
+            forename=as_text(lookup(item, fields.get("forename", "forename"))) or None,
+            surname=as_text(lookup(item, fields.get("surname", "surname"))) or None,
+            birth_date=parse_source_date(lookup(item, fields.get("birth_date", "dob")), what=self.display_name),
+            sex=_SEXES.get(sex),
+            postcode=as_text(lookup(item, fields.get("postcode", "postcode"))) or None,
+            previous_surnames=(previous,) if previous else (),
+        )
+
+    # -- records --------------------------------------------------------------------------------
+
+    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
+        wanted = categories & self.categories
+        ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
+        events: list[ChronologyEvent] = []
+        facts: list[KeyFact] = []
+        notices: list[str] = []
+        dropped = 0
+        if any(f.category in wanted for f in self.person_facts):
+            facts.extend(self._person_facts(person, wanted, ctx, deadline=deadline))
+        for spec in self.collections:
+            if not spec.categories & wanted:
+                continue  # minimisation: a collection nobody asked for is never requested
+            path = spec.path.replace("{id}", quote(person.source_id, safe=""))
+            items: list[Mapping[str, Any]] = []
+            for page_items, body in self._pages(path, None, spec.list_field, deadline=deadline):
+                notice = body.get(self.notice_field)
+                if notice and notice not in notices:
+                    notices.append(str(notice))
+                for item in page_items:
+                    if spec.subject_field and as_text(lookup(item, spec.subject_field)) not in ("", person.source_id):
+                        dropped += 1
+                        continue
+                    items.append(item)
+            more_events, more_facts = _map_items(spec, items, ctx, wanted)
+            events.extend(more_events)
+            facts.extend(more_facts)
+        return SourceRecords(events=tuple(events), facts=tuple(facts), restricted_notices=tuple(notices),
+                             dropped_wrong_child=dropped)
+
+    def _person_facts(self, person: PersonRecord, wanted: frozenset[str], ctx: ItemContext, *,
+                      deadline: float) -> list[KeyFact]:
+        # Person-level facts (school, CP flag) live on the person record: look it up again
+        # by the most exact key we hold rather than keep a copy from the search.
+        values = {
+            "chi": person.chi or "", "forename": person.forename or "", "surname": person.surname or "",
+            "birth_date": person.birth_date.isoformat() if person.birth_date else "", "postcode": "",
+            **dict(person.identifiers),
+        }
+        template = self.people.by_chi if person.chi else next(
+            (t for kind, t in self.people.by_identifier.items() if values.get(kind)), self.people.by_demographics)
+        items = self._search_people(template, values, deadline=deadline)
+        mine = [i for i in items if as_text(lookup(i, self.people.id_field)) == person.source_id]
+        facts = [f.build(item, ctx, person.source_id) for item in mine[:1] for f in self.person_facts
+                 if f.category in wanted]
+        return [f for f in facts if f is not None]
+
+    # -- paging ---------------------------------------------------------------------------------
+
+    def _pages(self, path: str, params: Mapping[str, str] | None, list_field: str, *,
+               deadline: float) -> Iterator[tuple[list[Mapping[str, Any]], Mapping[str, Any]]]:
+        url: str | None = path
+        for _page in range(self.http.max_pages):
+            body = self.get_json(url, params, deadline=deadline, endpoint=path.split("/")[-1] or path)
+            items = body.get(list_field) if isinstance(body, dict) else None
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
+            yield items, body
+            url = body.get(self.next_field)
+            if not url:
+                return
+            self.check_same_origin(str(url))
+            params = None  # the next URL carries the whole query
+        raise MalformedResponseError(f"{self.display_name} kept sending more pages than the {self.http.max_pages} "
+                                     "allowed")
+
+
+def _map_items(spec: CollectionSpec, items: list[Mapping[str, Any]], ctx: ItemContext,
+               wanted: frozenset[str]) -> tuple[list[ChronologyEvent], list[KeyFact]]:
+    events: list[ChronologyEvent] = []
+    facts: list[KeyFact] = []
+    for item in items:
+        record_id = as_text(lookup(item, spec.id_field)) or None
+        if spec.event is not None and spec.event.category in wanted:
+            event = spec.event.build(item, ctx, record_id or "")
+            if event is not None:
+                events.append(event)
+        facts.extend(f for f in (m.build(item, ctx, record_id) for m in spec.facts if m.category in wanted) if f)
+    if spec.percentage is not None and spec.percentage.category in wanted:
+        more_events, more_facts = spec.percentage.build(items, ctx)
+        events.extend(more_events)
+        facts.extend(more_facts)
+    return events, facts
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    # A parameter is sent only when every value it needs is known.
+    out = template
+    for key, value in values.items():
+        placeholder = "{" + key + "}"
+        if placeholder in out:
+            if not value:
+                return ""
+            out = out.replace(placeholder, value)
+    return out
+
+
+def _str_map(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigurationError(f"{where} must be a table of strings")
+    return dict(value)
+
+
+def _people_spec(table: Any, where: str) -> PeopleSpec:
+    if not isinstance(table, Mapping):
+        raise ConfigurationError(f"{where}: a [{where}] table is required")
+    for key in ("path", "list_field", "id_field"):
+        if not table.get(key):
+            raise ConfigurationError(f"{where}: '{key}' is required")
+    by_identifier = table.get("by_identifier", {})
+    if not isinstance(by_identifier, Mapping):
+        raise ConfigurationError(f"{where}.by_identifier must be a table of tables")
+    return PeopleSpec(
+        path=str(table["path"]), list_field=str(table["list_field"]), id_field=str(table["id_field"]),
+        by_chi=_str_map(table.get("by_chi"), f"{where}.by_chi"),
+        by_identifier={k: _str_map(v, f"{where}.by_identifier.{k}") for k, v in by_identifier.items()},
+        by_demographics=_str_map(table.get("by_demographics"), f"{where}.by_demographics"),
+        identifiers=_str_map(table.get("identifiers"), f"{where}.identifiers"),
+        fields=_str_map(table.get("fields"), f"{where}.fields"),
+    )
+
+
+def _collection_spec(table: Any, where: str) -> CollectionSpec:
+    if not isinstance(table, Mapping):
+        raise ConfigurationError(f"{where} must be a table")
+    for key in ("name", "path", "categories"):
+        if not table.get(key):
+            raise ConfigurationError(f"{where}: '{key}' is required")
+    categories = table["categories"]
+    if not isinstance(categories, list) or not categories:
+        raise ConfigurationError(f"{where}: 'categories' must be a non-empty list")
+    first = str(categories[0])
+    event = EventMapping(table["event"], f"{where}.event", first) if "event" in table else None
+    percentage = PercentageSummary(table["percentage"], f"{where}.percentage", first) \
+        if "percentage" in table else None
+    return CollectionSpec(
+        name=str(table["name"]), path=str(table["path"]), categories=frozenset(map(str, categories)),
+        list_field=str(table.get("list_field", "items")), subject_field=table.get("subject_field"),
+        id_field=str(table.get("id_field", "id")), event=event,
+        facts=tuple(build_facts(table.get("facts"), where, first)), percentage=percentage,
+    )

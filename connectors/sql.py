@@ -1,0 +1,280 @@
+"""SQL connector (social work): read-only SQLAlchemy Core over SQLite or PostgreSQL.
+
+It runs only the SELECT statements named in its configuration, always with bound
+parameters, inside a read-only transaction bounded by the caller's deadline:
+PostgreSQL through `statement_timeout`, SQLite through a busy timeout and a
+progress handler that interrupts the query at the deadline.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from connectors.base import CallTiming, Connector
+from connectors.errors import (
+    ConfigurationError,
+    ConnectorError,
+    FatalError,
+    ResponseTooLargeError,
+    SourceUnavailableError,
+    TimedOutError,
+    UnauthorisedError,
+)
+from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, build_facts, parse_source_date
+from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
+
+_SELECT_ONLY = re.compile(r"^\s*(select|with)\b[^;]*;?\s*$", re.IGNORECASE | re.DOTALL)
+_SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
+_MIN_USEFUL_S = 0.05
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """One configured SELECT for one or more categories, and how its rows map."""
+
+    name: str
+    sql: str
+    categories: frozenset[str]
+    subject_field: str | None
+    id_field: str
+    collect: tuple[str, ...]  # columns gathered into lists when rows share an id (e.g. areas of concern)
+    event: EventMapping | None
+    facts: tuple[FactMapping, ...]
+
+
+@dataclass(frozen=True)
+class SqlPeopleSpec:
+    by_chi: str
+    by_demographics: str
+    id_field: str
+    identifiers: Mapping[str, str]
+    fields: Mapping[str, str]
+
+
+class SqlConnector(Connector):
+    """A relational case system read through SQLAlchemy Core, read-only."""
+
+    def __init__(self, *, agency: str, domain: str, display_name: str, source_system: str,
+                 categories: frozenset[str], url: str, people: SqlPeopleSpec, queries: tuple[QuerySpec, ...],
+                 statement_timeout: float = 2.5, connect_timeout: float = 1.0, max_rows: int = 5000,
+                 schema: str | None = None, on_call: Callable[[CallTiming], None] | None = None) -> None:
+        self.agency, self.domain, self.display_name = agency, domain, display_name
+        self.source_system, self.categories = source_system, categories
+        self.people, self.queries = people, queries
+        self.statement_timeout, self.max_rows, self.schema = statement_timeout, max_rows, schema
+        self.on_call = on_call
+        self.engine = _read_only_engine(url, connect_timeout)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> SqlConnector:
+        """Build from one `[agencies.<key>]` table (kind = "sql")."""
+        where = f"agencies.{common['agency']}"
+        people = config.get("people")
+        if not isinstance(people, Mapping):
+            raise ConfigurationError(f"{where}: a [{where}.people] table is required")
+        spec = SqlPeopleSpec(
+            by_chi=_select(people.get("by_chi"), f"{where}.people.by_chi"),
+            by_demographics=_select(people.get("by_demographics"), f"{where}.people.by_demographics"),
+            id_field=str(people.get("id_field", "person_id")),
+            identifiers=dict(people.get("identifiers", {"chi": "chi"})),
+            fields=dict(people.get("fields", {})),
+        )
+        raw = config.get("queries", [])
+        if not isinstance(raw, list):
+            raise ConfigurationError(f"{where}: 'queries' must be an array of tables ([[...queries]])")
+        queries = tuple(_query_spec(q, f"{where}.queries[{i}]") for i, q in enumerate(raw))
+        url = config.get("url")
+        if not url:
+            raise ConfigurationError(f"{where}: 'url' (or 'url_env') is required")
+        return cls(url=str(url), people=spec, queries=queries,
+                   statement_timeout=float(config.get("statement_timeout", 2.5)),
+                   connect_timeout=float(config.get("connect_timeout", 1.0)),
+                   max_rows=int(config.get("max_rows", 5000)), schema=config.get("schema"),
+                   categories=common["categories"], agency=common["agency"], domain=common["domain"],
+                   display_name=common["display_name"], source_system=common["source_system"],
+                   on_call=common.get("on_call"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- people ---------------------------------------------------------------------------------
+
+    def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
+        if query.chi:
+            rows = self._run("people_by_chi", self.people.by_chi, {"chi": query.chi.replace(" ", "")},
+                             deadline=deadline)
+        elif query.surname or query.birth_date:
+            params = {"surname": query.surname, "forename": query.forename, "postcode": query.postcode,
+                      "birth_date": query.birth_date.isoformat() if query.birth_date else None}
+            rows = self._run("people_by_demographics", self.people.by_demographics, params, deadline=deadline)
+        else:
+            return []
+        return [self._person(row) for row in rows]
+
+    def _person(self, row: Mapping[str, Any]) -> PersonRecord:
+        fields = self.people.fields
+
+        def col(name: str) -> str:
+            return as_text(row.get(fields.get(name, name)))
+
+        previous = col("previous_surname")
+        return PersonRecord(
+            agency=self.agency, source_id=as_text(row.get(self.people.id_field)),
+            identifiers=tuple((k, as_text(row.get(c))) for k, c in self.people.identifiers.items() if row.get(c)),
+            forename=col("forename") or None, surname=col("surname") or None,
+            birth_date=parse_source_date(row.get(fields.get("birth_date", "birth_date")), what=self.display_name),
+            sex=_SEXES.get(col("sex").lower()), postcode=col("postcode") or None,
+            previous_surnames=(previous,) if previous else (),
+        )
+
+    # -- records --------------------------------------------------------------------------------
+
+    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
+        wanted = categories & self.categories
+        ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
+        events: list[ChronologyEvent] = []
+        facts: list[KeyFact] = []
+        dropped = 0
+        for spec in self.queries:
+            if not spec.categories & wanted:
+                continue  # minimisation: a query for a category nobody asked for is never run
+            rows = self._run(spec.name, spec.sql, {"person_id": person.source_id}, deadline=deadline)
+            mine = [r for r in rows if not spec.subject_field or as_text(r.get(spec.subject_field)) == person.source_id]
+            dropped += len(rows) - len(mine)
+            for row in _collect(mine, spec):
+                record_id = as_text(row.get(spec.id_field)) or None
+                if spec.event is not None and spec.event.category in wanted:
+                    event = spec.event.build(row, ctx, record_id or "")
+                    if event is not None:
+                        events.append(event)
+                facts.extend(f for f in (m.build(row, ctx, record_id) for m in spec.facts if m.category in wanted)
+                             if f is not None)
+        return SourceRecords(events=tuple(events), facts=tuple(facts), dropped_wrong_child=dropped)
+
+    # -- execution ------------------------------------------------------------------------------
+
+    def _run(self, name: str, sql: str, params: Mapping[str, Any], *, deadline: float) -> list[dict[str, Any]]:
+        started, outcome = time.monotonic(), "ok"
+        try:
+            left = deadline - started
+            if left < _MIN_USEFUL_S:
+                raise TimedOutError(f"{self.display_name} was not asked: the time allowed had run out")
+            budget = min(self.statement_timeout, left)
+            with self._read_only_connection(deadline, budget) as conn:
+                result = conn.execute(text(sql), dict(params)).mappings()
+                rows = [dict(r) for r in result.fetchmany(self.max_rows + 1)]
+            if len(rows) > self.max_rows:
+                raise ResponseTooLargeError(f"{self.display_name} returned more than the {self.max_rows} rows allowed")
+            return rows
+        except ConnectorError as e:
+            outcome = type(e).__name__
+            raise
+        except SQLAlchemyError as e:
+            error = self._translate(e, min(self.statement_timeout, max(deadline - started, 0)))
+            outcome = type(error).__name__
+            raise error from e
+        finally:
+            if self.on_call is not None:
+                self.on_call(CallTiming(self.agency, name, None, round((time.monotonic() - started) * 1000), 1,
+                                        outcome))
+
+    @contextmanager
+    def _read_only_connection(self, deadline: float, budget: float) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                raw = conn.connection.driver_connection
+                assert isinstance(raw, sqlite3.Connection)
+                raw.execute(f"PRAGMA busy_timeout = {int(budget * 1000)}")
+                # Returning non-zero makes SQLite abandon the statement with "interrupted".
+                raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+                try:
+                    yield conn
+                finally:
+                    raw.set_progress_handler(None, 0)
+                    conn.rollback()
+            else:
+                with conn.begin():
+                    conn.execute(text("SET TRANSACTION READ ONLY"))
+                    conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                                 {"ms": str(max(int(budget * 1000), 1))})
+                    if self.schema:
+                        conn.execute(text("SELECT set_config('search_path', :schema, true)"), {"schema": self.schema})
+                    yield conn
+
+    def _translate(self, error: SQLAlchemyError, budget: float) -> ConnectorError:
+        message = str(getattr(error, "orig", error)).lower()
+        name = self.display_name
+        if any(s in message for s in ("interrupted", "statement timeout", "canceling statement", "database is locked")):
+            return TimedOutError(f"{name} took longer than {budget:.1f} s to answer")
+        if any(s in message for s in ("permission denied", "authentication failed", "password", 'role "')):
+            return UnauthorisedError(f"{name} refused the portal's database credentials")
+        if isinstance(error, DBAPIError) and error.connection_invalidated or any(
+                s in message for s in ("unable to open", "connection refused", "could not connect", "timeout expired",
+                                       "connection failed", "server closed")):
+            return SourceUnavailableError(f"{name} could not be reached")
+        return FatalError(f"{name} could not answer the query ({type(error).__name__})")
+
+
+def _read_only_engine(url: str, connect_timeout: float) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:":
+            raise ConfigurationError("a SQLite source needs a database file path")
+
+        def connect() -> sqlite3.Connection:
+            # mode=ro: the file is opened read-only by SQLite itself, whatever the statements say.
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                                   timeout=connect_timeout)
+
+        return create_engine("sqlite://", creator=connect)
+    return create_engine(parsed, connect_args={"connect_timeout": max(int(round(connect_timeout)), 1)},
+                         pool_pre_ping=True)
+
+
+def _select(sql: Any, where: str) -> str:
+    if not isinstance(sql, str) or not _SELECT_ONLY.match(sql):
+        raise ConfigurationError(f"{where}: must be a single SELECT statement")
+    return sql
+
+
+def _collect(rows: list[dict[str, Any]], spec: QuerySpec) -> list[dict[str, Any]]:
+    if not spec.collect:
+        return rows
+    grouped: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = as_text(row.get(spec.id_field))
+        merged = grouped.setdefault(key, {**row, **{c: [] for c in spec.collect}})
+        for column in spec.collect:
+            if row.get(column) not in (None, ""):
+                merged[column].append(row[column])
+    return list(grouped.values())
+
+
+def _query_spec(table: Any, where: str) -> QuerySpec:
+    if not isinstance(table, Mapping):
+        raise ConfigurationError(f"{where} must be a table")
+    for key in ("name", "sql", "categories"):
+        if not table.get(key):
+            raise ConfigurationError(f"{where}: '{key}' is required")
+    categories = table["categories"]
+    if not isinstance(categories, list):
+        raise ConfigurationError(f"{where}: 'categories' must be a list")
+    first = str(categories[0])
+    return QuerySpec(
+        name=str(table["name"]), sql=_select(table["sql"], f"{where}.sql"), categories=frozenset(map(str, categories)),
+        subject_field=table.get("subject_field", "person_id"), id_field=str(table.get("id_field", "id")),
+        collect=tuple(table.get("collect", ())),
+        event=EventMapping(table["event"], f"{where}.event", first) if "event" in table else None,
+        facts=tuple(build_facts(table.get("facts"), where, first)),
+    )
