@@ -75,7 +75,10 @@ class AuditWriter:
             .limit(1)
         ).first()
         sequence, prev_hash = (head.sequence, head.entry_hash) if head else (0, GENESIS_HASH)
-        recorded_at = self._clock().astimezone(UTC)
+        now = self._clock()
+        if now.tzinfo is None:  # astimezone would silently read it as the server's local time
+            raise ValueError("the audit clock must return timezone-aware datetimes")
+        recorded_at = now.astimezone(UTC)
         rows = []
         for entry in entries:
             sequence += 1
