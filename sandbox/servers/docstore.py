@@ -1,0 +1,100 @@
+"""Read side of a document store (the `records` table) for the HTTP systems.
+
+Each server thread gets its own read-only SQLite connection. Searches are built from
+small SQL clauses so each system can filter on its own fields; sealed rows are always
+excluded here, so no endpoint can serve one by mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Clause:
+    """One SQL condition on the records table with its parameters."""
+
+    sql: str
+    params: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """One page of a search: the wire objects (with their subject ids) and the full match count."""
+
+    items: list[dict[str, Any]]
+    subject_ids: list[str | None]
+    total: int
+
+
+class DocumentStore:
+    """Read-only access to one `records` SQLite file, safe to use from many threads."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            raise FileNotFoundError(f"sandbox store missing: {path}")
+        self.path = path
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def search(
+        self, collection: str, clauses: list[Clause], *, descending: bool = False, limit: int = 50, offset: int = 0
+    ) -> Page:
+        """Unsealed rows of `collection` matching every clause, ordered by date then id."""
+        where = ["collection = ?", "sealed = 0", *(c.sql for c in clauses)]
+        params: list[Any] = [collection, *(p for c in clauses for p in c.params)]
+        where_sql = " AND ".join(f"({w})" for w in where)
+        direction = "DESC" if descending else "ASC"
+        conn = self._conn()
+        total = int(conn.execute(f"SELECT COUNT(*) FROM records WHERE {where_sql}", params).fetchone()[0])
+        rows = conn.execute(
+            f"SELECT subject_id, json FROM records WHERE {where_sql} "
+            f"ORDER BY sort_date {direction}, id {direction} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return Page([json.loads(r[1]) for r in rows], [r[0] for r in rows], total)
+
+    def get(self, collection: str, record_id: str) -> dict[str, Any] | None:
+        """One unsealed wire object by id, or None."""
+        row = self._conn().execute(
+            "SELECT json FROM records WHERE collection = ? AND id = ? AND sealed = 0", (collection, record_id)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def sealed_count(self, collection: str, subject_id: str) -> int:
+        """How many sealed rows one subject has in a collection (for restricted notices)."""
+        row = self._conn().execute(
+            "SELECT COUNT(*) FROM records WHERE collection = ? AND subject_id = ? AND sealed = 1",
+            (collection, subject_id),
+        ).fetchone()
+        return int(row[0])
+
+    def other_subject(self, collection: str, subject_id: str | None) -> str | None:
+        """A different subject with unsealed rows in `collection` (the `wrong_child` fault's victim).
+
+        The next subject id after this one, wrapping round, so the choice is stable.
+        """
+        conn = self._conn()
+        base = "SELECT MIN(subject_id) FROM records WHERE collection = ? AND sealed = 0 AND subject_id IS NOT NULL"
+        row = conn.execute(base + " AND subject_id > ?", (collection, subject_id or "")).fetchone()
+        if row[0] is None:
+            row = conn.execute(base + " AND subject_id <> ?", (collection, subject_id or "")).fetchone()
+        return row[0]
+
+
+def json_field(path: str) -> str:
+    """SQL for one field of the stored wire object, e.g. json_field('$.chi')."""
+    if not path.startswith("$") or "'" in path:
+        raise ValueError(f"bad JSON path {path!r}")
+    return f"json_extract(json, '{path}')"

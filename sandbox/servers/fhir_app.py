@@ -1,0 +1,196 @@
+"""A read-only FHIR R4 server (JSON) over the health document store.
+
+`/fhir/metadata` (no auth), `/fhir/<Type>?<search>` returning a searchset Bundle with
+`total` and `self`/`next` links, and `/fhir/<Type>/<id>`. Errors are OperationOutcomes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Request, Response
+
+from sandbox.servers.config import CHI_SYSTEM_OID, CHI_SYSTEM_URI, Credentials
+from sandbox.servers.docstore import Clause, DocumentStore, Page
+from sandbox.servers.faults import FaultState
+from sandbox.servers.fhir_search import (
+    CONTROL_PARAMS,
+    SUPPORTED_TYPES,
+    ParsedSearch,
+    SearchError,
+    allowed_params,
+    parse_search,
+)
+
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+ISSUE_CODES = {400: "invalid", 401: "login", 404: "not-found", 405: "not-supported", 500: "exception",
+               503: "transient", 504: "timeout"}
+
+
+def operation_outcome(status: int, message: str) -> dict[str, Any]:
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": ISSUE_CODES.get(status, "processing"), "diagnostics": message}],
+    }
+
+
+def render_fhir_error(status: int, message: str) -> tuple[bytes, str]:
+    """Error body for the fault middleware: an OperationOutcome."""
+    return json.dumps(operation_outcome(status, message)).encode(), FHIR_JSON
+
+
+def _fhir(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(payload), status=status, content_type=FHIR_JSON, headers=headers)
+
+
+def _error(status: int, message: str) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="fhir"'} if status == 401 else None
+    return _fhir(operation_outcome(status, message), status, headers)
+
+
+class FhirApp:
+    """WSGI app for the health system."""
+
+    def __init__(self, store: DocumentStore, faults: FaultState, credentials: Credentials) -> None:
+        self.store, self.faults = store, faults
+        self.token = credentials.health_token
+        self.chi_systems = tuple(dict.fromkeys((credentials.chi_system, CHI_SYSTEM_URI, CHI_SYSTEM_OID)))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.dispatch(Request(environ))(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        parts = [p for p in request.path.split("/") if p]
+        if not parts or parts[0] != "fhir" or len(parts) > 3:
+            return _error(404, "no such endpoint")
+        if request.method not in ("GET", "HEAD"):
+            return _error(405, "this server is read-only")
+        if parts[1:] == ["metadata"]:
+            return _fhir(self.capability_statement(request))
+        if not self._authorised(request):
+            return _error(401, "missing or invalid bearer token")
+        if len(parts) < 2 or parts[1] not in SUPPORTED_TYPES:
+            return _error(404, f"resource type not supported: {parts[1] if len(parts) > 1 else ''}")
+        if len(parts) == 3:
+            return self.read(parts[1], parts[2])
+        try:
+            return self.search(request, parts[1])
+        except SearchError as e:
+            return _error(400, str(e))
+
+    def _authorised(self, request: Request) -> bool:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), self.token)
+
+    def read(self, resource_type: str, resource_id: str) -> Response:
+        resource = self.store.get(resource_type, resource_id)
+        if resource is None:
+            return _error(404, f"{resource_type}/{resource_id} not found")
+        return _fhir(resource)
+
+    def search(self, request: Request, resource_type: str) -> Response:
+        search = parse_search(resource_type, request.args, self.chi_systems)
+        self._apply_wrong_child(resource_type, search)
+        clauses = list(search.clauses)
+        if search.patient_id is not None:
+            clauses.append(Clause("subject_id = ?", [search.patient_id]))
+        page = self.store.search(resource_type, clauses, descending=search.descending,
+                                 limit=search.count, offset=search.offset)
+        next_offset: int | None = search.offset + search.count
+        if self.faults.mode() == "page_forever":
+            if not page.items and page.total and search.count:
+                # Past the end: wrap round so the pages never run dry and never end.
+                page = self.store.search(resource_type, clauses, descending=search.descending,
+                                         limit=search.count, offset=search.offset % page.total)
+        elif next_offset is not None and (search.count == 0 or next_offset >= page.total):
+            next_offset = None
+        return _fhir(self._bundle(request, resource_type, search, page, next_offset))
+
+    def _apply_wrong_child(self, resource_type: str, search: ParsedSearch) -> None:
+        """Under `wrong_child`, silently answer about a different patient."""
+        fault = self.faults.current
+        if fault is None or fault.mode != "wrong_child":
+            return
+        if search.patient_id is not None:
+            search.patient_id = fault.subject_id or self.store.other_subject(resource_type, search.patient_id)
+        elif resource_type == "Patient":
+            found = self.store.search("Patient", search.clauses, limit=1)
+            if found.items:
+                other = fault.subject_id or self.store.other_subject("Patient", found.items[0]["id"])
+                search.clauses = [Clause("id = ?", [other])]
+
+    def _bundle(
+        self, request: Request, resource_type: str, search: ParsedSearch, page: Page, next_offset: int | None
+    ) -> dict[str, Any]:
+        base = request.host_url + "fhir"
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("_count", "_getpagesoffset")]
+
+        def page_url(offset: int) -> str:
+            query = urlencode([*kept, ("_count", str(search.count)), ("_getpagesoffset", str(offset))])
+            return f"{base}/{resource_type}?{query}"
+
+        links = [{"relation": "self", "url": page_url(search.offset)}]
+        if next_offset is not None:
+            links.append({"relation": "next", "url": page_url(next_offset)})
+        if search.offset > 0:
+            links.append({"relation": "previous", "url": page_url(max(search.offset - search.count, 0))})
+        return {
+            "resourceType": "Bundle",
+            "id": str(uuid.uuid4()),
+            "meta": {"lastUpdated": _now()},
+            "type": "searchset",
+            "total": page.total,
+            "link": links,
+            "entry": [
+                {"fullUrl": f"{base}/{resource_type}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+                for r in page.items
+            ],
+        }
+
+    def capability_statement(self, request: Request) -> dict[str, Any]:
+        """What this server supports, as FHIR R4 clients expect at /metadata."""
+        resources = []
+        for resource_type in SUPPORTED_TYPES:
+            params = [*allowed_params(resource_type), "_count", "_sort"]
+            resources.append({
+                "type": resource_type,
+                "interaction": [{"code": "read"}, {"code": "search-type"}],
+                "searchParam": [{"name": p, "type": _param_type(p)} for p in params],
+            })
+        return {
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "date": _now()[:10],
+            "kind": "instance",
+            "software": {"name": "single-child-view health sandbox"},
+            "implementation": {"description": "Sandbox NHS board FHIR server", "url": request.host_url + "fhir"},
+            "fhirVersion": "4.0.1",
+            "format": ["json"],
+            "rest": [{
+                "mode": "server",
+                "security": {"service": [{"text": "Static bearer token (SANDBOX_HEALTH_TOKEN)"}]},
+                "resource": resources,
+            }],
+        }
+
+
+def _param_type(name: str) -> str:
+    if name in ("date", "birthdate"):
+        return "date"
+    if name in ("patient", "subject", "actor"):
+        return "reference"
+    if name in ("family", "given"):
+        return "string"
+    if name in ("_count",) or name in CONTROL_PARAMS[1:2]:
+        return "number"
+    return "token"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

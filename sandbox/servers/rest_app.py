@@ -1,0 +1,175 @@
+"""A person-centred REST/JSON API over a document store: the shape shared by education, police and SCRA.
+
+`GET <prefix>/<people>?chi=…` (or demographics) finds people; `GET <prefix>/<people>/<id>/<collection>`
+lists one person's records. Lists page with `page_size`/`offset` and an absolute `next` URL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from sandbox.servers.docstore import Clause, DocumentStore, Page, json_field
+from sandbox.servers.faults import FaultState
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+PAGING_PARAMS = ("page_size", "offset")
+RESTRICTED_NOTICE = "Some records held about this person are restricted and have not been shared."
+
+# Returns an error response when the request is not authorised, None when it is.
+Authoriser = Callable[[Request], Response | None]
+
+
+@dataclass(frozen=True)
+class PersonApiSpec:
+    """What makes one agency's API its own: paths, field names and search parameters."""
+
+    prefix: str  # e.g. "/api/v1"
+    person_collection: str  # store collection and URL segment, e.g. "pupils"
+    list_key: str  # key of the person list in the search response
+    id_field: str  # the person's id field, also stamped on every per-person item
+    exact_params: dict[str, str]  # query param -> JSON path, matched exactly (identifiers)
+    name_params: dict[str, str]  # matched case-insensitively
+    sub_collections: tuple[str, ...]
+    postcode_param: str | None = None
+
+
+class BadRequest(Exception):
+    """A request parameter the API cannot accept; the message says which."""
+
+
+def error_json(status: int, error: str, detail: str | None = None) -> Response:
+    body: dict[str, Any] = {"error": error}
+    if detail:
+        body["detail"] = detail
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def render_json_error(status: int, message: str) -> tuple[bytes, str]:
+    """Error body for the fault middleware in this API's dialect."""
+    return json.dumps({"error": "server_error", "detail": message}).encode(), "application/json"
+
+
+class PersonApi:
+    """WSGI app serving one PersonApiSpec from a DocumentStore."""
+
+    def __init__(self, spec: PersonApiSpec, store: DocumentStore, faults: FaultState, authorise: Authoriser):
+        self.spec, self.store, self.faults, self.authorise = spec, store, faults, authorise
+        base = f"{spec.prefix}/{spec.person_collection}"
+        self.urls = Map([
+            Rule(base, endpoint="search_people", methods=["GET"]),
+            Rule(f"{base}/<person_id>/<collection>", endpoint="list_collection", methods=["GET"]),
+        ])
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.dispatch(Request(environ))(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        try:
+            endpoint, args = self.urls.bind_to_environ(request.environ).match()
+        except HTTPException as e:
+            return error_json(e.code or 404, "not_found" if e.code == 404 else "bad_request")
+        denied = self.authorise(request)
+        if denied is not None:
+            return denied
+        try:
+            return getattr(self, endpoint)(request, **args)
+        except BadRequest as e:
+            return error_json(400, "bad_request", str(e))
+
+    def search_people(self, request: Request) -> Response:
+        spec = self.spec
+        known = {*spec.exact_params, *spec.name_params, *PAGING_PARAMS}
+        if spec.postcode_param:
+            known.add(spec.postcode_param)
+        _reject_unknown(request, known)
+        clauses = [Clause(f"{json_field(path)} = ?", [request.args[p]]) for p, path in spec.exact_params.items()
+                   if request.args.get(p)]
+        clauses += [Clause(f"lower({json_field(path)}) = lower(?)", [request.args[p].strip()])
+                    for p, path in spec.name_params.items() if request.args.get(p)]
+        if not clauses:
+            raise BadRequest(f"give one of: {', '.join([*spec.exact_params, *spec.name_params])}")
+        if spec.postcode_param and request.args.get(spec.postcode_param):
+            clauses.append(Clause("replace(upper(json_extract(json, '$.postcode')), ' ', '') = ?",
+                                  [request.args[spec.postcode_param].replace(" ", "").upper()]))
+        size, offset = _paging(request)
+        page = self.store.search(spec.person_collection, clauses, limit=size, offset=offset)
+        fault = self.faults.current
+        if fault and fault.mode == "wrong_child" and page.items:
+            page = self._someone_else(spec.person_collection, page, fault.subject_id, size, offset)
+        page, next_offset = self._page_forever(spec.person_collection, clauses, page, size, offset)
+        return _json({spec.list_key: page.items, "next": _next_url(request, size, next_offset)})
+
+    def list_collection(self, request: Request, person_id: str, collection: str) -> Response:
+        spec = self.spec
+        if collection not in spec.sub_collections:
+            return error_json(404, "not_found")
+        _reject_unknown(request, set(PAGING_PARAMS))
+        if self.store.get(spec.person_collection, person_id) is None:
+            return error_json(404, "not_found", f"no such {spec.id_field}")
+        subject = person_id
+        fault = self.faults.current
+        if fault and fault.mode == "wrong_child":
+            subject = fault.subject_id or self.store.other_subject(collection, person_id) or person_id
+        size, offset = _paging(request)
+        clauses = [Clause("subject_id = ?", [subject])]
+        page = self.store.search(collection, clauses, limit=size, offset=offset)
+        page, next_offset = self._page_forever(collection, clauses, page, size, offset)
+        for item, owner in zip(page.items, page.subject_ids, strict=True):
+            item.setdefault(spec.id_field, owner)
+        body: dict[str, Any] = {"items": page.items, "next": _next_url(request, size, next_offset)}
+        if self.store.sealed_count(collection, person_id):
+            body["restricted_notice"] = RESTRICTED_NOTICE
+        return _json(body)
+
+    def _someone_else(self, collection: str, page: Page, forced: str | None, size: int, offset: int) -> Page:
+        other = forced or self.store.other_subject(collection, page.subject_ids[0])
+        return self.store.search(collection, [Clause("subject_id = ?", [other])], limit=size, offset=offset)
+
+    def _page_forever(
+        self, collection: str, clauses: list[Clause], page: Page, size: int, offset: int
+    ) -> tuple[Page, int | None]:
+        """Offset of the next page, or None on the last; under `page_forever` there is always one."""
+        if self.faults.mode() != "page_forever":
+            return page, (offset + size if offset + size < page.total else None)
+        if not page.items and page.total:
+            # Past the end: wrap round so every page has data and the client never sees an end.
+            page = self.store.search(collection, clauses, limit=size, offset=offset % page.total)
+        return page, offset + size
+
+
+def _reject_unknown(request: Request, known: set[str]) -> None:
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}")
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    try:
+        size = int(request.args.get("page_size", DEFAULT_PAGE_SIZE))
+        offset = int(request.args.get("offset", 0))
+    except ValueError as e:
+        raise BadRequest("page_size and offset must be whole numbers") from e
+    if not 1 <= size <= MAX_PAGE_SIZE or offset < 0:
+        raise BadRequest(f"page_size must be 1..{MAX_PAGE_SIZE} and offset not negative")
+    return size, offset
+
+
+def _next_url(request: Request, size: int, next_offset: int | None) -> str | None:
+    if next_offset is None:
+        return None
+    params = [(k, v) for k, v in request.args.items(multi=True) if k not in PAGING_PARAMS]
+    params += [("page_size", str(size)), ("offset", str(next_offset))]
+    return f"{request.base_url}?{urlencode(params)}"
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    return Response(json.dumps(payload), content_type="application/json")
