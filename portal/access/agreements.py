@@ -215,8 +215,12 @@ class _Validator:
         review_date = self.review_date(raw, block)
         agencies = self.members(raw, block, "requesting_agencies", AGENCIES, "agency")
         roles = self.members(raw, block, "roles", ROLES, "role")
-        categories = self.members(raw, block, "categories", tuple(CATEGORIES.get(source or "", {})),
-                                  f"category for source {source!r}")
+        # Categories belong to a source: with an unknown source there is nothing to check them against.
+        categories = (
+            self.members(raw, block, "categories", tuple(CATEGORIES[source]), "category", f" for source {source!r}")
+            if source
+            else frozenset()
+        )
         purposes = self.members(raw, block, "purposes", tuple(PURPOSES), "purpose")
         labels = self.labels(raw, block)
         restricted_roles = self.restricted_roles(raw, block, roles, labels)
@@ -265,7 +269,7 @@ class _Validator:
         return value
 
     def members(
-        self, raw: dict[str, Any], block: Block, key: str, known: tuple[str, ...], kind: str
+        self, raw: dict[str, Any], block: Block, key: str, known: tuple[str, ...], kind: str, context: str = ""
     ) -> frozenset[str]:
         values = raw.get(key, [])
         if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
@@ -273,7 +277,7 @@ class _Validator:
             return frozenset()
         for value in values:
             if value not in known:
-                self.problem(self.lines.value_line(block, key, value), f"unknown {kind} {value!r} in {key!r}")
+                self.problem(self.lines.value_line(block, key, value), f"unknown {kind} {value!r}{context} in {key!r}")
         return frozenset(v for v in values if v in known)
 
     def labels(self, raw: dict[str, Any], block: Block) -> frozenset[str]:
