@@ -1,0 +1,238 @@
+"""Benchmark: does gathering from N agencies cost the slowest agency, not the sum? (Not a test.)
+
+    .venv/bin/python -m bench.gather                 # fake connectors, 300 ms each
+    .venv/bin/python -m bench.gather --sandbox       # also the real sandbox systems with a 300 ms latency fault
+
+Prints a table: connectors, per-agency latency, the sum of latencies, the median
+gather wall time over several runs, and a row with one agency hung showing that
+the gather returns at the deadline. Prints counts and timings only, never records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connectors.categories import all_categories
+from connectors.models import PersonQuery, PersonRecord, SourceRecords, SourceState
+from portal.federation import ConnectorLike, GatheredSource, GatherRequest, gather
+
+AGENCIES = ("health", "social_work", "education", "police", "scra")
+CHI = "1503741206"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(eq=False)
+class SleepyConnector:
+    """A stand-in agency that takes `latency_s` to find the child and as long again to fetch."""
+
+    agency: str
+    latency_s: float
+    hang: threading.Event | None = None
+    categories: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def domain(self) -> str:
+        return self.agency
+
+    @property
+    def display_name(self) -> str:
+        return self.agency.replace("_", " ").capitalize()
+
+    @property
+    def source_system(self) -> str:
+        return f"{self.display_name} (bench)"
+
+    def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
+        if self.hang is not None:
+            self.hang.wait(timeout=60)
+        time.sleep(self.latency_s / 2)
+        return [PersonRecord(self.agency, "bench-1", identifiers=(("chi", CHI),))]
+
+    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
+        time.sleep(self.latency_s / 2)
+        return SourceRecords()
+
+
+@dataclass
+class Row:
+    label: str
+    connectors: int
+    per_agency_ms: str
+    sum_ms: float
+    wall_ms: float
+    deadline_s: float
+    states: str
+
+
+def _request(connectors: Sequence[ConnectorLike], chi: str) -> GatherRequest:
+    return GatherRequest(PersonQuery(chi=chi), {c.agency: frozenset(c.categories) for c in connectors})
+
+
+def _measure(
+    connectors: Sequence[ConnectorLike], request: GatherRequest, deadline_s: float, runs: int
+) -> tuple[float, list[GatheredSource]]:
+    """Median gather wall time (ms) over `runs`, and the last run's results."""
+    times: list[float] = []
+    results: list[GatheredSource] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        results = gather(connectors, request, deadline_s=deadline_s)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), results
+
+
+def _row(label: str, results: Sequence[GatheredSource], wall_ms: float, deadline_s: float) -> Row:
+    """A table row from one gather's results: per-agency elapsed times (from the statuses) and their sum."""
+    elapsed = [r.status.elapsed_ms for r in results]
+    hung = any(r.status.state == SourceState.TIMED_OUT for r in results)
+    spread = f"{min(elapsed)}–{max(elapsed)}" if elapsed else "-"
+    return Row(
+        label, len(results), spread, float("inf") if hung else sum(elapsed), wall_ms, deadline_s, _states(results)
+    )
+
+
+def _states(results: Sequence[GatheredSource]) -> str:
+    counts: dict[str, int] = {}
+    for result in results:
+        state = result.status.state.value
+        counts[state] = counts.get(state, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in counts.items())
+
+
+def bench_fakes(sizes: Sequence[int], latency_s: float, deadline_s: float, runs: int) -> list[Row]:
+    rows = []
+    for size in sizes:
+        connectors = [SleepyConnector(f"agency_{i}", latency_s, categories=frozenset({"x"})) for i in range(size)]
+        request = _request(connectors, CHI)
+        wall, results = _measure(connectors, request, 3.0, runs)
+        rows.append(_row("fake", results, wall, 3.0))
+    release = threading.Event()
+    try:
+        connectors = [SleepyConnector(f"agency_{i}", latency_s, categories=frozenset({"x"})) for i in range(5)]
+        connectors[0].hang = release
+        request = _request(connectors, CHI)
+        started = time.perf_counter()
+        results = gather(connectors, request, deadline_s=deadline_s)
+        wall = (time.perf_counter() - started) * 1000
+        rows.append(_row("fake, 1 hung", results, wall, deadline_s))
+    finally:
+        release.set()
+    return rows
+
+
+def bench_sandbox(latency_ms: int, deadline_s: float, runs: int) -> list[Row]:
+    """Start the sandbox on free ports with a fresh small cohort, add a latency fault, gather one child."""
+    import requests
+
+    from connectors.registry import load_registry
+    from sandbox.cohort import generate, write
+    from sandbox.launcher import free_port, start_all
+
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
+    cohort = generate(size=40)
+    write(cohort, data_dir)
+    child = next(c for c in cohort.children if set(AGENCIES) <= set(c["ids"]))
+    admin_headers = {"X-Sandbox-Admin": "sandbox-admin-key"}
+    with start_all(data_dir, ports={agency: free_port() for agency in AGENCIES}) as sandbox:
+        env = {
+            "SANDBOX_DATA_DIR": str(data_dir),
+            "SANDBOX_HEALTH_TOKEN": "sandbox-health-token",
+            "SANDBOX_EDUCATION_API_KEY": "sandbox-education-key",
+            "SANDBOX_POLICE_CLIENT_ID": "portal",
+            "SANDBOX_POLICE_CLIENT_SECRET": "sandbox-police-secret",
+            "SANDBOX_SCRA_API_KEY": "sandbox-scra-key",
+            "SANDBOX_HEALTH_URL": sandbox.urls["health"],
+            "SANDBOX_EDUCATION_URL": sandbox.urls["education"],
+            "SANDBOX_POLICE_URL": sandbox.urls["police"],
+            "SANDBOX_POLICE_TOKEN_URL": sandbox.urls["police"].removesuffix("/api") + "/oauth/token",
+            "SANDBOX_SCRA_URL": sandbox.urls["scra"],
+        }
+        registry = load_registry(REPO_ROOT / "config" / "connectors.toml", env)
+        try:
+            connectors = list(registry.connectors)
+            request = GatherRequest(
+                PersonQuery(chi=child["chi"]), {c.agency: all_categories(c.domain) for c in connectors}
+            )
+            _measure(connectors, request, deadline_s, 1)  # warm up: connections, police token
+            baseline, results = _measure(connectors, request, deadline_s, runs)
+            rows = [_row("sandbox, no fault", results, baseline, deadline_s)]
+            for agency in AGENCIES:
+                requests.post(
+                    f"{sandbox.admin_urls[agency]}/_sandbox/faults",
+                    headers=admin_headers,
+                    timeout=5,
+                    json={"mode": "latency", "latency_ms": latency_ms},
+                ).raise_for_status()
+            wall, results = _measure(connectors, request, deadline_s, runs)
+            rows.append(_row(f"sandbox, +{latency_ms} ms per request", results, wall, deadline_s))
+            requests.post(
+                f"{sandbox.admin_urls['police']}/_sandbox/faults",
+                headers=admin_headers,
+                timeout=5,
+                json={"mode": "hang"},
+            ).raise_for_status()
+            started = time.perf_counter()
+            results = gather(connectors, request, deadline_s=deadline_s)
+            hung_wall = (time.perf_counter() - started) * 1000
+            rows.append(_row("sandbox, police hung", results, hung_wall, deadline_s))
+            timed_out = [r.agency for r in results if r.status.state == SourceState.TIMED_OUT]
+            print(f"sandbox: timed out: {', '.join(timed_out) or 'none'}")
+            return rows
+        finally:
+            registry.close()
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    header = (
+        "run",
+        "connectors",
+        "per-agency ms",
+        "sum of agencies ms",
+        "gather wall ms (median)",
+        "deadline s",
+        "states",
+    )
+    lines = [header] + [
+        (
+            r.label,
+            str(r.connectors),
+            r.per_agency_ms,
+            "hung" if r.sum_ms == float("inf") else f"{r.sum_ms:.0f}",
+            f"{r.wall_ms:.0f}",
+            f"{r.deadline_s:g}",
+            r.states,
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for index, line in enumerate(lines):
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency-ms", type=int, default=300)
+    parser.add_argument("--deadline", type=float, default=1.0, help="deadline for the hung-agency rows (seconds)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", default="1,5,10,20")
+    parser.add_argument("--sandbox", action="store_true", help="also measure the real sandbox systems")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    rows = bench_fakes(sizes, args.latency_ms / 1000, args.deadline, args.runs)
+    if args.sandbox:
+        rows += bench_sandbox(args.latency_ms, max(args.deadline, 3.0), args.runs)
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
