@@ -79,7 +79,7 @@ def serve_demo(app: Flask, port: int) -> None:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, _stop)
-    print("\nSingle Child View (demo) at http://127.0.0.1:%d" % port)
+    print(f"\nSingle Child View (demo) at http://127.0.0.1:{port}")
     print(f"Sign in as any of: {', '.join(a[0] for a in DEMO_ACCOUNTS)} — password: {DEMO_PASSWORD}\n", flush=True)
     try:
         serve(app, host="127.0.0.1", port=port, threads=8, ident="portal")

@@ -24,7 +24,8 @@ MESSAGES = {
 
 
 def _page(status: int, title: str | None = None, body: str | None = None) -> ResponseReturnValue:
-    default_title, default_body = MESSAGES.get(status, ("Sorry, there is a problem with the service", "Try again later."))
+    fallback = ("Sorry, there is a problem with the service", "Try again later.")
+    default_title, default_body = MESSAGES.get(status, fallback)
     return render_page("errors/error.html", status=status, title=title or default_title, body=body or default_body)
 
 
@@ -36,7 +37,9 @@ def _where(error: Exception) -> str:
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
-        return _page(400, "Your form expired", "For your security the form timed out. Go back, reload the page and try again.")
+        return _page(
+            400, "Your form expired", "For your security the form timed out. Go back, reload the page and try again."
+        )
 
     @app.errorhandler(AuditUnavailable)
     def audit_unavailable(error: AuditUnavailable) -> ResponseReturnValue:

@@ -28,7 +28,7 @@ def sign_in() -> ResponseReturnValue:
         if not username:
             errors["username"] = "Enter your username"
         if not password:
-            errors["password"] = "Enter your password"
+            errors["password"] = "Enter your password"  # noqa: S105 - a message, not a secret
         if not errors:
             user = authenticate(username, password)
             if user is not None:

@@ -87,9 +87,10 @@ def find_by_email(email: str) -> SignedInUser | None:
 
 def get_or_create_organisation(agency: str, name: str, team: str) -> int:
     with db.session() as session:
-        org = session.scalar(
-            select(Organisation).where(Organisation.agency == agency, Organisation.name == name, Organisation.team == team)
+        query = select(Organisation).where(
+            Organisation.agency == agency, Organisation.name == name, Organisation.team == team
         )
+        org = session.scalar(query)
         if org is None:
             org = Organisation(agency=agency, name=name, team=team)
             session.add(org)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
+import portal.data.models  # noqa: F401  (registers tables on Base.metadata)
 from portal.data.base import Base
 from portal.extensions import make_engine
-
-import portal.data.models  # noqa: F401  (registers tables on Base.metadata)
 
 config = context.config
 

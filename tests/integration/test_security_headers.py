@@ -43,8 +43,8 @@ def test_health_endpoints(client: FlaskClient) -> None:
 
 
 def test_secure_cookie_outside_demo_and_test(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import make_settings
     from portal import create_app
+    from tests.conftest import make_settings
 
     settings = make_settings(tmp_path, PORTAL_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path}/p.db")
     assert create_app(settings).config["SESSION_COOKIE_SECURE"] is True
