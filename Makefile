@@ -14,7 +14,7 @@ run: venv assets db demo-data
 	$(FLASK) portal serve-demo --port $(PORT)
 
 ## make test: set up what tests need, then unit, integration, connector and browser tests
-test: venv assets chromium
+test: venv assets chromium lint
 	$(PY) -m pytest tests e2e
 
 test-fast: venv assets

@@ -1,0 +1,1 @@
+"""SQLAlchemy models and the query functions: the only code that touches the configuration database."""
