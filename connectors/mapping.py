@@ -18,7 +18,7 @@ from connectors.errors import ConfigurationError, MalformedResponseError
 from connectors.models import LABEL_NORMAL, LABELS, SHANARRI, ChronologyEvent, DateCertainty, KeyFact
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
-_TRUE_STRINGS = {"1", "true", "yes", "y"}
+_FALSE_STRINGS = {"", "0", "false", "no", "n", "none", "null"}
 
 
 def lookup(item: Mapping[str, Any], path: str) -> Any:
@@ -51,9 +51,9 @@ def render(template: str, item: Mapping[str, Any]) -> str:
 
 
 def truthy(value: Any) -> bool:
-    """Source flags arrive as bools, 0/1 or strings."""
+    """Source flags arrive as bools, 0/1 or strings; any other non-empty text (a name) counts as present."""
     if isinstance(value, str):
-        return value.strip().lower() in _TRUE_STRINGS
+        return value.strip().lower() not in _FALSE_STRINGS
     return bool(value)
 
 

@@ -165,9 +165,9 @@ def http_settings(config: Mapping[str, Any], where: str) -> HttpSettings:
 
 
 def auth_strategy(table: Any, where: str, config: Mapping[str, Any]) -> AuthStrategy:
-    """The auth strategy an `[agencies.<key>.auth]` table describes (missing table: no credentials)."""
+    """The auth strategy an `[agencies.<key>.auth]` table describes; required, so none is never an accident."""
     if table is None:
-        return NoAuth()
+        raise ConfigurationError(f'{where} is required (type = "none" for a source that needs no credentials)')
     if not isinstance(table, Mapping):
         raise ConfigurationError(f"{where} must be a table")
     kind = table.get("type")

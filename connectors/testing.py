@@ -1,0 +1,243 @@
+"""The contract every connector must pass, as a reusable pytest base class.
+
+Subclass `ConnectorContract` in a test module and provide a `source` fixture
+returning a `ContractSource`: something that can build the connector under test
+against a real (or realistic) source, inject faults into that source, and say
+what the source was asked. Every `test_` method below then runs against it:
+
+    class TestMyAgency(ConnectorContract):
+        @pytest.fixture
+        def source(self, my_fake_server): return MyContractSource(my_fake_server)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import pytest
+
+from connectors.base import Connector
+from connectors.errors import (
+    ConfigurationError,
+    MalformedResponseError,
+    ResponseTooLargeError,
+    RetryableError,
+    SourceUnavailableError,
+    TimedOutError,
+    UnauthorisedError,
+)
+from connectors.models import LABELS, PersonQuery, PersonRecord
+from connectors.registry import build_connector
+
+# Generous bounds: the behaviour is "gives up at the deadline", not a precise timing.
+SHORT_DEADLINE_S = 0.6
+FAR_DEADLINE_S = 10.0
+
+
+class ContractSource(Protocol):
+    """What a connector's contract test needs from the source it runs against."""
+
+    agency: str
+    known_person: PersonQuery
+    # A substring of the request log that appears only when that category is asked for.
+    category_markers: Mapping[str, str]
+    # Keys whose absence must make the configuration invalid.
+    required_keys: Sequence[str]
+    supports_paging: bool
+    supports_retry: bool
+
+    def config(self, **limits: Any) -> dict[str, Any]:
+        """The agency's config table. `limits`: read_timeout, response_cap, max_pages, unreachable, bad_credentials."""
+        ...
+
+    def env(self) -> Mapping[str, str]:
+        """Environment holding the credentials the config names."""
+        ...
+
+    def inject(self, fault: str, **kwargs: Any) -> None:
+        """Apply a fault: hang, latency (latency_ms), error500, error503_once, malformed, wrong_child, page_forever."""
+        ...
+
+    def clear(self) -> None:
+        """Remove faults and empty the request log."""
+        ...
+
+    def requests(self) -> list[str]:
+        """What the source was asked since the last clear (paths with queries, or statement names)."""
+        ...
+
+    def expected_record_count(self, person: PersonRecord) -> int:
+        """How many events plus facts the source holds (unsealed) for this person across all categories."""
+        ...
+
+
+class ConnectorContract:
+    """Behaviour every connector kind must show; subclasses supply the `source` fixture."""
+
+    @pytest.fixture
+    def source(self) -> ContractSource:  # pragma: no cover - always overridden
+        raise NotImplementedError
+
+    @pytest.fixture
+    def make(self, source: ContractSource):
+        built: list[Connector] = []
+
+        def factory(**limits: Any) -> Connector:
+            connector = build_connector(source.agency, source.config(**limits), source.env())
+            built.append(connector)
+            return connector
+
+        yield factory
+        for connector in built:
+            connector.close()
+
+    def _person(self, source: ContractSource, connector: Connector) -> PersonRecord:
+        people = connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
+        assert len(people) == 1, "the known person query should find exactly one person"
+        return people[0]
+
+    # -- configuration --------------------------------------------------------------------------
+
+    def test_configuration_rejects_missing_required_keys(self, source: ContractSource) -> None:
+        for key in ("kind", "display_name", "source_system", *source.required_keys):
+            config = source.config()
+            config.pop(key)
+            with pytest.raises(ConfigurationError) as caught:
+                build_connector(source.agency, config, source.env())
+            assert f"agencies.{source.agency}" in caught.value.reason
+            assert key in caught.value.reason
+
+    def test_configuration_rejects_category_outside_vocabulary(self, source: ContractSource) -> None:
+        config = {**source.config(), "categories": ["not_a_category"]}
+        with pytest.raises(ConfigurationError, match="not_a_category"):
+            build_connector(source.agency, config, source.env())
+
+    def test_configuration_rejects_missing_credentials(self, source: ContractSource) -> None:
+        if not source.env():
+            pytest.skip("this source needs no credentials")
+        with pytest.raises(ConfigurationError, match="environment variable"):
+            build_connector(source.agency, source.config(), {})
+
+    # -- happy path -----------------------------------------------------------------------------
+
+    def test_happy_path_returns_tagged_records_for_the_known_person(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        assert person.agency == source.agency and person.source_id
+        records = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+        assert records.events or records.facts
+        for item in (*records.events, *records.facts):
+            assert item.category in connector.categories
+            assert item.security_label in LABELS
+            assert item.agency == source.agency
+        assert all(e.subject_source_id == person.source_id for e in records.events)
+        assert records.dropped_wrong_child == 0
+
+    def test_asks_the_source_only_for_requested_categories(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        for category, marker in source.category_markers.items():
+            source.clear()
+            records = connector.fetch_records(person, frozenset({category}), deadline=_deadline(FAR_DEADLINE_S))
+            asked = "\n".join(source.requests())
+            assert marker in asked, f"{category} was not requested"
+            others = [m for c, m in source.category_markers.items() if m != marker and m in asked]
+            assert not others, f"asking for {category} also requested {others}"
+            assert {i.category for i in (*records.events, *records.facts)} <= {category}
+
+    def test_reads_every_page(self, source: ContractSource, make) -> None:
+        if not source.supports_paging:
+            pytest.skip("this source does not page")
+        connector = make()
+        person = self._person(source, connector)
+        records = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+        assert len(records.events) + len(records.facts) == source.expected_record_count(person)
+
+    def test_endless_paging_fails_cleanly(self, source: ContractSource, make) -> None:
+        if not source.supports_paging:
+            pytest.skip("this source does not page")
+        connector = make(max_pages=3)
+        person = self._person(source, connector)
+        source.inject("page_forever")
+        with pytest.raises(MalformedResponseError, match="pages"):
+            connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+
+    # -- failures -------------------------------------------------------------------------------
+
+    def test_hung_source_gives_up_at_the_deadline(self, source: ContractSource, make) -> None:
+        connector = make(read_timeout=5.0)
+        source.inject("hang")
+        started = time.monotonic()
+        with pytest.raises(TimedOutError) as caught:
+            connector.find_people(source.known_person, deadline=started + SHORT_DEADLINE_S)
+        assert time.monotonic() - started < 2 * SHORT_DEADLINE_S
+        assert connector.display_name in caught.value.reason
+
+    def test_slow_source_gives_up_at_the_read_timeout(self, source: ContractSource, make) -> None:
+        connector = make(read_timeout=0.3)
+        source.inject("latency", latency_ms=1500)
+        started = time.monotonic()
+        with pytest.raises(TimedOutError):
+            connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
+        assert time.monotonic() - started < 1.2
+
+    def test_refused_connection_is_reported_as_unavailable(self, source: ContractSource, make) -> None:
+        connector = make(unreachable=True)
+        with pytest.raises(SourceUnavailableError) as caught:
+            connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
+        assert connector.display_name in caught.value.reason
+
+    def test_rejected_credentials_are_reported_as_unauthorised(self, source: ContractSource, make) -> None:
+        connector = make(bad_credentials=True)
+        with pytest.raises(UnauthorisedError):
+            connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
+
+    def test_server_error_is_reported_as_retryable(self, source: ContractSource, make) -> None:
+        connector = make()
+        source.inject("error500")
+        with pytest.raises(RetryableError) as caught:
+            connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
+        assert not isinstance(caught.value, TimedOutError)
+
+    def test_one_transient_unavailability_is_retried(self, source: ContractSource, make) -> None:
+        if not source.supports_retry:
+            pytest.skip("this source has no transient HTTP failures")
+        connector = make()
+        source.inject("error503_once")
+        assert len(connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))) == 1
+
+    def test_malformed_answer_is_reported(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        source.inject("malformed")
+        with pytest.raises(MalformedResponseError):
+            connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+
+    def test_oversized_answer_is_refused(self, source: ContractSource, make) -> None:
+        connector = make(response_cap=1)
+        with pytest.raises(ResponseTooLargeError):
+            connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
+
+    def test_another_childs_records_are_dropped_and_counted(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        source.inject("wrong_child")
+        records = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+        assert records.dropped_wrong_child > 0
+        assert all(e.subject_source_id == person.source_id for e in records.events)
+
+    def test_failure_reasons_carry_no_personal_data(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        source.inject("error500")
+        with pytest.raises(RetryableError) as caught:
+            connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+        for value in (person.surname, person.forename, person.chi, person.source_id):
+            if value:
+                assert value not in caught.value.reason
+
+
+def _deadline(seconds: float) -> float:
+    return time.monotonic() + seconds
