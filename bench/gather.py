@@ -69,6 +69,7 @@ class Row:
     wall_ms: float
     deadline_s: float
     states: str
+    detail: str = ""
 
 
 def _request(connectors: Sequence[ConnectorLike], chi: str) -> GatherRequest:
@@ -93,8 +94,16 @@ def _row(label: str, results: Sequence[GatheredSource], wall_ms: float, deadline
     elapsed = [r.status.elapsed_ms for r in results]
     hung = any(r.status.state == SourceState.TIMED_OUT for r in results)
     spread = f"{min(elapsed)}–{max(elapsed)}" if elapsed else "-"
+    detail = ", ".join(f"{r.agency} {r.status.elapsed_ms} ms {r.status.state.value}" for r in results)
     return Row(
-        label, len(results), spread, float("inf") if hung else sum(elapsed), wall_ms, deadline_s, _states(results)
+        label,
+        len(results),
+        spread,
+        float("inf") if hung else sum(elapsed),
+        wall_ms,
+        deadline_s,
+        _states(results),
+        detail,
     )
 
 
@@ -129,8 +138,6 @@ def bench_fakes(sizes: Sequence[int], latency_s: float, deadline_s: float, runs:
 
 def bench_sandbox(latency_ms: int, deadline_s: float, runs: int) -> list[Row]:
     """Start the sandbox on free ports with a fresh small cohort, add a latency fault, gather one child."""
-    import requests
-
     from connectors.registry import load_registry
     from sandbox.cohort import generate, write
     from sandbox.launcher import free_port, start_all
@@ -139,7 +146,6 @@ def bench_sandbox(latency_ms: int, deadline_s: float, runs: int) -> list[Row]:
     cohort = generate(size=40)
     write(cohort, data_dir)
     child = next(c for c in cohort.children if set(AGENCIES) <= set(c["ids"]))
-    admin_headers = {"X-Sandbox-Admin": "sandbox-admin-key"}
     with start_all(data_dir, ports={agency: free_port() for agency in AGENCIES}) as sandbox:
         env = {
             "SANDBOX_DATA_DIR": str(data_dir),
@@ -164,29 +170,31 @@ def bench_sandbox(latency_ms: int, deadline_s: float, runs: int) -> list[Row]:
             baseline, results = _measure(connectors, request, deadline_s, runs)
             rows = [_row("sandbox, no fault", results, baseline, deadline_s)]
             for agency in AGENCIES:
-                requests.post(
-                    f"{sandbox.admin_urls[agency]}/_sandbox/faults",
-                    headers=admin_headers,
-                    timeout=5,
-                    json={"mode": "latency", "latency_ms": latency_ms},
-                ).raise_for_status()
+                _set_fault(sandbox.admin_urls[agency], {"mode": "latency", "latency_ms": latency_ms})
             wall, results = _measure(connectors, request, deadline_s, runs)
             rows.append(_row(f"sandbox, +{latency_ms} ms per request", results, wall, deadline_s))
-            requests.post(
-                f"{sandbox.admin_urls['police']}/_sandbox/faults",
-                headers=admin_headers,
-                timeout=5,
-                json={"mode": "hang"},
-            ).raise_for_status()
+            for agency in AGENCIES:
+                _set_fault(sandbox.admin_urls[agency], None)
+            _set_fault(sandbox.admin_urls["police"], {"mode": "hang"})
             started = time.perf_counter()
             results = gather(connectors, request, deadline_s=deadline_s)
-            hung_wall = (time.perf_counter() - started) * 1000
-            rows.append(_row("sandbox, police hung", results, hung_wall, deadline_s))
-            timed_out = [r.agency for r in results if r.status.state == SourceState.TIMED_OUT]
-            print(f"sandbox: timed out: {', '.join(timed_out) or 'none'}")
+            rows.append(_row("sandbox, police hung", results, (time.perf_counter() - started) * 1000, deadline_s))
             return rows
         finally:
             registry.close()
+
+
+def _set_fault(admin_url: str, fault: dict[str, object] | None) -> None:
+    """Set (or with None, clear) a sandbox system's fault through its admin API."""
+    import requests
+
+    url, headers = f"{admin_url}/_sandbox/faults", {"X-Sandbox-Admin": "sandbox-admin-key"}
+    response = (
+        requests.post(url, headers=headers, json=fault, timeout=5)
+        if fault
+        else requests.delete(url, headers=headers, timeout=5)
+    )
+    response.raise_for_status()
 
 
 def print_table(rows: Sequence[Row]) -> None:
@@ -216,6 +224,9 @@ def print_table(rows: Sequence[Row]) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
         if index == 0:
             print("  ".join("-" * width for width in widths))
+    for row in rows:
+        if row.label.startswith("sandbox"):
+            print(f"{row.label}: {row.detail}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

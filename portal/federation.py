@@ -109,10 +109,11 @@ def gather(
     """
     deadline = time.monotonic() + deadline_s
     to_ask = [c for c in connectors if _allowed_for(c, request)]
+    asked = {id(c) for c in to_ask}
     answers = _fan_out(to_ask, lambda c: _gather_one(c, request, deadline), deadline, deadline_s, executor)
     results: list[GatheredSource] = []
     for connector in connectors:
-        if connector not in to_ask:
+        if id(connector) not in asked:
             results.append(_withheld(connector))
             continue
         answer = answers[id(connector)]
