@@ -60,13 +60,15 @@ class GatherRequest:
     """Who to gather for and what each agency may be asked for.
 
     `allowed` maps agency key → data categories the access policy allows;
-    `confirmed` holds (agency, source_id) pairs a practitioner confirmed as this child.
+    `confirmed` holds (agency, source_id) pairs a practitioner confirmed as this child;
+    `references` (e.g. `ChildMatch.records`) add demographic evidence such as a previous surname.
     """
 
     query: PersonQuery
     allowed: Mapping[str, frozenset[str]]
     confirmed: frozenset[tuple[str, str]] = frozenset()
     thresholds: MatchThresholds = field(default_factory=MatchThresholds)
+    references: tuple[PersonRecord, ...] = ()  # records already known to be this child (from the search)
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,12 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     query = request.query
     people = connector.find_people(query, deadline=deadline)
     sorted_people = classify_people(
-        query.chi, query, people, confirmed=request.confirmed, thresholds=request.thresholds
+        query.chi,
+        query,
+        people,
+        confirmed=request.confirmed,
+        thresholds=request.thresholds,
+        references=request.references,
     )
     wrong_child = _count_wrong_child(query.chi, sorted_people)
     collected: list[SourceRecords] = []

@@ -7,6 +7,7 @@ typing errors; it never proves who a child is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -147,11 +148,14 @@ def classify_people(
     *,
     confirmed: frozenset[tuple[str, str]] = frozenset(),
     thresholds: MatchThresholds | None = None,
+    references: Sequence[PersonRecord] = (),
 ) -> Classification:
     """Sort people into linked (exact identifier or practitioner-confirmed), candidates and rejected.
 
     `confirmed` holds (agency, source_id) pairs the practitioner confirmed this session;
-    a confirmation never overrides a CHI that contradicts the anchor.
+    a confirmation never overrides a CHI that contradicts the anchor. `references` are
+    other agencies' records already linked to this child (e.g. one holding a previous
+    surname): a demographic score is the best against the query or any of them.
     """
     thresholds = thresholds or MatchThresholds()
     anchored = query if anchor_chi is None or query.chi == anchor_chi else _with_chi(query, anchor_chi)
@@ -159,13 +163,28 @@ def classify_people(
     candidates: list[ScoredPerson] = []
     rejected: list[ScoredPerson] = []
     for person in people:
-        match = score_candidate(anchored, person, thresholds)
+        match = _best_match(anchored, references, person, thresholds)
         if match.decision != "reject" and (person.agency, person.source_id) in confirmed:
             match = match.confirmed()
         scored = ScoredPerson(person, match)
         {"link": linked, "candidate": candidates, "reject": rejected}[match.decision].append(scored)
     candidates.sort(key=lambda scored: scored.match.score, reverse=True)
     return Classification(linked, candidates, rejected)
+
+
+def _best_match(
+    query: PersonQuery, references: Sequence[PersonRecord], person: PersonRecord, thresholds: MatchThresholds
+) -> MatchResult:
+    tries = [score_candidate(query, person, thresholds)]
+    tries += [score_candidate(reference, person, thresholds) for reference in references]
+    by_identifier = [m for m in tries if m.basis == "identifier"]
+    # A contradicting identifier anywhere outweighs every agreement; a shared one links.
+    for decision in ("reject", "link"):
+        for match in by_identifier:
+            if match.decision == decision:
+                return match
+    order = {"link": 0, "candidate": 1, "reject": 2}
+    return min(tries, key=lambda m: (order[m.decision], -m.score))
 
 
 def _with_chi(query: PersonQuery, chi: str) -> PersonQuery:

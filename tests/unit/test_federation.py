@@ -224,3 +224,13 @@ def test_search_reports_a_hung_agency_as_timed_out(hung: threading.Event) -> Non
     assert [s.state for s in outcome.statuses] == [SourceState.ANSWERED, SourceState.TIMED_OUT]
     assert [child.chi for child in outcome.children] == [CHI]
     assert outcome.children[0].match.reasons[0] == "CHI matches"
+
+
+def test_gather_uses_known_records_as_evidence_for_candidates() -> None:
+    renamed = PersonQuery(chi=CHI, forename="Kate", surname="Gillespie", birth_date=BIRTH)
+    known = person("social_work", "sw1", surname="Gillespie", previous_surnames=("Mackenzie",))
+    police = FakeConnector("police", [person("police", "p1", chi=None)])
+    [without] = gather([police], GatherRequest(renamed, allow_all(police)))
+    [with_known] = gather([police], GatherRequest(renamed, allow_all(police), references=(known,)))
+    assert without.candidates == ()
+    assert [c.person.source_id for c in with_known.candidates] == ["p1"]

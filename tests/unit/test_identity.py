@@ -146,3 +146,33 @@ def test_twin_without_chi_is_rejected_not_offered() -> None:
     result = classify_people(ANCHOR, QUERY, [twin])
     assert not result.linked and not result.candidates
     assert any("twin" in reason for reason in result.rejected[0].match.reasons)
+
+
+def test_changed_surname_is_found_through_another_agencys_record_of_the_previous_surname() -> None:
+    query = PersonQuery(
+        chi=ANCHOR, forename="Kate", surname="Gillespie", birth_date=date(2015, 3, 12), postcode="G1 1AA"
+    )
+    social_work = PersonRecord(
+        "social_work",
+        "sw1",
+        (("chi", ANCHOR),),
+        forename="Kate",
+        surname="Gillespie",
+        previous_surnames=("Mackenzie",),
+        birth_date=date(2015, 3, 12),
+    )
+    old_police_record = _person("p1")  # still under the old surname and old postcode
+    assert classify_people(ANCHOR, query, [old_police_record]).candidates == []
+    result = classify_people(ANCHOR, query, [old_police_record], references=[social_work])
+    assert [s.person.source_id for s in result.candidates] == ["p1"]
+    assert "previous surname matches: Gillespie/Mackenzie" in result.candidates[0].match.reasons
+
+
+def test_a_reference_with_a_different_identifier_vetoes_a_demographic_match() -> None:
+    query = PersonQuery(forename="Kate", surname="Mackenzie", birth_date=date(2015, 3, 12), postcode="EH6 5AB")
+    known = PersonRecord("education", "e1", (("scn", "150000019"),), forename="Kate", surname="Mackenzie")
+    other_pupil = PersonRecord(
+        "education", "e2", (("scn", "150000027"),), forename="Kate", surname="Mackenzie", birth_date=date(2015, 3, 12)
+    )
+    result = classify_people(None, query, [other_pupil], references=[known])
+    assert [s.match.reasons[0] for s in result.rejected] == ["SCN differs"]
