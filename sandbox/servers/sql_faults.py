@@ -20,7 +20,7 @@ from pathlib import Path
 from sandbox.servers.faults import FaultError, FaultSpec
 from sandbox.servers.sql_views import REAL_SUFFIX, is_date_column, malformed_view, wrong_child_view
 
-LOCK_GAP_S = 0.02
+LOCK_GAP_S = 0.15  # longer than SQLite's longest busy-handler sleep (100 ms), so waiting readers get in
 
 
 class SqliteFaults:
