@@ -6,7 +6,7 @@ Pure code only: the database side (relationships, break-glass grants) lives in
 
 from portal.access.agreements import AgreementError, Agreements, Clause, load_agreements
 from portal.access.decision import AccessDecision, BreakGlass, RelationshipBasis, Requester
-from portal.access.filtering import FilteredItems, explain, filter_items
+from portal.access.filtering import FilteredItems, explain, filter_items, source_notices
 from portal.access.policy import decide
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "explain",
     "filter_items",
     "load_agreements",
+    "source_notices",
 ]

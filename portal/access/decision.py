@@ -106,7 +106,7 @@ class AccessDecision:
     clauses: Mapping[tuple[str, str], str] = field(default_factory=_empty)
     break_glass_available: bool = False
     category_labels: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=_empty)
-    reveal_restricted: Mapping[str, bool] = field(default_factory=_empty)
+    reveal_restricted: Mapping[tuple[str, str], bool] = field(default_factory=_empty)  # per (agency, category)
     owning_teams: Mapping[str, str] = field(default_factory=_empty)
     basis_text: str = ""  # e.g. "Health visitor for this child, recorded by an administrator"
     break_glass_expires_at: datetime | None = None

@@ -74,11 +74,19 @@ def filter_items(items: Iterable[Item], decision: AccessDecision, requester: Req
             continue
         removed += 1
         hidden_by_label = effective_label(item) in (LABEL_RESTRICTED, LABEL_VERY_RESTRICTED)
-        category_allowed = (item.agency, item.category) in decision.category_labels
-        if hidden_by_label and category_allowed and decision.reveal_restricted.get(item.agency, False):
+        if hidden_by_label and decision.reveal_restricted.get((item.agency, item.category), False):
             notice_agencies.append(item.agency)
     notices = tuple(restricted_notice(decision, agency) for agency in dict.fromkeys(notice_agencies))
     return FilteredItems(tuple(kept), notices, removed)
+
+
+def source_notices(decision: AccessDecision, agency: str, notices: Iterable[str]) -> tuple[str, ...]:
+    """Pass on a source's own "restricted information exists" notices (e.g. for sealed items it withheld)
+    only when the decision lets the user see something from that source under a clause that permits it."""
+    if not decision.allowed:
+        return ()
+    permitted = any(allowed for (source, _), allowed in decision.reveal_restricted.items() if source == agency)
+    return tuple(dict.fromkeys(notices)) if permitted else ()
 
 
 def restricted_notice(decision: AccessDecision, agency: str) -> str:

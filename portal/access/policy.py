@@ -139,7 +139,7 @@ def _grant(
     labels: dict[str, frozenset[str]] = {}
     category_labels: dict[tuple[str, str], frozenset[str]] = {}
     clauses: dict[tuple[str, str], str] = {}
-    reveal: dict[str, bool] = {}
+    reveal: dict[tuple[str, str], bool] = {}
     used: list[str] = []
     for agency, categories in CATEGORIES.items():
         matching = _matching_clauses(requester, purpose, agreements, agency, break_glass is not None)
@@ -164,10 +164,10 @@ def _grant(
             clauses[(agency, category)] = chosen.ref
             used.append(chosen.ref)
             category_labels[(agency, category)] = frozenset(allowed_labels)
+            reveal[(agency, category)] = any(c.reveal_restricted for c in covering)
         allowed[agency] = frozenset(granted)
         withheld[agency] = tuple(refused)
         labels[agency] = frozenset().union(*(category_labels[(agency, c)] for c in granted))
-        reveal[agency] = any(c.reveal_restricted for c in matching)
     if not any(allowed.values()):
         return AccessDecision(
             allowed=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from connectors.models import ChronologyEvent, KeyFact
-from portal.access.filtering import explain, filter_items
+from portal.access.filtering import explain, filter_items, source_notices
 from portal.access.policy import decide
 from tests.access.policy_fixtures import CHI, NOW, grant, relationship, requester, small_agreements
 
@@ -140,3 +140,24 @@ def test_explain_under_break_glass_says_so_and_cites_the_break_glass_clause() ->
 def test_explain_refuses_to_justify_an_item_outside_the_decision() -> None:
     decision = decide(requester(), CHI, "child_protection", relationship(), None, AGREEMENTS, NOW)
     assert "not covered" in explain(event("education", "attendance"), decision)
+
+
+def test_notices_follow_the_clause_for_that_category_only() -> None:
+    who = requester("practitioner", team="Ward 4")
+    decision = decide(who, CHI, "child_protection", relationship(), None, AGREEMENTS, NOW)
+    # Police R is allowed for this practitioner, but police V is hidden and the police clause does not reveal.
+    police_v = filter_items((event("police", "police_concerns", "V"),), decision, who)
+    health_r = filter_items((event("health", "health_conditions", "R"),), decision, who)
+
+    assert police_v.removed == 1 and police_v.notices == ()
+    assert health_r.notices == ("Restricted information exists – contact HV Team",)
+
+
+def test_source_notices_pass_only_where_an_agreement_permits_revealing() -> None:
+    decision = decide(requester(team="Ward 4"), CHI, "child_protection", relationship(), None, AGREEMENTS, NOW)
+    refused = decide(requester(), CHI, "child_protection", None, None, AGREEMENTS, NOW)
+    sealed = ("Restricted information exists – contact the records team",)
+
+    assert source_notices(decision, "health", sealed) == sealed
+    assert source_notices(decision, "police", sealed) == ()
+    assert source_notices(refused, "health", sealed) == ()
