@@ -9,8 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from connectors.fhir_mapping import MAPPERS, Mapped, MappingContext, belongs_to, immunisation_summary, map_patient_facts
 from connectors.models import PersonQuery, PersonRecord
 from tests.connectors.fake_agency import FakeAgency, closed_port_url
+from tests.connectors.fake_fhir import FhirAgency
 from tests.connectors.fake_rest import CONCERNS, EDUCATION_ITEMS, PUPILS, SUBJECTS, EducationAgency, PoliceAgency
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "connectors.toml"
@@ -102,3 +104,38 @@ class PoliceSource(FakeHttpSource):
     def expected_record_count(self, person: PersonRecord) -> int:
         subject = next(s for s in SUBJECTS if s["subject_id"] == person.source_id)
         return len(CONCERNS[person.source_id]) + (1 if subject["cp_flag"] else 0)
+
+
+class HealthSource(FakeHttpSource):
+    agency = "health"
+    base_path = "/fhir"
+    category_markers = {
+        "health_alerts": "/AllergyIntolerance", "health_conditions": "/Condition", "immunisations": "/Immunization",
+        "health_encounters": "/Encounter", "health_appointments": "/Appointment", "health_plans": "/EpisodeOfCare",
+        "demographics": "/Patient?_id",
+    }
+    required_keys = ("base_url", "read_timeout", "auth")
+
+    def __init__(self, fake: FhirAgency, known_chi: str) -> None:
+        self.fake = fake
+        self.known_person = PersonQuery(chi=known_chi)
+        self._bad_credentials = False
+
+    def config(self, **limits: Any) -> dict[str, Any]:
+        self._bad_credentials = bool(limits.get("bad_credentials"))
+        return self.base_config(**limits)
+
+    def env(self) -> Mapping[str, str]:
+        return {"SANDBOX_HEALTH_TOKEN": "wrong-token" if self._bad_credentials else self.fake.token}
+
+    def expected_record_count(self, person: PersonRecord) -> int:
+        # Map the person's resources straight from memory: what paging over HTTP must reproduce exactly.
+        ctx = MappingContext("health", "test", person.source_id)
+        out = Mapped(events=[], facts=[])
+        for resource in self.fake.resources:
+            if resource["resourceType"] in MAPPERS and belongs_to(resource, person.source_id):
+                MAPPERS[resource["resourceType"]](ctx, resource, out)
+            if resource["resourceType"] == "Patient" and resource["id"] == person.source_id:
+                out.facts.extend(map_patient_facts(ctx, resource))
+        summary = immunisation_summary(ctx, out.events)
+        return len(out.events) + len(out.facts) + (1 if summary else 0)
