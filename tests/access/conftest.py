@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -15,8 +14,7 @@ from portal.access.agreements import Agreements, load_agreements
 from portal.data.base import Base
 from portal.data.models import Organisation, User
 from portal.extensions import make_engine
-
-DEMO_AGREEMENTS = Path(__file__).resolve().parents[2] / "config" / "agreements.toml"
+from tests.access.policy_fixtures import DEMO_AGREEMENTS
 
 
 @pytest.fixture(scope="session")

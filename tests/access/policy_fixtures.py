@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from portal.access.agreements import Agreements, parse_agreements
 from portal.access.decision import BreakGlass, RelationshipBasis, Requester
 
+DEMO_AGREEMENTS = Path(__file__).resolve().parents[2] / "config" / "agreements.toml"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 CHI = "0101151234"
 HV_TEAM = "HV Team"

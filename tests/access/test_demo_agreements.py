@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from portal.access.agreements import Agreements
+from datetime import date
+from pathlib import Path
+
+from portal.access.agreements import Agreements, load_agreements
 from portal.access.decision import Requester
 from portal.access.policy import decide
-from tests.access.policy_fixtures import CHI, NOW, grant, relationship
+from tests.access.policy_fixtures import CHI, DEMO_AGREEMENTS, NOW, grant, relationship
 
 SW_TEAM = "Fife Children and Families Social Work"
 LEAD_PROFESSIONAL = Requester(1, "lead_professional", "social_work", SW_TEAM)
@@ -84,3 +87,22 @@ def test_teacher_without_relationship_is_offered_break_glass_for_emergencies(dem
     assert "break the glass" in emergency.reason
     assert not wellbeing.allowed and not wellbeing.break_glass_available
     assert "Break-glass is available only for" in wellbeing.reason
+
+
+def test_editing_the_agreement_file_changes_what_is_asked_for_and_withheld(tmp_path: Path) -> None:
+    text = DEMO_AGREEMENTS.read_text(encoding="utf-8")
+    schools_clause = 'clause = "8.3"'
+    start = text.index(schools_clause)
+    edited = text[:start] + text[start:].replace('categories = ["police_concerns", "police_cp_flag"]',
+                                                 'categories = ["police_cp_flag"]', 1)
+    path = tmp_path / "agreements.toml"
+    path.write_text(edited, encoding="utf-8")
+    edited_agreements = load_agreements(path, today=date(2026, 11, 22))
+
+    decision = decide(TEACHER, CHI, "child_protection", relationship(basis="named_person"), None,
+                      edited_agreements, NOW)
+
+    assert decision.categories_for("police") == {"police_cp_flag"}
+    assert dict(decision.withheld["police"]) == {
+        "police_concerns": "No agreement shares this with Education staff in your role"
+    }

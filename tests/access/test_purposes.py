@@ -46,3 +46,11 @@ def test_requester_from_a_signed_in_user_like_object() -> None:
         team = "Lochgelly High School"
 
     assert Requester.from_user(SignedIn()) == Requester(5, "practitioner", "education", "Lochgelly High School")
+
+
+def test_policy_roles_match_the_user_model_roles() -> None:
+    # The pure policy keeps its own copy (no ORM import); drift would silently refuse or admit a role.
+    from portal.access.roles import ROLES
+    from portal.data.models import ROLES as MODEL_ROLES
+
+    assert set(ROLES) == set(MODEL_ROLES)
