@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from connectors.errors import ConnectorError, TimedOutError
@@ -23,7 +23,7 @@ from connectors.models import (
     SourceState,
     SourceStatus,
 )
-from portal.identity import Classification, MatchThresholds, ScoredPerson, classify_people
+from portal.identity import MatchThresholds, ScoredPerson, classify_people
 from portal.search_grouping import ChildMatch, group_children
 
 __all__ = [
@@ -69,6 +69,8 @@ class GatherRequest:
     confirmed: frozenset[tuple[str, str]] = frozenset()
     thresholds: MatchThresholds = field(default_factory=MatchThresholds)
     references: tuple[PersonRecord, ...] = ()  # records already known to be this child (from the search)
+    confirmed_people: tuple[PersonRecord, ...] = ()  # confirmed candidates, fetched even if no lookup finds them
+    find_by_demographics: bool = True  # also ask by name and birth date, to offer records that lack the CHI
 
 
 @dataclass(frozen=True)
@@ -214,16 +216,15 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     allowed = _allowed_for(connector, request)
     withheld = _withheld_categories(connector, request)
     query = request.query
-    people = connector.find_people(query, deadline=deadline)
+    people, wrong_child = _find_people(connector, request, deadline)
     sorted_people = classify_people(
         query.chi,
         query,
         people,
-        confirmed=request.confirmed,
+        confirmed=request.confirmed | {(p.agency, p.source_id) for p in request.confirmed_people},
         thresholds=request.thresholds,
         references=request.references,
     )
-    wrong_child = _count_wrong_child(query.chi, sorted_people)
     collected: list[SourceRecords] = []
     for scored in sorted_people.linked:
         records = connector.fetch_records(scored.person, allowed, deadline=deadline)
@@ -266,10 +267,33 @@ def _no_record_reason(candidate_count: int) -> str:
     return f"no record linked by identifier; {candidate_count} {noun} to confirm"
 
 
-def _count_wrong_child(anchor_chi: str | None, sorted_people: Classification) -> int:
-    if not anchor_chi:
-        return 0
-    return sum(1 for scored in sorted_people.rejected if "CHI differs" in scored.match.reasons)
+def _find_people(connector: ConnectorLike, request: GatherRequest, deadline: float) -> tuple[list[PersonRecord], int]:
+    """The agency's people who may be this child, and how many a CHI lookup returned for another child.
+
+    A CHI lookup cannot find an agency's record that lacks the CHI, so with demographics
+    to hand the agency is asked again by them: records without a CHI come back as
+    candidates. Records a practitioner confirmed are added even if neither lookup finds them.
+    """
+    query = request.query
+    anchor = _bare_chi(query.chi)
+    people = list(connector.find_people(query, deadline=deadline))
+    wrong_child = sum(1 for p in people if anchor and p.chi and _bare_chi(p.chi) != anchor)
+    if anchor and request.find_by_demographics and query.surname and query.birth_date:
+        demographic = replace(query, chi=None)
+        seen = {p.source_id for p in people}
+        for person in connector.find_people(demographic, deadline=deadline):
+            # Another CHI here is a namesake, not a fault: leave it out.
+            if person.source_id not in seen and (not person.chi or _bare_chi(person.chi) == anchor):
+                people.append(person)
+                seen.add(person.source_id)
+    for person in request.confirmed_people:
+        if person.agency == connector.agency and person.source_id not in {p.source_id for p in people}:
+            people.append(person)
+    return people, wrong_child
+
+
+def _bare_chi(chi: str | None) -> str:
+    return (chi or "").replace(" ", "")
 
 
 def _only_this_person(records: SourceRecords, person: PersonRecord, allowed: frozenset[str]) -> SourceRecords:

@@ -57,6 +57,7 @@ class FakeConnector:
     delay_s: float = 0.0
     release: threading.Event | None = None  # when set, find_people blocks until released (a hung agency)
     error: Exception | None = None
+    honest: bool = False  # True: look people up as asked (by CHI, or by surname and birth date); False: return all
     calls: list[tuple[str, object]] = field(default_factory=list)
 
     @property
@@ -78,7 +79,11 @@ class FakeConnector:
         time.sleep(self.delay_s)
         if self.error is not None:
             raise self.error
-        return list(self.people)
+        if not self.honest:
+            return list(self.people)
+        if query.chi:
+            return [p for p in self.people if p.chi == query.chi]
+        return [p for p in self.people if (p.surname, p.birth_date) == (query.surname, query.birth_date)]
 
     def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         self.calls.append(("fetch_records", (person.source_id, categories)))
@@ -234,3 +239,28 @@ def test_gather_uses_known_records_as_evidence_for_candidates() -> None:
     [with_known] = gather([police], GatherRequest(renamed, allow_all(police), references=(known,)))
     assert without.candidates == ()
     assert [c.person.source_id for c in with_known.candidates] == ["p1"]
+
+
+def test_a_chi_gather_also_asks_by_demographics_to_offer_records_without_the_chi() -> None:
+    namesake = person("police", "p2", TWIN_CHI)
+    no_chi = person("police", "p3", chi=None)
+    police = FakeConnector("police", [person("police", "p1"), namesake, no_chi], honest=True)
+    [result] = gather([police], GatherRequest(QUERY, allow_all(police)))
+    assert [p.source_id for p in result.people] == ["p1"]
+    assert [c.person.source_id for c in result.candidates] == ["p3"]
+    assert result.status.dropped_wrong_child == 0  # a namesake found by name is not a fault
+    asked = [q for name, q in police.calls if name == "find_people"]
+    assert [q.chi for q in asked] == [CHI, None]  # type: ignore[attr-defined]
+
+    police.calls.clear()
+    gather([police], GatherRequest(QUERY, allow_all(police), find_by_demographics=False))
+    assert len([name for name, _ in police.calls if name == "find_people"]) == 1
+
+
+def test_a_confirmed_person_no_lookup_finds_is_still_fetched() -> None:
+    elsewhere = person("police", "p9", chi=None, surname="McKenzie", postcode="G1 1AA")
+    police = FakeConnector("police", [], {"p9": SourceRecords(events=(event("police", "c9", "a"),))}, honest=True)
+    [result] = gather([police], GatherRequest(QUERY, allow_all(police), confirmed_people=(elsewhere,)))
+    assert result.status.state == SourceState.ANSWERED
+    assert [e.source_record_id for e in result.records.events] == ["c9"]
+    assert result.links[0].match.basis == "confirmed"
