@@ -7,6 +7,7 @@ the audit trail separately records the start, stop and review.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, select
@@ -20,6 +21,11 @@ from portal.data.relationships import PortalUser
 DEFAULT_DURATION = timedelta(minutes=60)
 MAX_DURATION = timedelta(hours=4)
 MIN_JUSTIFICATION = 10  # characters: a reason an IG reviewer can act on, not "x"
+REVIEW_OUTCOMES: dict[str, str] = {
+    "appropriate": "Appropriate: access was justified",
+    "inappropriate": "Inappropriate: refer under the organisation's policy",
+    "follow_up": "Needs follow-up with the practitioner",
+}
 
 
 class BreakGlassError(ValueError):
@@ -40,6 +46,11 @@ class BreakGlassGrant(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every grant is a review task for IG until these are set.
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_outcome: Mapped[str | None] = mapped_column(String(32))
+    review_note: Mapped[str | None] = mapped_column(Text)
 
     def as_break_glass(self) -> BreakGlass:
         """The detached value the access policy decides on."""
@@ -130,4 +141,31 @@ def end_break_glass(session: Session, grant_id: int, now: datetime, user: Portal
     if grant.ended_at is None and moment < as_utc(grant.expires_at):
         grant.ended_at = moment
         session.flush()
+    return grant
+
+
+def pending_break_glass_reviews(session: Session) -> Sequence[BreakGlassGrant]:
+    """Grants IG has not reviewed yet, oldest first (the review queue)."""
+    query = select(BreakGlassGrant).where(BreakGlassGrant.reviewed_at.is_(None)).order_by(BreakGlassGrant.started_at)
+    return session.scalars(query).all()
+
+
+def review_break_glass(
+    session: Session, grant_id: int, reviewer_id: int, outcome: str, note: str, now: datetime
+) -> BreakGlassGrant:
+    """Record IG's review of a grant; nobody reviews their own, and a review is not overwritten."""
+    grant = session.get(BreakGlassGrant, grant_id)
+    if grant is None:
+        raise BreakGlassError("no such break-glass access")
+    if outcome not in REVIEW_OUTCOMES:
+        raise BreakGlassError("choose a review outcome")
+    if reviewer_id == grant.user_id:
+        raise BreakGlassError("you cannot review your own break-glass access")
+    if grant.reviewed_at is not None:
+        raise BreakGlassError("this break-glass access has already been reviewed")
+    grant.reviewed_at = as_utc(now)
+    grant.reviewed_by = reviewer_id
+    grant.review_outcome = outcome
+    grant.review_note = note.strip() or None
+    session.flush()
     return grant
