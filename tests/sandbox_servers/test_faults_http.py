@@ -130,3 +130,15 @@ def test_fault_set_at_start_from_the_environment(data_dir: Path) -> None:
         requests.delete(f"{handle.admin_urls['education']}/_sandbox/faults", headers={"X-Sandbox-Admin": ADMIN_KEY},
                         timeout=5)
         assert requests.get(notes_url(handle), headers=EDUCATION_AUTH, timeout=5).status_code == 200
+
+
+def test_a_held_request_does_not_stop_the_system_shutting_down(data_dir: Path) -> None:
+    env = {**TEST_ENV, "SANDBOX_SCRA_FAULT": "hang"}
+    handle = start_all(data_dir, {"scra": free_port()}, env, agencies=["scra"])
+    url = f"{handle.urls['scra']}/children?chi={CHI_A}"
+    held = threading.Thread(target=lambda: _swallow(url), daemon=True)
+    held.start()
+    time.sleep(0.3)  # let the request reach the server and be held
+    started = time.monotonic()
+    handle.stop(timeout=10)
+    assert handle.processes["scra"].returncode is not None and time.monotonic() - started < 5

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import requests
 
-from sandbox.launcher import SandboxHandle
-from tests.sandbox_servers.conftest import EDUCATION_AUTH, SCRA_AUTH, police_token
+from sandbox.launcher import SandboxHandle, free_port, start_all
+from tests.sandbox_servers.conftest import EDUCATION_AUTH, SCRA_AUTH, TEST_ENV, police_token
 from tests.sandbox_servers.stores import CHI_A, CHI_B
 
 
@@ -107,3 +110,14 @@ def test_request_log_records_method_path_and_query_and_can_be_cleared(sandbox: S
     assert [(e["method"], e["path"], e["query"]) for e in entries] == [("GET", "/api/v1/children", f"chi={CHI_A}")]
     requests.delete(f"{admin}/_sandbox/requests", timeout=5)
     assert requests.get(f"{admin}/_sandbox/requests", timeout=5).json()["requests"] == []
+
+
+def test_police_tokens_expire(data_dir: Path) -> None:
+    env = {**TEST_ENV, "SANDBOX_POLICE_TOKEN_TTL": "1"}
+    with start_all(data_dir, {"police": free_port()}, env, agencies=["police"]) as handle:
+        headers = {"Authorization": f"Bearer {police_token(handle)}"}
+        url = f"{handle.urls['police']}/subjects/s2/concerns"
+        assert requests.get(url, headers=headers, timeout=5).status_code == 200
+        time.sleep(1.2)
+        expired = requests.get(url, headers=headers, timeout=5)
+        assert expired.status_code == 401 and 'error="invalid_token"' in expired.headers["WWW-Authenticate"]
