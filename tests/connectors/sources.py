@@ -29,6 +29,7 @@ class FakeHttpSource:
 
     supports_paging = True
     supports_retry = True
+    supports_wrong_child = True
     agency: str
     fake: FakeAgency
     base_path: str
