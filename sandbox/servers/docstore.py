@@ -1,6 +1,7 @@
 """Read side of a document store (the `records` table) for the HTTP systems.
 
-Each server thread gets its own read-only SQLite connection. Searches are built from
+Server threads borrow read-only SQLite connections from a small pool (werkzeug starts a
+thread per request, so per-thread connections would be opened and dropped on every call). Searches are built from
 small SQL clauses so each system can filter on its own fields; sealed rows are always
 excluded here, so no endpoint can serve one by mistake.
 """
@@ -8,11 +9,15 @@ excluded here, so no endpoint can serve one by mistake.
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+POOL_SIZE = 16  # idle connections kept; more are opened under load and closed after
 
 
 @dataclass
@@ -39,14 +44,21 @@ class DocumentStore:
         if not path.exists():
             raise FileNotFoundError(f"sandbox store missing: {path}")
         self.path = path
-        self._local = threading.local()
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=POOL_SIZE)
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            self._local.conn = conn
-        return conn
+        try:
+            yield conn
+        finally:
+            try:
+                self._idle.put_nowait(conn)
+            except queue.Full:
+                conn.close()
 
     def search(
         self, collection: str, clauses: list[Clause], *, descending: bool = False, limit: int = 50, offset: int = 0
@@ -56,28 +68,30 @@ class DocumentStore:
         params: list[Any] = [collection, *(p for c in clauses for p in c.params)]
         where_sql = " AND ".join(f"({w})" for w in where)
         direction = "DESC" if descending else "ASC"
-        conn = self._conn()
-        total = int(conn.execute(f"SELECT COUNT(*) FROM records WHERE {where_sql}", params).fetchone()[0])
-        rows = conn.execute(
-            f"SELECT subject_id, json FROM records WHERE {where_sql} "
-            f"ORDER BY sort_date {direction}, id {direction} LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        ).fetchall()
+        with self._conn() as conn:
+            total = int(conn.execute(f"SELECT COUNT(*) FROM records WHERE {where_sql}", params).fetchone()[0])
+            rows = conn.execute(
+                f"SELECT subject_id, json FROM records WHERE {where_sql} "
+                f"ORDER BY sort_date {direction}, id {direction} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
         return Page([json.loads(r[1]) for r in rows], [r[0] for r in rows], total)
 
     def get(self, collection: str, record_id: str) -> dict[str, Any] | None:
         """One unsealed wire object by id, or None."""
-        row = self._conn().execute(
-            "SELECT json FROM records WHERE collection = ? AND id = ? AND sealed = 0", (collection, record_id)
-        ).fetchone()
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT json FROM records WHERE collection = ? AND id = ? AND sealed = 0", (collection, record_id)
+            ).fetchone()
         return json.loads(row[0]) if row else None
 
     def sealed_count(self, collection: str, subject_id: str) -> int:
         """How many sealed rows one subject has in a collection (for restricted notices)."""
-        row = self._conn().execute(
-            "SELECT COUNT(*) FROM records WHERE collection = ? AND subject_id = ? AND sealed = 1",
-            (collection, subject_id),
-        ).fetchone()
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM records WHERE collection = ? AND subject_id = ? AND sealed = 1",
+                (collection, subject_id),
+            ).fetchone()
         return int(row[0])
 
     def other_subject(self, collection: str, subject_id: str | None) -> str | None:
@@ -85,11 +99,11 @@ class DocumentStore:
 
         The next subject id after this one, wrapping round, so the choice is stable.
         """
-        conn = self._conn()
         base = "SELECT MIN(subject_id) FROM records WHERE collection = ? AND sealed = 0 AND subject_id IS NOT NULL"
-        row = conn.execute(base + " AND subject_id > ?", (collection, subject_id or "")).fetchone()
-        if row[0] is None:
-            row = conn.execute(base + " AND subject_id <> ?", (collection, subject_id or "")).fetchone()
+        with self._conn() as conn:
+            row = conn.execute(base + " AND subject_id > ?", (collection, subject_id or "")).fetchone()
+            if row[0] is None:
+                row = conn.execute(base + " AND subject_id <> ?", (collection, subject_id or "")).fetchone()
         return row[0]
 
 

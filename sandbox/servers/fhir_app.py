@@ -20,7 +20,6 @@ from sandbox.servers.config import CHI_SYSTEM_OID, CHI_SYSTEM_URI, Credentials
 from sandbox.servers.docstore import Clause, DocumentStore, Page
 from sandbox.servers.faults import FaultState
 from sandbox.servers.fhir_search import (
-    CONTROL_PARAMS,
     SUPPORTED_TYPES,
     ParsedSearch,
     SearchError,
@@ -187,8 +186,10 @@ def _param_type(name: str) -> str:
         return "reference"
     if name in ("family", "given"):
         return "string"
-    if name in ("_count",) or name in CONTROL_PARAMS[1:2]:
+    if name == "_count":
         return "number"
+    if name == "_sort":
+        return "string"
     return "token"
 
 
