@@ -222,6 +222,9 @@ class SqlConnector(Connector):
                 s in message for s in ("unable to open", "connection refused", "could not connect", "timeout expired",
                                        "connection failed", "server closed")):
             return SourceUnavailableError(f"{name} could not be reached")
+        if "does not exist" in message or "no such table" in message:
+            return FatalError(f"{name} has no table the portal was configured to read (or it is hidden from the "
+                              "portal's account)")
         return FatalError(f"{name} could not answer the query ({type(error).__name__})")
 
 
