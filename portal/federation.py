@@ -9,9 +9,9 @@ joined. Nothing fetched is cached, logged or written anywhere.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from connectors.errors import ConnectorError, TimedOutError
@@ -24,6 +24,7 @@ from connectors.models import (
     SourceStatus,
 )
 from portal.identity import MatchThresholds, ScoredPerson, classify_people
+from portal.matching import lookup_surnames
 from portal.search_grouping import ChildMatch, group_children
 
 __all__ = [
@@ -146,8 +147,11 @@ def search(
 
     def find(connector: ConnectorLike) -> tuple[list[PersonRecord], int]:
         started = time.monotonic()
-        people = connector.find_people(query, deadline=deadline)
-        return list(people), _ms_since(started)
+        if query.chi or not (query.surname and query.birth_date):
+            people = list(connector.find_people(query, deadline=deadline))
+        else:
+            people = _find_by_demographics(connector, query, (), deadline)
+        return people, _ms_since(started)
 
     answers = _fan_out(connectors, find, deadline, deadline_s, executor)
     statuses: list[SourceStatus] = []
@@ -216,7 +220,7 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     allowed = _allowed_for(connector, request)
     withheld = _withheld_categories(connector, request)
     query = request.query
-    people, wrong_child = _find_people(connector, request, deadline)
+    people, wrong_child, lookup_note = _find_people(connector, request, deadline)
     sorted_people = classify_people(
         query.chi,
         query,
@@ -241,6 +245,7 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     if wrong_child:
         noun = "record" if wrong_child == 1 else "records"
         reason = "; ".join(filter(None, [reason, f"{wrong_child} {noun} for a different child dropped"]))
+    reason = "; ".join(filter(None, [reason, lookup_note]))
     status = SourceStatus(
         connector.agency,
         state,
@@ -267,29 +272,49 @@ def _no_record_reason(candidate_count: int) -> str:
     return f"no record linked by identifier; {candidate_count} {noun} to confirm"
 
 
-def _find_people(connector: ConnectorLike, request: GatherRequest, deadline: float) -> tuple[list[PersonRecord], int]:
-    """The agency's people who may be this child, and how many a CHI lookup returned for another child.
+def _find_people(
+    connector: ConnectorLike, request: GatherRequest, deadline: float
+) -> tuple[list[PersonRecord], int, str]:
+    """The agency's people who may be this child, how many a CHI lookup returned for another child, and a note.
 
     A CHI lookup cannot find an agency's record that lacks the CHI, so with demographics
-    to hand the agency is asked again by them: records without a CHI come back as
-    candidates. Records a practitioner confirmed are added even if neither lookup finds them.
+    to hand the agency is asked again by surname (and its variants) and birth date: records
+    without a CHI come back as candidates. Confirmed people are added even if no lookup finds them.
     """
     query = request.query
     anchor = _bare_chi(query.chi)
     people = list(connector.find_people(query, deadline=deadline))
     wrong_child = sum(1 for p in people if anchor and p.chi and _bare_chi(p.chi) != anchor)
-    if anchor and request.find_by_demographics and query.surname and query.birth_date:
-        demographic = replace(query, chi=None)
-        seen = {p.source_id for p in people}
-        for person in connector.find_people(demographic, deadline=deadline):
-            # Another CHI here is a namesake, not a fault: leave it out.
-            if person.source_id not in seen and (not person.chi or _bare_chi(person.chi) == anchor):
-                people.append(person)
-                seen.add(person.source_id)
-    for person in request.confirmed_people:
-        if person.agency == connector.agency and person.source_id not in {p.source_id for p in people}:
-            people.append(person)
-    return people, wrong_child
+    note = ""
+    if anchor and request.find_by_demographics:
+        try:
+            for person in _find_by_demographics(connector, query, request.references, deadline):
+                # Another CHI here is a namesake, not a fault: leave it out.
+                if not person.chi or _bare_chi(person.chi) == anchor:
+                    people.append(person)
+        except (ConnectorError, TimeoutError):
+            note = "the search by name and date of birth did not finish"
+    people += [p for p in request.confirmed_people if p.agency == connector.agency]
+    return _unique(people), wrong_child, note
+
+
+def _find_by_demographics(
+    connector: ConnectorLike, query: PersonQuery, references: Sequence[PersonRecord], deadline: float
+) -> list[PersonRecord]:
+    """Ask by surname (and spelling variants, known previous surnames) and birth date; first names are scored later."""
+    if not (query.surname and query.birth_date):
+        return []
+    others = [name for ref in references for name in (ref.surname or "", *ref.previous_surnames)]
+    found: list[PersonRecord] = []
+    for surname in lookup_surnames(query.surname, others):
+        if time.monotonic() >= deadline:
+            break
+        found += connector.find_people(PersonQuery(surname=surname, birth_date=query.birth_date), deadline=deadline)
+    return _unique(found)
+
+
+def _unique(people: Iterable[PersonRecord]) -> list[PersonRecord]:
+    return list({person.source_id: person for person in reversed(list(people))}.values())[::-1]
 
 
 def _bare_chi(chi: str | None) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
@@ -229,13 +230,25 @@ def _compare_surname(left: _Subject, right: _Subject, thresholds: MatchThreshold
     their_parts = set(re.split(r"[\- ]+", _fold(right.surname)))
     if our_parts & their_parts:
         return "variant", f"surname shares a part: {shown}"
-    ours_all = {ours, *(_squash(name) for name in left.previous_surnames)}
-    theirs_all = {theirs, *(_squash(name) for name in right.previous_surnames)}
-    if ours_all & theirs_all:
-        return "variant", f"previous surname matches: {shown}"
+    changed = _previous_surname_match(left, right)
+    if changed:
+        return "variant", f"previous surname matches: {changed}"
     if _similar(ours, theirs, thresholds):
         return "similar", f"surname similar: {shown}"
     return "differs", f"surname differs: {shown}"
+
+
+def _previous_surname_match(left: _Subject, right: _Subject) -> str | None:
+    """Where one side's previous surname is the other's surname (or previous one), shown as 'Old (now New)'."""
+
+    def shown(subject: _Subject, name: str) -> str:
+        return name if name == subject.surname else f"{name} (now {subject.surname})"
+
+    for our_name in (left.surname or "", *left.previous_surnames):
+        for their_name in (right.surname or "", *right.previous_surnames):
+            if our_name and their_name and _squash(our_name) == _squash(their_name):
+                return f"{shown(left, our_name)}/{shown(right, their_name)}"
+    return None
 
 
 def _name_variants(name: str) -> frozenset[str]:
@@ -288,3 +301,32 @@ def _compare_postcode(ours: str | None, theirs: str | None) -> tuple[str | None,
     if len(a) > 3 and a[:-3] == b[:-3]:
         return "district", "postcode in the same district"
     return "differs", "postcode differs"
+
+
+def lookup_surnames(surname: str, others: Iterable[str] = (), *, limit: int = 4) -> list[str]:
+    """Surnames worth asking an agency about: the one given, Mac/Mc and hyphenation variants, then `others`.
+
+    Agencies look names up exactly, so "McKenzie", "Reid Morrison" or a previous surname
+    would otherwise never come back to be scored. Capped, because each is one more request.
+    """
+    names = [name.strip() for name in (surname, *others) if name and name.strip()]
+    # Names actually recorded come before spellings we guess at.
+    wanted = names + [variant for name in names for variant in _spelling_variants(name)]
+    chosen: dict[str, str] = {}
+    for name in wanted:
+        chosen.setdefault(name.casefold(), name)
+    return list(chosen.values())[:limit]
+
+
+def _spelling_variants(name: str) -> list[str]:
+    variants: list[str] = []
+    lowered = name.casefold()
+    if lowered.startswith("mac") and len(name) >= 7:
+        variants.append("Mc" + name[3:])
+    elif lowered.startswith("mc") and len(name) >= 6:
+        variants.append("Mac" + name[2:])
+    parts = [part for part in re.split(r"[\-\s]+", name.strip()) if part]
+    if len(parts) > 1:
+        joiner = " " if "-" in name else "-"
+        variants += [joiner.join(parts), *reversed(parts)]
+    return variants

@@ -83,7 +83,9 @@ class FakeConnector:
             return list(self.people)
         if query.chi:
             return [p for p in self.people if p.chi == query.chi]
-        return [p for p in self.people if (p.surname, p.birth_date) == (query.surname, query.birth_date)]
+        # Like the agencies' own lookups: exact, but not case-sensitive.
+        surname = (query.surname or "").casefold()
+        return [p for p in self.people if (p.surname or "").casefold() == surname and p.birth_date == query.birth_date]
 
     def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         self.calls.append(("fetch_records", (person.source_id, categories)))
@@ -250,7 +252,12 @@ def test_a_chi_gather_also_asks_by_demographics_to_offer_records_without_the_chi
     assert [c.person.source_id for c in result.candidates] == ["p3"]
     assert result.status.dropped_wrong_child == 0  # a namesake found by name is not a fault
     asked = [q for name, q in police.calls if name == "find_people"]
-    assert [q.chi for q in asked] == [CHI, None]  # type: ignore[attr-defined]
+    # By CHI, then by surname and birth date only (first names are scored, not looked up), with the Mc spelling.
+    assert [(q.chi, q.surname, q.forename) for q in asked] == [  # type: ignore[attr-defined]
+        (CHI, "Mackenzie", "Kate"),
+        (None, "Mackenzie", None),
+        (None, "Mckenzie", None),
+    ]
 
     police.calls.clear()
     gather([police], GatherRequest(QUERY, allow_all(police), find_by_demographics=False))
@@ -264,3 +271,28 @@ def test_a_confirmed_person_no_lookup_finds_is_still_fetched() -> None:
     assert result.status.state == SourceState.ANSWERED
     assert [e.source_record_id for e in result.records.events] == ["c9"]
     assert result.links[0].match.basis == "confirmed"
+
+
+def test_spelling_variants_and_previous_surnames_find_records_an_exact_lookup_would_miss() -> None:
+    renamed = PersonQuery(chi=CHI, forename="Kate", surname="Gillespie", birth_date=BIRTH)
+    known = person("social_work", "sw1", surname="Gillespie", previous_surnames=("McKenzie",))
+    police = FakeConnector(
+        "police", [person("police", "p1", chi=None, forename="Katie", surname="Mackenzie")], honest=True
+    )
+    [result] = gather([police], GatherRequest(renamed, allow_all(police), references=(known,)))
+    assert [c.person.source_id for c in result.candidates] == ["p1"]
+    assert "previous surname matches: McKenzie (now Gillespie)/Mackenzie" in result.candidates[0].match.reasons
+
+
+def test_search_by_name_finds_a_nickname_and_a_twin_is_a_separate_child_only_without_a_first_name() -> None:
+    kate = person("health", "h1")
+    twin = person("health", "h2", TWIN_CHI, forename="Emily")
+    police = FakeConnector(
+        "police", [person("police", "p1", chi=None, forename="Katie", surname="McKenzie")], honest=True
+    )
+    health = FakeConnector("health", [kate, twin], honest=True)
+    by_name = search([health, police], PersonQuery(forename="Kate", surname="Mackenzie", birth_date=BIRTH), 2.0)
+    assert [child.chi for child in by_name.children] == [CHI]
+    assert [c.person.source_id for c in by_name.children[0].candidates] == ["p1"]
+    by_surname = search([health, police], PersonQuery(surname="Mackenzie", birth_date=BIRTH), 2.0)
+    assert {child.chi for child in by_surname.children} >= {CHI, TWIN_CHI}

@@ -165,7 +165,7 @@ def test_changed_surname_is_found_through_another_agencys_record_of_the_previous
     assert classify_people(ANCHOR, query, [old_police_record]).candidates == []
     result = classify_people(ANCHOR, query, [old_police_record], references=[social_work])
     assert [s.person.source_id for s in result.candidates] == ["p1"]
-    assert "previous surname matches: Gillespie/Mackenzie" in result.candidates[0].match.reasons
+    assert "previous surname matches: Mackenzie (now Gillespie)/Mackenzie" in result.candidates[0].match.reasons
 
 
 def test_a_reference_with_a_different_identifier_vetoes_a_demographic_match() -> None:

@@ -89,7 +89,7 @@ def test_changed_surname_matches_through_the_previous_surname() -> None:
     changed = record(surname="Brown", previous_surnames=("Mackenzie",))
     result = score_candidate(QUERY, changed)
     assert result.decision == "candidate"
-    assert "previous surname matches: Mackenzie/Brown" in result.reasons
+    assert "previous surname matches: Mackenzie/Mackenzie (now Brown)" in result.reasons
     assert result.score > score_candidate(QUERY, record(surname="Brown")).score
 
 
@@ -123,3 +123,14 @@ def test_threshold_is_configurable() -> None:
     weak = record(forename="Katie", surname="McKenzie", postcode="G12 8QQ")
     assert score_candidate(QUERY, weak).decision == "candidate"
     assert score_candidate(QUERY, weak, MatchThresholds(candidate=40.0)).decision == "reject"
+
+
+def test_lookup_surnames_lists_recorded_names_before_guessed_spellings_and_is_capped() -> None:
+    from portal.matching import lookup_surnames
+
+    assert lookup_surnames("Mackenzie") == ["Mackenzie", "Mckenzie"]
+    assert lookup_surnames("McKenzie") == ["McKenzie", "MacKenzie"]
+    assert lookup_surnames("Reid-Morrison") == ["Reid-Morrison", "Reid Morrison", "Morrison", "Reid"]
+    assert lookup_surnames("Gillespie", ["Mackenzie", "gillespie"]) == ["Gillespie", "Mackenzie", "Mckenzie"]
+    assert lookup_surnames("Macey") == ["Macey"]  # too short to be a Mac prefix
+    assert len(lookup_surnames("Reid-Morrison", ["Mackenzie-Brown"])) == 4
