@@ -1,0 +1,142 @@
+"""HTTP mechanics shared by every web connector: OAuth2 token reuse, retries within the deadline, safe paging."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from connectors.base import CallTiming
+from connectors.errors import MalformedResponseError, RetryableError, UnauthorisedError
+from connectors.models import PersonQuery
+from connectors.registry import build_connector
+from connectors.rest import RestConnector
+from tests.connectors.fake_rest import EducationAgency, PoliceAgency
+from tests.connectors.sources import EducationSource, PoliceSource
+
+
+def _soon(seconds: float = 10) -> float:
+    return time.monotonic() + seconds
+
+
+@pytest.fixture
+def police(police_agency: PoliceAgency) -> Iterator[tuple[RestConnector, PoliceAgency]]:
+    police_agency.clear()
+    source = PoliceSource(police_agency)
+    connector = build_connector("police", source.config(), source.env())
+    assert isinstance(connector, RestConnector)
+    yield connector, police_agency
+    connector.close()
+    police_agency.clear()
+
+
+def test_oauth_token_is_fetched_once_and_reused(police) -> None:
+    connector, agency = police
+    issued_before = agency.tokens_issued
+    person = connector.find_people(PoliceSource.known_person, deadline=_soon())[0]
+    connector.fetch_records(person, connector.categories, deadline=_soon())
+    assert agency.tokens_issued == issued_before + 1
+
+
+def test_rejected_token_is_refreshed_once_then_the_call_succeeds(police) -> None:
+    connector, agency = police
+    connector.find_people(PoliceSource.known_person, deadline=_soon())
+    issued_before = agency.tokens_issued
+    agency.revoke_tokens()  # as if the token had expired early on the server
+    people = connector.find_people(PoliceSource.known_person, deadline=_soon())
+    assert len(people) == 1
+    assert agency.tokens_issued == issued_before + 1
+
+
+def test_wrong_client_secret_fails_without_looping(police_agency: PoliceAgency) -> None:
+    police_agency.clear()
+    source = PoliceSource(police_agency)
+    connector = build_connector("police", source.config(bad_credentials=True), source.env())
+    issued_before = police_agency.tokens_issued
+    try:
+        with pytest.raises(UnauthorisedError, match="Police Scotland refused"):
+            connector.find_people(PoliceSource.known_person, deadline=_soon())
+    finally:
+        connector.close()
+    assert police_agency.tokens_issued == issued_before
+    assert police_agency.log == []  # no data request was made without a token
+
+
+def test_persistent_unavailability_is_retried_a_bounded_number_of_times(education_agency: EducationAgency) -> None:
+    education_agency.clear()
+    source = EducationSource(education_agency)
+    calls: list[CallTiming] = []
+    config = {**source.config(), "max_retries": 2}
+    connector = build_connector("education", config, source.env(), on_call=calls.append)
+    education_agency.set_fault("error503")
+    try:
+        with pytest.raises(RetryableError, match="HTTP 503"):
+            connector.find_people(source.known_person, deadline=_soon())
+    finally:
+        connector.close()
+        education_agency.clear()
+    assert [c.attempt for c in calls] == [1, 2, 3]
+    assert all(c.status == 503 for c in calls)
+
+
+def test_no_retry_is_started_that_could_not_finish_inside_the_deadline(education_agency: EducationAgency) -> None:
+    education_agency.clear()
+    source = EducationSource(education_agency)
+    calls: list[CallTiming] = []
+    config = {**source.config(), "max_retries": 5, "backoff": 0.5}
+    connector = build_connector("education", config, source.env(), on_call=calls.append)
+    education_agency.set_fault("error503")
+    started = time.monotonic()
+    try:
+        with pytest.raises(RetryableError):
+            connector.find_people(source.known_person, deadline=started + 0.3)
+    finally:
+        connector.close()
+        education_agency.clear()
+    assert len(calls) == 1  # a 0.5 s pause would overrun a 0.3 s deadline
+    assert time.monotonic() - started < 0.6
+
+
+def test_truncated_answer_is_malformed(education_agency: EducationAgency) -> None:
+    education_agency.clear()
+    source = EducationSource(education_agency)
+    connector = build_connector("education", source.config(), source.env())
+    education_agency.set_fault("truncated")
+    try:
+        with pytest.raises(MalformedResponseError, match="Education"):
+            connector.find_people(source.known_person, deadline=_soon())
+    finally:
+        connector.close()
+        education_agency.clear()
+
+
+def test_paging_link_to_another_server_is_refused(education_agency: EducationAgency) -> None:
+    education_agency.clear()
+    source = EducationSource(education_agency)
+    connector = build_connector("education", source.config(), source.env())
+    person = connector.find_people(source.known_person, deadline=_soon())[0]
+    original = education_agency.origin
+    try:
+        # The agency advertises next links on a different host than the one configured.
+        type(education_agency).origin = property(lambda self: original.replace("127.0.0.1", "localhost"))
+        with pytest.raises(MalformedResponseError, match="another server"):
+            connector.fetch_records(person, frozenset({"pastoral_notes"}), deadline=_soon())
+    finally:
+        del type(education_agency).origin
+        connector.close()
+    assert all("localhost" not in line for line in education_agency.log)
+
+
+def test_restricted_notice_and_labels_are_carried_through(education_agency: EducationAgency) -> None:
+    education_agency.clear()
+    source = EducationSource(education_agency)
+    connector = build_connector("education", source.config(), source.env())
+    try:
+        person = connector.find_people(PersonQuery(chi="1503741206"), deadline=_soon())[0]
+        records = connector.fetch_records(person, frozenset({"pastoral_notes"}), deadline=_soon())
+    finally:
+        connector.close()
+    assert records.restricted_notices and "Further information is held" in records.restricted_notices[0]
+    assert {e.security_label for e in records.events} == {"N", "R"}
+    assert "Pastoral note 4" not in {e.title for e in records.events}  # sealed at source
