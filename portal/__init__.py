@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     _configure(app, settings)
+    _load_policy(app, settings)
     _init_templates(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -64,6 +65,16 @@ def _configure(app: Flask, settings: Settings) -> None:
     )
 
 
+def _load_policy(app: Flask, settings: Settings) -> None:
+    """Sharing agreements are validated at start: a bad file stops the portal, naming file, line and problem."""
+    from portal.access.agreements import load_agreements
+
+    agreements = load_agreements(settings.AGREEMENTS_FILE)
+    for warning in agreements.warnings:
+        app.logger.warning("agreements: %s", warning)
+    app.extensions["agreements"] = agreements
+
+
 def _init_templates(app: Flask) -> None:
     # govuk-frontend-jinja's macros are imported as "govuk_frontend_jinja/components/…".
     app.jinja_loader = ChoiceLoader(
@@ -97,9 +108,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
+    from portal.ig.routes import bp as ig_bp
     from portal.main.health import bp as health_bp
     from portal.main.routes import bp as main_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(ig_bp)

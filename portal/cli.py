@@ -40,8 +40,28 @@ def serve_demo(port: int) -> None:
     serve(current_app._get_current_object(), port)  # type: ignore[attr-defined]
 
 
+relationships_cli = AppGroup("relationships", help="Legitimate relationships between practitioners and children.")
+
+
+@relationships_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_relationships(path: str) -> None:
+    """Import relationships from a CSV file: all rows, or none if any row is wrong."""
+    from portal.data.relationship_import import import_relationships_file
+
+    report = import_relationships_file(path)
+    for error in report.errors:
+        click.echo(f"{path}, line {error.line}: {error.message}", err=True)
+    if not report.ok:
+        raise click.ClickException(f"Nothing imported: {len(report.errors)} problem(s) found.")
+    click.echo(f"Imported {report.created} relationship(s); {report.skipped} already present.")
+
+
 def register_cli(app: Flask) -> None:
+    from portal.cli_audit import audit_cli
     from portal.cli_sandbox import sandbox_cli
 
     portal_cli.add_command(sandbox_cli)
+    portal_cli.add_command(relationships_cli)
+    portal_cli.add_command(audit_cli)
     app.cli.add_command(portal_cli)

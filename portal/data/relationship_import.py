@@ -215,3 +215,11 @@ def _existing_key(relationship: Relationship) -> tuple[object, ...]:
         as_utc(relationship.starts_at),
         as_utc(relationship.ends_at) if relationship.ends_at is not None else None,
     )
+
+
+def import_relationships_file(path: str | Path, *, created_by: int | None = None) -> ImportReport:
+    """Import a relationships CSV in one transaction of its own (for the CLI and the admin page)."""
+    from portal.extensions import db
+
+    with db.session() as session:
+        return import_relationships_csv(session, path, created_by=created_by)

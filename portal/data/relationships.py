@@ -19,6 +19,7 @@ from connectors.categories import CATEGORIES
 from portal.access.decision import RelationshipBasis, as_utc
 from portal.access.roles import RELATIONSHIP_BASES, TIME_LIMITED_BASES
 from portal.data.base import Base
+from portal.identity import validate_chi
 
 HOLDER_USER = "user"
 HOLDER_TEAM = "team"
@@ -95,6 +96,9 @@ def check_relationship(
     """Raise RelationshipError if these values cannot make a valid relationship."""
     if not isinstance(child_chi, str) or not _CHI_FORMAT.match(child_chi):
         raise RelationshipError("the CHI must be 10 digits")
+    chi_check = validate_chi(child_chi)
+    if not chi_check.valid:
+        raise RelationshipError(f"the CHI is not valid: {chi_check.reason}")
     if basis not in RELATIONSHIP_BASES:
         raise RelationshipError(f"unknown basis {basis!r} (known: {', '.join(RELATIONSHIP_BASES)})")
     if (user_id is None) == (organisation_id is None):

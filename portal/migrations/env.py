@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import portal.data.models  # noqa: F401  (registers tables on Base.metadata)
+import portal.data.break_glass  # noqa: F401  (registers tables on Base.metadata)
+import portal.data.models  # noqa: F401
+import portal.data.relationships  # noqa: F401
 from portal.data.base import Base
 from portal.extensions import make_engine
 

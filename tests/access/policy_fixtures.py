@@ -10,7 +10,7 @@ from portal.access.decision import BreakGlass, RelationshipBasis, Requester
 
 DEMO_AGREEMENTS = Path(__file__).resolve().parents[2] / "config" / "agreements.toml"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
-CHI = "0101151234"
+CHI = "0101151004"
 HV_TEAM = "HV Team"
 
 SMALL_AGREEMENTS = """

@@ -77,7 +77,7 @@ def test_break_glass_does_not_cover_a_non_emergency_purpose() -> None:
 
 
 def test_break_glass_for_another_child_or_user_fails_closed() -> None:
-    other_child = decide(requester(), CHI, "emergency", None, grant(chi="0202152345"), AGREEMENTS, NOW)
+    other_child = decide(requester(), CHI, "emergency", None, grant(chi="0202151007"), AGREEMENTS, NOW)
     other_user = decide(requester(), CHI, "emergency", None, grant(user_id=99), AGREEMENTS, NOW)
     assert not other_child.allowed and not other_user.allowed
 
@@ -127,7 +127,7 @@ def test_purposes_outside_the_practitioner_route_are_refused(purpose: str) -> No
 
 
 def test_any_error_while_deciding_refuses_access() -> None:
-    mismatched = decide(requester(), "0202152345", "emergency", relationship(), None, AGREEMENTS, NOW)
+    mismatched = decide(requester(), "0202151007", "emergency", relationship(), None, AGREEMENTS, NOW)
     naive_now = decide(requester(), CHI, "emergency", relationship(), None, AGREEMENTS, NOW.replace(tzinfo=None))
     broken = decide(requester(), CHI, "emergency", relationship(), None, None, NOW)  # type: ignore[arg-type]
 

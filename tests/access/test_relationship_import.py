@@ -17,9 +17,9 @@ from portal.data.relationships import Relationship, active_relationship
 
 HEADER = "child_chi,basis,holder_type,username,agency,team,starts_on,ends_on\n"
 GOOD_ROWS = (
-    "0101151234,health_visitor,user,hv.one,,,2026-09-01,\n"
-    "0101151234,team_around_child,team,,health,NHS Fife Health Visiting,2026-09-01,2027-08-31\n"
-    "0202152345,cp_enquiry,user,teacher,,,2026-11-20,2026-11-30\n"
+    "0101151004,health_visitor,user,hv.one,,,2026-09-01,\n"
+    "0101151004,team_around_child,team,,health,NHS Fife Health Visiting,2026-09-01,2027-08-31\n"
+    "0202151007,cp_enquiry,user,teacher,,,2026-11-20,2026-11-30\n"
 )
 
 
@@ -41,27 +41,27 @@ def test_good_file_imports_every_row_with_source_import(
     assert report.ok and report.created == 3 and report.skipped == 0
     rows = session.scalars(select(Relationship).order_by(Relationship.id)).all()
     assert {r.source for r in rows} == {"import"}
-    assert rows[0].child_chi == "0101151234"  # the leading zero survives
+    assert rows[0].child_chi == "0101151004"  # the leading zero survives
     moment = datetime(2026, 11, 22, 12, tzinfo=UTC)
-    assert active_relationship(session, people["hv2"], "0101151234", moment) is not None  # via the team row
+    assert active_relationship(session, people["hv2"], "0101151004", moment) is not None  # via the team row
     # ends_on is inclusive: the CP enquiry still counts during its last day and stops at midnight.
-    assert active_relationship(session, people["teacher"], "0202152345", datetime(2026, 11, 30, 23, tzinfo=UTC))
-    assert active_relationship(session, people["teacher"], "0202152345", datetime(2026, 12, 1, tzinfo=UTC)) is None
+    assert active_relationship(session, people["teacher"], "0202151007", datetime(2026, 11, 30, 23, tzinfo=UTC))
+    assert active_relationship(session, people["teacher"], "0202151007", datetime(2026, 12, 1, tzinfo=UTC)) is None
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
     session: Session, people: dict[str, User], tmp_path: Path
 ) -> None:
     bad = (
-        "0101151234,health_visitor,user,hv.one,,,2026-09-01,\n"  # line 2: fine
-        "0101151234,cp_enquiry,user,hv.one,,,2026-09-01,\n"  # line 3: cp enquiry without an end
+        "0101151004,health_visitor,user,hv.one,,,2026-09-01,\n"  # line 2: fine
+        "0101151004,cp_enquiry,user,hv.one,,,2026-09-01,\n"  # line 3: cp enquiry without an end
         "99,health_visitor,user,hv.one,,,2026-09-01,\n"  # line 4: bad CHI
-        "0101151234,health_visitor,user,nobody,,,2026-09-01,\n"  # line 5: unknown user
-        "0101151234,health_visitor,team,,health,No Such Team,2026-09-01,\n"  # line 6: unknown team
-        "0101151234,health_visitor,user,hv.one,,,01/09/2026,\n"  # line 7: bad date
+        "0101151004,health_visitor,user,nobody,,,2026-09-01,\n"  # line 5: unknown user
+        "0101151004,health_visitor,team,,health,No Such Team,2026-09-01,\n"  # line 6: unknown team
+        "0101151004,health_visitor,user,hv.one,,,01/09/2026,\n"  # line 7: bad date
         "\n"  # line 8: blank, ignored
-        "0101151234,health_visitor,user,hv.one,,,2026-09-01,\n"  # line 9: repeats line 2
-        "0101151234,health_visitor,friend,hv.one,,,2026-09-01,\n"  # line 10: bad holder type
+        "0101151004,health_visitor,user,hv.one,,,2026-09-01,\n"  # line 9: repeats line 2
+        "0101151004,health_visitor,friend,hv.one,,,2026-09-01,\n"  # line 10: bad holder type
     )
     report = import_relationships_csv(session, write_csv(tmp_path, HEADER + bad))
 
@@ -71,7 +71,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
     assert "line 3: a child protection enquiry (time-limited) relationship must have an end date" in messages
     assert "line 5: no user with username 'nobody'" in messages
     assert "line 9: repeats line 2" in messages
-    assert all("0101151234" not in m for m in messages)  # never echo a CHI
+    assert all("0101151004" not in m for m in messages)  # never echo a CHI
     assert count(session) == 0
 
 
@@ -119,7 +119,7 @@ def test_a_database_failure_part_way_leaves_nothing(
 
 def test_unreadable_file_is_a_line_one_error(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
-    path.write_bytes(HEADER.encode() + "0101151234,health_visitor,user,h\xe9,,,2026-09-01,\n".encode("latin-1"))
+    path.write_bytes(HEADER.encode() + "0101151004,health_visitor,user,h\xe9,,,2026-09-01,\n".encode("latin-1"))
     report = import_relationships_csv(session, path)
     assert [e.line for e in report.errors] == [1]
     assert "UTF-8" in report.errors[0].message

@@ -29,7 +29,7 @@ from portal.data.relationships import (
 )
 from tests.access.policy_fixtures import CHI, NOW, requester, small_agreements
 
-OTHER_CHI = "0202152345"
+OTHER_CHI = "0202151007"
 
 
 def add_for(session: Session, user: User, **overrides: object) -> Relationship:

@@ -53,12 +53,12 @@ def nurse(pg_session: Session) -> User:
 def test_relationship_window_and_break_glass_expiry_on_postgres(pg_session: Session, nurse: User) -> None:
     add_relationship(pg_session, child_chi=CHI, basis="health_visitor", starts_at=NOW - timedelta(days=1),
                      ends_at=NOW + timedelta(hours=1), user_id=nurse.id)
-    start_break_glass(pg_session, nurse, "0202152345", "out_of_hours", "Called by out-of-hours GP", NOW)
+    start_break_glass(pg_session, nurse, "0202151007", "out_of_hours", "Called by out-of-hours GP", NOW)
 
     assert active_relationship(pg_session, nurse, CHI, NOW) is not None
     assert active_relationship(pg_session, nurse, CHI, NOW + timedelta(hours=1)) is None
-    assert active_break_glass(pg_session, nurse, "0202152345", NOW + timedelta(minutes=59)) is not None
-    assert active_break_glass(pg_session, nurse, "0202152345", NOW + timedelta(minutes=60)) is None
+    assert active_break_glass(pg_session, nurse, "0202151007", NOW + timedelta(minutes=59)) is not None
+    assert active_break_glass(pg_session, nurse, "0202151007", NOW + timedelta(minutes=60)) is None
 
 
 def test_cp_enquiry_without_end_is_refused_by_postgres(pg_session: Session, nurse: User) -> None:
