@@ -33,6 +33,7 @@ class Page:
     """One page of a search: the wire objects (with their subject ids) and the full match count."""
 
     items: list[dict[str, Any]]
+    ids: list[str]
     subject_ids: list[str | None]
     total: int
 
@@ -71,11 +72,11 @@ class DocumentStore:
         with self._conn() as conn:
             total = int(conn.execute(f"SELECT COUNT(*) FROM records WHERE {where_sql}", params).fetchone()[0])
             rows = conn.execute(
-                f"SELECT subject_id, json FROM records WHERE {where_sql} "
+                f"SELECT id, subject_id, json FROM records WHERE {where_sql} "
                 f"ORDER BY sort_date {direction}, id {direction} LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             ).fetchall()
-        return Page([json.loads(r[1]) for r in rows], [r[0] for r in rows], total)
+        return Page([json.loads(r[2]) for r in rows], [r[0] for r in rows], [r[1] for r in rows], total)
 
     def get(self, collection: str, record_id: str) -> dict[str, Any] | None:
         """One unsealed wire object by id, or None."""
@@ -94,16 +95,19 @@ class DocumentStore:
             ).fetchone()
         return int(row[0])
 
-    def other_subject(self, collection: str, subject_id: str | None) -> str | None:
+    def other_subject(self, collection: str, current: str | None, *, key: str = "subject_id") -> str | None:
         """A different subject with unsealed rows in `collection` (the `wrong_child` fault's victim).
 
-        The next subject id after this one, wrapping round, so the choice is stable.
+        The next value of `key` (`subject_id`, or `id` for a person collection) after `current`,
+        wrapping round, so the choice is stable.
         """
-        base = "SELECT MIN(subject_id) FROM records WHERE collection = ? AND sealed = 0 AND subject_id IS NOT NULL"
+        if key not in ("subject_id", "id"):
+            raise ValueError(f"bad key {key!r}")
+        base = f"SELECT MIN({key}) FROM records WHERE collection = ? AND sealed = 0 AND {key} IS NOT NULL"
         with self._conn() as conn:
-            row = conn.execute(base + " AND subject_id > ?", (collection, subject_id or "")).fetchone()
+            row = conn.execute(base + f" AND {key} > ?", (collection, current or "")).fetchone()
             if row[0] is None:
-                row = conn.execute(base + " AND subject_id <> ?", (collection, subject_id or "")).fetchone()
+                row = conn.execute(base + f" AND {key} <> ?", (collection, current or "")).fetchone()
         return row[0]
 
 

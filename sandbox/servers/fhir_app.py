@@ -121,7 +121,7 @@ class FhirApp:
         elif resource_type == "Patient":
             found = self.store.search("Patient", search.clauses, limit=1)
             if found.items:
-                other = fault.subject_id or self.store.other_subject("Patient", found.items[0]["id"])
+                other = fault.subject_id or self.store.other_subject("Patient", found.ids[0], key="id")
                 search.clauses = [Clause("id = ?", [other])]
 
     def _bundle(

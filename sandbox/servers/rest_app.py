@@ -131,8 +131,8 @@ class PersonApi:
         return _json(body)
 
     def _someone_else(self, collection: str, page: Page, forced: str | None, size: int, offset: int) -> Page:
-        other = forced or self.store.other_subject(collection, page.subject_ids[0])
-        return self.store.search(collection, [Clause("subject_id = ?", [other])], limit=size, offset=offset)
+        other = forced or self.store.other_subject(collection, page.ids[0], key="id")
+        return self.store.search(collection, [Clause("id = ?", [other])], limit=size, offset=offset)
 
     def _page_forever(
         self, collection: str, clauses: list[Clause], page: Page, size: int, offset: int

@@ -24,7 +24,7 @@ def _encounter(rid: str, patient: str, day: str) -> StoreRecord:
 def _patient(pid: str, chi: str, family: str, given: str, birth: str, *, sealed: bool = False) -> StoreRecord:
     body = {"resourceType": "Patient", "id": pid, "identifier": [{"system": CHI_SYSTEM, "value": chi}],
             "name": [{"family": family, "given": [given]}], "birthDate": birth, "gender": "female"}
-    return StoreRecord("Patient", pid, pid, birth, body, sealed=sealed)
+    return StoreRecord("Patient", pid, None, birth, body, sealed=sealed)  # as the cohort writes it
 
 
 def health_rows() -> list[StoreRecord]:
