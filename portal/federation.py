@@ -9,12 +9,12 @@ joined. Nothing fetched is cached, logged or written anywhere.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
-from connectors.errors import ConnectorError, TimedOutError
+from connectors.errors import ConnectorError
 from connectors.models import (
     PersonQuery,
     PersonRecord,
@@ -23,6 +23,7 @@ from connectors.models import (
     SourceState,
     SourceStatus,
 )
+from portal.fanout import Failure, fan_out, ms_since
 from portal.identity import MatchThresholds, ScoredPerson, classify_people
 from portal.matching import lookup_surnames
 from portal.search_grouping import ChildMatch, group_children
@@ -92,13 +93,6 @@ class SearchOutcome:
     statuses: tuple[SourceStatus, ...]
 
 
-@dataclass(frozen=True)
-class _Failure:
-    state: SourceState
-    reason: str
-    elapsed_ms: int
-
-
 def gather(
     connectors: Sequence[ConnectorLike],
     request: GatherRequest,
@@ -115,14 +109,14 @@ def gather(
     deadline = time.monotonic() + deadline_s
     to_ask = [c for c in connectors if _allowed_for(c, request)]
     asked = {id(c) for c in to_ask}
-    answers = _fan_out(to_ask, lambda c: _gather_one(c, request, deadline), deadline, deadline_s, executor)
+    answers = fan_out(to_ask, lambda c: _gather_one(c, request, deadline), deadline, deadline_s, executor)
     results: list[GatheredSource] = []
     for connector in connectors:
         if id(connector) not in asked:
             results.append(_withheld(connector))
             continue
         answer = answers[id(connector)]
-        if isinstance(answer, _Failure):
+        if isinstance(answer, Failure):
             status = SourceStatus(connector.agency, answer.state, answer.reason, answer.elapsed_ms)
             answer = _source(connector, status, withheld=_withheld_categories(connector, request))
         results.append(answer)
@@ -151,14 +145,14 @@ def search(
             people = list(connector.find_people(query, deadline=deadline))
         else:
             people = _find_by_demographics(connector, query, (), deadline)
-        return people, _ms_since(started)
+        return people, ms_since(started)
 
-    answers = _fan_out(connectors, find, deadline, deadline_s, executor)
+    answers = fan_out(connectors, find, deadline, deadline_s, executor)
     statuses: list[SourceStatus] = []
     found: list[PersonRecord] = []
     for connector in connectors:
         answer = answers[id(connector)]
-        if isinstance(answer, _Failure):
+        if isinstance(answer, Failure):
             statuses.append(SourceStatus(connector.agency, answer.state, answer.reason, answer.elapsed_ms))
             continue
         people, elapsed_ms = answer
@@ -167,52 +161,6 @@ def search(
         statuses.append(SourceStatus(connector.agency, state, reason, elapsed_ms, item_count=len(people)))
         found.extend(people)
     return SearchOutcome(group_children(query, found, thresholds), tuple(statuses))
-
-
-def _fan_out(
-    connectors: Sequence[ConnectorLike],
-    task: Callable[[ConnectorLike], T],
-    deadline: float,
-    deadline_s: float,
-    executor: ThreadPoolExecutor | None,
-) -> dict[int, T | _Failure]:
-    """Run `task` per connector on a pool; whatever has not finished by `deadline` is abandoned."""
-    if not connectors:
-        return {}
-    started = time.monotonic()
-    pool = executor or ThreadPoolExecutor(max_workers=len(connectors), thread_name_prefix="gather")
-    try:
-        futures: dict[int, Future[T]] = {id(c): pool.submit(task, c) for c in connectors}
-        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
-        answers: dict[int, T | _Failure] = {}
-        for connector in connectors:
-            future = futures[id(connector)]
-            if future.done():
-                answers[id(connector)] = _outcome(connector, future, started)
-            else:
-                future.cancel()
-                reason = f"{connector.display_name} did not answer within {deadline_s:g} s"
-                answers[id(connector)] = _Failure(SourceState.TIMED_OUT, reason, _ms_since(started))
-        return answers
-    finally:
-        if executor is None:
-            # Never join: a hung connector thread must not hold the page beyond the deadline.
-            pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _outcome(connector: ConnectorLike, future: Future[T], started: float) -> T | _Failure:
-    error = future.exception()
-    if error is None:
-        return future.result()
-    elapsed_ms = _ms_since(started)
-    if isinstance(error, TimedOutError | TimeoutError):
-        reason = getattr(error, "reason", "") or f"{connector.display_name} did not answer in time"
-        return _Failure(SourceState.TIMED_OUT, reason, elapsed_ms)
-    if isinstance(error, ConnectorError):
-        return _Failure(SourceState.FAILED, error.reason, elapsed_ms)
-    # An unexpected error's message may quote record content, so only its type is shown.
-    reason = f"{connector.display_name} connector failed unexpectedly ({type(error).__name__})"
-    return _Failure(SourceState.FAILED, reason, elapsed_ms)
 
 
 def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: float) -> GatheredSource:
@@ -235,7 +183,7 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
         collected.append(_only_this_person(records, scored.person, allowed))
     records = _combine(collected)
     wrong_child += records.dropped_wrong_child
-    elapsed_ms = _ms_since(started)
+    elapsed_ms = ms_since(started)
     if sorted_people.linked:
         item_count = len(records.events) + len(records.facts)
         state, reason = SourceState.ANSWERED, ""
@@ -261,8 +209,18 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
         people=tuple(s.person for s in sorted_people.linked),
         records=records,
         links=tuple(sorted_people.linked),
-        candidates=tuple(sorted_people.candidates),
+        candidates=_flag_second_records(connector, sorted_people.linked, sorted_people.candidates),
     )
+
+
+def _flag_second_records(
+    connector: ConnectorLike, linked: list[ScoredPerson], candidates: list[ScoredPerson]
+) -> tuple[ScoredPerson, ...]:
+    """Say so when the agency already holds a record linked to this child: a second one is likely someone else."""
+    if not linked:
+        return tuple(candidates)
+    note = f"{connector.display_name} already holds a record linked to this child: this may be another child"
+    return tuple(ScoredPerson(c.person, replace(c.match, reasons=(*c.match.reasons, note))) for c in candidates)
 
 
 def _no_record_reason(candidate_count: int) -> str:
@@ -388,7 +346,3 @@ def _source(
         links=links,
         candidates=candidates,
     )
-
-
-def _ms_since(started: float) -> int:
-    return round((time.monotonic() - started) * 1000)

@@ -296,3 +296,12 @@ def test_search_by_name_finds_a_nickname_and_a_twin_is_a_separate_child_only_wit
     assert [c.person.source_id for c in by_name.children[0].candidates] == ["p1"]
     by_surname = search([health, police], PersonQuery(surname="Mackenzie", birth_date=BIRTH), 2.0)
     assert {child.chi for child in by_surname.children} >= {CHI, TWIN_CHI}
+
+
+def test_a_candidate_beside_a_linked_record_at_the_same_agency_is_flagged() -> None:
+    police = FakeConnector("police", [person("police", "p1"), person("police", "p2", chi=None)], honest=True)
+    [result] = gather([police], GatherRequest(QUERY, allow_all(police)))
+    assert [c.person.source_id for c in result.candidates] == ["p2"]
+    assert "Police already holds a record linked to this child: this may be another child" in (
+        result.candidates[0].match.reasons
+    )
