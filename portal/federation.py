@@ -235,16 +235,19 @@ def _find_people(
 ) -> tuple[list[PersonRecord], int, str]:
     """The agency's people who may be this child, how many a CHI lookup returned for another child, and a note.
 
-    A CHI lookup cannot find an agency's record that lacks the CHI, so with demographics
-    to hand the agency is asked again by surname (and its variants) and birth date: records
-    without a CHI come back as candidates. Confirmed people are added even if no lookup finds them.
+    A CHI lookup cannot find an agency's record that lacks the CHI, so when it finds nothing
+    and demographics are to hand, the agency is asked again by surname (and its variants)
+    and birth date: records without a CHI come back as candidates. Confirmed people are
+    added even if no lookup finds them.
     """
     query = request.query
     anchor = _bare_chi(query.chi)
     people = list(connector.find_people(query, deadline=deadline))
     wrong_child = sum(1 for p in people if anchor and p.chi and _bare_chi(p.chi) != anchor)
     note = ""
-    if anchor and request.find_by_demographics:
+    # Only when the CHI found nothing here: otherwise a name lookup finds the same record or a namesake.
+    found_by_chi = any(_bare_chi(p.chi) == anchor for p in people)
+    if anchor and request.find_by_demographics and not found_by_chi:
         try:
             for person in _find_by_demographics(connector, query, request.references, deadline):
                 # Another CHI here is a namesake, not a fault: leave it out.

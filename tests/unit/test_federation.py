@@ -246,9 +246,9 @@ def test_gather_uses_known_records_as_evidence_for_candidates() -> None:
 def test_a_chi_gather_also_asks_by_demographics_to_offer_records_without_the_chi() -> None:
     namesake = person("police", "p2", TWIN_CHI)
     no_chi = person("police", "p3", chi=None)
-    police = FakeConnector("police", [person("police", "p1"), namesake, no_chi], honest=True)
+    police = FakeConnector("police", [namesake, no_chi], honest=True)
     [result] = gather([police], GatherRequest(QUERY, allow_all(police)))
-    assert [p.source_id for p in result.people] == ["p1"]
+    assert result.people == ()
     assert [c.person.source_id for c in result.candidates] == ["p3"]
     assert result.status.dropped_wrong_child == 0  # a namesake found by name is not a fault
     asked = [q for name, q in police.calls if name == "find_people"]
@@ -261,6 +261,14 @@ def test_a_chi_gather_also_asks_by_demographics_to_offer_records_without_the_chi
 
     police.calls.clear()
     gather([police], GatherRequest(QUERY, allow_all(police), find_by_demographics=False))
+    assert len([name for name, _ in police.calls if name == "find_people"]) == 1
+
+
+def test_no_name_lookup_when_the_chi_already_found_the_child_at_that_agency() -> None:
+    police = FakeConnector("police", [person("police", "p1"), person("police", "p3", chi=None)], honest=True)
+    [result] = gather([police], GatherRequest(QUERY, allow_all(police)))
+    assert [p.source_id for p in result.people] == ["p1"]
+    assert result.candidates == ()
     assert len([name for name, _ in police.calls if name == "find_people"]) == 1
 
 
@@ -299,7 +307,8 @@ def test_search_by_name_finds_a_nickname_and_a_twin_is_a_separate_child_only_wit
 
 
 def test_a_candidate_beside_a_linked_record_at_the_same_agency_is_flagged() -> None:
-    police = FakeConnector("police", [person("police", "p1"), person("police", "p2", chi=None)], honest=True)
+    # This source answers a CHI lookup with every record it holds, so the no-CHI one comes back too.
+    police = FakeConnector("police", [person("police", "p1"), person("police", "p2", chi=None)])
     [result] = gather([police], GatherRequest(QUERY, allow_all(police)))
     assert [c.person.source_id for c in result.candidates] == ["p2"]
     assert "Police already holds a record linked to this child: this may be another child" in (
