@@ -95,6 +95,8 @@ class FhirApp:
 
     def search(self, request: Request, resource_type: str) -> Response:
         search = parse_search(resource_type, request.args, self.chi_systems)
+        if search.patient_identifier is not None:
+            self._resolve_patient_identifier(search, search.patient_identifier)
         self._apply_wrong_child(resource_type, search)
         clauses = list(search.clauses)
         if search.patient_id is not None:
@@ -110,6 +112,14 @@ class FhirApp:
         elif next_offset is not None and (search.count == 0 or next_offset >= page.total):
             next_offset = None
         return _fhir(self._bundle(request, resource_type, search, page, next_offset))
+
+    def _resolve_patient_identifier(self, search: ParsedSearch, identifier: Clause) -> None:
+        """`patient:identifier=` becomes `patient=<id>`; no (or an ambiguous) match means no results."""
+        found = self.store.search("Patient", [identifier], limit=2)
+        if found.total != 1 or (search.patient_id not in (None, found.ids[0])):
+            search.clauses.append(Clause("0"))
+            return
+        search.patient_id = found.ids[0]
 
     def _apply_wrong_child(self, resource_type: str, search: ParsedSearch) -> None:
         """Under `wrong_child`, silently answer about a different patient."""

@@ -44,6 +44,7 @@ class ParsedSearch:
 
     clauses: list[Clause] = field(default_factory=list)
     patient_id: str | None = None
+    patient_identifier: Clause | None = None  # `patient:identifier=`: the app resolves it to a patient id
     descending: bool = False
     count: int = DEFAULT_COUNT
     offset: int = 0
@@ -71,15 +72,26 @@ def parse_search(resource_type: str, args: MultiDict[str, str], chi_systems: tup
         name, _, modifier = raw_name.partition(":")
         if name in CONTROL_PARAMS:
             continue
-        if name not in allowed or (modifier and not (modifier == "exact" and name in ("family", "given"))):
+        if name not in allowed or not _modifier_allowed(name, modifier):
             raise SearchError(f"unsupported search parameter {raw_name!r} for {resource_type}")
         if not value:
             raise SearchError(f"empty value for search parameter {name!r}")
-        if name in ("patient", "subject", "actor"):
+        if modifier == "identifier":
+            search.patient_identifier = _identifier(value, chi_systems)
+        elif name in ("patient", "subject", "actor"):
             _scope_to_patient(search, _patient_ref(name, value))
         else:
             search.clauses.append(_clause(name, value, modifier, chi_systems))
     return search
+
+
+def _modifier_allowed(name: str, modifier: str) -> bool:
+    if not modifier:
+        return True
+    if modifier == "exact":
+        return name in ("family", "given")
+    # A chained search on the patient's identifier (UK Core medicines guidance uses it).
+    return modifier == "identifier" and name in ("patient", "subject")
 
 
 def _parse_control(args: MultiDict[str, str]) -> ParsedSearch:

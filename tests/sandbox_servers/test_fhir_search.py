@@ -86,3 +86,10 @@ def test_read_by_id_and_errors_are_operation_outcomes(sandbox: SandboxHandle) ->
         assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["severity"] == "error"
     unauthorised = requests.get(f"{base}/Patient/pa", timeout=5)
     assert unauthorised.status_code == 401 and unauthorised.json()["resourceType"] == "OperationOutcome"
+
+
+def test_chained_patient_identifier_search(sandbox: SandboxHandle) -> None:
+    chained = search(sandbox, f"Encounter?patient:identifier={OID}|{CHI_A}&_count=100")
+    direct = search(sandbox, "Encounter?patient=pa&_count=100")
+    assert ids(chained) == ids(direct) and chained["total"] == ENCOUNTERS_A
+    assert search(sandbox, "Encounter?patient:identifier=9999999999")["total"] == 0
