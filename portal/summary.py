@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from connectors.models import KeyFact, SourceResult, SourceState, SourceStatus
+from portal.chronology import format_date, format_event_date
 
 __all__ = [
     "FIELDS",
@@ -23,6 +24,7 @@ __all__ = [
     "SummaryField",
     "agency_label",
     "build_summary",
+    "derived_facts",
     "summarise_sources",
 ]
 
@@ -39,7 +41,9 @@ class FieldSpec:
 
 _ID = (("health", "demographics"), ("education", "enrolment"), ("social_work", "sw_allocation"))
 
-# The field list is data: adding a KIS field is one line here (DOMAIN.md §3).
+# The field list is data: adding a KIS field is one line here (DOMAIN.md §3). Keys are the
+# KeyFact.field values connectors emit (config/connectors.toml, connectors/fhir_mapping.py);
+# name, date of birth, CHI, postcode, recent police concerns and SCRA status are derived here.
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("name", "Name", _ID),
     FieldSpec("birth_date", "Date of birth", _ID),
@@ -47,23 +51,26 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("address", "Address", (("health", "demographics"), ("social_work", "sw_allocation"))),
     FieldSpec("gp_practice", "GP practice", (("health", "demographics"),)),
     FieldSpec("school", "School and stage", (("education", "enrolment"),)),
+    FieldSpec("attendance", "Attendance", (("education", "attendance"),)),
     FieldSpec("named_person", "Named person", (("education", "enrolment"), ("health", "health_plans"))),
+    FieldSpec("health_visitor", "Health visitor", (("health", "health_plans"),)),
     FieldSpec("lead_professional", "Lead professional", (("social_work", "sw_allocation"),)),
-    FieldSpec("childs_plan", "Child's plan", (("social_work", "childs_plan"),)),
-    FieldSpec("childs_plan_review", "Next child's plan review", (("social_work", "childs_plan"),)),
-    FieldSpec("cp_register", "Child protection register", (("social_work", "cp_register"),)),
-    FieldSpec("cp_concerns", "Areas of concern", (("social_work", "cp_register"),), multiple=True),
-    FieldSpec("looked_after", "Looked-after status", (("social_work", "looked_after"), ("education", "enrolment"))),
-    FieldSpec("looked_after_basis", "Legal basis", (("social_work", "looked_after"), ("scra", "scra_orders"))),
-    FieldSpec("scra_status", "Children's Reporter", (("scra", "scra_referrals"), ("scra", "scra_hearings"))),
-    FieldSpec("cso_conditions", "Compulsory supervision order conditions", (("scra", "scra_orders"),), multiple=True),
+    FieldSpec("social_worker", "Allocated social worker", (("social_work", "sw_allocation"),)),
+    FieldSpec("childs_plan", "Child's plan and next review", (("social_work", "childs_plan"),)),
+    FieldSpec("cp_register", "Child protection register and areas of concern", (("social_work", "cp_register"),)),
+    FieldSpec("looked_after", "Looked-after status and legal basis", (("social_work", "looked_after"),)),
+    FieldSpec("scra_status", "Children's Reporter: latest", (("scra", "scra_referrals"), ("scra", "scra_hearings"))),
+    FieldSpec("scra_order", "Compulsory supervision order and conditions", (("scra", "scra_orders"),), True),
     FieldSpec("police_cp_flag", "Police child protection flag", (("police", "police_cp_flag"),)),
-    FieldSpec("police_concerns_recent", "Recent police concern reports", (("police", "police_concerns"),)),
+    FieldSpec("police_concerns_recent", "Police concern reports, last 12 months", (("police", "police_concerns"),)),
     FieldSpec("allergies", "Allergies and adverse reactions", (("health", "health_alerts"),), multiple=True),
     FieldSpec("health_alerts", "Health alerts", (("health", "health_alerts"),), multiple=True),
+    FieldSpec("conditions", "Key conditions", (("health", "health_conditions"),), multiple=True),
     FieldSpec("immunisations", "Immunisation status", (("health", "immunisations"),)),
+    FieldSpec("next_appointment", "Next health appointment", (("health", "health_appointments"),), multiple=True),
+    FieldSpec("care_plans", "Health care plans", (("health", "health_plans"),), multiple=True),
     FieldSpec("asn", "Additional support needs and plan", (("education", "asn"),)),
-    FieldSpec("key_contacts", "Key contacts", (("social_work", "family_contacts"),), multiple=True),
+    FieldSpec("family_contacts", "Key contacts", (("social_work", "family_contacts"),), multiple=True),
     FieldSpec("do_not_inform", "People not to be given information", (("social_work", "family_contacts"),), True),
 )
 
@@ -131,16 +138,91 @@ def build_summary(
 
 
 def summarise_sources(
-    results: Sequence[SourceResult], *, agency_names: Mapping[str, str] | None = None
+    results: Sequence[SourceResult],
+    *,
+    agency_names: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> KeyInformationSummary:
-    """Convenience for the child's page: the KIS straight from federation results."""
+    """The KIS straight from federation results: connectors' key facts plus facts derived from
+    the linked person records (name, date of birth, CHI) and from events (recent police
+    concerns, the Reporter's latest referral or hearing)."""
+    now = now or datetime.now(UTC)
     names = dict(agency_names or {})
     for result in results:
         display = getattr(result, "display_name", "")
         if display:
             names.setdefault(result.agency, display)
     facts = [fact for result in results for fact in result.records.facts]
+    facts += derived_facts(results, now)
     return build_summary(facts, [result.status for result in results], agency_names=names)
+
+
+POLICE_CONCERN_WINDOW = timedelta(days=365)
+
+
+def derived_facts(results: Sequence[SourceResult], now: datetime) -> list[KeyFact]:
+    """Key facts no connector states but its answer shows. Only from sources that answered."""
+    derived: list[KeyFact] = []
+    for result in results:
+        if result.status.state != SourceState.ANSWERED:
+            continue
+        system = getattr(result, "source_system", "") or agency_label(result.agency)
+        derived += _identity_facts(result, system)
+        derived += _police_concern_facts(result, system, now)
+        derived += _reporter_facts(result, system)
+    return derived
+
+
+def _identity_facts(result: SourceResult, system: str) -> list[KeyFact]:
+    facts: list[KeyFact] = []
+    for person in result.people:
+        name = " ".join(part for part in (person.forename, person.surname) if part)
+        values = {
+            "name": name,
+            "birth_date": format_date(person.birth_date) if person.birth_date else "",
+            "chi": person.chi or "",
+        }
+        facts += [
+            KeyFact(key, value, result.agency, system, source_record_id=person.source_id)
+            for key, value in values.items()
+            if value
+        ]
+    return facts
+
+
+def _police_concern_facts(result: SourceResult, system: str, now: datetime) -> list[KeyFact]:
+    if result.agency != "police" or "police_concerns" in result.status.withheld_categories:
+        return []
+    concerns = [e for e in result.records.events if e.category == "police_concerns"]
+    since = (now - POLICE_CONCERN_WINDOW).date()
+    recent = sorted((e.event_date for e in concerns if e.event_date >= since), reverse=True)
+    if not recent:
+        value = "None"
+    else:
+        noun = "report" if len(recent) == 1 else "reports"
+        value = f"{len(recent)} {noun}, latest {format_date(recent[0])}"
+    return [KeyFact("police_concerns_recent", value, result.agency, system, as_of=now, category="police_concerns")]
+
+
+def _reporter_facts(result: SourceResult, system: str) -> list[KeyFact]:
+    if result.agency != "scra":
+        return []
+    relevant = [e for e in result.records.events if e.category in {"scra_referrals", "scra_hearings"}]
+    if not relevant:
+        return []
+    latest = max(relevant, key=lambda e: (e.event_date, e.sequence))
+    value = f"{latest.title} ({format_event_date(latest)})"
+    return [
+        KeyFact(
+            "scra_status",
+            value,
+            result.agency,
+            system,
+            category=latest.category,
+            security_label=latest.security_label,
+            source_record_id=latest.source_record_id,
+        )
+    ]
 
 
 def _build_field(

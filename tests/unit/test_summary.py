@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from connectors.categories import all_categories
-from connectors.models import KeyFact, SourceRecords, SourceResult, SourceState, SourceStatus
+from connectors.models import (
+    ChronologyEvent,
+    KeyFact,
+    PersonRecord,
+    SourceRecords,
+    SourceResult,
+    SourceState,
+    SourceStatus,
+)
 from portal.summary import FIELDS, FieldSpec, build_summary, summarise_sources
 
 NAMES = {"health": "Health", "education": "Education", "social_work": "Social work", "police": "Police", "scra": "SCRA"}
@@ -23,11 +31,12 @@ def answered(agency: str, **extra: object) -> SourceStatus:
 def test_field_list_covers_the_domain_brief_and_keys_are_unique() -> None:
     keys = [spec.key for spec in FIELDS]
     assert len(keys) == len(set(keys))
+    # DOMAIN.md §3 / issue 5, under the keys the connectors emit.
     required = {
         "name", "birth_date", "chi", "address", "gp_practice", "school", "named_person", "lead_professional",
-        "childs_plan", "childs_plan_review", "cp_register", "cp_concerns", "looked_after", "looked_after_basis",
-        "scra_status", "cso_conditions", "police_cp_flag", "police_concerns_recent", "allergies", "health_alerts",
-        "immunisations", "asn", "key_contacts", "do_not_inform",
+        "childs_plan", "cp_register", "looked_after", "scra_status", "scra_order", "police_cp_flag",
+        "police_concerns_recent", "allergies", "health_alerts", "immunisations", "asn", "family_contacts",
+        "do_not_inform",
     }  # fmt: skip
     assert required <= set(keys), required - set(keys)
 
@@ -120,3 +129,57 @@ def test_summarise_sources_uses_federation_results_and_their_statuses() -> None:
     summary = summarise_sources(results, agency_names=NAMES)
     assert [v.value for v in summary.field("allergies").values] == ["Peanut"]
     assert summary.field("asn").empty_text == "Education did not respond"
+
+
+def concern(record_id: str, when: date, agency: str = "police", category: str = "police_concerns") -> ChronologyEvent:
+    return ChronologyEvent(agency, f"{agency} system", record_id, when, "Concern report", category=category)
+
+
+def test_name_dob_and_chi_come_from_linked_records_and_disagreeing_names_are_marked() -> None:
+    health = PersonRecord("health", "h1", (("chi", "1503741206"),), "Katie", "Mackenzie", date(2015, 3, 12))
+    education = PersonRecord("education", "e1", (), "Kate", "Mackenzie", date(2015, 3, 12))
+    results = [
+        SourceResult("health", answered("health"), people=(health,)),
+        SourceResult("education", answered("education"), people=(education,)),
+    ]
+    summary = summarise_sources(results, agency_names=NAMES, now=AS_OF)
+    assert [(v.agency_name, v.value) for v in summary.field("name").values] == [
+        ("Health", "Katie Mackenzie"),
+        ("Education", "Kate Mackenzie"),
+    ]
+    assert summary.field("name").conflicting
+    assert not summary.field("birth_date").conflicting
+    assert summary.field("birth_date").values[0].value == "12 Mar 2015"
+    assert [v.value for v in summary.field("chi").values] == ["1503741206"]
+
+
+def test_recent_police_concerns_are_counted_from_events_within_twelve_months() -> None:
+    events = (
+        concern("c1", date(2024, 4, 20)),
+        concern("c2", date(2023, 9, 1)),
+        concern("old", date(2023, 4, 30)),
+        concern("flag", date(2024, 4, 1), category="police_cp_flag"),
+    )
+    results = [SourceResult("police", answered("police"), records=SourceRecords(events=events))]
+    summary = summarise_sources(results, agency_names=NAMES, now=AS_OF)
+    [value] = summary.field("police_concerns_recent").values
+    assert value.value == "2 reports, latest 20 Apr 2024"
+    assert value.as_of == AS_OF
+
+    quiet = [SourceResult("police", answered("police"))]
+    assert summarise_sources(quiet, now=AS_OF).field("police_concerns_recent").values[0].value == "None"
+    withheld = [SourceResult("police", answered("police", withheld_categories=("police_concerns",)))]
+    field = summarise_sources(withheld, agency_names=NAMES, now=AS_OF).field("police_concerns_recent")
+    assert field.values == () and field.empty_text == "Police: withheld by agreement"
+
+
+def test_reporter_status_is_the_latest_referral_or_hearing() -> None:
+    events = (
+        concern("r1", date(2023, 1, 5), "scra", "scra_referrals"),
+        concern("h1", date(2023, 3, 9), "scra", "scra_hearings"),
+        concern("o1", date(2023, 6, 1), "scra", "scra_orders"),
+    )
+    results = [SourceResult("scra", answered("scra"), records=SourceRecords(events=events))]
+    [value] = summarise_sources(results, now=AS_OF).field("scra_status").values
+    assert value.value == "Concern report (9 Mar 2023)"
+    assert value.source_record_id == "h1"
