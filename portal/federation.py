@@ -262,15 +262,20 @@ def _find_people(
 def _find_by_demographics(
     connector: ConnectorLike, query: PersonQuery, references: Sequence[PersonRecord], deadline: float
 ) -> list[PersonRecord]:
-    """Ask by surname (and spelling variants, known previous surnames) and birth date; first names are scored later."""
-    if not (query.surname and query.birth_date):
-        return []
+    """Ask by surname (and spelling variants, known previous surnames) and birth date; first names are scored later.
+
+    A CHI-only query borrows the surname and birth date from `references` (other agencies' linked records).
+    """
     others = [name for ref in references for name in (ref.surname or "", *ref.previous_surnames)]
+    surname = query.surname or next((name for name in others if name), None)
+    birth_date = query.birth_date or next((ref.birth_date for ref in references if ref.birth_date), None)
+    if not (surname and birth_date):
+        return []
     found: list[PersonRecord] = []
-    for surname in lookup_surnames(query.surname, others):
+    for name in lookup_surnames(surname, others):
         if time.monotonic() >= deadline:
             break
-        found += connector.find_people(PersonQuery(surname=surname, birth_date=query.birth_date), deadline=deadline)
+        found += connector.find_people(PersonQuery(surname=name, birth_date=birth_date), deadline=deadline)
     return _unique(found)
 
 

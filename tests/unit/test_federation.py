@@ -314,3 +314,14 @@ def test_a_candidate_beside_a_linked_record_at_the_same_agency_is_flagged() -> N
     assert "Police already holds a record linked to this child: this may be another child" in (
         result.candidates[0].match.reasons
     )
+
+
+def test_a_chi_only_gather_borrows_name_and_birth_date_from_known_records() -> None:
+    chi_only = PersonQuery(chi=CHI)
+    known = person("health", "h1")
+    police = FakeConnector("police", [person("police", "p3", chi=None, forename="Katie")], honest=True)
+    [without] = gather([police], GatherRequest(chi_only, allow_all(police)))
+    [with_known] = gather([police], GatherRequest(chi_only, allow_all(police), references=(known,)))
+    assert without.candidates == ()
+    assert [c.person.source_id for c in with_known.candidates] == ["p3"]
+    assert "first name similar: Kate/Katie" in with_known.candidates[0].match.reasons
