@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from sandbox.servers.fhir_search import (
     parse_search,
 )
 
+log = logging.getLogger("sandbox.health")
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 ISSUE_CODES = {400: "invalid", 401: "login", 404: "not-found", 405: "not-supported", 500: "exception",
                503: "transient", 504: "timeout"}
@@ -62,7 +64,12 @@ class FhirApp:
         self.chi_systems = tuple(dict.fromkeys((credentials.chi_system, CHI_SYSTEM_URI, CHI_SYSTEM_OID)))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        return self.dispatch(Request(environ))(environ, start_response)
+        try:
+            response = self.dispatch(Request(environ))
+        except Exception as e:  # an unexpected failure still answers in FHIR, without leaking details
+            log.error("health request failed: %s", type(e).__name__)
+            response = _error(500, "internal error")
+        return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
         parts = [p for p in request.path.split("/") if p]

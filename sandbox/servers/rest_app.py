@@ -7,6 +7,7 @@ lists one person's records. Lists page with `page_size`/`offset` and an absolute
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 from sandbox.servers.docstore import Clause, DocumentStore, Page, json_field
 from sandbox.servers.faults import FaultState
 
+log = logging.getLogger("sandbox.rest")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 PAGING_PARAMS = ("page_size", "offset")
@@ -70,7 +72,12 @@ class PersonApi:
         ])
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        return self.dispatch(Request(environ))(environ, start_response)
+        try:
+            response = self.dispatch(Request(environ))
+        except Exception as e:  # an unexpected failure still answers in JSON, without leaking details
+            log.error("%s request failed: %s", self.spec.person_collection, type(e).__name__)
+            response = error_json(500, "server_error")
+        return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
         try:
