@@ -27,6 +27,7 @@ from portal.fanout import Failure, fan_out, ms_since
 from portal.identity import MatchThresholds, ScoredPerson, classify_people
 from portal.matching import lookup_surnames
 from portal.search_grouping import ChildMatch, group_children
+from portal.source_records import combine_records, only_this_person
 
 __all__ = [
     "ChildMatch",
@@ -180,8 +181,8 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     collected: list[SourceRecords] = []
     for scored in sorted_people.linked:
         records = connector.fetch_records(scored.person, allowed, deadline=deadline)
-        collected.append(_only_this_person(records, scored.person, allowed))
-    records = _combine(collected)
+        collected.append(only_this_person(records, scored.person, allowed))
+    records = combine_records(collected)
     wrong_child += records.dropped_wrong_child
     elapsed_ms = ms_since(started)
     if sorted_people.linked:
@@ -285,34 +286,6 @@ def _unique(people: Iterable[PersonRecord]) -> list[PersonRecord]:
 
 def _bare_chi(chi: str | None) -> str:
     return (chi or "").replace(" ", "")
-
-
-def _only_this_person(records: SourceRecords, person: PersonRecord, allowed: frozenset[str]) -> SourceRecords:
-    """Drop items tagged with another person, and items in a category nobody allowed."""
-
-    def belongs(subject: str | None, category: str) -> bool:
-        return (subject is None or subject == person.source_id) and (not category or category in allowed)
-
-    events = tuple(e for e in records.events if belongs(e.subject_source_id, e.category))
-    facts = tuple(f for f in records.facts if not f.category or f.category in allowed)
-    wrong_subject = sum(1 for e in records.events if e.subject_source_id not in (None, person.source_id))
-    return SourceRecords(
-        events=events,
-        facts=facts,
-        restricted_notices=records.restricted_notices,
-        dropped_wrong_child=records.dropped_wrong_child + wrong_subject,
-    )
-
-
-def _combine(parts: list[SourceRecords]) -> SourceRecords:
-    if len(parts) == 1:
-        return parts[0]
-    return SourceRecords(
-        events=tuple(e for part in parts for e in part.events),
-        facts=tuple(f for part in parts for f in part.facts),
-        restricted_notices=tuple(dict.fromkeys(n for part in parts for n in part.restricted_notices)),
-        dropped_wrong_child=sum(part.dropped_wrong_child for part in parts),
-    )
 
 
 def _allowed_for(connector: ConnectorLike, request: GatherRequest) -> frozenset[str]:
