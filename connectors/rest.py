@@ -63,8 +63,11 @@ class RestConnector(HttpConnector):
 
     def __init__(self, *, people: PeopleSpec, collections: tuple[CollectionSpec, ...],
                  person_facts: tuple[FactMapping, ...] = (), notice_field: str = "restricted_notice",
-                 next_field: str = "next", **kwargs: Any) -> None:
+                 next_field: str = "next", page_size: int | None = None, page_size_param: str = "page_size",
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.page_size = page_size
+        self.page_size_param = page_size_param
         self.people = people
         self.collections = collections
         self.person_facts = person_facts
@@ -83,7 +86,9 @@ class RestConnector(HttpConnector):
         person_facts = tuple(build_facts(config.get("person_facts"), f"{where}.person_facts", ""))
         return cls(people=people, collections=collections, person_facts=person_facts,
                    notice_field=str(config.get("notice_field", "restricted_notice")),
-                   next_field=str(config.get("next_field", "next")), **common)
+                   next_field=str(config.get("next_field", "next")),
+                   page_size=int(config["page_size"]) if "page_size" in config else None,
+                   page_size_param=str(config.get("page_size_param", "page_size")), **common)
 
     # -- people ---------------------------------------------------------------------------------
 
@@ -180,6 +185,8 @@ class RestConnector(HttpConnector):
     def _pages(self, path: str, params: Mapping[str, str] | None, list_field: str, *,
                deadline: float) -> Iterator[tuple[list[Mapping[str, Any]], Mapping[str, Any]]]:
         url: str | None = path
+        if self.page_size is not None:
+            params = {**(params or {}), self.page_size_param: str(self.page_size)}
         for _page in range(self.http.max_pages):
             body = self.get_json(url, params, deadline=deadline, endpoint=path.split("/")[-1] or path)
             items = body.get(list_field) if isinstance(body, dict) else None

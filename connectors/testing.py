@@ -46,7 +46,8 @@ class ContractSource(Protocol):
     # Keys whose absence must make the configuration invalid.
     required_keys: Sequence[str]
     supports_paging: bool
-    supports_retry: bool
+    supports_retry: bool  # can fail once with 503 and then answer
+    supports_server_errors: bool  # can answer with HTTP 500
     supports_wrong_child: bool  # False where the wire cannot express another person's rows
 
     def config(self, **limits: Any) -> dict[str, Any]:
@@ -197,7 +198,7 @@ class ConnectorContract:
             connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
 
     def test_server_error_is_reported_as_retryable(self, source: ContractSource, make) -> None:
-        if not source.supports_retry:
+        if not source.supports_server_errors:
             pytest.skip("this source has no HTTP server errors")
         connector = make()
         source.inject("error500")

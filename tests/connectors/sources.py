@@ -29,7 +29,9 @@ class FakeHttpSource:
 
     supports_paging = True
     supports_retry = True
+    supports_server_errors = True
     supports_wrong_child = True
+    page_size = 2  # small, so the fake's lists span several pages
     agency: str
     fake: FakeAgency
     base_path: str
@@ -39,6 +41,7 @@ class FakeHttpSource:
         config["base_url"] = closed_port_url(self.base_path) if limits.get("unreachable") else \
             self.fake.origin + self.base_path
         config["max_retries"] = 1
+        config["page_size"] = limits.get("page_size", self.page_size)
         for limit, key in (("read_timeout", "read_timeout"), ("response_cap", "max_response_bytes"),
                            ("max_pages", "max_pages")):
             if limit in limits:
@@ -109,6 +112,7 @@ class PoliceSource(FakeHttpSource):
 
 class HealthSource(FakeHttpSource):
     agency = "health"
+    page_size = 100  # the fake FHIR server caps pages at 10 itself
     base_path = "/fhir"
     category_markers = {
         "health_alerts": "/AllergyIntolerance", "health_conditions": "/Condition", "immunisations": "/Immunization",

@@ -91,6 +91,7 @@ class SqlSource:
     required_keys = ("url", "people")
     supports_paging = False
     supports_retry = False
+    supports_server_errors = False
     # The statements filter on person_id, so the database cannot hand back another person's rows
     # under them; the drop is tested with an unfiltered statement in test_sql_connector.py.
     supports_wrong_child = False
