@@ -157,9 +157,17 @@ def search(
             statuses.append(SourceStatus(connector.agency, answer.state, answer.reason, answer.elapsed_ms))
             continue
         people, elapsed_ms = answer
+        anchor = _bare_chi(query.chi)
+        wrong = [p for p in people if anchor and p.chi and _bare_chi(p.chi) != anchor]
+        people = [p for p in people if p not in wrong]
         state = SourceState.ANSWERED if people else SourceState.NO_RECORD
-        reason = "" if people else "no record held"
-        statuses.append(SourceStatus(connector.agency, state, reason, elapsed_ms, item_count=len(people)))
+        notes = ["" if people else "no record held", _wrong_child_note(len(wrong))]
+        reason = "; ".join(filter(None, notes))
+        statuses.append(
+            SourceStatus(
+                connector.agency, state, reason, elapsed_ms, item_count=len(people), dropped_wrong_child=len(wrong)
+            )
+        )
         found.extend(people)
     return SearchOutcome(group_children(query, found, thresholds), tuple(statuses))
 
@@ -191,10 +199,7 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     else:
         item_count, state = 0, SourceState.NO_RECORD
         reason = _no_record_reason(len(sorted_people.candidates))
-    if wrong_child:
-        noun = "record" if wrong_child == 1 else "records"
-        reason = "; ".join(filter(None, [reason, f"{wrong_child} {noun} for a different child dropped"]))
-    reason = "; ".join(filter(None, [reason, lookup_note]))
+    reason = "; ".join(filter(None, [reason, _wrong_child_note(wrong_child), lookup_note]))
     status = SourceStatus(
         connector.agency,
         state,
@@ -222,6 +227,12 @@ def _flag_second_records(
         return tuple(candidates)
     note = f"{connector.display_name} already holds a record linked to this child: this may be another child"
     return tuple(ScoredPerson(c.person, replace(c.match, reasons=(*c.match.reasons, note))) for c in candidates)
+
+
+def _wrong_child_note(count: int) -> str:
+    if not count:
+        return ""
+    return f"{count} {'record' if count == 1 else 'records'} for a different child dropped"
 
 
 def _no_record_reason(candidate_count: int) -> str:

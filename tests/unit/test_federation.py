@@ -325,3 +325,12 @@ def test_a_chi_only_gather_borrows_name_and_birth_date_from_known_records() -> N
     assert without.candidates == ()
     assert [c.person.source_id for c in with_known.candidates] == ["p3"]
     assert "first name similar: Kate/Katie" in with_known.candidates[0].match.reasons
+
+
+def test_search_by_chi_drops_and_reports_records_for_another_child() -> None:
+    police = FakeConnector("police", [person("police", "p1"), person("police", "p2", TWIN_CHI)])
+    outcome = search([police], PersonQuery(chi=CHI), 2.0)
+    assert [child.chi for child in outcome.children] == [CHI]
+    [status] = outcome.statuses
+    assert status.dropped_wrong_child == 1
+    assert status.reason == "1 record for a different child dropped"
