@@ -63,7 +63,7 @@ def _run(data_dir: Path) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    with start_all(data_dir) as handle:
+    with start_all(data_dir, show_logs=True) as handle:
         for agency in config.AGENCIES:
             print(f"{agency:12} {handle.urls[agency]}  (admin {handle.admin_urls[agency]})")
         print("sandbox running; Ctrl-C to stop", flush=True)

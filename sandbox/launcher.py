@@ -7,6 +7,7 @@ returns once every one answers on its admin port, and `SandboxHandle.stop()` end
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,6 +59,8 @@ class SandboxHandle:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if self.log_dir is not None:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
 
     def log_tail(self, agency: str, lines: int = 20) -> str:
         """The last lines a system wrote to stderr (for diagnosing a failed start)."""
@@ -82,6 +85,7 @@ def start_all(
     admin_ports: dict[str, int] | None = None,
     agencies: Iterable[str] = config.AGENCIES,
     timeout: float = 20.0,
+    show_logs: bool = False,
 ) -> SandboxHandle:
     """Start the systems on loopback and wait until each answers.
 
@@ -89,9 +93,12 @@ def start_all(
     `SANDBOX_<AGENCY>_PORT` or the defaults. When `ports` is given, admin ports not in
     `admin_ports` are picked free, so tests never collide with a running `make run`.
     `env` is added to the children's environment (credentials, `SANDBOX_<AGENCY>_FAULT`, …).
+    With `show_logs` the children write to this process's stderr; otherwise to temporary
+    files that are removed on stop (their tail is quoted if a system fails to start).
     """
     child_env = {**os.environ, **(env or {}), "SANDBOX_DATA_DIR": str(data_dir)}
-    handle = SandboxHandle(urls={}, admin_urls={}, log_dir=Path(tempfile.mkdtemp(prefix="sandbox-logs-")))
+    log_dir = None if show_logs else Path(tempfile.mkdtemp(prefix="sandbox-logs-"))
+    handle = SandboxHandle(urls={}, admin_urls={}, log_dir=log_dir)
     try:
         for agency in agencies:
             port, admin_port = _ports_for(agency, ports, admin_ports, child_env)
@@ -117,9 +124,11 @@ def _ports_for(agency: str, ports: Mapping[str, int] | None, admin_ports: Mappin
 
 
 def _spawn(agency: str, data_dir: Path, port: int, admin_port: int, env: Mapping[str, str],
-           log_dir: Path) -> subprocess.Popen[bytes]:
+           log_dir: Path | None) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "sandbox", "serve", agency, "--data-dir", str(data_dir),
                "--port", str(port), "--admin-port", str(admin_port)]
+    if log_dir is None:
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=dict(env), stdout=subprocess.DEVNULL)
     with open(log_dir / f"{agency}.log", "wb") as log:
         return subprocess.Popen(command, cwd=REPO_ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
 
