@@ -10,6 +10,7 @@ from sandbox.stores.socialwork import create_sqlite
 
 CHI_SYSTEM = "https://fhir.nhs.uk/Id/chi-number"
 CHI_A, CHI_B = "0101205678", "1502193456"
+SEALED_CHI = "0303180303"
 ENCOUNTERS_A = 7  # unsealed encounters of patient pa
 
 
@@ -30,7 +31,7 @@ def _patient(pid: str, chi: str, family: str, given: str, birth: str, *, sealed:
 def health_rows() -> list[StoreRecord]:
     rows = [_patient("pa", CHI_A, "Mackenzie", "Katie", "2020-01-01"),
             _patient("pb", CHI_B, "Brown", "Sam", "2019-02-15"),
-            _patient("pc", "0303030303", "Hidden", "Sealed", "2018-03-03", sealed=True)]
+            _patient("pc", SEALED_CHI, "Hidden", "Sealed", "2018-03-03", sealed=True)]
     rows += [_encounter(f"enc-a{i}", "pa", f"2023-0{i + 1}-1{i}") for i in range(ENCOUNTERS_A)]
     rows += [_encounter(f"enc-b{i}", "pb", f"2022-0{i + 1}-05") for i in range(3)]
     sealed = _encounter("enc-a-sealed", "pa", "2023-09-09")
@@ -61,7 +62,10 @@ def education_rows() -> list[StoreRecord]:
         {"pupil_id": "pu2", "scn": "987654321", "chi": None, "forename": "Sam", "surname": "Brown",
          "dob": "2019-02-15"},
     ]
+    sealed_pupil = {"pupil_id": "pu3", "scn": "555555555", "chi": SEALED_CHI, "forename": "Hidden", "surname": "Pupil",
+                    "dob": "2018-03-03"}
     return [*_person_rows("pupils", "pupil_id", pupils), *_items("attendance", "week_id", "pupil_id", "pu1", 120),
+            StoreRecord("pupils", "pu3", "pu3", "2018-03-03", sealed_pupil, sealed=True),
             *_items("notes", "note_id", "pupil_id", "pu1", 4, sealed=1),
             *_items("notes", "note_id", "pupil_id", "pu2", 2),
             *_items("exclusions", "exclusion_id", "pupil_id", "pu2", 1)]

@@ -9,7 +9,7 @@ import requests
 
 from sandbox.launcher import SandboxHandle, free_port, start_all
 from tests.sandbox_servers.conftest import EDUCATION_AUTH, SCRA_AUTH, TEST_ENV, police_token
-from tests.sandbox_servers.stores import CHI_A, CHI_B
+from tests.sandbox_servers.stores import CHI_A, CHI_B, SEALED_CHI
 
 
 def test_each_http_system_refuses_missing_and_wrong_credentials(sandbox: SandboxHandle) -> None:
@@ -63,6 +63,11 @@ def test_sealed_items_are_withheld_with_a_restricted_notice(sandbox: SandboxHand
     assert "restricted" in body["restricted_notice"]
     other = requests.get(f"{sandbox.urls['education']}/pupils/pu2/notes", headers=EDUCATION_AUTH, timeout=5).json()
     assert len(other["items"]) == 2 and "restricted_notice" not in other
+    sealed_person = requests.get(f"{sandbox.urls['education']}/pupils?chi={SEALED_CHI}", headers=EDUCATION_AUTH,
+                                 timeout=5).json()
+    assert sealed_person["pupils"] == []
+    assert requests.get(f"{sandbox.urls['education']}/pupils/pu3/notes", headers=EDUCATION_AUTH,
+                        timeout=5).status_code == 404
 
 
 def test_rest_systems_reject_unknown_parameters_and_unknown_people(sandbox: SandboxHandle) -> None:
