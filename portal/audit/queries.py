@@ -83,9 +83,27 @@ def search_entries(
         return [RecordedEntry.from_row(row._mapping) for row in connection.execute(query)]
 
 
-def count_entries(bind: Bind, **filters: object) -> int:
+def count_entries(
+    bind: Bind,
+    *,
+    child: str | None = None,
+    user: str | None = None,
+    organisation: str | None = None,
+    event_type: EventType | str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    break_glass: bool | None = None,
+) -> int:
     """How many entries `search_entries` would page through with the same filters."""
-    conditions = _filters(**filters)  # type: ignore[arg-type]
+    conditions = _filters(
+        child=child,
+        user=user,
+        organisation=organisation,
+        event_type=event_type,
+        since=since,
+        until=until,
+        break_glass=break_glass,
+    )
     with read_connection(bind) as connection:
         return int(connection.execute(select(func.count()).select_from(audit_entries).where(*conditions)).scalar_one())
 
