@@ -138,11 +138,15 @@ def bench_fakes(sizes: Sequence[int], latency_s: float, deadline_s: float, runs:
 
 def bench_sandbox(latency_ms: int, deadline_s: float, runs: int) -> list[Row]:
     """Start the sandbox on free ports with a fresh small cohort, add a latency fault, gather one child."""
+    with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as data_dir:
+        return _bench_sandbox_in(Path(data_dir), latency_ms, deadline_s, runs)
+
+
+def _bench_sandbox_in(data_dir: Path, latency_ms: int, deadline_s: float, runs: int) -> list[Row]:
     from connectors.registry import load_registry
     from sandbox.cohort import generate, write
     from sandbox.launcher import free_port, start_all
 
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     cohort = generate(size=40)
     write(cohort, data_dir)
     child = next(c for c in cohort.children if set(AGENCIES) <= set(c["ids"]))
