@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 from fhir.resources.R4B.bundle import Bundle  # R4B keeps the R4 Encounter shape
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from sandbox.launcher import SandboxHandle
 from tests.sandbox_servers.conftest import HEALTH_AUTH
@@ -83,6 +84,7 @@ def test_read_by_id_and_errors_are_operation_outcomes(sandbox: SandboxHandle) ->
         response = requests.get(f"{base}/{path}", headers=HEALTH_AUTH, timeout=5)
         assert response.status_code == status, path
         outcome = response.json()
+        OperationOutcome.model_validate(outcome)
         assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["severity"] == "error"
     unauthorised = requests.get(f"{base}/Patient/pa", timeout=5)
     assert unauthorised.status_code == 401 and unauthorised.json()["resourceType"] == "OperationOutcome"

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import requests
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from sandbox.launcher import SandboxHandle, free_port, start_all
 from tests.sandbox_servers.conftest import EDUCATION_AUTH, SCRA_AUTH, TEST_ENV, police_token
@@ -30,6 +31,7 @@ def test_fhir_metadata_is_open_and_describes_patient_search(sandbox: SandboxHand
     response = requests.get(f"{sandbox.urls['health']}/metadata", timeout=5)
     assert response.status_code == 200
     statement = response.json()
+    CapabilityStatement.model_validate(statement)  # well-formed (R4B models; R4 has no validator here)
     assert statement["resourceType"] == "CapabilityStatement" and statement["fhirVersion"] == "4.0.1"
     patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
     assert {"identifier", "family", "given", "birthdate"} <= {p["name"] for p in patient["searchParam"]}
