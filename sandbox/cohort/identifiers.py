@@ -51,7 +51,8 @@ def make_chi(rng: random.Random, birth_date: date, sex: str, *, luhn_only: bool,
     """
     ddmmyy = birth_date.strftime("%d%m%y")
     parity = 1 if sex == "male" else 0
-    while True:
+    # About 1 stem in 11 has no Mod-11 digit, so one birth date has only ~45 Luhn-only CHIs per sex.
+    for _ in range(20_000):
         serial = rng.randrange(100)
         sex_digit = rng.randrange(5) * 2 + parity
         stem = f"{ddmmyy}{serial:02d}{sex_digit}"
@@ -67,6 +68,7 @@ def make_chi(rng: random.Random, birth_date: date, sex: str, *, luhn_only: bool,
         if chi not in taken:
             taken.add(chi)
             return chi
+    raise RuntimeError("no unused CHI left for this birth date and sex")
 
 
 def scn_check_digit(stem: str) -> int | None:
