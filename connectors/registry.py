@@ -31,7 +31,9 @@ from connectors.sql import SqlConnector
 ConnectorFactory = Callable[[Mapping[str, Any], Mapping[str, Any]], Connector]
 
 _KINDS: dict[str, ConnectorFactory] = {}
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# Innermost first: a default may itself hold a ${VAR}, expanded on an earlier pass.
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}$]*))?\}")
+_MAX_EXPANSION_PASSES = 5
 # Keys that hold secrets: they may only arrive through `<key>_env`.
 SECRET_KEYS = frozenset({"token", "key", "api_key", "client_secret", "password", "secret"})
 
@@ -216,7 +218,12 @@ def _expand(text: str, env: Mapping[str, str], where: str) -> str:
             return default
         raise ConfigurationError(f"{where}: environment variable {name!r} is not set")
 
-    return _VARIABLE.sub(substitute, text)
+    for _ in range(_MAX_EXPANSION_PASSES):
+        expanded = _VARIABLE.sub(substitute, text)
+        if expanded == text:
+            break
+        text = expanded
+    return text
 
 
 def _positive_number(value: Any, where: str) -> None:

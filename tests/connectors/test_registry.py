@@ -118,3 +118,12 @@ def test_a_third_party_kind_registers_like_the_built_in_ones() -> None:
     assert isinstance(connector, _StaticConnector)
     assert connector.greeting == "hi"
     assert connector.categories == frozenset({"scra_referrals", "scra_hearings", "scra_orders"})
+
+
+def test_a_default_may_itself_use_a_variable() -> None:
+    from connectors.registry import resolve_env
+
+    table = {"url": "${DB_URL:-sqlite:///${DATA_DIR:-instance}/x.db}"}
+    assert resolve_env(table, {}, "t") == {"url": "sqlite:///instance/x.db"}
+    assert resolve_env(table, {"DATA_DIR": "/srv/d"}, "t") == {"url": "sqlite:////srv/d/x.db"}
+    assert resolve_env(table, {"DB_URL": "postgresql://r@h/db"}, "t") == {"url": "postgresql://r@h/db"}
