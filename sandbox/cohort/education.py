@@ -105,7 +105,7 @@ class EducationRecords:
             "surname": surname, "dob": child.birth_date.isoformat(), "sex": child.sex, "postcode": child.postcode,
             "school": school, "stage": STAGES[index], "named_person": named_person,
             "asn": asn or {"has_asn": False, "reasons": [], "plan_type": None},
-            "looked_after": looked_after, "updated_at": "2026-09-20T08:00:00Z",
+            "looked_after": looked_after, "updated_at": "2026-09-20T08:00:00Z", "security_label": "N",
         }
         self.records.append(StoreRecord("pupils", pupil_id, pupil_id, "2026-09-20", pupil))
         self._pupils[pupil_id] = child
@@ -172,7 +172,8 @@ class EducationRecords:
         late = by_code.get("11", 0)  # late arrivals still count as attended
         absences = [{"code": c, "description": ABSENCE_CODES[c], "openings": n} for c, n in sorted(by_code.items())]
         return {"week_start": monday.isoformat(), "possible_openings": OPENINGS_PER_WEEK,
-                "attended_openings": OPENINGS_PER_WEEK - missed + late, "absences": absences}
+                "attended_openings": OPENINGS_PER_WEEK - missed + late, "absences": absences,
+                "security_label": "N"}
 
     def _next(self, kind: str) -> int:
         self._counters[kind] = self._counters.get(kind, 0) + 1

@@ -34,7 +34,7 @@ class PoliceRecords:
         forename, surname = child.name_in("police")
         subject = {"subject_id": subject_id, "chi": child.chi_in("police"), "forename": forename,
                    "surname": surname, "dob": child.birth_date.isoformat(),
-                   "postcode": postcode or child.postcode, "cp_flag": False}
+                   "postcode": postcode or child.postcode, "cp_flag": False, "security_label": "N"}
         self._subjects[subject_id] = subject
         self.records.append(StoreRecord("subjects", subject_id, subject_id, None, subject))
         return subject_id

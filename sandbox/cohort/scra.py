@@ -36,7 +36,8 @@ class ScraRecords:
         child.ids["scra"] = child_id
         forename, surname = child.name_in("scra")
         item = {"child_id": child_id, "chi": child.chi_in("scra"), "forename": forename, "surname": surname,
-                "dob": child.birth_date.isoformat(), "postcode": postcode or child.postcode}
+                "dob": child.birth_date.isoformat(), "postcode": postcode or child.postcode,
+                "security_label": "N"}
         self.records.append(StoreRecord("children", child_id, child_id, None, item))
         return child_id
 
