@@ -25,11 +25,16 @@ def format_instant(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_PLAIN_TYPES = (str, int, bool, float, list, dict)
+
+
 def _canonical_value(value: Any) -> Any:
+    if type(value) in _PLAIN_TYPES:  # the common case, checked first: verify runs this for every column
+        return value
     if isinstance(value, datetime):
         return format_instant(value)
     if isinstance(value, bool):
-        return value
+        return bool(value)
     if isinstance(value, int):
         return int(value)  # IntEnum members hash as their plain number
     if isinstance(value, str):
@@ -39,7 +44,11 @@ def _canonical_value(value: Any) -> Any:
 
 def canonical_entry(values: Mapping[str, Any]) -> str:
     """The canonical JSON text of an entry's hashed columns."""
-    hashable = {name: _canonical_value(values[name]) for name in HASHED_COLUMNS if values.get(name) is not None}
+    hashable = {}
+    for name in HASHED_COLUMNS:
+        value = values.get(name)
+        if value is not None:
+            hashable[name] = _canonical_value(value)
     return json.dumps(hashable, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
