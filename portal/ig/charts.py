@@ -1,0 +1,174 @@
+"""Chart data and geometry for the IG dashboard: counts from trail entries, then bars in SVG coordinates.
+
+Pure functions; the template draws the SVG and a data table from the same `BarChart`,
+so the table alternative can never disagree with the picture.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from portal.audit.entry import RecordedEntry
+from portal.audit.models import EventType
+from portal.ig.flags import is_successful_view, uk_local
+
+CHART_WIDTH = 640
+CHART_HEIGHT = 260
+MARGIN_LEFT = 48
+MARGIN_BOTTOM = 36
+MARGIN_TOP = 12
+SERIES_LIMIT = 8  # the number of distinct fill classes the stylesheet defines
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    value: int
+    label: str  # e.g. "health, 03 Nov: 4 views", read out as the bar's title
+    series_index: int = 0
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    text: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Everything a template needs for the SVG and its data table."""
+
+    chart_id: str
+    title: str
+    description: str
+    bars: list[Bar]
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    series: list[str]
+    table_headers: list[str]
+    table_rows: list[list[str]]
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    horizontal: bool = False
+    plot: dict[str, float] = field(default_factory=dict)
+
+
+def agency_of(entry: RecordedEntry) -> str:
+    """The viewer's agency: the part of "agency: organisation" before the colon."""
+    organisation = entry.organisation or ""
+    return organisation.split(":", 1)[0].strip() or "unknown"
+
+
+def day_range(first_day: date, days: int) -> list[date]:
+    return [first_day + timedelta(days=offset) for offset in range(days)]
+
+
+def views_per_day_by_agency(entries: Iterable[RecordedEntry], days: Sequence[date]) -> dict[str, list[int]]:
+    """Successful views per UK calendar day, one list per viewer agency (agencies sorted by name)."""
+    index = {day: position for position, day in enumerate(days)}
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
+    for entry in entries:
+        position = index.get(uk_local(entry.recorded_at).date())
+        if position is not None and is_successful_view(entry):
+            counts[agency_of(entry)][position] += 1
+    return dict(sorted(counts.items()))
+
+
+def break_glass_per_day(entries: Iterable[RecordedEntry], days: Sequence[date]) -> list[int]:
+    """Break-glass starts per UK calendar day."""
+    index = {day: position for position, day in enumerate(days)}
+    counts = [0] * len(days)
+    for entry in entries:
+        position = index.get(uk_local(entry.recorded_at).date())
+        if position is not None and entry.event_type == EventType.BREAK_GLASS_START.value:
+            counts[position] += 1
+    return counts
+
+
+def top_users_by_views(entries: Iterable[RecordedEntry], limit: int = 10) -> list[tuple[str, int]]:
+    """The users with the most successful views, most first (ties by name so the order is stable)."""
+    counts = Counter(
+        f"{entry.user_display_name or entry.user_id or 'unknown'} ({entry.user_id or '-'})"
+        for entry in entries if is_successful_view(entry)
+    )
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def nice_maximum(value: int) -> int:
+    """A round axis top at or above `value` (1, 2, 5 × 10^n), so ticks land on whole numbers."""
+    if value <= 1:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _value_ticks(top: int, count: int = 4) -> list[int]:
+    step = max(1, top // count)
+    return list(range(0, top + 1, step))
+
+
+def stacked_day_chart(
+    chart_id: str, title: str, description: str, days: Sequence[date], series: dict[str, list[int]], unit: str
+) -> BarChart:
+    """Vertical bars, one per day, stacked by series (e.g. agency)."""
+    plot_width = CHART_WIDTH - MARGIN_LEFT - 8
+    plot_height = CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    totals = [sum(values[position] for values in series.values()) for position in range(len(days))]
+    top = nice_maximum(max(totals, default=0))
+    slot = plot_width / max(1, len(days))
+    bars = []
+    names = list(series)
+    for position, day in enumerate(days):
+        stacked = 0
+        for series_index, name in enumerate(names):
+            value = series[name][position]
+            if not value:
+                continue
+            height = plot_height * value / top
+            y = MARGIN_TOP + plot_height - plot_height * (stacked + value) / top
+            label = f"{name}, {day:%d %b}: {value} {unit}"
+            bars.append(Bar(MARGIN_LEFT + position * slot + slot * 0.1, y, slot * 0.8, height, value, label,
+                            series_index % SERIES_LIMIT))
+            stacked += value
+    label_every = max(1, math.ceil(len(days) / 8))
+    x_ticks = [Tick(MARGIN_LEFT + position * slot + slot / 2, f"{day:%d %b}")
+               for position, day in enumerate(days) if position % label_every == 0]
+    y_ticks = [Tick(MARGIN_TOP + plot_height - plot_height * value / top, str(value)) for value in _value_ticks(top)]
+    rows = [[f"{day:%d %b %Y}", *(str(series[name][position]) for name in names), str(totals[position])]
+            for position, day in enumerate(days)]
+    return BarChart(chart_id, title, description, bars, x_ticks, y_ticks, names, ["Day", *names, "Total"], rows,
+                    plot={"left": MARGIN_LEFT, "top": MARGIN_TOP, "bottom": MARGIN_TOP + plot_height,
+                          "right": MARGIN_LEFT + plot_width})
+
+
+def ranked_bar_chart(
+    chart_id: str, title: str, description: str, items: Sequence[tuple[str, int]], headers: tuple[str, str]
+) -> BarChart:
+    """Horizontal bars, largest first, with each bar's label beside it."""
+    label_width = 260
+    row_height = 22
+    height = max(60, MARGIN_TOP + row_height * len(items) + 28)
+    plot_width = CHART_WIDTH - label_width - 48
+    top = nice_maximum(max((value for _, value in items), default=0))
+    bars = [
+        Bar(label_width, MARGIN_TOP + position * row_height + 3, plot_width * value / top, row_height - 6, value,
+            f"{name}: {value}")
+        for position, (name, value) in enumerate(items)
+    ]
+    y_ticks = [Tick(MARGIN_TOP + position * row_height + row_height / 2, name) for position, (name, _) in
+               enumerate(items)]
+    x_ticks = [Tick(label_width + plot_width * value / top, str(value)) for value in _value_ticks(top)]
+    rows = [[name, str(value)] for name, value in items]
+    return BarChart(chart_id, title, description, bars, x_ticks, y_ticks, [], list(headers), rows, height=height,
+                    horizontal=True, plot={"left": label_width, "top": MARGIN_TOP,
+                                           "bottom": height - 24, "right": label_width + plot_width})
