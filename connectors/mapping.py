@@ -18,6 +18,7 @@ from connectors.errors import ConfigurationError, MalformedResponseError
 from connectors.models import LABEL_NORMAL, LABELS, SHANARRI, ChronologyEvent, DateCertainty, KeyFact
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 _FALSE_STRINGS = {"", "0", "false", "no", "n", "none", "null"}
 
 
@@ -43,11 +44,22 @@ def as_text(value: Any) -> str:
 
 
 def render(template: str, item: Mapping[str, Any]) -> str:
-    """Fill `{path}` placeholders from `item`; tidy the gaps missing values leave."""
-    text = _PLACEHOLDER.sub(lambda m: as_text(lookup(item, m.group(1))), template)
+    """Fill `{path}` placeholders from `item`; tidy the gaps missing values leave.
+
+    A `[...]` segment is optional: it is dropped unless every placeholder in it has a value,
+    so "[review {review_date}]" never leaves a dangling "review".
+    """
+    def optional(match: re.Match[str]) -> str:
+        paths = _PLACEHOLDER.findall(match.group(1))
+        return match.group(1) if all(as_text(lookup(item, p)) for p in paths) else ""
+
+    text = _OPTIONAL.sub(optional, template)
+    text = _PLACEHOLDER.sub(lambda m: as_text(lookup(item, m.group(1))), text)
+    text = re.sub(r"\(\s*\)", "", text)  # "()" around an empty value
     text = re.sub(r"\s+([.,;:])", r"\1", text)  # " ." left by an empty value
     text = re.sub(r"([.,;:])(\s*[.,;:])+", r"\1", text)
-    return re.sub(r"\s{2,}", " ", text).strip(" ,;:")
+    text = re.sub(r"[,;:]\s*(?=\()", " ", text)  # "name, (school)" when the role is missing
+    return re.sub(r"\s{2,}", " ", text).lstrip(" ,;:.").rstrip(" ,;:")
 
 
 def truthy(value: Any) -> bool:

@@ -1,0 +1,71 @@
+"""Pure mapping rules: labels fail safe, partial dates keep their precision, templates read cleanly."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from connectors.errors import ConfigurationError, MalformedResponseError
+from connectors.fhir_mapping import CONFIDENTIALITY_SYSTEM, parse_fhir_date, security_label
+from connectors.mapping import EventMapping, FactMapping, ItemContext, render
+from connectors.models import DateCertainty
+
+CTX = ItemContext("education", "Education", "Pupil records", "pup-1")
+
+
+def test_most_restrictive_fhir_label_wins_and_other_systems_are_ignored() -> None:
+    resource = {"meta": {"security": [
+        {"system": CONFIDENTIALITY_SYSTEM, "code": "R"}, {"system": CONFIDENTIALITY_SYSTEM, "code": "V"},
+        {"system": "http://example.org/other", "code": "N"}]}}
+    assert security_label(resource) == "V"
+    assert security_label({"meta": {"security": [{"system": "http://example.org/other", "code": "V"}]}}) == "N"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2016", (date(2016, 1, 1), DateCertainty.YEAR)),
+    ("2016-05", (date(2016, 5, 1), DateCertainty.MONTH)),
+    ("2016-05-22T10:00:00+01:00", (date(2016, 5, 22), DateCertainty.EXACT)),
+    ("22/05/2016", None),
+])
+def test_fhir_dates_keep_their_precision(value: str, expected: object) -> None:
+    assert parse_fhir_date(value) == expected
+
+
+def test_unknown_source_label_is_treated_as_very_restricted() -> None:
+    mapping = EventMapping({"date": "date", "title": "Note", "label": "label"}, "t", "pastoral_notes")
+    event = mapping.build({"date": "2026-01-02", "label": "SECRET"}, CTX, "n-1")
+    assert event is not None and event.security_label == "V"
+
+
+def test_templates_tidy_the_gaps_left_by_missing_values() -> None:
+    assert render("{reason}. {openings_lost} openings lost.", {"openings_lost": 4}) == "4 openings lost."
+    assert render("{a}, {b} ({c})", {"a": "J Head", "c": "Leith"}) == "J Head (Leith)"
+    assert render("{grounds}", {"grounds": ["lack of parental care", "school attendance"]}) == \
+        "lack of parental care, school attendance"
+
+
+def test_a_record_with_an_unreadable_date_is_a_malformed_answer() -> None:
+    mapping = EventMapping({"date": "date", "title": "Note"}, "t", "pastoral_notes")
+    with pytest.raises(MalformedResponseError, match="Education sent a date that could not be read"):
+        mapping.build({"date": "31/02/2026"}, CTX, "n-1")
+
+
+def test_fact_conditions_select_which_items_become_facts() -> None:
+    current = FactMapping({"field": "scra_order", "value": "{order_type}", "unless": "end_date"}, "t", "scra_orders")
+    assert current.build({"order_type": "CSO", "end_date": None}, CTX, "o-1") is not None
+    assert current.build({"order_type": "CSO", "end_date": "2025-01-01"}, CTX, "o-2") is None
+
+
+def test_a_mapping_without_a_title_is_a_configuration_error_naming_its_place() -> None:
+    with pytest.raises(ConfigurationError, match=r"agencies\.scra\.collections\[1\]\.event: 'title' is required"):
+        EventMapping({"date": "hearing_date"}, "agencies.scra.collections[1].event", "scra_hearings")
+
+
+def test_optional_segments_vanish_when_their_value_is_missing() -> None:
+    template = "{order_type} since {start_date}[; review {review_date}][; conditions: {conditions}]"
+    assert render(template, {"order_type": "CSO", "start_date": "2025-01-01", "conditions": []}) == \
+        "CSO since 2025-01-01"
+    assert render(template, {"order_type": "CSO", "start_date": "2025-01-01", "review_date": "2025-06-01",
+                             "conditions": ["residence"]}) == \
+        "CSO since 2025-01-01; review 2025-06-01; conditions: residence"
