@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -81,3 +83,24 @@ def _assert_one_gapless_chain(store, collected: dict[int, list[int]], writes: in
 def test_concurrent_processes_keep_one_gapless_chain(store) -> None:  # type: ignore[no-untyped-def]
     collected = _run_writers(store, writes=WRITES_PER_PROCESS)
     _assert_one_gapless_chain(store, collected, writes=WRITES_PER_PROCESS)
+
+
+def test_threads_sharing_one_writer_keep_one_gapless_chain(store) -> None:  # type: ignore[no-untyped-def]
+    """Waitress serves each request on a thread: one process, one engine, one writer, many threads."""
+    writer = AuditWriter(store.engine)
+    threads, writes = 6, 20
+    barrier = threading.Barrier(threads)
+
+    def write(worker: int) -> list[int]:
+        barrier.wait(30)
+        return [
+            writer.record(AuditInput(event_type=EventType.SEARCH, user_id=f"thread-{worker}")).sequence
+            for _ in range(writes)
+        ]
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        returned = sorted(s for sequences in pool.map(write, range(threads)) for s in sequences)
+
+    assert returned == list(range(1, threads * writes + 1))
+    result = verify_chain(store.engine)
+    assert result.ok and result.entries_checked == threads * writes
