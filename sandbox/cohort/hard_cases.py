@@ -30,6 +30,8 @@ def prepare_identities(children: list[Child]) -> None:
     changed.names_by_agency["police"] = (changed.forename, changed.previous_surname)
     changed.tag("name_variant")
     story_child(children, "domestic_abuse", 15).tag("large")
+    # Always at least one police record without a CHI, whatever the seed draws for the rest.
+    story_child(children, "youth_offending", 15).no_chi_in.add("police")
 
 
 def add_sensitive_items(agencies: Agencies, children: list[Child]) -> None:

@@ -22,6 +22,8 @@ MINOR_REASONS = ("Cough and cold", "Ear infection", "Eczema review", "Sore throa
                  "Asthma review", "Minor injury")
 ALLERGIES = (("Peanut", "Urticaria and lip swelling", True), ("Penicillin", "Rash", False),
              ("Egg", "Vomiting", False), ("Tree nut", "Anaphylaxis", True))
+ASN_REASONS = ("Dyslexia", "Autistic spectrum disorder", "English as an additional language",
+               "Social, emotional and behavioural difficulty", "Young carer", "Physical health problem")
 CONDITIONS = ("Asthma", "Atopic eczema", "Coeliac disease", "Type 1 diabetes mellitus")
 
 
@@ -52,7 +54,15 @@ def add_routine_records(agencies: Agencies, child: Child, rng: random.Random) ->
     booked = TODAY + timedelta(days=rng.randint(7, 60))
     health.appointment(child, booked, "GP practice nurse review", "booked")
     if is_school_age(child):
-        agencies.education.pupil(child)
+        agencies.education.pupil(child, asn=_additional_support(rng))
+
+
+def _additional_support(rng: random.Random) -> dict[str, object] | None:
+    # Roughly a third of Scottish pupils have a recorded additional support need; most have no formal plan.
+    if rng.random() >= 0.3:
+        return None
+    reasons = rng.sample(ASN_REASONS, rng.choice((1, 1, 2)))
+    return {"has_asn": True, "reasons": reasons, "plan_type": rng.choice((None, None, "IEP", "IEP", "CSP"))}
 
 
 def _random_day_since(rng: random.Random, first: date) -> date | None:

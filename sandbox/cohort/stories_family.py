@@ -161,6 +161,7 @@ def looked_after(agencies: Agencies, child: Child, rng: random.Random) -> None:
     sw.event(child, anchor, "Child accommodated", "Child placed with maternal grandparents under a CPO.",
              shanarri=("safe",), action="Kinship assessment started.", impact="negative")
     health.encounter(child, anchor + timedelta(days=20), "nurse", "Looked-after child health assessment")
+    health.care_plan(child, anchor + timedelta(days=20), "Health plan for a looked-after child")
     health.flag(child, anchor, "Looked after away from home: kinship care", category="admin")
     if is_school_age(child):
         agencies.education.pupil(child, looked_after=True, asn={"has_asn": True, "reasons": ["Looked after"],

@@ -9,6 +9,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from sandbox.cohort import Cohort, generate, list_children, write
 from sandbox.cohort.identifiers import chi_scheme, scn_is_valid
 from sandbox.stores.records import all_of
@@ -32,6 +34,22 @@ def test_generating_twice_gives_identical_cohorts(cohort: Cohort) -> None:
 def test_a_different_seed_gives_a_different_cohort(cohort: Cohort) -> None:
     other = generate(seed=7)
     assert [c["chi"] for c in other.children] != [c["chi"] for c in cohort.children]
+
+
+HARD_CASE_TAGS = {"twins", "namesake", "name_variant", "no_chi_police", "no_chi_education", "moved_council",
+                  "restricted", "very_restricted", "sealed", "third_party", "large", "multi_agency"}
+
+
+@pytest.mark.parametrize("seed", [1, 99, 4242])
+def test_every_hard_case_is_present_whatever_the_seed(seed: int) -> None:
+    small = generate(seed=seed, size=40)
+    assert len(small.children) == 40
+    assert {tag for child in small.children for tag in child["tags"]} >= HARD_CASE_TAGS
+
+
+def test_a_cohort_too_small_for_the_stories_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least"):
+        generate(size=10)
 
 
 def test_writing_twice_rewrites_identical_stores(cohort: Cohort, data_dir: Path, tmp_path: Path) -> None:
