@@ -108,11 +108,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
+    from portal.children.routes import bp as children_bp
     from portal.ig.routes import bp as ig_bp
     from portal.main.health import bp as health_bp
     from portal.main.routes import bp as main_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(children_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(ig_bp)

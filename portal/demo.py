@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import signal
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -51,6 +53,49 @@ def seed_demo_accounts(settings: Settings) -> list[str]:
     return created
 
 
+RELATIONSHIP_COLUMNS = "child_chi,basis,holder_type,username,agency,team,starts_on,ends_on"
+
+
+def demo_relationship_rows(cohort: list[dict], today: date) -> list[str]:
+    """Who holds a legitimate relationship with which demo child, as CSV rows.
+
+    The lead professional's team works with every child; the health visitor holds the
+    pre-school children and everyone with restricted health items; the teacher is named
+    person for some school-age children but never for the multi-agency story children
+    (so the break-glass journey has someone to refuse); the police concern hub holds
+    time-limited child protection enquiries for the story children.
+    """
+    cohort = [*cohort, *({"chi": chi, "birth_date": f"20{chi[4:6]}-{chi[2:4]}-{chi[0:2]}", "tags": ["synthea"]}
+                         for chi in SYNTHEA_CHIS.values())]
+    start = (today - timedelta(days=365)).isoformat()
+    enquiry_end = (today + timedelta(days=30)).isoformat()
+    rows = []
+    for index, child in enumerate(c for c in cohort if c.get("chi")):
+        chi, tags = child["chi"], set(child.get("tags", ()))
+        rows.append(f"{chi},team_around_child,team,,social_work,Children and Families East,{start},")
+        age = (today - date.fromisoformat(child["birth_date"])).days / 365.25
+        if age < 5 or tags & {"restricted", "very_restricted", "synthea"}:
+            rows.append(f"{chi},health_visitor,user,health.visitor,,,{start},")
+        if 5 <= age < 17 and index % 3 == 0 and "multi_agency" not in tags:
+            rows.append(f"{chi},named_person,user,teacher,,,{start},")
+        if "multi_agency" in tags:
+            rows.append(f"{chi},cp_enquiry,team,,police,Fernbrae Concern Hub,{start},{enquiry_end}")
+    return rows
+
+
+def seed_demo_relationships(cohort: list[dict], folder: Path, today: date | None = None) -> int:
+    """Write the demo relationships as CSV and import them through the admins' validated path."""
+    from portal.data.relationship_import import import_relationships_file
+
+    path = folder / "demo-relationships.csv"
+    path.write_text("\n".join([RELATIONSHIP_COLUMNS, *demo_relationship_rows(cohort, today or date.today())]) + "\n")
+    report = import_relationships_file(path)
+    path.unlink()
+    if not report.ok:
+        raise RuntimeError("demo relationships did not import: " + "; ".join(e.message for e in report.errors[:3]))
+    return report.created
+
+
 def build_sandbox(data_dir: Path, seed: int) -> int:
     """Write the cohort into every sandbox system, then load the Synthea children where present."""
     from sandbox.cohort import generate, list_children, write
@@ -63,6 +108,32 @@ def build_sandbox(data_dir: Path, seed: int) -> int:
             if chi:
                 load_bundle(data_dir, bundle, chi)
     return len(list_children(data_dir))
+
+
+def fresh_sandbox_credentials() -> dict[str, str]:
+    """New random credentials for one run: the sandbox accepts them, the connectors present them, none on disk."""
+    return {
+        "SANDBOX_HEALTH_TOKEN": secrets.token_urlsafe(24),
+        "SANDBOX_EDUCATION_API_KEY": secrets.token_urlsafe(24),
+        "SANDBOX_POLICE_CLIENT_ID": "single-child-view",
+        "SANDBOX_POLICE_CLIENT_SECRET": secrets.token_urlsafe(24),
+        "SANDBOX_SCRA_API_KEY": secrets.token_urlsafe(24),
+        "SANDBOX_ADMIN_KEY": secrets.token_urlsafe(24),
+    }
+
+
+def connector_environment(urls: dict[str, str], data_dir: Path, credentials: dict[str, str]) -> dict[str, str]:
+    """What config/connectors.toml reads: where each sandbox system listens, and its credentials."""
+    police_root = urls["police"].rsplit("/api", 1)[0]
+    return {
+        **credentials,
+        "SANDBOX_DATA_DIR": str(data_dir),
+        "SANDBOX_HEALTH_URL": urls["health"],
+        "SANDBOX_EDUCATION_URL": urls["education"],
+        "SANDBOX_POLICE_URL": urls["police"],
+        "SANDBOX_POLICE_TOKEN_URL": f"{police_root}/oauth/token",
+        "SANDBOX_SCRA_URL": urls["scra"],
+    }
 
 
 def serve_demo(app: Flask, port: int) -> None:

@@ -1,9 +1,9 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
-  document.documentElement.classList.add("js-enabled");
+  document.body.classList.add("js-enabled");
   if ("noModule" in HTMLScriptElement.prototype) {
-    document.documentElement.classList.add("govuk-frontend-supported");
+    document.body.classList.add("govuk-frontend-supported");
   }
 
   // htmx sends the CSRF token as a header on every state-changing request.

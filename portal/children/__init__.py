@@ -1,0 +1,1 @@
+"""The child view: search, the Key Information Summary, the merged chronology, timeline and data flows."""

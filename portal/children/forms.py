@@ -1,0 +1,102 @@
+"""The search form: CHI, or name and date of birth, and always a purpose of access.
+
+Validation returns GOV.UK-style errors keyed by the id of the field to focus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from connectors.models import PersonQuery
+from portal.access.purposes import PURPOSES, practitioner_purposes
+from portal.identity import validate_chi
+
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ' .-]{1,80}$")
+
+
+@dataclass(frozen=True)
+class SearchInput:
+    """What the practitioner typed, kept to show the form again."""
+
+    chi: str = ""
+    forename: str = ""
+    surname: str = ""
+    dob_day: str = ""
+    dob_month: str = ""
+    dob_year: str = ""
+    postcode: str = ""
+    purpose: str = ""
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> SearchInput:
+        return cls(**{name: (form.get(name.replace("_", "-"), "") or "").strip() for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: PersonQuery
+    purpose: str
+    by_chi: bool
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def validate_search(entered: SearchInput, today: date) -> SearchRequest:
+    """A query when the input is usable; otherwise errors saying exactly what is wrong."""
+    errors: dict[str, str] = {}
+    if entered.purpose not in PURPOSES or not PURPOSES[entered.purpose].practitioner_route:
+        errors["purpose"] = "Select why you need to see this child's information"
+    if entered.chi:
+        check = validate_chi(entered.chi)
+        if not check.valid:
+            errors["chi"] = check.reason or "Enter a valid CHI number"
+        query = PersonQuery(chi=check.value)
+        return SearchRequest(query, entered.purpose, True, _ordered(errors))
+    birth_date = _birth_date(entered, today, errors)
+    if not entered.surname:
+        errors["surname"] = "Enter a CHI number, or the child's last name and date of birth"
+    elif not NAME.match(entered.surname):
+        errors["surname"] = "Last name must only include letters, spaces, hyphens and apostrophes"
+    if entered.forename and not NAME.match(entered.forename):
+        errors["forename"] = "First name must only include letters, spaces, hyphens and apostrophes"
+    postcode = entered.postcode.upper()
+    if postcode and not POSTCODE.match(postcode):
+        errors["postcode"] = "Enter a real postcode, like EH1 1YZ"
+    query = PersonQuery(
+        forename=entered.forename or None, surname=entered.surname or None, birth_date=birth_date,
+        postcode=postcode or None,
+    )
+    return SearchRequest(query, entered.purpose, False, _ordered(errors))
+
+
+def _birth_date(entered: SearchInput, today: date, errors: dict[str, str]) -> date | None:
+    parts = (entered.dob_day, entered.dob_month, entered.dob_year)
+    if not any(parts):
+        errors["dob-day"] = "Enter the child's date of birth"
+        return None
+    if not all(part.isdigit() for part in parts):
+        errors["dob-day"] = "Date of birth must be a real date, like 27 3 2015"
+        return None
+    try:
+        value = date(int(entered.dob_year), int(entered.dob_month), int(entered.dob_day))
+    except ValueError:
+        errors["dob-day"] = "Date of birth must be a real date, like 27 3 2015"
+        return None
+    if value > today:
+        errors["dob-day"] = "Date of birth must be in the past"
+    elif today.year - value.year > 26:
+        errors["dob-day"] = "Date of birth must be within the last 26 years (children and care leavers)"
+    return value
+
+
+def _ordered(errors: dict[str, str]) -> dict[str, str]:
+    """Errors in the order the fields appear on the page, so the summary reads top to bottom."""
+    order = ["chi", "forename", "surname", "dob-day", "postcode", "purpose"]
+    return {key: errors[key] for key in order if key in errors}
+
+
+def purpose_choices() -> list[tuple[str, str]]:
+    return [(purpose.code, purpose.label) for purpose in practitioner_purposes()]

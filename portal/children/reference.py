@@ -1,0 +1,93 @@
+"""Opaque child references: what the child's page URL carries instead of a CHI or a name.
+
+A reference is the child's CHI, the purpose of access and any identity links the
+practitioner confirmed, encrypted and authenticated (Fernet) with a key derived from
+the app's secret, bound to the signed-in user and expiring with the session. Nothing is
+stored server-side, so nothing about the child is kept at rest; a reference copied to
+another user, or kept past its lifetime, is useless.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from connectors.models import PersonQuery
+
+REFERENCE_LIFETIME_S = 12 * 3600  # never longer than the absolute session lifetime
+
+
+class BadReference(ValueError):
+    """The reference is not one this portal issued to this user, or it has expired."""
+
+
+@dataclass(frozen=True)
+class ChildReference:
+    chi: str
+    purpose: str
+    user_id: int
+    confirmed: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (agency, source_id)
+    rejected: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # Demographics from the search, so agencies without the CHI can offer candidate records.
+    forename: str | None = None
+    surname: str | None = None
+    birth_date: date | None = None
+    postcode: str | None = None
+
+    def query(self) -> PersonQuery:
+        return PersonQuery(chi=self.chi, forename=self.forename, surname=self.surname,
+                           birth_date=self.birth_date, postcode=self.postcode)
+
+    def with_decision(self, agency: str, source_id: str, confirm: bool) -> ChildReference:
+        """A new reference recording the practitioner's confirm/reject of one candidate record."""
+        pair = (agency, source_id)
+        confirmed = (self.confirmed | {pair}) if confirm else (self.confirmed - {pair})
+        rejected = (self.rejected - {pair}) if confirm else (self.rejected | {pair})
+        return replace(self, confirmed=frozenset(confirmed), rejected=frozenset(rejected))
+
+
+def _fernet(secret_key: str) -> Fernet:
+    digest = hashlib.sha256(b"child-reference\x00" + secret_key.encode("utf-8")).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def encode_reference(reference: ChildReference, secret_key: str) -> str:
+    payload = {
+        "c": reference.chi,
+        "p": reference.purpose,
+        "u": reference.user_id,
+        "k": sorted(list(pair) for pair in reference.confirmed),
+        "r": sorted(list(pair) for pair in reference.rejected),
+        "d": [reference.forename, reference.surname,
+              reference.birth_date.isoformat() if reference.birth_date else None, reference.postcode],
+    }
+    token = _fernet(secret_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    return token.decode("ascii").rstrip("=")
+
+
+def decode_reference(token: str, secret_key: str, user_id: int, ttl_s: int = REFERENCE_LIFETIME_S) -> ChildReference:
+    """The reference, if this portal issued it to `user_id` within `ttl_s`; BadReference otherwise."""
+    padded = token + "=" * (-len(token) % 4)
+    try:
+        payload = json.loads(_fernet(secret_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
+        reference = ChildReference(
+            chi=str(payload["c"]),
+            purpose=str(payload["p"]),
+            user_id=int(payload["u"]),
+            confirmed=frozenset((str(a), str(s)) for a, s in payload["k"]),
+            rejected=frozenset((str(a), str(s)) for a, s in payload["r"]),
+            forename=payload["d"][0],
+            surname=payload["d"][1],
+            birth_date=date.fromisoformat(payload["d"][2]) if payload["d"][2] else None,
+            postcode=payload["d"][3],
+        )
+    except (InvalidToken, ValueError, KeyError, TypeError, UnicodeError) as error:
+        raise BadReference("This link to a child's record is not valid or has expired.") from error
+    if reference.user_id != user_id:
+        raise BadReference("This link to a child's record was made for someone else.")
+    return reference

@@ -1,0 +1,80 @@
+"""Run a search across every agency, audit it, and shape the results for the page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+
+from connectors.models import PersonRecord, SourceStatus
+from portal.children import audit_events
+from portal.children.forms import SearchRequest
+from portal.children.reference import ChildReference
+from portal.federation import ChildMatch, search
+from portal.matching import ScoredPerson
+from portal.sources import agency_names, executor, registry
+
+
+@dataclass(frozen=True)
+class FoundChild:
+    """One child on the results page: who, where found, how sure, and the link to open them."""
+
+    chi: str | None
+    name: str
+    birth_date: date | None
+    postcode: str | None
+    agencies: tuple[str, ...]
+    how_found: str
+    score: float
+    by_identifier: bool
+    candidates: tuple[ScoredPerson, ...]
+    link: str | None
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    children: tuple[FoundChild, ...]
+    statuses: tuple[SourceStatus, ...]
+    agency_names: dict[str, str]
+
+
+def run_search(searched: SearchRequest, user_id: int, link: Callable[[ChildReference], str]) -> SearchResults:
+    outcome = search(registry().connectors, searched.query, current_app.config["FEDERATION_DEADLINE_S"],
+                     executor=executor())
+    audit_events.record_search(searched.purpose, searched.by_chi, outcome)
+    names = agency_names()
+    children = tuple(_found(child, searched, user_id, link, names) for child in outcome.children)
+    return SearchResults(children, outcome.statuses, names)
+
+
+def _found(child: ChildMatch, searched: SearchRequest, user_id: int, link: Callable[[ChildReference], str],
+           names: dict[str, str]) -> FoundChild:
+    best = _best_record(child.records)
+    reference = None
+    if child.chi:
+        reference = ChildReference(
+            chi=child.chi, purpose=searched.purpose, user_id=user_id,
+            forename=best.forename, surname=best.surname, birth_date=best.birth_date, postcode=best.postcode,
+        )
+    return FoundChild(
+        chi=child.chi,
+        name=" ".join(p for p in (best.forename, best.surname) if p) or "Name not recorded",
+        birth_date=best.birth_date,
+        postcode=best.postcode,
+        agencies=tuple(names.get(a, a) for a in child.agencies),
+        how_found=child.match.summary,
+        score=child.match.score,
+        by_identifier=child.match.basis == "identifier",
+        candidates=child.candidates,
+        link=link(reference) if reference else None,
+    )
+
+
+def _best_record(records: tuple[PersonRecord, ...]) -> PersonRecord:
+    for agency in ("health", "education", "social_work", "scra", "police"):
+        for record in records:
+            if record.agency == agency:
+                return record
+    return records[0]
