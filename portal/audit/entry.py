@@ -128,10 +128,11 @@ class AuditInput:
         object.__setattr__(self, "outcome", Outcome(self.outcome))
         if self.subject_chi is not None and not isinstance(self.subject_chi, str):
             raise TypeError("subject_chi must be a string (CHIs can start with 0)")
+        # Client-controlled headers are cleaned, not rejected: a hostile header must not block the audit write.
         if self.user_agent is not None:
-            object.__setattr__(self, "user_agent", self.user_agent[:USER_AGENT_LIMIT])
+            object.__setattr__(self, "user_agent", self.user_agent.replace("\x00", "")[:USER_AGENT_LIMIT])
         if self.client_address is not None:
-            object.__setattr__(self, "client_address", self.client_address[:CLIENT_ADDRESS_LIMIT])
+            object.__setattr__(self, "client_address", self.client_address.replace("\x00", "")[:CLIENT_ADDRESS_LIMIT])
         if self.break_glass_reason and not self.break_glass:
             raise ValueError("a break-glass reason needs break_glass=True")
         _json_roundtrip(dict(self.details), "details")

@@ -109,7 +109,10 @@ def test_input_is_checked_before_anything_is_written() -> None:
         AuditInput(event_type=EventType.VIEW_CHILD, break_glass_reason="emergency")
 
 
-def test_an_overlong_user_agent_is_cut_rather_than_blocking_the_view(store) -> None:  # type: ignore[no-untyped-def]
-    entry = AuditWriter(store.engine).record(AuditInput(event_type=EventType.SIGN_IN, user_agent="A" * 5000))
+def test_a_hostile_user_agent_is_cleaned_rather_than_blocking_the_view(store) -> None:  # type: ignore[no-untyped-def]
+    writer = AuditWriter(store.engine)
+    long_one = writer.record(AuditInput(event_type=EventType.SIGN_IN, user_agent="A" * 5000))
+    with_nul = writer.record(AuditInput(event_type=EventType.SIGN_IN, user_agent="Evil\x00Agent"))
 
-    assert len(get_entry(store.engine, entry.sequence).user_agent) == 500
+    assert len(get_entry(store.engine, long_one.sequence).user_agent) == 500
+    assert get_entry(store.engine, with_nul.sequence).user_agent == "EvilAgent"  # PostgreSQL text cannot hold NUL
