@@ -15,6 +15,11 @@ from authlib.integrations.requests_client import OAuth2Session
 
 from connectors.errors import MalformedResponseError, UnauthorisedError
 
+
+class TokenRequestRefusedError(UnauthorisedError):
+    """The token endpoint itself refused the client credentials: fetching again cannot help."""
+
+
 # Refresh a cached token this long before it expires, so it cannot lapse mid-request.
 _EXPIRY_LEEWAY_S = 10
 
@@ -117,7 +122,7 @@ class OAuth2ClientCredentials:
         try:
             token = self._client.fetch_token(self._token_url, grant_type="client_credentials", timeout=timeout)
         except AuthlibBaseError as e:
-            raise UnauthorisedError(f"{source} refused the portal's client credentials") from e
+            raise TokenRequestRefusedError(f"{source} refused the portal's client credentials") from e
         except ValueError as e:
             raise MalformedResponseError(f"{source} sent an unreadable answer to the token request") from e
         access_token = token.get("access_token")

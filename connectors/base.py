@@ -16,10 +16,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from connectors.auth import AuthStrategy, NoAuth
+from connectors.auth import AuthStrategy, NoAuth, TokenRequestRefusedError
 from connectors.errors import (
     ConnectorError,
     FatalError,
@@ -135,6 +136,12 @@ class HttpConnector(Connector):
             return path
         return self.http.base_url.rstrip("/") + "/" + path.lstrip("/")
 
+    def check_same_origin(self, url: str) -> None:
+        """Refuse a paging link to another server: credentials go only where they were configured to."""
+        base, link = urlsplit(self.http.base_url), urlsplit(self.url(url))
+        if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+            raise MalformedResponseError(f"{self.display_name} sent a paging link to another server")
+
     def get_json(
         self, path: str, params: Mapping[str, str] | None = None, *, deadline: float, endpoint: str = ""
     ) -> Any:
@@ -145,9 +152,9 @@ class HttpConnector(Connector):
             attempt += 1
             try:
                 body = self._exchange(self.url(path), params, deadline=deadline, endpoint=endpoint, attempt=attempt)
-            except UnauthorisedError:
-                # An expired OAuth token gets one fresh try; a wrong API key does not.
-                if refreshed_auth or not self.auth.invalidate():
+            except UnauthorisedError as refused:
+                # An expired OAuth token gets one fresh try; a wrong API key or client secret does not.
+                if isinstance(refused, TokenRequestRefusedError) or refreshed_auth or not self.auth.invalidate():
                     raise
                 refreshed_auth = True
                 continue

@@ -145,6 +145,7 @@ class PoliceAgency(_ListingAgency):
         self.client_id, self.client_secret = client_id, client_secret
         self.tokens: set[str] = set()
         self.tokens_issued = 0
+        self.token_requests = 0
         self._counter = itertools.count(1)
 
     def revoke_tokens(self) -> None:
@@ -156,6 +157,7 @@ class PoliceAgency(_ListingAgency):
         return super().handle(request)
 
     def _token(self, request: Request) -> Reply:
+        self.token_requests += 1
         form = request.form
         if (form.get("grant_type") != "client_credentials" or form.get("client_id") != self.client_id
                 or form.get("client_secret") != self.client_secret):

@@ -53,13 +53,14 @@ def test_wrong_client_secret_fails_without_looping(police_agency: PoliceAgency) 
     police_agency.clear()
     source = PoliceSource(police_agency)
     connector = build_connector("police", source.config(bad_credentials=True), source.env())
-    issued_before = police_agency.tokens_issued
+    issued_before, asked_before = police_agency.tokens_issued, police_agency.token_requests
     try:
         with pytest.raises(UnauthorisedError, match="Police Scotland refused"):
             connector.find_people(PoliceSource.known_person, deadline=_soon())
     finally:
         connector.close()
     assert police_agency.tokens_issued == issued_before
+    assert police_agency.token_requests == asked_before + 1
     assert police_agency.log == []  # no data request was made without a token
 
 
