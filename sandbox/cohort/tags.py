@@ -8,6 +8,23 @@ from sandbox.cohort.agencies import Agencies
 from sandbox.cohort.model import Child
 from sandbox.stores.records import StoreRecord
 
+# What each scenario tag in cohort.json promises about the child's records.
+SCENARIO_TAGS: dict[str, str] = {
+    "multi_agency": "rich story across several agencies (domestic abuse, neglect, mental health, offending, "
+                    "looked after)",
+    "twins": "twin: same date of birth, surname and address as a sibling; different CHI",
+    "namesake": "same forename, surname and date of birth as another child elsewhere; different CHI and postcode",
+    "name_variant": "name spelt differently by some agency (Mackenzie/McKenzie, Katie/Kate, hyphenated surname, "
+                    "or a change of surname with previous_surname in social work)",
+    "no_chi_police": "has a police record that carries no CHI",
+    "no_chi_education": "has a pupil record that carries no CHI",
+    "moved_council": "moved from another council area; older records hold the previous postcode",
+    "restricted": "has at least one item labelled R",
+    "very_restricted": "has at least one item labelled V (e.g. a protected address)",
+    "sealed": "has sealed items in social work or education (stored, never served)",
+    "third_party": "has records holding third-party information about a parent or their partner",
+    "large": "has at least 5,000 events across agencies (scale tests)",
+}
 SW_LABELLED_TABLES = ("people", "referrals", "significant_events", "case_notes", "contacts")
 
 

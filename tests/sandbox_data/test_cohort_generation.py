@@ -40,6 +40,13 @@ HARD_CASE_TAGS = {"twins", "namesake", "name_variant", "no_chi_police", "no_chi_
                   "restricted", "very_restricted", "sealed", "third_party", "large", "multi_agency"}
 
 
+def test_every_tag_used_is_documented(manifest: list[dict]) -> None:
+    from sandbox.cohort import SCENARIO_TAGS
+
+    used = {tag for child in manifest for tag in child["tags"]}
+    assert used == set(SCENARIO_TAGS) == HARD_CASE_TAGS
+
+
 @pytest.mark.parametrize("seed", [1, 99, 4242])
 def test_every_hard_case_is_present_whatever_the_seed(seed: int) -> None:
     small = generate(seed=seed, size=40)

@@ -80,3 +80,33 @@ def test_recreating_the_store_is_idempotent(cohort: Cohort, pg_schema: str) -> N
     with psycopg.connect(libpq_url(PG_URL)) as conn:
         n = conn.execute(f"SELECT COUNT(*) FROM {pg_schema}.people").fetchone()[0]
         assert n == len(cohort.socialwork["people"])
+
+
+@pytest.fixture
+def pg_database():
+    """A throwaway database, so write() can use the real `socialwork` schema without meeting anyone else's."""
+    name = f"sw_write_{uuid.uuid4().hex[:10]}"
+    admin = libpq_url(PG_URL)
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.OperationalError as exc:  # pragma: no cover - depends on the machine
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    yield admin.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.postgres
+def test_write_puts_social_work_in_the_socialwork_schema(cohort: Cohort, pg_database: str, tmp_path: Path) -> None:
+    from sandbox.cohort import write
+
+    write(cohort, tmp_path, socialwork_url=pg_database)
+    assert not (tmp_path / "socialwork.db").exists()
+    assert (tmp_path / "health.db").exists()
+    reader_url = pg_database.replace("postgres@", "portal_reader@", 1)
+    with psycopg.connect(reader_url) as conn:
+        n = conn.execute("SELECT COUNT(*) FROM socialwork.people").fetchone()[0]
+        assert n == len(cohort.socialwork["people"])
