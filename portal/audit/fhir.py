@@ -58,6 +58,7 @@ EVENT_SHAPES: dict[EventType, tuple[tuple[str, str, str], tuple[tuple[str, str, 
     EventType.SIGN_OUT: (USER_AUTHENTICATION, ((DCM, "110123", "Logout"),), "E"),
     EventType.AUDIT_READ: (AUDIT_LOG_USED, (), "R"),
     EventType.AUDIT_EXPORT: (AUDIT_LOG_USED, (), "R"),
+    EventType.RELATIONSHIP_CHANGE: (SECURITY_ALERT, ((DCM, "110136", "Security Roles Changed"),), "U"),
 }
 
 

@@ -51,6 +51,7 @@ class EventType(enum.StrEnum):
     SIGN_IN_FAILED = "sign_in_failed"
     AUDIT_READ = "audit_read"
     AUDIT_EXPORT = "audit_export"
+    RELATIONSHIP_CHANGE = "relationship_change"  # an admin added, ended or accepted a relationship
 
 
 class Outcome(enum.IntEnum):

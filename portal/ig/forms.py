@@ -28,6 +28,7 @@ EVENT_TYPE_LABELS: dict[str, str] = {
     EventType.SIGN_IN_FAILED.value: "Failed sign in",
     EventType.AUDIT_READ.value: "Audit trail read",
     EventType.AUDIT_EXPORT.value: "Audit trail export",
+    EventType.RELATIONSHIP_CHANGE.value: "Relationship changed",
 }
 
 
