@@ -43,7 +43,15 @@ def add_sensitive_items(agencies: Agencies, children: list[Child]) -> None:
                             "Former partner breached bail conditions.", shanarri=("safe",),
                             action="Address withheld; partners told to use the refuge's contact route.", label="V")
     agencies.health.flag(protected, anchor + timedelta(days=60), "Protected address: do not disclose", label="V")
-    agencies.scra.order(protected, "CSO", anchor + timedelta(days=70), anchor + timedelta(days=435),
+    varied = anchor + timedelta(days=70)
+    # A hearing varies the existing order: the old one ends the day the varied one starts.
+    for record in agencies.scra.records:
+        if record.collection == "orders" and record.subject_id == protected.ids.get("scra") \
+                and record.json["end_date"] is None:
+            record.json["end_date"] = varied.isoformat()
+    agencies.scra.hearing(protected, varied, "Children's hearing", "Compulsory supervision order varied: "
+                          "address not to be disclosed", label="V")
+    agencies.scra.order(protected, "CSO", varied, varied + timedelta(days=365),
                         ("Child to reside with mother at an address not to be disclosed",), non_disclosure=True,
                         label="V")
     agencies.police.concern(protected, anchor + timedelta(days=61), "Third-party information",
