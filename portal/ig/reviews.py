@@ -88,7 +88,7 @@ def views_in_window(start: RecordedEntry, end: datetime, candidates: Iterable[Re
     return sorted(
         (view for view in candidates
          if is_successful_view(view) and view.user_id == start.user_id and view.subject_chi == start.subject_chi
-         and start.recorded_at <= view.recorded_at <= end),
+         and view.sequence > start.sequence and view.recorded_at <= end),
         key=lambda view: view.sequence,
     )
 

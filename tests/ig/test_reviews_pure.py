@@ -21,9 +21,10 @@ def test_window_defaults_to_four_hours_and_honours_expiry_and_early_end() -> Non
 
 
 def test_views_in_window_keep_the_same_user_and_child_only() -> None:
+    before = entry(at=START)  # same instant, but written before the glass was broken
     start = entry("break_glass_start", at=START)
     inside = entry(at=START + timedelta(minutes=1))
-    candidates = [inside, entry(at=START + timedelta(minutes=1), user="someone-else"),
+    candidates = [before, inside, entry(at=START + timedelta(minutes=1), user="someone-else"),
                   entry(at=START + timedelta(minutes=1), chi="another"), entry(at=START + timedelta(hours=5)),
                   entry(at=START + timedelta(minutes=1), outcome=4)]
     assert views_in_window(start, START + timedelta(hours=4), candidates) == [inside]
