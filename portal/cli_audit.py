@@ -20,12 +20,25 @@ audit_cli = AppGroup("audit", help="Check, anchor and export the tamper-evident 
 
 
 @audit_cli.command("verify")
-def verify() -> None:
+@click.option("--anchor", type=click.File("r", encoding="utf-8"),
+              help="a head saved earlier from `audit head`: it must be genuine and still be in the chain")
+def verify(anchor: TextIO | None) -> None:
     """Check every entry's hashes and sequence; exit 1 naming the first broken entry."""
+    from portal.audit.head import verify_head
     from portal.audit.verify import verify_chain
     from portal.extensions import audit_db
 
-    result = verify_chain(audit_db)
+    anchored = None
+    if anchor is not None:
+        try:
+            anchored = json.loads(anchor.read())
+        except ValueError:
+            anchored = None
+        key = str(current_app.config["AUDIT_HMAC_KEY"]).encode("utf-8")
+        if not isinstance(anchored, dict) or not verify_head(anchored, key):
+            click.echo("Anchor REJECTED: it is not a head signed with this portal's key", err=True)
+            sys.exit(1)
+    result = verify_chain(audit_db, anchor=anchored)
     if not result.ok:
         click.echo(f"Audit trail BROKEN at entry {result.first_bad_sequence}: {result.problem} "
                    f"({result.entries_checked} entries verified before it)", err=True)

@@ -87,3 +87,26 @@ def test_export_rejects_a_bad_chi_or_date(app) -> None:  # type: ignore[no-untyp
     bad_date = runner.invoke(args=["portal", "audit", "export", "--format", "csv", "--since", "last week"])
     assert bad_date.exit_code == 2 and "--since" in bad_date.output
     assert search_entries(audit_db, event_type="audit_export") == []
+
+
+def test_verify_with_an_anchor_catches_entries_cut_off_the_end(app, seed, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    entries = seed(view(), view(), view())
+    runner = app.test_cli_runner()
+    anchor = tmp_path / "head.json"
+    anchor.write_text(runner.invoke(args=["portal", "audit", "head"]).output)
+    assert runner.invoke(args=["portal", "audit", "verify", "--anchor", str(anchor)]).exit_code == 0
+    _tamper(f"DELETE FROM audit_entries WHERE sequence = {entries[-1].sequence}")
+    # The shortened chain is internally consistent: only the anchor shows entries are missing.
+    assert runner.invoke(args=["portal", "audit", "verify"]).exit_code == 0
+    result = runner.invoke(args=["portal", "audit", "verify", "--anchor", str(anchor)])
+    assert result.exit_code == 1 and f"entry {entries[-1].sequence}" in result.output
+
+
+def test_verify_rejects_a_forged_anchor(app, seed, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    seed(view())
+    runner = app.test_cli_runner()
+    head = json.loads(runner.invoke(args=["portal", "audit", "head"]).output)
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps({**head, "sequence": head["sequence"] - 1}))
+    result = runner.invoke(args=["portal", "audit", "verify", "--anchor", str(forged)])
+    assert result.exit_code == 1 and "Anchor REJECTED" in result.output
