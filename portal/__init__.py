@@ -107,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
     from portal.children.routes import bp as children_bp
     from portal.ig.routes import bp as ig_bp
@@ -118,3 +119,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(children_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(ig_bp)
+    app.register_blueprint(admin_bp)

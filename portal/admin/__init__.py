@@ -1,0 +1,1 @@
+"""Administration: who holds a legitimate relationship with which child."""

@@ -1,0 +1,116 @@
+"""The admins' relationships page: list (by child, paged), add, end, and import a CSV.
+
+Every change is written to the audit trail before the admin is told it happened.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal import auditing
+from portal.access.roles import RELATIONSHIP_BASES
+from portal.admin.forms import RelationshipForm, check_relationship_form
+from portal.auth.permissions import roles_required
+from portal.data.relationship_admin import (
+    RelationshipError,
+    create_relationship,
+    end_relationship_now,
+    holder_choices,
+    page_of_relationships,
+)
+from portal.data.relationship_import import import_relationships_file
+from portal.identity import validate_chi
+from portal.rendering import render_page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 25
+MAX_IMPORT_ERRORS_SHOWN = 50
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _page(form: RelationshipForm | None = None, import_errors: list[str] | None = None,
+          status: int = 200) -> ResponseReturnValue:
+    raw_chi = request.args.get("chi", "").strip()
+    chi_filter = validate_chi(raw_chi) if raw_chi else None
+    filter_error = chi_filter.reason if chi_filter and not chi_filter.valid else None
+    page_number = request.args.get("page", "1")
+    listing = page_of_relationships(chi_filter.value if chi_filter and chi_filter.valid else None,
+                                    int(page_number) if page_number.isdigit() else 1, PAGE_SIZE, _now())
+    form = form or RelationshipForm()
+    errors = {**form.errors, **({"filter-chi": filter_error} if filter_error else {})}
+    if import_errors:
+        errors = {**errors, **{f"csv-file-{n}": message for n, message in enumerate(import_errors)}}
+    return render_page("admin/relationships.html", listing=listing, form=form, errors=errors,
+                       import_errors=import_errors or [], filter_chi=raw_chi, bases=RELATIONSHIP_BASES,
+                       holders=holder_choices(), status=status)
+
+
+@bp.get("/relationships")
+@roles_required("admin")
+def relationships() -> ResponseReturnValue:
+    return _page()
+
+
+@bp.post("/relationships")
+@roles_required("admin")
+def add_relationship() -> ResponseReturnValue:
+    form = check_relationship_form(request.form)
+    if not form.errors:
+        try:
+            row = create_relationship(child_chi=form.child_chi, basis=form.values["basis"],
+                                      holder=form.values["holder"], starts_at=form.starts_at,  # type: ignore[arg-type]
+                                      ends_at=form.ends_at, source="admin", created_by=current_user.id)
+        except RelationshipError as error:
+            form.errors["holder" if "hold" in str(error) else "chi"] = str(error).capitalize()
+        else:
+            _audit("add", row.child_chi, relationship_id=row.id, basis=row.basis, holder_type=row.holder_type)
+            flash(f"Relationship added: {row.basis_label}, {row.holder}.", "success")
+            return redirect(url_for("admin.relationships", chi=row.child_chi))
+    return _page(form, status=400)
+
+
+@bp.post("/relationships/<int:relationship_id>/end")
+@roles_required("admin")
+def end_relationship(relationship_id: int) -> ResponseReturnValue:
+    try:
+        row = end_relationship_now(relationship_id, _now())
+    except RelationshipError:
+        abort(404)
+    _audit("end", row.child_chi, relationship_id=row.id, basis=row.basis, holder_type=row.holder_type)
+    flash(f"Relationship ended: {row.basis_label}, {row.holder}.", "success")
+    return redirect(url_for("admin.relationships", chi=row.child_chi))
+
+
+@bp.post("/relationships/import")
+@roles_required("admin")
+def import_relationships() -> ResponseReturnValue:
+    upload = request.files.get("csv-file")
+    if upload is None or not upload.filename:
+        return _page(import_errors=["Choose a CSV file to upload"], status=400)
+    # The importer reads a path; the temporary copy is removed whatever happens.
+    handle, path = tempfile.mkstemp(suffix=".csv")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            upload.save(out)
+        report = import_relationships_file(path, created_by=current_user.id)
+    finally:
+        os.unlink(path)
+    if not report.ok:
+        shown = [f"Line {e.line}: {e.message}" for e in report.errors[:MAX_IMPORT_ERRORS_SHOWN]]
+        return _page(import_errors=shown, status=400)
+    _audit("import", None, created=report.created, skipped=report.skipped)
+    flash(f"Imported {report.created} relationships ({report.skipped} already recorded).", "success")
+    return redirect(url_for("admin.relationships"))
+
+
+def _audit(action: str, chi: str | None, **details: object) -> None:
+    auditing.record("relationship_change", subject_chi=chi, details={"action": action, **details})
