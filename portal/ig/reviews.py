@@ -58,14 +58,22 @@ def _parse_instant(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+def _same_episode(start: RecordedEntry, end: RecordedEntry) -> bool:
+    """Does this end entry close this start? By reference, else by grant id, else the next end by the same
+    user for the same child."""
+    if end.related_sequence is not None:
+        return end.related_sequence == start.sequence
+    start_grant, end_grant = (start.details or {}).get("grant_id"), (end.details or {}).get("grant_id")
+    if start_grant is not None and end_grant is not None:
+        return bool(start_grant == end_grant)
+    return end.user_id == start.user_id and end.subject_chi == start.subject_chi and end.sequence > start.sequence
+
+
 def window_end(start: RecordedEntry, ends: Iterable[RecordedEntry]) -> tuple[datetime, bool]:
     """When the break-glass window closed, and whether an explicit end closed it before expiry."""
     expiry = _parse_instant((start.details or {}).get("expires_at")) or start.recorded_at + DEFAULT_WINDOW
     for end in sorted(ends, key=lambda entry: entry.sequence):
-        same_episode = end.related_sequence == start.sequence or (
-            end.related_sequence is None and end.user_id == start.user_id
-            and end.subject_chi == start.subject_chi and end.sequence > start.sequence)
-        if same_episode and end.recorded_at < expiry:
+        if _same_episode(start, end) and end.recorded_at < expiry:
             return end.recorded_at, True
     return expiry, False
 

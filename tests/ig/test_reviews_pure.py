@@ -20,6 +20,17 @@ def test_window_defaults_to_four_hours_and_honours_expiry_and_early_end() -> Non
     assert window_end(start, [unrelated, end]) == (START + timedelta(minutes=30), True)
 
 
+def test_an_end_without_a_reference_is_matched_by_grant_id_else_by_user_and_child() -> None:
+    start = entry("break_glass_start", at=START, details={"grant_id": 4})
+    other_grant = entry("break_glass_end", at=START + timedelta(minutes=5), details={"grant_id": 5})
+    same_grant = entry("break_glass_end", at=START + timedelta(minutes=9), details={"grant_id": 4})
+    assert window_end(start, [other_grant, same_grant]) == (START + timedelta(minutes=9), True)
+    plain_start = entry("break_glass_start", at=START)
+    other_child = entry("break_glass_end", at=START + timedelta(minutes=1), chi="another")
+    same_child = entry("break_glass_end", at=START + timedelta(minutes=2))
+    assert window_end(plain_start, [other_child, same_child]) == (START + timedelta(minutes=2), True)
+
+
 def test_views_in_window_keep_the_same_user_and_child_only() -> None:
     before = entry(at=START)  # same instant, but written before the glass was broken
     start = entry("break_glass_start", at=START)
