@@ -13,6 +13,7 @@ from e2e import servers
 from e2e.pages import SignInPage
 from portal.demo import DEMO_ACCOUNTS, DEMO_EMAIL_DOMAIN
 from tests.support.accounts import TEST_PASSWORD
+from tests.support.sandbox import RunningSandbox, running_sandbox
 
 CHROMIUM = "/usr/bin/chromium"
 OIDC_CLIENT_ID = "single-child-view-e2e"
@@ -61,12 +62,25 @@ def oidc_issuer(e2e_dir: Path, portal_port: int) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def portal_env(e2e_dir: Path, oidc_issuer: str) -> dict[str, str]:
-    """The environment the live portal runs with: test mode, its own databases, the OIDC provider."""
+def sandbox(e2e_dir: Path) -> Iterator[RunningSandbox]:
+    """The five agency systems, as separate processes on free loopback ports."""
+    (e2e_dir / "sandbox").mkdir(exist_ok=True)
+    with running_sandbox(e2e_dir / "sandbox") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def portal_env(e2e_dir: Path, oidc_issuer: str, sandbox: RunningSandbox) -> dict[str, str]:
+    """The environment the live portal runs with: test mode, its own databases, the OIDC provider, the sandbox."""
+    from datetime import date
+
+    from portal.demo import seed_demo_relationships
     from tests.conftest import build_app, dispose_engines, make_settings
 
-    settings = make_settings(e2e_dir)
-    build_app(settings)
+    settings = make_settings(e2e_dir, FEDERATION_DEADLINE_S=2.0)
+    app = build_app(settings)
+    with app.app_context():
+        seed_demo_relationships(sandbox.cohort, e2e_dir, today=date.today())
     dispose_engines()
     env = {
         "PORTAL_ENV": "test",
@@ -79,6 +93,8 @@ def portal_env(e2e_dir: Path, oidc_issuer: str) -> dict[str, str]:
         "OIDC_CLIENT_ID": OIDC_CLIENT_ID,
         "OIDC_CLIENT_SECRET": OIDC_CLIENT_SECRET,
         "OIDC_NAME": "Fernbrae single sign-on",
+        "FEDERATION_DEADLINE_S": "2.0",
+        **sandbox.env,
     }
     return env
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -23,12 +26,18 @@ def db_upgrade() -> None:
 @portal_cli.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo organisations and accounts (demo mode only)."""
-    from portal.demo import DEMO_PASSWORD, seed_demo_accounts
+    from portal.demo import DEMO_PASSWORD, seed_demo_accounts, seed_demo_relationships
 
     if current_app.config["PORTAL_ENV"] != "demo":
         raise click.ClickException("Demo accounts are only created when PORTAL_ENV=demo.")
-    accounts = seed_demo_accounts(current_app.config["SETTINGS"])
+    settings = current_app.config["SETTINGS"]
+    accounts = seed_demo_accounts(settings)
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}): " + ", ".join(accounts))
+    cohort_file = Path(settings.SANDBOX_DATA_DIR) / "cohort.json"
+    if cohort_file.exists():
+        cohort = json.loads(cohort_file.read_text())
+        created = seed_demo_relationships(cohort, Path(settings.INSTANCE_PATH))
+        click.echo(f"Demo relationships: {created} added.")
 
 
 @portal_cli.command("serve-demo")

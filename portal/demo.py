@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import signal
 import sys
@@ -143,7 +144,11 @@ def serve_demo(app: Flask, port: int) -> None:
     from sandbox.launcher import start_all
 
     settings: Settings = app.config["SETTINGS"]
-    handle = start_all(Path(settings.SANDBOX_DATA_DIR))
+    data_dir = Path(settings.SANDBOX_DATA_DIR)
+    credentials = fresh_sandbox_credentials()
+    handle = start_all(data_dir, env=credentials)
+    # The connector registry is built on first use, from the environment: point it at this sandbox.
+    os.environ.update(connector_environment(handle.urls, data_dir, credentials))
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         handle.stop()

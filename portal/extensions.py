@@ -58,7 +58,8 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A connect timeout so an unreachable database fails a request quickly (closed) rather than hanging it.
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 db = Database("DATABASE_URL")

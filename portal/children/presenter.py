@@ -83,3 +83,25 @@ def query_string(raw: Mapping[str, object], **changes: object) -> list[tuple[str
         elif value not in ("", None):
             pairs.append((key, str(value)))
     return pairs
+
+
+@dataclass(frozen=True)
+class AgreedValue:
+    """One KIS value and every agency that states it (agreement is shown once, with all its sources)."""
+
+    value: str
+    sources: tuple[object, ...]  # summary.FieldValue, in the field's source order
+
+    @property
+    def restricted(self) -> bool:
+        return any(getattr(source, "security_label", "N") == "R" for source in self.sources)
+
+
+def agreed_values(values: tuple[object, ...]) -> list[AgreedValue]:
+    grouped: dict[str, list[object]] = {}
+    shown: dict[str, str] = {}
+    for value in values:
+        key = " ".join(str(getattr(value, "value", "")).split()).casefold()
+        grouped.setdefault(key, []).append(value)
+        shown.setdefault(key, str(getattr(value, "value", "")))
+    return [AgreedValue(shown[key], tuple(group)) for key, group in grouped.items()]

@@ -30,6 +30,11 @@ def event_date_global(event) -> str:  # type: ignore[no-untyped-def]
     return format_event_date(event)
 
 
+@bp.app_template_global("agreed_values")
+def agreed_values_global(values):  # type: ignore[no-untyped-def]
+    return presenter.agreed_values(values)
+
+
 @bp.app_template_global("explain")
 def explain_global(item, decision) -> str:  # type: ignore[no-untyped-def]
     return explain(item, decision)
@@ -99,6 +104,10 @@ def print_child(token: str) -> ResponseReturnValue:
 @roles_required(*PRACTITIONER_ROLES)
 def decide_identity(token: str) -> ResponseReturnValue:
     reference = _reference(token)
+    decision = decide_access(current_user, reference, now_utc())
+    if not decision.allowed:  # no identity decisions about a child this user may not see
+        audit_events.record_refusal(reference, decision)
+        return _refused(token, reference, decision)
     agency, source_id = request.form.get("agency", ""), request.form.get("source_id", "")
     confirm = request.form.get("decision") == "confirm"
     if not agency or not source_id or request.form.get("decision") not in ("confirm", "reject"):
@@ -114,8 +123,11 @@ def decide_identity(token: str) -> ResponseReturnValue:
 def break_glass(token: str) -> ResponseReturnValue:
     reference = _reference(token)
     decision = decide_access(current_user, reference, now_utc())
-    if decision.allowed or not decision.break_glass_available:
-        abort(403)
+    if decision.allowed:  # nothing to break (e.g. the form sent twice): go to the record
+        return redirect(url_for("children.show_child", token=token))
+    if not decision.break_glass_available:
+        audit_events.record_refusal(reference, decision)
+        return _refused(token, reference, decision)
     reason_code, justification = request.form.get("reason", ""), request.form.get("justification", "").strip()
     try:
         started = begin_break_glass(current_user, reference.chi, reason_code, justification, now_utc())

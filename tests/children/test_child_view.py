@@ -180,3 +180,23 @@ def test_print_layout_is_watermarked_and_audited(child_app, client, sign_in, san
     with child_app.app_context():
         prints = search_entries(audit_db.engine, child=child["chi"], event_type="print")
     assert len(prints) == 1
+
+
+def test_conflicting_values_are_both_shown_with_their_sources(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sign_in("lead.professional")
+    child = next(c for c in sandbox.children("name_variant") if c["forename"] in ("Katie", "Kate"))
+    _, html = open_child(client, child["chi"])
+    name_field = _soup(html).select_one("[data-field=name] dd")
+    text = name_field.get_text(" ", strip=True)
+    assert "Agencies disagree" in text
+    assert "Katie Gillespie" in text and "Kate Gillespie" in text
+    assert len(name_field.select(".portal-provenance")) >= 2
+
+
+def test_agreeing_values_are_shown_once_with_every_source(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sign_in("lead.professional")
+    _, html = open_child(client, sandbox.child("multi_agency")["chi"])
+    birth = _soup(html).select_one("[data-field=birth_date] dd")
+    assert len(birth.select("p")) == 1
+    provenance = birth.select_one(".portal-provenance").get_text()
+    assert "NHS Lothian" in provenance and "Education" in provenance
