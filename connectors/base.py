@@ -13,9 +13,10 @@ import json
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -39,6 +40,7 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 _CHUNK_BYTES = 64 * 1024
 # Below this much time left there is no point starting another request.
 _MIN_USEFUL_S = 0.05
+T = TypeVar("T")
 
 
 class Connector(ABC):
@@ -74,11 +76,12 @@ class HttpSettings:
     max_response_bytes: int = 5_000_000
     max_pages: int = 20
     verify_tls: bool = True
+    parallel_requests: int = 4  # independent reads for one person (resource types, collections) sent at once
 
     def __post_init__(self) -> None:
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
             raise ValueError("timeouts must be positive")
-        if self.max_response_bytes <= 0 or self.max_pages <= 0 or self.max_retries < 0:
+        if self.max_response_bytes <= 0 or self.max_pages <= 0 or self.max_retries < 0 or self.parallel_requests < 1:
             raise ValueError("limits must be positive")
 
 
@@ -92,6 +95,27 @@ class CallTiming:
     elapsed_ms: int
     attempt: int
     outcome: str
+
+
+def run_concurrently(tasks: Sequence[Callable[[], T]], *, max_workers: int) -> list[T]:
+    """Run independent reads at once and return their results in order; the first failure is raised.
+
+    Each task is already bounded by the caller's deadline, so a failure never waits on a hung sibling
+    for longer than that; unstarted tasks are cancelled once one has failed.
+    """
+    if len(tasks) <= 1 or max_workers <= 1:
+        return [task() for task in tasks]
+    pool = ThreadPoolExecutor(max_workers=min(max_workers, len(tasks)), thread_name_prefix="connector-read")
+    try:
+        futures = [pool.submit(task) for task in tasks]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            error = future.exception() if future in done else None
+            if error is not None:
+                raise error
+        return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def remaining(deadline: float) -> float:

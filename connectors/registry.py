@@ -154,7 +154,7 @@ def http_settings(config: Mapping[str, Any], where: str) -> HttpSettings:
             raise ConfigurationError(f"{where}.{key} is required (seconds)")
         _positive_number(config[key], f"{where}.{key}")
     _positive_number(config.get("backoff", 0.1), f"{where}.backoff")
-    for key in ("max_response_bytes", "max_pages", "max_retries"):
+    for key in ("max_response_bytes", "max_pages", "max_retries", "parallel_requests"):
         value = config.get(key, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "max_retries" else 1):
             raise ConfigurationError(f"{where}.{key} must be a whole number")
@@ -163,6 +163,7 @@ def http_settings(config: Mapping[str, Any], where: str) -> HttpSettings:
         read_timeout=float(config["read_timeout"]), max_retries=int(config.get("max_retries", 2)),
         backoff=float(config.get("backoff", 0.1)), max_response_bytes=int(config.get("max_response_bytes", 5_000_000)),
         max_pages=int(config.get("max_pages", 20)), verify_tls=bool(config.get("verify_tls", True)),
+        parallel_requests=int(config.get("parallel_requests", 4)),
     )
 
 

@@ -7,12 +7,13 @@ item becomes an event or a key fact (see `config/connectors.toml`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base import HttpConnector
+from connectors.base import HttpConnector, run_concurrently
 from connectors.errors import ConfigurationError, MalformedResponseError
 from connectors.mapping import (
     EventMapping,
@@ -137,31 +138,44 @@ class RestConnector(HttpConnector):
     def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         wanted = categories & self.categories
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
+        # Minimisation: a collection nobody asked for is never requested.
+        specs = [spec for spec in self.collections if spec.categories & wanted]
+        wants_person_facts = any(f.category in wanted for f in self.person_facts)
+        # The reads are independent, so they are sent at once: the view waits for the slowest, not the sum.
+        tasks: list[Callable[[], Any]] = [partial(self._collection_items, s, person, deadline) for s in specs]
+        if wants_person_facts:
+            tasks.append(partial(self._person_facts, person, wanted, ctx, deadline=deadline))
+        answers = run_concurrently(tasks, max_workers=self.http.parallel_requests)
+        facts: list[KeyFact] = list(answers.pop()) if wants_person_facts else []
         events: list[ChronologyEvent] = []
-        facts: list[KeyFact] = []
         notices: list[str] = []
         dropped = 0
-        if any(f.category in wanted for f in self.person_facts):
-            facts.extend(self._person_facts(person, wanted, ctx, deadline=deadline))
-        for spec in self.collections:
-            if not spec.categories & wanted:
-                continue  # minimisation: a collection nobody asked for is never requested
-            path = spec.path.replace("{id}", quote(person.source_id, safe=""))
-            items: list[Mapping[str, Any]] = []
-            for page_items, body in self._pages(path, None, spec.list_field, deadline=deadline):
-                notice = body.get(self.notice_field)
-                if notice and notice not in notices:
-                    notices.append(str(notice))
-                for item in page_items:
-                    if spec.subject_field and as_text(lookup(item, spec.subject_field)) not in ("", person.source_id):
-                        dropped += 1
-                        continue
-                    items.append(item)
+        for spec, (items, spec_notices, spec_dropped) in zip(specs, answers, strict=True):
             more_events, more_facts = _map_items(spec, items, ctx, wanted)
             events.extend(more_events)
             facts.extend(more_facts)
+            notices.extend(n for n in spec_notices if n not in notices)
+            dropped += spec_dropped
         return SourceRecords(events=tuple(events), facts=tuple(facts), restricted_notices=tuple(notices),
                              dropped_wrong_child=dropped)
+
+    def _collection_items(self, spec: CollectionSpec, person: PersonRecord,
+                          deadline: float) -> tuple[list[Mapping[str, Any]], list[str], int]:
+        """Every page of one collection: this person's items, any restricted notices, and how many were dropped."""
+        path = spec.path.replace("{id}", quote(person.source_id, safe=""))
+        items: list[Mapping[str, Any]] = []
+        notices: list[str] = []
+        dropped = 0
+        for page_items, body in self._pages(path, None, spec.list_field, deadline=deadline):
+            notice = body.get(self.notice_field)
+            if notice and str(notice) not in notices:
+                notices.append(str(notice))
+            for item in page_items:
+                if spec.subject_field and as_text(lookup(item, spec.subject_field)) not in ("", person.source_id):
+                    dropped += 1
+                    continue
+                items.append(item)
+        return items, notices, dropped
 
     def _person_facts(self, person: PersonRecord, wanted: frozenset[str], ctx: ItemContext, *,
                       deadline: float) -> list[KeyFact]:

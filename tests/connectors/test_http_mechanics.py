@@ -141,3 +141,22 @@ def test_restricted_notice_and_labels_are_carried_through(education_agency: Educ
     assert records.restricted_notices and "Further information is held" in records.restricted_notices[0]
     assert {e.security_label for e in records.events} == {"N", "R"}
     assert "Pastoral note 4" not in {e.title for e in records.events}  # sealed at source
+
+
+def test_independent_reads_for_one_child_are_sent_at_once(education_agency: EducationAgency) -> None:
+    education_agency.clear()
+    source = EducationSource(education_agency)
+    config = {**source.config(page_size=200), "parallel_requests": 4}
+    connector = build_connector("education", config, source.env())
+    try:
+        person = connector.find_people(source.known_person, deadline=_soon())[0]
+        education_agency.set_fault("latency", latency_ms=300)
+        started = time.monotonic()
+        records = connector.fetch_records(person, connector.categories, deadline=_soon())
+        elapsed = time.monotonic() - started
+    finally:
+        connector.close()
+        education_agency.clear()
+    assert records.events and records.facts
+    # Four reads (three collections and the pupil record) at 300 ms each: one after another would take 1.2 s.
+    assert elapsed < 0.9
