@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -20,7 +22,9 @@ from sandbox.launcher import SandboxHandle, free_port, start_all
 from tests.connectors.fake_fhir import SYNTHEA_DIR
 from tests.connectors.sandbox_source import SANDBOX_ENV, SandboxSource, SandboxSqlSource
 
-SYNTHEA_CHI = "0211165794"
+SYNTHEA_CHI = "0211165794"  # Gerardo Botello: the fixture with an emergency admission
+SYNTHEA_CHIS = {"Gerardo_Botello": SYNTHEA_CHI, "Daisey_Johns": "1904851231", "Emanuel_Carroll": "0101011237",
+                "Jake_Fay": "2902201230", "Luigi_Wiegand": "0101011113", "Noel_Reynolds": "3112994507"}
 COHORT_SIZE = 30
 PROBED_CHILDREN = 12
 
@@ -30,8 +34,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxH
     data_dir = tmp_path_factory.mktemp("connectors-sandbox")
     cohort = generate(size=COHORT_SIZE)
     write(cohort, data_dir)
-    bundle = next(SYNTHEA_DIR.glob("Gerardo_Botello_*.json"))  # the fixture with an emergency admission
-    load_bundle(data_dir, bundle, SYNTHEA_CHI)
+    for name, chi in SYNTHEA_CHIS.items():
+        load_bundle(data_dir, next(SYNTHEA_DIR.glob(f"{name}_*.json")), chi)
     ports = {agency: free_port() for agency in ("health", "social_work", "education", "police", "scra")}
     with start_all(Path(data_dir), ports, dict(SANDBOX_ENV)) as handle:
         yield handle, cohort.children
@@ -124,3 +128,24 @@ def test_a_listener_that_refuses_connections_is_reported_unavailable(sandbox) ->
     finally:
         source.clear()
         connector.close()
+
+
+@pytest.mark.parametrize("name", sorted(SYNTHEA_CHIS))
+def test_every_synthea_fixture_reads_completely_from_the_health_sandbox(sandbox, name: str) -> None:
+    handle, _ = sandbox
+    bundle = json.loads(next(SYNTHEA_DIR.glob(f"{name}_*.json")).read_text(encoding="utf-8"))
+    counts = Counter(entry["resource"]["resourceType"] for entry in bundle["entry"])
+    source = SandboxSource(handle, "health", PersonQuery(chi=SYNTHEA_CHIS[name]))
+    connector = build_connector("health", source.config(page_size=200), source.env())
+    try:
+        people = connector.find_people(source.known_person, deadline=time.monotonic() + 10)
+        assert [p.chi for p in people] == [SYNTHEA_CHIS[name]]
+        records = connector.fetch_records(people[0], connector.categories, deadline=time.monotonic() + 10)
+    finally:
+        connector.close()
+    by_category = Counter(e.category for e in records.events)
+    assert by_category["health_encounters"] == counts["Encounter"]
+    assert by_category["immunisations"] == counts["Immunization"]
+    assert by_category["health_conditions"] == counts["Condition"]
+    assert by_category["health_plans"] == counts["CarePlan"]
+    assert records.dropped_wrong_child == 0
