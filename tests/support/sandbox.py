@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from collections.abc import Iterator
@@ -79,5 +78,4 @@ def set_fault(sandbox: RunningSandbox, agency: str, mode: str | None, **options:
     if mode is None:
         requests.delete(url, headers=headers, timeout=5).raise_for_status()
     else:
-        requests.post(url, headers=headers, data=json.dumps({"mode": mode, **options}),
-                      timeout=5).raise_for_status()
+        requests.post(url, headers=headers, json={"mode": mode, **options}, timeout=5).raise_for_status()

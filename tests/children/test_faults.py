@@ -1,0 +1,74 @@
+"""A dead, slow or broken agency: a clear status for it, the rest of the view intact, never a stack trace."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.children.conftest import open_child
+
+
+def _states(html: str) -> dict[str, tuple[str, str]]:
+    soup = BeautifulSoup(html, "html.parser")
+    return {
+        row["data-agency"]: (row["data-state"], row.select("td")[-1].get_text(" ", strip=True))
+        for row in soup.select("[data-testid=data-flows] tr[data-agency]")
+    }
+
+
+def _agencies_in_chronology(html: str) -> set[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    return {row["data-agency"] for row in soup.select("[data-testid=chronology-table] tr[data-agency]")}
+
+
+def test_hung_agency_costs_the_deadline_and_the_rest_is_shown(child_app, client, sign_in, sandbox, faults) -> None:  # type: ignore[no-untyped-def]
+    child_app.config["FEDERATION_DEADLINE_S"] = 1.5
+    sign_in("lead.professional")
+    child = sandbox.child("multi_agency")
+    faults("police", "hang")
+    started = time.monotonic()
+    _, html = open_child(client, child["chi"])
+    elapsed = time.monotonic() - started
+    states = _states(html)
+    assert states["police"][0] == "timed_out"
+    assert {states[a][0] for a in ("health", "social_work", "education", "scra")} == {"answered"}
+    assert {"health", "social_work", "education", "scra"} <= _agencies_in_chronology(html)
+    assert "police" not in _agencies_in_chronology(html)
+    assert "Police Scotland did not respond" in BeautifulSoup(html, "html.parser").select_one(
+        "[data-field=police_cp_flag]").get_text() or "did not" in states["police"][1]
+    assert elapsed < 1.5 + 2.5, "a hung agency must cost the deadline, not more"
+
+
+@pytest.mark.parametrize(("agency", "mode", "state"), [
+    ("education", "refuse", "failed"),
+    ("education", "error500", "failed"),
+    ("scra", "malformed_json", "failed"),
+    ("scra", "truncated", "failed"),
+    ("health", "error503", "failed"),
+])
+def test_broken_agency_fails_with_a_reason_and_the_rest_is_shown(  # type: ignore[no-untyped-def]
+    child_app, client, sign_in, sandbox, faults, agency: str, mode: str, state: str
+) -> None:
+    sign_in("lead.professional")
+    faults(agency, mode)
+    _, html = open_child(client, sandbox.child("multi_agency")["chi"])
+    states = _states(html)
+    assert states[agency][0] == state
+    assert states[agency][1], "a failed agency must say why"
+    assert "Traceback" not in html
+    others = {a for a in states if a != agency}
+    assert {states[a][0] for a in others} == {"answered"}
+    assert others <= _agencies_in_chronology(html) | {"police"}
+
+
+def test_records_for_a_different_child_are_dropped_and_reported(child_app, client, sign_in, sandbox, faults) -> None:  # type: ignore[no-untyped-def]
+    sign_in("lead.professional")
+    faults("education", "wrong_child")
+    child = sandbox.child("multi_agency")
+    _, html = open_child(client, child["chi"])
+    state, details = _states(html)["education"]
+    assert "different child" in details
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select_one("[data-testid=child-name]").get_text(strip=True) == f"{child['forename']} {child['surname']}"
