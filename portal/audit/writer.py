@@ -61,8 +61,14 @@ class AuditWriter:
         try:
             engine = resolve_engine(self._bind)
             with engine.connect() as connection:
-                recorded = self._append(connection, entries)
-                connection.commit()
+                try:
+                    recorded = self._append(connection, entries)
+                    connection.commit()
+                except Exception:
+                    # Never pool a connection that failed to write: a SQLite handle opened while the file was
+                    # read-only stays read-only, and would keep refusing after write access is restored.
+                    connection.invalidate()
+                    raise
             return recorded
         except Exception as error:  # any failure at all means "not recorded": the caller must fail closed
             raise AuditUnavailable(f"audit store unavailable ({_describe_failure(error)})") from None
