@@ -9,6 +9,7 @@ into `connectors.errors`. A concrete connector supplies only its specifics.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -95,6 +96,27 @@ class CallTiming:
     elapsed_ms: int
     attempt: int
     outcome: str
+
+
+_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def unreadable_as_malformed(method: F) -> F:
+    """Turn a record the mapping cannot read (a list where a dict was due, a bad number) into a malformed answer.
+
+    The practitioner sees "<agency> sent a record the portal could not read" as that source's status,
+    rather than an unexplained failure; the original error stays chained for developers.
+    """
+
+    @functools.wraps(method)
+    def guarded(self: Connector, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _UNREADABLE as e:
+            raise MalformedResponseError(f"{self.display_name} sent a record the portal could not read") from e
+
+    return guarded  # type: ignore[return-value]
 
 
 def run_concurrently(tasks: Sequence[Callable[[], T]], *, max_workers: int) -> list[T]:

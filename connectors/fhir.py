@@ -13,7 +13,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from connectors.base import HttpConnector, HttpSettings, run_concurrently
+from connectors.base import HttpConnector, HttpSettings, run_concurrently, unreadable_as_malformed
 from connectors.errors import MalformedResponseError
 from connectors.fhir_mapping import (
     MAPPERS,
@@ -73,6 +73,7 @@ class FhirConnector(HttpConnector):
 
     # -- people ---------------------------------------------------------------------------------
 
+    @unreadable_as_malformed
     def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
         if query.chi:
             params = {"identifier": f"{self.options.chi_system}|{query.chi.replace(' ', '')}"}
@@ -115,6 +116,7 @@ class FhirConnector(HttpConnector):
 
     # -- records --------------------------------------------------------------------------------
 
+    @unreadable_as_malformed
     def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         wanted = categories & self.categories
         types = list(dict.fromkeys(t for c in sorted(wanted) for t in CATEGORY_RESOURCES.get(c, ())))

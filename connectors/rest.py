@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base import HttpConnector, run_concurrently
+from connectors.base import HttpConnector, run_concurrently, unreadable_as_malformed
 from connectors.errors import ConfigurationError, MalformedResponseError
 from connectors.mapping import (
     EventMapping,
@@ -93,6 +93,7 @@ class RestConnector(HttpConnector):
 
     # -- people ---------------------------------------------------------------------------------
 
+    @unreadable_as_malformed
     def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
         values = {
             "chi": (query.chi or "").replace(" ", ""), "forename": query.forename or "",
@@ -135,6 +136,7 @@ class RestConnector(HttpConnector):
 
     # -- records --------------------------------------------------------------------------------
 
+    @unreadable_as_malformed
     def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         wanted = categories & self.categories
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from connectors.base import CallTiming, Connector
+from connectors.base import CallTiming, Connector, unreadable_as_malformed
 from connectors.errors import (
     ConfigurationError,
     ConnectorError,
@@ -109,6 +109,7 @@ class SqlConnector(Connector):
 
     # -- people ---------------------------------------------------------------------------------
 
+    @unreadable_as_malformed
     def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
         if query.chi:
             rows = self._run("people_by_chi", self.people.by_chi, {"chi": query.chi.replace(" ", "")},
@@ -139,6 +140,7 @@ class SqlConnector(Connector):
 
     # -- records --------------------------------------------------------------------------------
 
+    @unreadable_as_malformed
     def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         wanted = categories & self.categories
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)

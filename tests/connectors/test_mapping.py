@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 
 from connectors.errors import ConfigurationError, MalformedResponseError
+from connectors.fhir import FhirConnector, HttpSettings
 from connectors.fhir_mapping import CONFIDENTIALITY_SYSTEM, parse_fhir_date, security_label
 from connectors.mapping import EventMapping, FactMapping, ItemContext, render
-from connectors.models import DateCertainty
+from connectors.models import DateCertainty, PersonRecord
 
 CTX = ItemContext("education", "Education", "Pupil records", "pup-1")
 
@@ -69,3 +70,16 @@ def test_optional_segments_vanish_when_their_value_is_missing() -> None:
     assert render(template, {"order_type": "CSO", "start_date": "2025-01-01", "review_date": "2025-06-01",
                              "conditions": ["residence"]}) == \
         "CSO since 2025-01-01; review 2025-06-01; conditions: residence"
+
+
+def test_an_unreadable_fhir_resource_is_a_malformed_answer_naming_the_source() -> None:
+    class Canned(FhirConnector):
+        def _search(self, resource_type, params, *, deadline):  # type: ignore[no-untyped-def]
+            # "type" should be a list of CodeableConcepts; a bare string cannot be read.
+            return [{"resourceType": "Encounter", "id": "e1", "subject": {"reference": "Patient/p1"},
+                     "period": {"start": "2024-01-01"}, "type": "A&E"}]
+
+    connector = Canned(agency="health", domain="health", display_name="NHS Test", source_system="t",
+                       categories=frozenset({"health_encounters"}), http=HttpSettings(base_url="http://127.0.0.1:1"))
+    with pytest.raises(MalformedResponseError, match="NHS Test sent a record the portal could not read"):
+        connector.fetch_records(PersonRecord("health", "p1"), frozenset({"health_encounters"}), deadline=1e12)
