@@ -36,6 +36,9 @@ from connectors.errors import (
 from connectors.models import PersonQuery, PersonRecord, SourceRecords
 
 log = logging.getLogger("connectors.http")
+# urllib3 logs every request line at DEBUG, query string included, and agency searches carry a CHI
+# there (`?chi=`, `identifier=…|<CHI>`). Personal data never goes to logs, so that logger stays quieter.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 _CHUNK_BYTES = 64 * 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 
@@ -160,3 +161,18 @@ def test_independent_reads_for_one_child_are_sent_at_once(education_agency: Educ
     assert records.events and records.facts
     # Four reads (three collections and the pupil record) at 300 ms each: one after another would take 1.2 s.
     assert elapsed < 0.9
+
+
+def test_debug_logging_never_shows_the_chi_searched_for(education_agency: EducationAgency, caplog) -> None:
+    education_agency.clear()
+    source = EducationSource(education_agency)
+    connector = build_connector("education", source.config(), source.env())
+    try:
+        with caplog.at_level(logging.DEBUG):
+            person = connector.find_people(PersonQuery(chi="1503741206"), deadline=_soon())[0]
+            connector.fetch_records(person, connector.categories, deadline=_soon())
+    finally:
+        connector.close()
+    assert caplog.records, "the connector logs its calls (timings) at DEBUG"
+    assert "1503741206" not in caplog.text
+    assert "Fakename" not in caplog.text
