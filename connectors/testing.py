@@ -150,6 +150,14 @@ class ConnectorContract:
             assert not others, f"asking for {category} also requested {others}"
             assert {i.category for i in (*records.events, *records.facts)} <= {category}
 
+    def test_asking_for_no_categories_requests_nothing(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        source.clear()
+        records = connector.fetch_records(person, frozenset(), deadline=_deadline(FAR_DEADLINE_S))
+        assert not records.events and not records.facts
+        assert source.requests() == []
+
     def test_reads_every_page(self, source: ContractSource, make) -> None:
         if not source.supports_paging:
             pytest.skip("this source does not page")

@@ -140,8 +140,9 @@ class PoliceAgency(_ListingAgency):
     people, people_key, id_key, prefix = SUBJECTS, "subjects", "subject_id", "/api"
     collections = {"concerns": CONCERNS}
 
-    def __init__(self, client_id: str, client_secret: str) -> None:
+    def __init__(self, client_id: str, client_secret: str, token_ttl_s: int = 300) -> None:
         super().__init__()
+        self.token_ttl_s = token_ttl_s
         self.client_id, self.client_secret = client_id, client_secret
         self.tokens: set[str] = set()
         self.tokens_issued = 0
@@ -165,7 +166,7 @@ class PoliceAgency(_ListingAgency):
         token = f"token-{next(self._counter)}"
         self.tokens.add(token)
         self.tokens_issued += 1
-        return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": 300})
+        return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.token_ttl_s})
 
     def authorised(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")

@@ -176,3 +176,17 @@ def test_debug_logging_never_shows_the_chi_searched_for(education_agency: Educat
     assert caplog.records, "the connector logs its calls (timings) at DEBUG"
     assert "1503741206" not in caplog.text
     assert "Fakename" not in caplog.text
+
+
+def test_a_token_about_to_expire_is_replaced_before_it_is_used() -> None:
+    agency = PoliceAgency("portal-test", "test-police-secret", token_ttl_s=5).start()
+    source = PoliceSource(agency)
+    connector = build_connector("police", source.config(), source.env())
+    try:
+        connector.find_people(PoliceSource.known_person, deadline=_soon())
+        connector.find_people(PoliceSource.known_person, deadline=_soon())
+    finally:
+        connector.close()
+        agency.stop()
+    # A 5 s token is inside the refresh margin, so each call fetched a fresh one rather than risk a 401.
+    assert agency.tokens_issued == 2
