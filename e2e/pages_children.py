@@ -89,3 +89,93 @@ class ChildPage:
         filters = self.page.get_by_test_id("chronology-filters")
         filters.get_by_label(label, exact=True).check()
         filters.get_by_role("button", name="Apply filters").click()
+
+
+class RefusedPage:
+    """'You cannot open this record': the reason, and the break-glass form where policy offers it."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page.get_by_role("heading", name="You cannot open this record")).to_be_visible()
+
+    def reason(self) -> str:
+        return self.page.get_by_test_id("refusal-reason").inner_text().strip()
+
+    def offers_break_glass(self) -> bool:
+        return self.page.get_by_role("button", name="Break the glass and open the record").count() == 1
+
+    def break_glass(self, reason_label: str, justification: str) -> ChildPage:
+        self.page.get_by_label(reason_label).check()
+        self.page.get_by_label("Explain why you need to see this child's information now").fill(justification)
+        self.page.get_by_role("button", name="Break the glass and open the record").click()
+        return ChildPage(self.page)
+
+
+class AccessPanel:
+    """Access on a child's page: break-glass banner, withheld categories, notices, 'Why can I see this?'."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def banner(self) -> Locator:
+        return self.page.get_by_test_id("break-glass-banner")
+
+    def end_break_glass(self) -> None:
+        self.banner().get_by_role("button", name="End break-glass access now").click()
+
+    def withheld(self, agency: str) -> list[str]:
+        """'Category: rule' lines the data-flows panel lists as withheld for one agency."""
+        row = self.page.locator(f"[data-testid=data-flows] tr[data-agency={agency}]")
+        details = row.locator("details")
+        if details.count() == 0:
+            return []
+        details.locator("summary").click()
+        return [text.strip() for text in details.locator("li").all_inner_texts()]
+
+    def notices(self, agency: str) -> list[str]:
+        row = self.page.locator(f"[data-testid=data-flows] tr[data-agency={agency}]")
+        return [text.strip() for text in row.get_by_test_id("restricted-notice").all_inner_texts()]
+
+    def chronology_rows(self, agency: str | None = None) -> Locator:
+        selector = f"tr[data-agency={agency}]" if agency else "tr[data-agency]"
+        return self.page.locator(f"[data-testid=chronology-table] {selector}")
+
+    def restricted_rows(self, agency: str | None = None) -> Locator:
+        return self.chronology_rows(agency).filter(has=self.page.locator(".govuk-tag", has_text="Restricted"))
+
+    def why(self, row: Locator) -> str:
+        """Open 'Why can I see this?' on a chronology row and read the answer."""
+        details = row.locator("details.portal-why")
+        details.locator("summary").click()
+        text = details.locator(".govuk-details__text")
+        expect(text).to_be_visible()
+        return text.inner_text().strip()
+
+
+class AdminRelationshipsPage:
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def open(self, chi: str | None = None) -> AdminRelationshipsPage:
+        self.page.goto(f"{self.base_url}/admin/relationships" + (f"?chi={chi}" if chi else ""))
+        expect(self.page.get_by_role("heading", name="Relationships", exact=True)).to_be_visible()
+        return self
+
+    def add(self, chi: str, basis: str, holder: str, starts: date, ends: date | None = None) -> None:
+        form = self.page.get_by_test_id("add-form")
+        form.get_by_label("Child's CHI number").fill(chi)
+        form.get_by_label("Basis").select_option(label=basis)
+        form.get_by_label("Held by").select_option(label=holder)
+        for prefix, moment in (("starts", starts), ("ends", ends)):
+            if moment is not None:
+                form.locator(f"#{prefix}-day").fill(str(moment.day))
+                form.locator(f"#{prefix}-month").fill(str(moment.month))
+                form.locator(f"#{prefix}-year").fill(str(moment.year))
+        form.get_by_role("button", name="Add relationship").click()
+
+    def rows(self) -> Locator:
+        return self.page.locator("[data-testid=relationships-table] tbody tr")
+
+    def error_summary(self) -> Locator:
+        return self.page.locator(".govuk-error-summary")
