@@ -1,0 +1,87 @@
+"""Benchmark: what it costs to open and page the 5,000-event child (not a test).
+
+    .venv/bin/python -m bench.render
+
+Runs the real portal in-process against the real sandbox agencies (separate
+processes on loopback), signed in as the lead professional, and times each step
+of one view of the cohort child tagged "large": the whole request for the first
+view, the htmx chronology fragment for later pages and a filter, and the print
+layout. Prints a table of medians and 95th percentiles; never prints records.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from bs4 import BeautifulSoup  # noqa: E402
+
+from portal.demo import seed_demo_relationships  # noqa: E402
+from tests.conftest import build_app, dispose_engines, extract_csrf, make_settings  # noqa: E402
+from tests.support.accounts import TEST_PASSWORD  # noqa: E402
+from tests.support.sandbox import environment, running_sandbox  # noqa: E402
+
+RUNS = 7
+
+
+def _timed(call, runs: int = RUNS) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = call()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))], result
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder, running_sandbox(Path(folder) / "sandbox") as sandbox:
+        app = build_app(make_settings(Path(folder)))
+        with environment(sandbox.env):
+            with app.app_context():
+                seed_demo_relationships(sandbox.cohort, Path(folder), today=date.today())
+            client = app.test_client()
+            token = extract_csrf(client.get("/sign-in").get_data(as_text=True))
+            client.post("/sign-in", data={"username": "lead.professional", "password": TEST_PASSWORD,
+                                          "csrf_token": token})
+            chi = sandbox.child("large")["chi"]
+            token = extract_csrf(client.get("/children/search").get_data(as_text=True))
+            results = client.post("/children/search", data={"chi": chi, "purpose": "child_protection",
+                                                             "csrf_token": token}).get_data(as_text=True)
+            link = next(a["href"] for a in BeautifulSoup(results, "html.parser").find_all("a")
+                        if "Open record" in a.get_text())
+            htmx = {"HX-Request": "true"}
+            rows = [
+                ("page shell (no agency calls)", lambda: client.get(link)),
+                ("first view: gather + KIS + page 1", lambda: client.get(link + "/content", headers=htmx)),
+                ("chronology page 2 (htmx fragment)",
+                 lambda: client.get(link + "/chronology", query_string={"page": 2}, headers=htmx)),
+                ("chronology page 40, all events",
+                 lambda: client.get(link + "/chronology", query_string={"page": 40, "show": "all"}, headers=htmx)),
+                ("filter: education, words 'absence'",
+                 lambda: client.get(link + "/chronology", query_string={"agency": "education", "q": "absence"},
+                                    headers=htmx)),
+                ("print layout (every significant event)", lambda: client.get(link + "/print")),
+            ]
+            first = client.get(link + "/content", headers=htmx).get_data(as_text=True)
+            soup = BeautifulSoup(first, "html.parser")
+            count = soup.select_one("[data-testid=chronology-count]").get_text(" ", strip=True)
+            print(f"\nLarge child: {count}\n")
+            print(f"{'step':<42} {'median ms':>10} {'p95 ms':>8} {'KiB':>7}")
+            print("-" * 70)
+            for label, call in rows:
+                median, p95, response = _timed(call)
+                size = len(response.get_data()) / 1024  # type: ignore[attr-defined]
+                print(f"{label:<42} {median:>10.0f} {p95:>8.0f} {size:>7.0f}")
+        dispose_engines()
+
+
+if __name__ == "__main__":
+    main()
