@@ -227,7 +227,9 @@ class HttpConnector(Connector):
         outcome = "ok"
         try:
             headers = self.auth.headers(timeout=timeout, source=self.display_name)
-            with self.session.get(url, params=params, headers=headers, timeout=timeout, stream=True) as response:
+            # No redirects: a custom credential header (an API key) would follow them to any host.
+            with self.session.get(url, params=params, headers=headers, timeout=timeout, stream=True,
+                                  allow_redirects=False) as response:
                 status = response.status_code
                 self._check_status(response)
                 return self._read_capped(response, deadline, timeout[1])
@@ -248,8 +250,11 @@ class HttpConnector(Connector):
 
     def _check_status(self, response: requests.Response) -> None:
         status = response.status_code
-        if status < 400:
+        if status < 300:
             return
+        if status < 400:
+            raise FatalError(f"{self.display_name} redirected the request elsewhere (HTTP {status}); "
+                             "the portal does not follow redirects")
         error = self._status_error(status)
         if status in RETRY_STATUSES:
             raise _Retry(error)

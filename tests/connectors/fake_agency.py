@@ -95,6 +95,8 @@ class FakeAgency:
             time.sleep(args.get("latency_ms", 300) / 1000)
         if fault == "refuse":
             return None
+        if fault == "redirect":
+            return Reply(302, {}, {"Location": args.get("location", "http://localhost:1/elsewhere")})
         if fault == "error500":
             return Reply(500, {"error": "internal"})
         if fault in ("error503", "error503_once"):
@@ -139,6 +141,8 @@ def _handler_for(agency: FakeAgency) -> type[BaseHTTPRequestHandler]:
             body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.headers.get("Content-Type", "application/json"))
+            if "Location" in reply.headers:
+                self.send_header("Location", reply.headers["Location"])
             # A truncated answer declares more bytes than it sends, then closes.
             declared = len(body) + (100 if "X-Truncate" in reply.headers else 0)
             self.send_header("Content-Length", str(declared))

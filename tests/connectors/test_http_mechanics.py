@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.base import CallTiming
-from connectors.errors import MalformedResponseError, RetryableError, UnauthorisedError
+from connectors.errors import FatalError, MalformedResponseError, RetryableError, UnauthorisedError
 from connectors.models import PersonQuery
 from connectors.registry import build_connector
 from connectors.rest import RestConnector
@@ -190,3 +190,16 @@ def test_a_token_about_to_expire_is_replaced_before_it_is_used() -> None:
         agency.stop()
     # A 5 s token is inside the refresh margin, so each call fetched a fresh one rather than risk a 401.
     assert agency.tokens_issued == 2
+
+
+def test_redirects_are_not_followed_so_the_api_key_stays_with_its_server(education_agency: EducationAgency) -> None:
+    education_agency.clear()
+    source = EducationSource(education_agency)
+    connector = build_connector("education", source.config(), source.env())
+    education_agency.set_fault("redirect", location=education_agency.origin.replace("127.0.0.1", "localhost"))
+    try:
+        with pytest.raises(FatalError, match="redirected"):
+            connector.find_people(source.known_person, deadline=_soon())
+    finally:
+        connector.close()
+        education_agency.clear()
