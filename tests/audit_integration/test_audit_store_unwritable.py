@@ -22,7 +22,10 @@ UNAVAILABLE = "service is unavailable"
 
 def _assert_fail_closed(client, path: str, child: dict, seen: set[str]) -> None:  # type: ignore[no-untyped-def]
     forbidden = seen | identifying_strings(child) | {child["chi"]}
-    for response in (client.get(path + "/content"), client.get(path + "/print"), search_by_chi(client, child["chi"])):
+    attempts = (client.get(path + "/content"),
+                client.get(path + "/chronology?show=all", headers={"HX-Request": "true"}),
+                client.get(path + "/print"), search_by_chi(client, child["chi"]))
+    for response in attempts:
         body = response.get_data(as_text=True)
         assert response.status_code == 503
         assert UNAVAILABLE in body
