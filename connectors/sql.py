@@ -30,7 +30,7 @@ from connectors.errors import (
     TimedOutError,
     UnauthorisedError,
 )
-from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, build_facts, parse_source_date
+from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, build_facts, parse_source_date, truthy
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 
 _SELECT_ONLY = re.compile(r"^\s*(select|with)\b[^;]*;?\s*$", re.IGNORECASE | re.DOTALL)
@@ -50,6 +50,7 @@ class QuerySpec:
     collect: tuple[str, ...]  # columns gathered into lists when rows share an id (e.g. areas of concern)
     event: EventMapping | None
     facts: tuple[FactMapping, ...]
+    notice: str | None = None  # set: the query counts withheld (sealed) rows and this text is shown if any
 
 
 @dataclass(frozen=True)
@@ -146,11 +147,17 @@ class SqlConnector(Connector):
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
         events: list[ChronologyEvent] = []
         facts: list[KeyFact] = []
+        notices: list[str] = []
         dropped = 0
         for spec in self.queries:
             if not spec.categories & wanted:
                 continue  # minimisation: a query for a category nobody asked for is never run
             rows = self._run(spec.name, spec.sql, {"person_id": person.source_id}, deadline=deadline)
+            if spec.notice is not None:
+                # Only whether withheld rows exist is read, never their content.
+                if rows and truthy(next(iter(rows[0].values()), 0)) and spec.notice not in notices:
+                    notices.append(spec.notice)
+                continue
             mine = [r for r in rows if not spec.subject_field or as_text(r.get(spec.subject_field)) == person.source_id]
             dropped += len(rows) - len(mine)
             for row in _collect(mine, spec):
@@ -161,7 +168,8 @@ class SqlConnector(Connector):
                         events.append(event)
                 facts.extend(f for f in (m.build(row, ctx, record_id) for m in spec.facts if m.category in wanted)
                              if f is not None)
-        return SourceRecords(events=tuple(events), facts=tuple(facts), dropped_wrong_child=dropped)
+        return SourceRecords(events=tuple(events), facts=tuple(facts), restricted_notices=tuple(notices),
+                             dropped_wrong_child=dropped)
 
     # -- execution ------------------------------------------------------------------------------
 
@@ -282,4 +290,5 @@ def _query_spec(table: Any, where: str) -> QuerySpec:
         collect=tuple(table.get("collect", ())),
         event=EventMapping(table["event"], f"{where}.event", first) if "event" in table else None,
         facts=tuple(build_facts(table.get("facts"), where, first)),
+        notice=str(table["notice"]) if table.get("notice") else None,
     )

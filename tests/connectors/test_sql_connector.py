@@ -91,3 +91,13 @@ def test_rows_of_another_person_are_dropped_and_counted(source: SqlSource) -> No
 def test_an_exhausted_deadline_is_reported_as_timed_out(social_work: SqlConnector) -> None:
     with pytest.raises(TimedOutError, match="time allowed had run out"):
         social_work.find_people(PersonQuery(chi="1503741206"), deadline=time.monotonic() - 1)
+
+
+def test_withheld_rows_raise_a_notice_without_their_content(social_work: SqlConnector) -> None:
+    person = social_work.find_people(PersonQuery(chi="1503741206"), deadline=_soon())[0]
+    events = social_work.fetch_records(person, frozenset({"sw_events"}), deadline=_soon())
+    assert events.restricted_notices == (
+        "Social work holds restricted information about this child. Contact the allocated worker.",)
+    assert "Sealed event" not in {e.title for e in events.events}
+    notes = social_work.fetch_records(person, frozenset({"sw_case_notes"}), deadline=_soon())
+    assert notes.restricted_notices == ()  # no case note of this child is sealed
