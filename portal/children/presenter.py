@@ -9,8 +9,8 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from connectors.models import SHANARRI, ChronologyEvent
-from portal.chronology import ChronologyFilter, ChronologyView, build_chronology
 from portal.children.service import ChildRecord
+from portal.chronology import ChronologyFilter, ChronologyView, build_chronology
 from portal.timeline import Timeline, build_timeline
 
 PAGE_SIZE = 50

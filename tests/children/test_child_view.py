@@ -28,7 +28,8 @@ def test_search_by_chi_then_open_shows_all_five_agencies_merged(child_app, clien
     soup = _soup(html)
     assert soup.select_one("[data-testid=child-name]").get_text(strip=True) == f"{child['forename']} {child['surname']}"
     assert set(_flow_states(soup).values()) == {"answered"}
-    agencies_in_chronology = {row["data-agency"] for row in soup.select("[data-testid=chronology-table] tr[data-agency]")}
+    rows = soup.select("[data-testid=chronology-table] tr[data-agency]")
+    agencies_in_chronology = {row["data-agency"] for row in rows}
     assert agencies_in_chronology == {"health", "social_work", "education", "police", "scra"}
     dates = [cell.get_text(strip=True) for cell in soup.select("[data-testid=chronology-table] td.portal-date")]
     assert dates, "no chronology rows"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002_access"
 down_revision = "0001_accounts"
 branch_labels = None
@@ -17,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table(
         "break_glass_grants",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -53,7 +52,8 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(holder_type = 'user' AND user_id IS NOT NULL AND organisation_id IS NULL) OR (holder_type = 'team' AND organisation_id IS NOT NULL AND user_id IS NULL)",
+            "(holder_type = 'user' AND user_id IS NOT NULL AND organisation_id IS NULL) OR "
+            "(holder_type = 'team' AND organisation_id IS NOT NULL AND user_id IS NULL)",
             name=op.f("ck_relationships_one_holder"),
         ),
         sa.CheckConstraint(
@@ -72,11 +72,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_relationships_organisation_id"), ["organisation_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_relationships_user_id"), ["user_id"], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table("relationships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_relationships_user_id"))
         batch_op.drop_index(batch_op.f("ix_relationships_organisation_id"))
@@ -87,4 +87,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_break_glass_grants_user_id_child_chi")
 
     op.drop_table("break_glass_grants")
-    
+
