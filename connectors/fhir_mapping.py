@@ -216,7 +216,7 @@ def map_episode_of_care(ctx: MappingContext, r: Resource, out: Mapped) -> None:
     if manager and r.get("status") in ("active", "waitlist", "onhold", None):
         lowered = kind.lower()
         field = "health_visitor" if "health visit" in lowered else "named_person" if "named person" in lowered \
-            else "health_lead"
+            else "care_plans"
         out.facts.append(_fact(ctx, r, "health_plans", field, f"{manager} ({kind})", r.get("period", {}).get("start")))
 
 
@@ -244,9 +244,16 @@ def immunisation_summary(ctx: MappingContext, events: list[ChronologyEvent]) -> 
 
 
 def map_patient_facts(ctx: MappingContext, patient: Resource) -> list[KeyFact]:
-    """Demographics facts from the Patient: registered GP practice."""
+    """Demographics facts from the Patient: registered GP practice and current home address."""
     practices = [concept_text({"text": gp.get("display")}) for gp in patient.get("generalPractitioner", [])]
-    return [_fact(ctx, patient, "demographics", "gp_practice", p) for p in practices if p]
+    facts = [_fact(ctx, patient, "demographics", "gp_practice", p) for p in practices if p]
+    addresses = [a for a in patient.get("address", []) if a.get("use") in (None, "home") and not
+                 (a.get("period") or {}).get("end")]
+    if addresses:
+        a = addresses[0]
+        parts = [*a.get("line", []), a.get("city"), a.get("postalCode")]
+        facts.append(_fact(ctx, patient, "demographics", "address", ", ".join(str(p) for p in parts if p)))
+    return facts
 
 
 MAPPERS: dict[str, Callable[[MappingContext, Resource, Mapped], None]] = {

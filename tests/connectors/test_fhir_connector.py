@@ -76,6 +76,8 @@ def test_every_synthea_child_is_found_by_chi_and_read_completely(health, synthea
     assert len([f for f in records.facts if f.field == "allergies"]) == len(active_allergies)
     assert records.dropped_wrong_child == 0
     assert not any("(procedure)" in e.title or "(disorder)" in e.title for e in records.events)
+    address = next(f for f in records.facts if f.field == "address")
+    assert address.category == "demographics" and patient["address"][0]["postalCode"] in address.value
     immunisations = [f for f in records.facts if f.field == "immunisations"]
     assert immunisations and immunisations[0].value.startswith(f"{len(_of_type(resources, 'Immunization'))} recorded")
 

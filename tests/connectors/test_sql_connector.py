@@ -40,6 +40,7 @@ def test_key_facts_and_events_come_from_the_configured_queries(social_work: SqlC
     assert facts["cp_register"].value.startswith("Registered since 2025-01-20")
     assert "Domestic abuse, Neglect" in facts["cp_register"].value
     assert facts["lead_professional"].value == "Sam Worker, Social worker"
+    assert facts["address"].value == "1 Test Street, EH1 1AA"
     assert facts["do_not_inform"].value.startswith("Dad Fakename") and facts["do_not_inform"].security_label == "R"
     assert [f.value for f in records.facts if f.field == "family_contacts"] == ["Mum Fakename (mother)"]
     titles = {e.title: e for e in records.events}
