@@ -9,13 +9,14 @@ import os
 import tempfile
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import auditing
 from portal.access.roles import RELATIONSHIP_BASES
 from portal.admin.forms import RelationshipForm, check_relationship_form
+from portal.admin.suggestions import SOURCE, SuggestionCheck, suggested_relationships
 from portal.auth.permissions import roles_required
 from portal.data.relationship_admin import (
     RelationshipError,
@@ -43,15 +44,16 @@ def _page(form: RelationshipForm | None = None, import_errors: list[str] | None 
     chi_filter = validate_chi(raw_chi) if raw_chi else None
     filter_error = chi_filter.reason if chi_filter and not chi_filter.valid else None
     page_number = request.args.get("page", "1")
-    listing = page_of_relationships(chi_filter.value if chi_filter and chi_filter.valid else None,
-                                    int(page_number) if page_number.isdigit() else 1, PAGE_SIZE, _now())
+    child_chi = chi_filter.value if chi_filter and chi_filter.valid else None
+    listing = page_of_relationships(child_chi, int(page_number) if page_number.isdigit() else 1, PAGE_SIZE, _now())
+    suggestions = _check_source(child_chi) if child_chi else None
     form = form or RelationshipForm()
     errors = {**form.errors, **({"filter-chi": filter_error} if filter_error else {})}
     if import_errors:
         errors = {**errors, **{f"csv-file-{n}": message for n, message in enumerate(import_errors)}}
     return render_page("admin/relationships.html", listing=listing, form=form, errors=errors,
                        import_errors=import_errors or [], filter_chi=raw_chi, bases=RELATIONSHIP_BASES,
-                       holders=holder_choices(), status=status)
+                       holders=holder_choices(), suggestions=suggestions, status=status)
 
 
 @bp.get("/relationships")
@@ -110,6 +112,39 @@ def import_relationships() -> ResponseReturnValue:
     _audit("import", None, created=report.created, skipped=report.skipped)
     flash(f"Imported {report.created} relationships ({report.skipped} already recorded).", "success")
     return redirect(url_for("admin.relationships"))
+
+
+@bp.post("/relationships/suggestions")
+@roles_required("admin")
+def accept_suggestion() -> ResponseReturnValue:
+    """Accept what the social work system reports, after asking it again (the form is only a request)."""
+    check = validate_chi(request.form.get("chi", ""))
+    if not check.valid or check.value is None:
+        abort(400)
+    wanted = (request.form.get("user_id", ""), request.form.get("basis", ""))
+    current = suggested_relationships(check.value, _now())
+    suggestion = next((s for s in current.suggestions if (str(s.user_id), s.basis) == wanted), None)
+    if suggestion is None:
+        flash("The social work system no longer reports this, or the relationship is already recorded.", "error")
+        return redirect(url_for("admin.relationships", chi=check.value))
+    row = create_relationship(child_chi=check.value, basis=suggestion.basis, holder=suggestion.holder,
+                              starts_at=_now(), ends_at=None, source=SOURCE, created_by=current_user.id)
+    _audit("accept_suggestion", row.child_chi, relationship_id=row.id, basis=row.basis, holder_type=row.holder_type,
+           source=SOURCE)
+    flash(f"Relationship added from the social work system: {row.basis_label}, {row.holder}.", "success")
+    return redirect(url_for("admin.relationships", chi=row.child_chi))
+
+
+def _check_source(chi: str) -> SuggestionCheck:
+    """Asking a source about a child is itself audited, even when it suggests nothing."""
+    try:
+        found = suggested_relationships(chi, _now())
+    except Exception as error:  # the list must still work when the source cannot be asked
+        current_app.logger.warning("relationship suggestions unavailable (%s)", type(error).__name__)
+        found = SuggestionCheck((), "failed", 0)
+    _audit("source_checked", chi, agency="social_work", source_state=found.source_state, reported=found.reported,
+           suggested=len(found.suggestions))
+    return found
 
 
 def _audit(action: str, chi: str | None, **details: object) -> None:

@@ -17,8 +17,9 @@ from portal.data.models import Organisation, User
 from portal.data.relationships import HOLDER_USER, Relationship, RelationshipError, add_relationship, end_relationship
 from portal.extensions import db
 
-__all__ = ["HolderChoice", "RelationshipError", "RelationshipPage", "RelationshipRow", "create_relationship",
-           "end_relationship_now", "holder_choices", "page_of_relationships"]
+__all__ = ["HolderChoice", "PortalPerson", "RelationshipError", "RelationshipPage", "RelationshipRow",
+           "create_relationship", "end_relationship_now", "holder_choices", "page_of_relationships",
+           "practitioners_named"]
 
 
 @dataclass(frozen=True)
@@ -140,3 +141,30 @@ def _described(session: object, relationship: Relationship, now: datetime) -> Re
     teams = ({relationship.organisation_id: session.get(Organisation, relationship.organisation_id)}  # type: ignore[attr-defined]
              if relationship.organisation_id else {})
     return _row(relationship, users, teams, now)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PortalPerson:
+    """A practitioner account a source names, and whether they already hold a relationship with the child."""
+
+    user_id: int
+    username: str
+    display_name: str
+    already_holds: bool
+
+
+def practitioners_named(names: set[str], child_chi: str, bases: set[str], now: datetime) -> list[PortalPerson]:
+    """Active practitioner accounts whose display name equals one of `names` (ignoring case and spacing)."""
+    wanted = {" ".join(name.split()).casefold() for name in names}
+    with db.session() as session:
+        users = [u for u in session.scalars(
+            select(User).where(User.active.is_(True), User.role.in_(("practitioner", "lead_professional"))))
+            if " ".join(u.display_name.split()).casefold() in wanted]
+        people = []
+        for user in users:
+            held = session.scalars(select(Relationship).where(
+                Relationship.child_chi == child_chi, Relationship.user_id == user.id,
+                Relationship.basis.in_(bases))).all()
+            people.append(PortalPerson(user.id, user.username, user.display_name,
+                                       any(r.is_active(now) for r in held)))
+        return people

@@ -60,6 +60,7 @@ OTHER_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "admin.add_relationship": ("POST", "/admin/relationships", ADMIN),
     "admin.end_relationship": ("POST", "/admin/relationships/999999/end", ADMIN),
     "admin.import_relationships": ("POST", "/admin/relationships/import", ADMIN),
+    "admin.accept_suggestion": ("POST", "/admin/relationships/suggestions", ADMIN),
     "auth.sign_out": ("POST", "/sign-out", ALL_SIGNED_IN),
 }
 # Reachable without signing in (sign-in itself, the SSO hand-off, probes, assets).
