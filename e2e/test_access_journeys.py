@@ -76,3 +76,37 @@ def test_why_can_i_see_this_names_the_relationship_purpose_and_clause(signed_in,
     assert "Your access: Health visitor for this child, recorded by an import." in answer
     assert "Purpose: Direct health care." in answer
     assert "Shared under agreement NHSF-INT-2025/1" in answer
+
+
+def test_admin_records_a_relationship_that_opens_the_record_then_ends_it(  # type: ignore[no-untyped-def]
+        signed_in, base_url: str, sandbox, browser) -> None:
+    from datetime import date, timedelta
+
+    from e2e.pages import SignInPage
+    from e2e.pages_children import AdminRelationshipsPage
+    from tests.support.accounts import TEST_PASSWORD
+
+    child = [c for c in sandbox.children("multi_agency") if c.get("chi")][-3]  # not another journey's child
+    teacher_context = browser.new_context()
+    teacher = teacher_context.new_page()
+    SignInPage(teacher, base_url).open().sign_in("teacher", TEST_PASSWORD)
+    teacher.wait_for_url(f"{base_url}/")
+    SearchPage(teacher, base_url).open().search_chi(child["chi"]).open()
+    RefusedPage(teacher)
+
+    page: Page = signed_in("admin")
+    admin = AdminRelationshipsPage(page, base_url).open()
+    admin.add(child["chi"], "Named person", "Sam Reid (teacher)", date.today() - timedelta(days=1))
+    expect(page.get_by_text("Relationship added: Named person, Sam Reid (teacher).")).to_be_visible()
+    row = admin.rows().filter(has_text="Sam Reid (teacher)")
+    expect(row.get_by_test_id("status")).to_have_text("Active")
+
+    SearchPage(teacher, base_url).open().search_chi(child["chi"]).open().wait_loaded()
+    assert "Named person for this child, recorded by an administrator" in AccessPanel(teacher).why(
+        AccessPanel(teacher).chronology_rows().first)
+
+    row.get_by_role("button", name="End now").click()
+    expect(page.get_by_text("Relationship ended: Named person, Sam Reid (teacher).")).to_be_visible()
+    SearchPage(teacher, base_url).open().search_chi(child["chi"]).open()
+    assert "ended on" in RefusedPage(teacher).reason()
+    teacher_context.close()
