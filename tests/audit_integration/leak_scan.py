@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-# Never scanned in the working tree: installed packages, git's own store, and source code, which holds
-# the sandbox cohort's templates (the agencies' side of the fence, not something the portal wrote).
-SKIPPED_PREFIXES = (".venv/", "node_modules/", ".git/", "static/vendor/", "sandbox/")
+# Never scanned in the working tree: installed packages, git's own store, source code (it holds the sandbox
+# cohort's templates), the demo's sandbox data (the agencies' own records), and Playwright's artifacts from
+# browser runs by others sharing this tree (screenshots and traces of pages, by design).
+SKIPPED_PREFIXES = (".venv/", "node_modules/", ".git/", "static/vendor/", "sandbox/", "instance/sandbox/",
+                    "test-results/")
 SKIPPED_SUFFIXES = (".py",)
 
 
@@ -31,11 +33,23 @@ def scan_files(paths: Iterable[Path], forbidden: dict[str, set[str]]) -> list[Le
     needles = {kind: {form for text in texts for form in encodings_of(text)} for kind, texts in forbidden.items()}
     leaks = []
     for path in paths:
-        if not path.is_file():
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError):  # removed (or replaced) since it was listed
             continue
-        data = path.read_bytes()
         leaks.extend(Leak(path, kind) for kind, forms in needles.items() if any(form in data for form in forms))
     return leaks
+
+
+def is_database_file(path: Path) -> bool:
+    """A SQLite database or one of its side files: where the audit trail (which may hold a CHI) lives."""
+    if path.name.endswith(("-wal", "-shm", "-journal")):
+        return True
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except FileNotFoundError:
+        return False
 
 
 def files_under(folder: Path, *, exclude: Iterable[Path] = ()) -> list[Path]:
