@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Never scanned in the working tree: installed packages, git's own store, source code (it holds the sandbox
-# cohort's templates), the demo's sandbox data (the agencies' own records), and Playwright's artifacts from
-# browser runs by others sharing this tree (screenshots and traces of pages, by design).
+# cohort's templates), the demo's sandbox data (the agencies' own records), and what developer tools run by
+# others sharing this tree write: Playwright's traces and screenshots of pages, pytest's and ruff's caches
+# (test ids and diagnostics quote test parameters and source).
 SKIPPED_PREFIXES = (".venv/", "node_modules/", ".git/", "static/vendor/", "sandbox/", "instance/sandbox/",
-                    "test-results/")
-SKIPPED_SUFFIXES = (".py",)
+                    "test-results/", ".pytest_cache/", ".ruff_cache/", ".import_linter_cache/")
+SKIPPED_SUFFIXES = (".py", ".pyc")  # source, and source compiled
 
 
 @dataclass(frozen=True)
