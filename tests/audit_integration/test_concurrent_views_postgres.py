@@ -81,3 +81,6 @@ def test_concurrent_views_from_three_processes_each_have_exactly_one_entry(
     assert sequences == list(range(1, len(sequences) + 1)), "the chain has a gap or a duplicate"
     assert result.ok, result.problem
     assert result.entries_checked == len(sequences)
+    for log in tmp_path.glob("portal-*.log"):  # no request failed quietly behind a page that looked fine
+        text = log.read_text(errors="replace")
+        assert "unhandled" not in text and "audit trail unavailable" not in text, f"{log.name} reports errors"
