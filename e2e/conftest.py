@@ -20,12 +20,6 @@ OIDC_CLIENT_ID = "single-child-view-e2e"
 OIDC_CLIENT_SECRET = "e2e-client-secret-not-for-production"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict:
     if not Path(CHROMIUM).exists():

@@ -11,7 +11,7 @@ from e2e.accessibility import violations
 from e2e.pages_ig import seed_audit
 from portal.audit.entry import AuditInput, SourceAudit
 
-SWEEP_CHI = "2003184562"
+SWEEP_CHI = "1005185002"  # its own child: the IG journeys count entries for theirs
 
 
 @pytest.fixture(scope="module")
