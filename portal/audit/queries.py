@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, case, func, or_, select
 
@@ -18,6 +19,18 @@ BREAK_GLASS_EVENTS = (EventType.BREAK_GLASS_START, EventType.BREAK_GLASS_END)
 MAX_PAGE_SIZE = 1000
 
 
+class TrailFilters(TypedDict, total=False):
+    """The filters `search_entries` and `count_entries` take as keywords: every one given (not None) must match."""
+
+    child: str | None
+    user: str | None
+    organisation: str | None
+    event_type: EventType | str | None
+    since: datetime | None
+    until: datetime | None
+    break_glass: bool | None
+
+
 def _filters(
     *,
     child: str | None = None,
@@ -28,6 +41,7 @@ def _filters(
     until: datetime | None = None,
     break_glass: bool | None = None,
 ) -> list[ColumnElement[bool]]:
+    """The WHERE conditions for the filters in `TrailFilters` (explicit keywords, so an unknown one is a TypeError)."""
     c = audit_entries.c
     conditions: list[ColumnElement[bool]] = []
     if child is not None:
@@ -49,29 +63,11 @@ def _filters(
 
 
 def search_entries(
-    bind: Bind,
-    *,
-    child: str | None = None,
-    user: str | None = None,
-    organisation: str | None = None,
-    event_type: EventType | str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    break_glass: bool | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    bind: Bind, *, limit: int = 50, offset: int = 0, **filters: Unpack[TrailFilters]
 ) -> list[RecordedEntry]:
     """Entries matching every given filter, newest first. `until` is exclusive; `break_glass=True` means
     break-glass start/end events and anything done under break-glass."""
-    conditions = _filters(
-        child=child,
-        user=user,
-        organisation=organisation,
-        event_type=event_type,
-        since=since,
-        until=until,
-        break_glass=break_glass,
-    )
+    conditions = _filters(**filters)
     query = (
         select(audit_entries)
         .where(*conditions)
@@ -83,27 +79,9 @@ def search_entries(
         return [RecordedEntry.from_row(row._mapping) for row in connection.execute(query)]
 
 
-def count_entries(
-    bind: Bind,
-    *,
-    child: str | None = None,
-    user: str | None = None,
-    organisation: str | None = None,
-    event_type: EventType | str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    break_glass: bool | None = None,
-) -> int:
+def count_entries(bind: Bind, **filters: Unpack[TrailFilters]) -> int:
     """How many entries `search_entries` would page through with the same filters."""
-    conditions = _filters(
-        child=child,
-        user=user,
-        organisation=organisation,
-        event_type=event_type,
-        since=since,
-        until=until,
-        break_glass=break_glass,
-    )
+    conditions = _filters(**filters)
     with read_connection(bind) as connection:
         return int(connection.execute(select(func.count()).select_from(audit_entries).where(*conditions)).scalar_one())
 
