@@ -16,6 +16,7 @@ import csv
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,6 +73,18 @@ class _Row:
     def key(self) -> tuple[object, ...]:
         return (self.child_chi, self.basis, self.user_id, self.organisation_id, self.starts_at, self.ends_at)
 
+    def relationship_fields(self) -> dict[str, Any]:
+        """The keywords `check_relationship` and `add_relationship` take for this row."""
+        return {
+            "child_chi": self.child_chi,
+            "basis": self.basis,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "user_id": self.user_id,
+            "organisation_id": self.organisation_id,
+            "source": "import",
+        }
+
 
 def import_relationships_csv(session: Session, path: str | Path, *, created_by: int | None = None) -> ImportReport:
     """Check every row, then add them all (source 'import'), or add none and report every problem."""
@@ -98,17 +111,7 @@ def import_relationships_csv(session: Session, path: str | Path, *, created_by: 
             if row.key() in existing:
                 skipped += 1
                 continue
-            add_relationship(
-                session,
-                child_chi=row.child_chi,
-                basis=row.basis,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                user_id=row.user_id,
-                organisation_id=row.organisation_id,
-                source="import",
-                created_by=created_by,
-            )
+            add_relationship(session, **row.relationship_fields(), created_by=created_by)
             created += 1
     return ImportReport(created=created, skipped=skipped)
 
@@ -162,15 +165,7 @@ def _parse_row(session: Session, line: int, values: dict[str, str]) -> _Row:
     ends_at = _parse_moment(ends_text, "ends_on", end=True) if ends_text else None
     row = _Row(line, values.get("child_chi", ""), values.get("basis", ""), starts_at, ends_at, user_id,
                organisation_id)
-    check_relationship(
-        child_chi=row.child_chi,
-        basis=row.basis,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        user_id=row.user_id,
-        organisation_id=row.organisation_id,
-        source="import",
-    )
+    check_relationship(**row.relationship_fields())
     return row
 
 
