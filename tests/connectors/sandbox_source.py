@@ -14,7 +14,7 @@ from connectors.models import PersonQuery, PersonRecord
 from connectors.registry import build_connector
 from sandbox.launcher import API_PATHS, SandboxHandle
 from tests.connectors.fake_agency import closed_port_url
-from tests.connectors.sources import demo_table
+from tests.connectors.sources import demo_table, sql_config
 
 ADMIN_KEY = "connectors-test-admin-key"
 SANDBOX_ENV = {
@@ -123,16 +123,10 @@ class SandboxSqlSource(SandboxSource):
         self.log.append(timing.endpoint)
 
     def config(self, **limits: Any) -> dict[str, Any]:
-        if limits.get("bad_credentials"):
-            pytest.skip("a SQLite file has no credentials")
-        config = demo_table("social_work")
         url = self.handle.urls["social_work"]
-        config["url"] = url.replace("socialwork.db", "missing/socialwork.db") if limits.get("unreachable") else url
-        if "read_timeout" in limits:
-            config["statement_timeout"] = limits["read_timeout"]
-        if "response_cap" in limits:
-            config["max_rows"] = limits["response_cap"]
-        return config
+        if limits.get("unreachable"):
+            url = url.replace("socialwork.db", "missing/socialwork.db")
+        return sql_config("social_work", url, limits)
 
     def env(self) -> Mapping[str, str]:
         return {}

@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from connectors.fhir_mapping import MAPPERS, Mapped, MappingContext, belongs_to, immunisation_summary, map_patient_facts
 from connectors.models import PersonQuery, PersonRecord
 from tests.connectors.fake_agency import FakeAgency, closed_port_url
@@ -22,6 +24,19 @@ def demo_table(agency: str) -> dict[str, Any]:
     """One agency's table from config/connectors.toml, with the file's [defaults] merged in."""
     document = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
     return copy.deepcopy({**document.get("defaults", {}), **document["agencies"][agency]})
+
+
+def sql_config(agency: str, url: str, limits: Mapping[str, Any]) -> dict[str, Any]:
+    """The demo SQL table for `agency` pointed at `url`, with the contract's limits as the SQL connector names them."""
+    if limits.get("bad_credentials"):
+        pytest.skip("a SQLite file has no credentials")
+    config = demo_table(agency)
+    config["url"] = url
+    if "read_timeout" in limits:
+        config["statement_timeout"] = limits["read_timeout"]
+    if "response_cap" in limits:
+        config["max_rows"] = limits["response_cap"]
+    return config
 
 
 class FakeHttpSource:

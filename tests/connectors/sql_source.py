@@ -14,7 +14,7 @@ import pytest
 from connectors.base import CallTiming
 from connectors.models import PersonQuery, PersonRecord
 from sandbox.stores.socialwork import create_sqlite
-from tests.connectors.sources import demo_table
+from tests.connectors.sources import sql_config
 
 
 def _event(event_id: str, person_id: str, day: str, title: str, *, sealed: int = 0, label: str = "N",
@@ -107,16 +107,8 @@ class SqlSource:
         self.log.append(timing.endpoint)
 
     def config(self, **limits: Any) -> dict[str, Any]:
-        if limits.get("bad_credentials"):
-            pytest.skip("a SQLite file has no credentials")
-        config = demo_table(self.agency)
         missing = self.path.with_name("no-such-dir") / "missing.db"
-        config["url"] = f"sqlite:///{missing if limits.get('unreachable') else self.path}"
-        if "read_timeout" in limits:
-            config["statement_timeout"] = limits["read_timeout"]
-        if "response_cap" in limits:
-            config["max_rows"] = limits["response_cap"]
-        return config
+        return sql_config(self.agency, f"sqlite:///{missing if limits.get('unreachable') else self.path}", limits)
 
     def env(self) -> Mapping[str, str]:
         return {}
