@@ -16,48 +16,29 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.categories import all_categories
-from connectors.models import PersonQuery, PersonRecord, SourceRecords, SourceState
+from connectors.models import PersonQuery, PersonRecord, SourceState
 from portal.federation import ConnectorLike, GatheredSource, GatherRequest, gather
+from tests.support.fakes import FakeConnector
 
 AGENCIES = ("health", "social_work", "education", "police", "scra")
 CHI = "1503741206"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-@dataclass(eq=False)
-class SleepyConnector:
-    """A stand-in agency that takes `latency_s` to find the child and as long again to fetch."""
-
-    agency: str
-    latency_s: float
-    hang: threading.Event | None = None
-    categories: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def domain(self) -> str:
-        return self.agency
-
-    @property
-    def display_name(self) -> str:
-        return self.agency.replace("_", " ").capitalize()
-
-    @property
-    def source_system(self) -> str:
-        return f"{self.display_name} (bench)"
-
-    def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
-        if self.hang is not None:
-            self.hang.wait(timeout=60)
-        time.sleep(self.latency_s / 2)
-        return [PersonRecord(self.agency, "bench-1", identifiers=(("chi", CHI),))]
-
-    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
-        time.sleep(self.latency_s / 2)
-        return SourceRecords()
+def sleepy_connector(agency: str, latency_s: float) -> FakeConnector:
+    """A stand-in agency that takes half of `latency_s` to find the child and the other half to fetch."""
+    return FakeConnector(
+        agency,
+        [PersonRecord(agency, "bench-1", identifiers=(("chi", CHI),))],
+        categories=frozenset({"x"}),
+        delay_s=latency_s / 2,
+        fetch_delay_s=latency_s / 2,
+        release_limit_s=60,
+    )
 
 
 @dataclass
@@ -118,14 +99,14 @@ def _states(results: Sequence[GatheredSource]) -> str:
 def bench_fakes(sizes: Sequence[int], latency_s: float, deadline_s: float, runs: int) -> list[Row]:
     rows = []
     for size in sizes:
-        connectors = [SleepyConnector(f"agency_{i}", latency_s, categories=frozenset({"x"})) for i in range(size)]
+        connectors = [sleepy_connector(f"agency_{i}", latency_s) for i in range(size)]
         request = _request(connectors, CHI)
         wall, results = _measure(connectors, request, 3.0, runs)
         rows.append(_row("fake", results, wall, 3.0))
     release = threading.Event()
     try:
-        connectors = [SleepyConnector(f"agency_{i}", latency_s, categories=frozenset({"x"})) for i in range(5)]
-        connectors[0].hang = release
+        connectors = [sleepy_connector(f"agency_{i}", latency_s) for i in range(5)]
+        connectors[0].release = release
         request = _request(connectors, CHI)
         started = time.perf_counter()
         results = gather(connectors, request, deadline_s=deadline_s)
