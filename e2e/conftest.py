@@ -71,7 +71,7 @@ def portal_env(e2e_dir: Path, oidc_issuer: str, sandbox: RunningSandbox) -> dict
     from portal.demo import seed_demo_relationships
     from tests.conftest import build_app, dispose_engines, make_settings
 
-    settings = make_settings(e2e_dir, FEDERATION_DEADLINE_S=2.0)
+    settings = make_settings(e2e_dir, FEDERATION_DEADLINE_S=3.0)
     app = build_app(settings)
     with app.app_context():
         seed_demo_relationships(sandbox.cohort, e2e_dir, today=date.today())
@@ -87,7 +87,7 @@ def portal_env(e2e_dir: Path, oidc_issuer: str, sandbox: RunningSandbox) -> dict
         "OIDC_CLIENT_ID": OIDC_CLIENT_ID,
         "OIDC_CLIENT_SECRET": OIDC_CLIENT_SECRET,
         "OIDC_NAME": "Fernbrae single sign-on",
-        "FEDERATION_DEADLINE_S": "2.0",
+        "FEDERATION_DEADLINE_S": "3.0",
         **sandbox.env,
     }
     return env

@@ -96,7 +96,7 @@ def test_a_hung_agency_is_shown_as_timed_out_within_the_deadline(signed_in, base
         assert record.flow_state("education") == "timed_out"
         assert {record.flow_state(a) for a in FIVE - {"education"}} == {"answered"}
         assert "education" not in record.chronology_agencies()
-        assert elapsed < 2.0 + 3.0  # the portal's deadline here is 2 s
+        assert elapsed < 3.0 + 3.0  # the deadline (3 s) plus page load, never the hang
     finally:
         set_fault(sandbox, "education", None)
 
