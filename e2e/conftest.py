@@ -86,7 +86,7 @@ def portal_env(e2e_dir: Path, oidc_issuer: str, sandbox: RunningSandbox) -> dict
         "OIDC_ISSUER": oidc_issuer,
         "OIDC_CLIENT_ID": OIDC_CLIENT_ID,
         "OIDC_CLIENT_SECRET": OIDC_CLIENT_SECRET,
-        "OIDC_NAME": "Fernbrae single sign-on",
+        "OIDC_NAME": "Glenmorven single sign-on",
         "FEDERATION_DEADLINE_S": "3.0",
         **sandbox.env,
     }

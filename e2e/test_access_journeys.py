@@ -62,7 +62,7 @@ def test_health_visitor_sees_restricted_health_items_but_not_a_very_restricted_p
 
     protected = sandbox.child("very_restricted", "multi_agency")
     SearchPage(page, base_url).open().search_chi(protected["chi"]).open().wait_loaded()
-    assert access.notices("police") == ["Restricted Restricted information exists – contact Fernbrae Concern Hub"]
+    assert access.notices("police") == ["Restricted Restricted information exists – contact Glenmorven Concern Hub"]
     expect(access.chronology_rows("police").filter(has_text=V_POLICE_TITLE)).to_have_count(0)
     expect(page.get_by_text(V_POLICE_TITLE)).to_have_count(0)
 

@@ -17,8 +17,8 @@ SWEEP_CHI = "1005185002"  # its own child: the IG journeys count entries for the
 @pytest.fixture(scope="module")
 def sweep_entries(portal_env) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Enough trail for every chart, flag and table to have something in it."""
-    people = [("health.visitor", "Jo Campbell", "health: NHS Fernbrae"),
-              ("teacher", "Sam Reid", "education: Fernbrae Council Education"),
+    people = [("health.visitor", "Jo Campbell", "health: NHS Glenmorven"),
+              ("teacher", "Sam Reid", "education: Glenmorven Council Education"),
               ("police.concern", "Chris Baird", "police: Police Scotland")]
     entries = []
     for user, name, organisation in people:
@@ -28,7 +28,7 @@ def sweep_entries(portal_env) -> dict[str, int]:  # type: ignore[no-untyped-def]
                                   sources=(SourceAudit("health", "answered", 50, 3, ("h-1",), ("N",)),), **common))
         entries.append(AuditInput(event_type="refused", outcome=4, **common))
     start = AuditInput(event_type="break_glass_start", user_id="teacher", user_display_name="Sam Reid",
-                       organisation="education: Fernbrae Council Education", subject_chi=SWEEP_CHI, break_glass=True,
+                       organisation="education: Glenmorven Council Education", subject_chi=SWEEP_CHI, break_glass=True,
                        break_glass_reason="Sweep", details={"expires_at": (datetime.now(UTC) + timedelta(hours=1))
                                                             .isoformat()})
     recorded = seed_audit(portal_env["DATABASE_URL"], [*entries, start])

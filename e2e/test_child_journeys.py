@@ -26,7 +26,7 @@ def test_search_by_chi_shows_all_five_agencies_merged_with_the_summary(signed_in
     for agency in FIVE:
         assert record.flow_state(agency) == "answered"
     assert record.chronology_agencies() == FIVE
-    assert "NHS Lothian" in record.kis_value("gp_practice")
+    assert "NHS Glenmorven" in record.kis_value("gp_practice")
     assert record.timeline_lanes() == ["health", "social_work", "education", "police", "scra"]
     assert violations(page) == []
 

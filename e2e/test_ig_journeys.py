@@ -26,7 +26,7 @@ def _by(user: str, name: str, organisation: str, event_type: str, chi: str, **fi
 
 
 def _teacher(event_type: str, chi: str, **fields: object) -> AuditInput:
-    return _by("teacher", "Sam Reid", "education: Fernbrae Council Education", event_type, chi, **fields)
+    return _by("teacher", "Sam Reid", "education: Glenmorven Council Education", event_type, chi, **fields)
 
 
 def test_ig_officer_finds_a_break_glass_event_reviews_and_closes_it(signed_in, base_url: str, portal_env) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ def test_ig_officer_finds_a_break_glass_event_reviews_and_closes_it(signed_in, b
 
 def test_ig_officer_produces_the_who_has_viewed_report_and_downloads_it(signed_in, base_url: str, portal_env) -> None:  # type: ignore[no-untyped-def]
     seed_audit(portal_env["DATABASE_URL"], [
-        _by("health.visitor", "Jo Campbell", "health: NHS Fernbrae", "view_child", REPORT_CHI,
+        _by("health.visitor", "Jo Campbell", "health: NHS Glenmorven", "view_child", REPORT_CHI,
             purpose_code="wellbeing", purpose_of_use="COC", relationship_basis="named_person"),
         _teacher("print", REPORT_CHI, purpose_code="wellbeing", relationship_basis="named_person"),
         _teacher("refused", REPORT_CHI, outcome=4),

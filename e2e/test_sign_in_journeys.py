@@ -49,14 +49,14 @@ def _sign_in_at_provider(page: Page, login: str) -> None:
 
 def test_single_sign_on_through_a_real_openid_provider(page: Page, base_url: str) -> None:
     SignInPage(page, base_url).open()
-    page.get_by_role("button", name="Sign in with Fernbrae single sign-on").click()
+    page.get_by_role("button", name="Sign in with Glenmorven single sign-on").click()
     _sign_in_at_provider(page, "health.visitor")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Jo Campbell")
 
 
 def test_single_sign_on_without_a_portal_account_is_refused(page: Page, base_url: str) -> None:
     SignInPage(page, base_url).open()
-    page.get_by_role("button", name="Sign in with Fernbrae single sign-on").click()
+    page.get_by_role("button", name="Sign in with Glenmorven single sign-on").click()
     _sign_in_at_provider(page, "stranger")
     expect(page.get_by_text("you do not have an account on this portal")).to_be_visible()
     page.goto(f"{base_url}/")

@@ -16,19 +16,19 @@ from portal.config import PROJECT_ROOT, Settings
 from portal.data.users import get_or_create_organisation, upsert_user
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - demo mode only, refused in production by seed_demo_accounts
-DEMO_EMAIL_DOMAIN = "fernbrae.example"
+DEMO_EMAIL_DOMAIN = "glenmorven.example"
 SYNTHEA_DIR = PROJECT_ROOT.parent / "shared" / "fixtures" / "fhir" / "synthea"
 
 # username, display name, role, (agency, organisation, team)
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, tuple[str, str, str]], ...] = (
     ("lead.professional", "Alex Morrison", "lead_professional",
-     ("social_work", "Fernbrae Council Social Work", "Children and Families East")),
-    ("health.visitor", "Jo Campbell", "practitioner", ("health", "NHS Fernbrae", "Health Visiting North")),
-    ("teacher", "Sam Reid", "practitioner", ("education", "Fernbrae Council Education", "Kilbrae Primary School")),
-    ("police.concern", "Chris Baird", "practitioner", ("police", "Police Scotland", "Fernbrae Concern Hub")),
+     ("social_work", "Glenmorven Council Social Work", "Children and Families East")),
+    ("health.visitor", "Jo Campbell", "practitioner", ("health", "NHS Glenmorven", "Health Visiting North")),
+    ("teacher", "Sam Reid", "practitioner", ("education", "Glenmorven Council Education", "Kilbrae Primary School")),
+    ("police.concern", "Chris Baird", "practitioner", ("police", "Police Scotland", "Glenmorven Concern Hub")),
     ("ig.officer", "Pat Henderson", "ig_officer",
-     ("portal", "Fernbrae Children's Services Partnership", "Information Governance")),
-    ("admin", "Robin Shaw", "admin", ("portal", "Fernbrae Children's Services Partnership", "Portal Administration")),
+     ("portal", "Glenmorven Children's Services Partnership", "Information Governance")),
+    ("admin", "Robin Shaw", "admin", ("portal", "Glenmorven Children's Services Partnership", "Portal Administration")),
 )
 
 # Synthea children get CHIs valid under Mod-11 whose DDMMYY matches their birth date.
@@ -80,7 +80,7 @@ def demo_relationship_rows(cohort: list[dict], today: date) -> list[str]:
         if 5 <= age < 17 and index % 3 == 0 and "multi_agency" not in tags:
             rows.append(f"{chi},named_person,user,teacher,,,{start},")
         if "multi_agency" in tags:
-            rows.append(f"{chi},cp_enquiry,team,,police,Fernbrae Concern Hub,{start},{enquiry_end}")
+            rows.append(f"{chi},cp_enquiry,team,,police,Glenmorven Concern Hub,{start},{enquiry_end}")
     return rows
 
 

@@ -10,10 +10,11 @@ def record_sign_in(user: SignedInUser, method: str) -> None:
     auditing.record("sign_in", user=user, details={"method": method})
 
 
-def record_sign_in_failed(username: str, method: str) -> None:
+def record_sign_in_failed(username: str, method: str, *, paused: bool = False) -> None:
     # The attempted username is recorded (IG look for password guessing); the password never is.
-    auditing.record("sign_in_failed", outcome=4, outcome_text="credentials not accepted",
-                    details={"method": method, "attempted_username": username[:150]})
+    text = "sign-in paused after repeated failures" if paused else "credentials not accepted"
+    auditing.record("sign_in_failed", outcome=4, outcome_text=text,
+                    details={"method": method, "attempted_username": username[:150], "paused": paused})
 
 
 def record_sign_out(user: SignedInUser) -> None:

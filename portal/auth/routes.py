@@ -9,12 +9,19 @@ from flask_login import current_user, login_required
 from portal.auth import events
 from portal.auth.oidc import oidc_enabled, oidc_finish, oidc_start
 from portal.auth.sessions import end_session, start_session
+from portal.auth.throttle import SignInThrottle
 from portal.data.users import authenticate
 from portal.rendering import render_page
 
 bp = Blueprint("auth", __name__)
 
 BAD_CREDENTIALS = "The username or password is not right"
+PAUSED = "Too many sign-in attempts. Wait 15 minutes, then try again"
+
+
+def _throttle() -> SignInThrottle:
+    """One throttle per app (and so per process)."""
+    return current_app.extensions.setdefault("sign_in_throttle", SignInThrottle())
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -29,12 +36,17 @@ def sign_in() -> ResponseReturnValue:
             errors["username"] = "Enter your username"
         if not password:
             errors["password"] = "Enter your password"  # noqa: S105 - a message, not a secret
-        if not errors:
+        if not errors and _throttle().is_paused(username, request.remote_addr):
+            events.record_sign_in_failed(username, "password", paused=True)
+            errors["username"] = PAUSED
+        elif not errors:
             user = authenticate(username, password)
             if user is not None:
+                _throttle().succeeded(username)
                 start_session(user)
                 events.record_sign_in(user, "password")
                 return redirect(url_for("main.home"))
+            _throttle().failed(username, request.remote_addr)
             events.record_sign_in_failed(username, "password")
             errors["username"] = BAD_CREDENTIALS
     status = 400 if errors else 200

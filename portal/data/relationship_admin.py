@@ -30,7 +30,7 @@ class RelationshipRow:
     child_chi: str
     basis: str
     basis_label: str
-    holder: str  # "Jo Campbell (health.visitor)" or "Health Visiting North (NHS Fernbrae)"
+    holder: str  # "Jo Campbell (health.visitor)" or "Health Visiting North (NHS Glenmorven)"
     holder_type: str
     source: str
     starts_at: datetime

@@ -14,7 +14,7 @@ SW_TEAM = "Children and Families East"
 LEAD_PROFESSIONAL = Requester(1, "lead_professional", "social_work", SW_TEAM)
 HEALTH_VISITOR = Requester(2, "practitioner", "health", "Health Visiting North")
 TEACHER = Requester(3, "practitioner", "education", "Lochgelly High School")
-CONCERN_HUB = Requester(4, "practitioner", "police", "Fernbrae Concern Hub")
+CONCERN_HUB = Requester(4, "practitioner", "police", "Glenmorven Concern Hub")
 
 
 def test_lead_professional_sees_nearly_everything_for_child_protection(demo_agreements: Agreements) -> None:
@@ -51,7 +51,7 @@ def test_teacher_sees_education_and_health_alerts_and_police_only_for_child_prot
     assert wellbeing.allowed_categories["health"] == {"health_alerts"}
     assert wellbeing.allowed_categories["police"] == frozenset()
     police_rule = dict(wellbeing.withheld["police"])["police_concerns"]
-    assert police_rule == "ISP-FERNBRAE-CP-2025/3 §8.3: shared with you only for Child protection enquiry or IRD"
+    assert police_rule == "ISP-GLENMORVEN-CP-2025/3 §8.3: shared with you only for Child protection enquiry or IRD"
     assert protection.allowed_categories["police"] == {"police_concerns", "police_cp_flag"}
     assert protection.labels["police"] == {"N"}
 

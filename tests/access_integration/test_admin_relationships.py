@@ -118,7 +118,7 @@ HEADER = "child_chi,basis,holder_type,username,agency,team,starts_on,ends_on\n"
 def test_csv_import_with_a_bad_line_imports_nothing_and_names_the_line(app, client, sign_in) -> None:  # type: ignore[no-untyped-def]
     sign_in("admin")
     text = (HEADER + f"{CHI},named_person,user,teacher,,,2025-09-01,\n"
-            f"{OTHER_CHI},cp_enquiry,team,,police,Fernbrae Concern Hub,2025-09-01,\n")
+            f"{OTHER_CHI},cp_enquiry,team,,police,Glenmorven Concern Hub,2025-09-01,\n")
     response = _upload(client, text)
     assert response.status_code == 400
     summary = _soup(response).select_one(".govuk-error-summary").get_text()

@@ -19,7 +19,7 @@ from tests.children.conftest import open_child
 from tests.conftest import TEST_PASSWORD, dispose_engines, extract_csrf, make_settings
 from tests.support.sandbox import RunningSandbox, environment
 
-SCHOOL_CLAUSE = 'reference = "EDU-FERNBRAE-INT-2025/1"'
+SCHOOL_CLAUSE = 'reference = "EDU-GLENMORVEN-INT-2025/1"'
 
 
 def _without_attendance_for_school_staff(original: Path, target: Path) -> Path:

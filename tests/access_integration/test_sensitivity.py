@@ -32,7 +32,7 @@ def test_a_health_visitor_is_told_police_information_exists_but_not_shown_it(  #
     assert not any(V_POLICE_TITLE in text for _, text in _chronology(html))
     police = BeautifulSoup(html, "html.parser").select_one("[data-testid=data-flows] tr[data-agency=police]")
     notices = [n.get_text(" ", strip=True) for n in police.select("[data-testid=restricted-notice]")]
-    assert notices == ["Restricted Restricted information exists – contact Fernbrae Concern Hub"]
+    assert notices == ["Restricted Restricted information exists – contact Glenmorven Concern Hub"]
 
 
 def test_restricted_health_items_show_to_the_health_visitor_and_not_under_break_glass(  # type: ignore[no-untyped-def]

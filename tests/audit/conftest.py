@@ -158,7 +158,7 @@ def sample_input(index: int, **overrides: object) -> AuditInput:
         "user_id": f"user-{index % 4}",
         "user_display_name": f"Practitioner {index % 4}",
         "user_role": "health_visitor",
-        "organisation": "NHS Lothian" if index % 2 else "City of Edinburgh Council",
+        "organisation": "NHS Glenmorven" if index % 2 else "City of Edinburgh Council",
         "team": "Health visiting",
         "session_hash": hash_session_id(f"session-{index % 7}"),
         "client_address": "10.0.0.5",

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from tests.children.conftest import open_child, search_chi
 from tests.conftest import extract_csrf
 
-AGENCY_NAMES = ("NHS Lothian", "City council social work", "Education", "Police Scotland", "Children's Reporter")
+AGENCY_NAMES = ("NHS Glenmorven", "Glenmorven Council social work", "Education", "Police Scotland", "Children's Reporter")
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -200,4 +200,4 @@ def test_agreeing_values_are_shown_once_with_every_source(child_app, client, sig
     birth = _soup(html).select_one("[data-field=birth_date] dd")
     assert len(birth.select("p")) == 1
     provenance = birth.select_one(".portal-provenance").get_text()
-    assert "NHS Lothian" in provenance and "Education" in provenance
+    assert "NHS Glenmorven" in provenance and "Education" in provenance

@@ -39,7 +39,7 @@ def test_synthea_child_shows_encounters_conditions_immunisations_and_allergies( 
     assert soup.select_one("[data-testid=data-flows] tr[data-agency=health]")["data-state"] == "answered"
     immunisations = soup.select_one("[data-field=immunisations] dd").get_text(" ", strip=True)
     assert f"{counts['Immunization']} recorded" in immunisations
-    assert "NHS Lothian" in immunisations
+    assert "NHS Glenmorven" in immunisations
     allergies = soup.select_one("[data-field=allergies] dd").get_text(" ", strip=True)
     assert allergies and "did not respond" not in allergies
     conditions = soup.select_one("[data-field=conditions] dd").get_text(" ", strip=True)

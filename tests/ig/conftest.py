@@ -16,16 +16,16 @@ CHILD_CHI = "0101011237"  # valid Mod-11 CHI used throughout these tests (made u
 OTHER_CHI = "1502125676"
 
 ViewerOrg = {
-    "health.visitor": ("Jo Campbell", "practitioner", "health: NHS Fernbrae"),
-    "teacher": ("Sam Reid", "practitioner", "education: Fernbrae Council Education"),
+    "health.visitor": ("Jo Campbell", "practitioner", "health: NHS Glenmorven"),
+    "teacher": ("Sam Reid", "practitioner", "education: Glenmorven Council Education"),
     "police.concern": ("Chris Baird", "practitioner", "police: Police Scotland"),
-    "lead.professional": ("Alex Morrison", "lead_professional", "social_work: Fernbrae Council Social Work"),
+    "lead.professional": ("Alex Morrison", "lead_professional", "social_work: Glenmorven Council Social Work"),
 }
 
 
 def crafted(event_type: str, user: str = "health.visitor", **fields: Any) -> AuditInput:
     """An AuditInput as a practitioner's action would record it."""
-    name, role, organisation = ViewerOrg.get(user, (user.title(), "practitioner", "health: NHS Fernbrae"))
+    name, role, organisation = ViewerOrg.get(user, (user.title(), "practitioner", "health: NHS Glenmorven"))
     fields.setdefault("user_display_name", name)
     return AuditInput(event_type=event_type, user_id=user, user_role=role, organisation=organisation, **fields)
 

@@ -94,7 +94,7 @@ def test_entry_detail_shows_every_field_sources_and_hashes_and_is_recorded(ig_cl
     soup = check_page(page, never_in_title=(CHILD_CHI,))
     assert soup.title.get_text().startswith(f"Audit entry {entry.sequence}")
     fields = soup.find(attrs={"data-testid": "entry-fields"}).get_text()
-    for expected in (CHILD_CHI, "Jo Campbell", "named_person", "COC", "health: NHS Fernbrae"):
+    for expected in (CHILD_CHI, "Jo Campbell", "named_person", "COC", "health: NHS Glenmorven"):
         assert expected in fields
     sources = soup.find(attrs={"data-testid": "entry-sources"}).get_text()
     assert "police" in sources and "P-9" in sources and "R" in sources

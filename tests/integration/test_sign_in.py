@@ -94,3 +94,31 @@ def test_session_cookie_flags(client: FlaskClient) -> None:
     response = client.post("/sign-in", data={"username": "teacher", "password": TEST_PASSWORD, "csrf_token": token})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_repeated_failures_pause_sign_in_even_with_the_right_password(client: FlaskClient) -> None:
+    for _ in range(5):
+        assert _post_sign_in(client, "teacher", "guess")[0] == 400
+    status, page = _post_sign_in(client, "teacher", TEST_PASSWORD)
+    assert status == 400 and "Too many sign-in attempts" in page
+    assert client.get("/").status_code == 302
+    # An unknown username is paused the same way, so the pause reveals nothing.
+    for _ in range(5):
+        _post_sign_in(client, "nobody.at.all", "guess")
+    assert "Too many sign-in attempts" in _post_sign_in(client, "nobody.at.all", "guess")[1]
+    # Someone else at the same address is not locked out by these.
+    assert _post_sign_in(client, "admin", TEST_PASSWORD)[0] == 302
+
+
+def test_throttle_window_expires() -> None:
+    from portal.auth.throttle import SignInThrottle
+
+    throttle = SignInThrottle(max_failures=2, window_s=60)
+    throttle.failed("a", None, now=0)
+    throttle.failed("a", None, now=1)
+    assert throttle.is_paused("a", None, now=2)
+    assert not throttle.is_paused("a", None, now=62)
+    throttle.failed("a", "10.0.0.1", now=70)
+    assert not throttle.is_paused("b", "10.0.0.1", now=71)  # one failure from an address pauses nobody else
+    throttle.succeeded("a")
+    assert not throttle.is_paused("a", None, now=71)
