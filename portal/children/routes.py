@@ -16,7 +16,7 @@ from portal.children import audit_events, presenter
 from portal.children.forms import SearchInput, purpose_choices, validate_search
 from portal.children.reference import BadReference, ChildReference, decode_reference, encode_reference
 from portal.children.searching import run_search
-from portal.children.service import assemble, decide_access, now_utc
+from portal.children.service import assemble, decide_access, header_from_search, now_utc
 from portal.chronology import format_event_date
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
 from portal.rendering import render_page
@@ -79,7 +79,8 @@ def show_child(token: str) -> ResponseReturnValue:
         audit_events.record_refusal(reference, decision)
         return _refused(token, reference, decision)
     return render_page("children/child.html", token=token, decision=decision, record=None,
-                       agencies=_configured_agencies(), purpose=PURPOSES[reference.purpose])
+                       header=header_from_search(reference), agencies=_configured_agencies(),
+                       purpose=PURPOSES[reference.purpose])
 
 
 @bp.get("/<token>/content")

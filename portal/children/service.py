@@ -118,6 +118,12 @@ def _notices(sources: Sequence[GatheredSource], decision: AccessDecision, policy
     return by_agency
 
 
+def header_from_search(reference: ChildReference) -> ChildHeader:
+    """The header the shell shows at once: what the practitioner already saw on the results page."""
+    name = " ".join(part for part in (reference.forename, reference.surname) if part) or "Name not available"
+    return ChildHeader(name, reference.birth_date, reference.chi, "your search")
+
+
 def _header(reference: ChildReference, sources: Sequence[GatheredSource], names: dict[str, str]) -> ChildHeader:
     linked: dict[str, PersonRecord] = {}
     for source in sources:
@@ -128,5 +134,4 @@ def _header(reference: ChildReference, sources: Sequence[GatheredSource], names:
         if person and (person.forename or person.surname):
             name = " ".join(part for part in (person.forename, person.surname) if part)
             return ChildHeader(name, person.birth_date, reference.chi, names.get(agency, agency))
-    name = " ".join(part for part in (reference.forename, reference.surname) if part) or "Name not available"
-    return ChildHeader(name, reference.birth_date, reference.chi, "your search")
+    return header_from_search(reference)

@@ -42,7 +42,8 @@ def test_an_admin_accepts_what_the_social_work_system_reports(access_app, client
 
     child, worker = _child_with_allocation(sandbox)
     with access_app.app_context():
-        team = get_or_create_organisation("social_work", "Glenmorven Council Social Work", "Children and Families North")
+        team = get_or_create_organisation(
+            "social_work", "Glenmorven Council Social Work", "Children and Families North")
         upsert_user("allocated.worker", worker, "practitioner", team, None)
     sign_in("admin")
 
