@@ -86,6 +86,7 @@ class FieldValue:
     as_of: datetime | None
     security_label: str
     source_record_id: str | None = None
+    category: str = ""  # the data category it was shared under ("" for identity details derived from a record)
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,7 @@ def _build_field(
             f.as_of,
             f.security_label,
             f.source_record_id,
+            f.category,
         )
         for f in ordered
     )

@@ -93,6 +93,11 @@ class AgreedValue:
     sources: tuple[object, ...]  # summary.FieldValue, in the field's source order
 
     @property
+    def shared_under(self) -> object | None:
+        """A source value that came under an agreement category (what "Why can I see this?" explains)."""
+        return next((s for s in self.sources if getattr(s, "category", "")), None)
+
+    @property
     def restricted(self) -> bool:
         return any(getattr(source, "security_label", "N") == "R" for source in self.sources)
 

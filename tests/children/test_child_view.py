@@ -206,3 +206,16 @@ def test_agreeing_values_are_shown_once_with_every_source(child_app, client, sig
     assert len(birth.select("p")) == 1
     provenance = birth.select_one(".portal-provenance").get_text()
     assert "NHS Glenmorven" in provenance and "Education" in provenance
+
+
+def test_every_kis_value_can_say_why_it_is_shown(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sign_in("lead.professional")
+    _, html = open_child(client, sandbox.child("multi_agency")["chi"])
+    soup = _soup(html)
+    gp = soup.select_one("[data-field=gp_practice] .portal-why").get_text(" ", strip=True)
+    assert "Shared under agreement" in gp and "Purpose: Child protection enquiry or IRD" in gp
+    name = soup.select_one("[data-field=name] .portal-why").get_text(" ", strip=True)
+    assert "identifies the child" in name
+    for row in soup.select("[data-testid=kis] [data-field]"):
+        values = row.select("dd > p.govuk-body")
+        assert len(row.select(".portal-why")) == len(values)
