@@ -30,6 +30,7 @@ class Marker:
     shape: str
     label: str
     source_record_id: str
+    count: int = 1  # more than one when nearby events of one type share a marker
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def build_timeline(
     width: float = 960.0,
     lane_height: float = 48.0,
     label_width: float = 140.0,
+    merge_within_px: float = 3.0,
 ) -> Timeline:
     """Lay out events between `start` and `end` (default: the events' span) on per-agency lanes.
 
@@ -97,11 +99,11 @@ def build_timeline(
     built: list[Lane] = []
     for index, (agency, label) in enumerate(lane_order):
         y = round(lane_height * index + lane_height / 2, 1)
-        markers = tuple(
+        markers = _merge_close(tuple(
             _marker(event, x_of, y, styles[event.event_type or "event"])
             for event in chosen
             if event.agency == agency and _overlaps(event, start, end)
-        )
+        ), merge_within_px)
         built.append(Lane(agency, label, y, markers))
     return Timeline(start, end, width, lane_height * len(lane_order), tuple(built), _ticks(start, end, x_of), legend)
 
@@ -141,6 +143,33 @@ def _marker(event: ChronologyEvent, x_of: Callable[[date], float], y: float, sty
     return Marker(
         x_of(event.event_date), x_end, y, style.event_type, style.colour, style.shape, label, event.source_record_id
     )
+
+
+def _merge_close(markers: tuple[Marker, ...], within_px: float) -> tuple[Marker, ...]:
+    """One marker for events of the same type closer than `within_px` on a lane (periods stay separate).
+
+    Thousands of overlapping shapes look the same as one but cost the page; the merged
+    marker's label says how many events it stands for and over which dates.
+    """
+    if within_px <= 0:
+        return markers
+    kept: list[Marker] = []
+    groups: dict[tuple[str, int], list[Marker]] = {}
+    for marker in markers:
+        if marker.x_end is not None:
+            kept.append(marker)
+        else:
+            groups.setdefault((marker.event_type, int(marker.x // within_px)), []).append(marker)
+    for (_, _), group in groups.items():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        first, last = group[0], group[-1]
+        span = sorted((first.label.split(": ", 1)[0], last.label.split(": ", 1)[0]))
+        label = f"{len(group)} events of this type, {span[0]} to {span[1]}"
+        kept.append(Marker(sum(m.x for m in group) / len(group), None, first.y, first.event_type, first.colour,
+                           first.shape, label, first.source_record_id, len(group)))
+    return tuple(sorted(kept, key=lambda m: m.x))
 
 
 def _ticks(start: date, end: date, x_of: Callable[[date], float]) -> tuple[Tick, ...]:

@@ -219,3 +219,16 @@ def test_every_kis_value_can_say_why_it_is_shown(child_app, client, sign_in, san
     for row in soup.select("[data-testid=kis] [data-field]"):
         values = row.select("dd > p.govuk-body")
         assert len(row.select(".portal-why")) == len(values)
+
+
+def test_timeline_description_counts_events_not_markers(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sign_in("lead.professional")
+    url, _ = open_child(client, sandbox.child("large")["chi"])
+    page = _soup(client.get(url, query_string={"show": "all"}).get_data(as_text=True))
+    svg = page.select_one("[data-testid=timeline] svg")
+    described = sum(int(part.split(": ")[1].split(" ")[0]) for part in svg.select_one("desc").get_text().split(". ")
+                    if ": " in part and part.split(": ")[1].split(" ")[0].isdigit())
+    count = page.select_one("[data-testid=chronology-count]").get_text()
+    matching = int(count.split("(")[1].split(" of")[0])
+    assert described == matching
+    assert len(svg.select("circle, rect, polygon")) < matching / 2, "dense lanes are drawn with merged markers"
