@@ -43,6 +43,7 @@ static/vendor/.built: package.json package-lock.json static/src/portal.scss stat
 	cp -R node_modules/govuk-frontend/dist/govuk/assets static/vendor/govuk-frontend/assets
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend.min.js
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/htmx-ext-sse/dist/sse.min.js static/vendor/htmx-ext-sse.min.js
 	npx --no-install sass --no-source-map --style=compressed --quiet-deps --silence-deprecation=import \
 	  --load-path=node_modules/govuk-frontend/dist static/src/portal.scss static/vendor/portal.css
 	touch $@

@@ -90,7 +90,12 @@ def test_a_hung_agency_is_shown_as_timed_out_within_the_deadline(signed_in, base
         results = SearchPage(page, base_url).open().search_chi(sandbox.child("multi_agency")["chi"])
         started = time.monotonic()
         record = results.open()
-        expect(page.get_by_test_id("pending-agencies")).to_be_visible()
+        pending = page.get_by_test_id("pending-agencies")
+        expect(pending).to_be_visible()
+        # Per-agency progress: the others are shown as answered while education is still awaited.
+        expect(pending.locator("li[data-agency=health][data-state=answered]")).to_be_visible()
+        expect(pending.locator("li[data-agency=scra][data-state=answered]")).to_be_visible()
+        expect(pending.locator("li[data-agency=education][data-state=waiting]")).to_be_visible()
         record.wait_loaded(timeout_ms=10_000)
         elapsed = time.monotonic() - started
         assert record.flow_state("education") == "timed_out"

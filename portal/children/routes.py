@@ -17,6 +17,7 @@ from portal.children.forms import SearchInput, purpose_choices, validate_search
 from portal.children.reference import BadReference, ChildReference, decode_reference, encode_reference
 from portal.children.searching import run_search
 from portal.children.service import assemble, decide_access, header_from_search, now_utc
+from portal.children.streaming import event_stream
 from portal.chronology import format_event_date
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
 from portal.rendering import render_page
@@ -87,6 +88,14 @@ def show_child(token: str) -> ResponseReturnValue:
 @roles_required(*PRACTITIONER_ROLES)
 def child_content(token: str) -> ResponseReturnValue:
     return _render_record(token, block="record", event_type="view_child")
+
+
+@bp.get("/<token>/stream")
+@roles_required(*PRACTITIONER_ROLES)
+def stream_child(token: str) -> ResponseReturnValue:
+    """Each agency's status as it answers, then the record (Server-Sent Events for the page shell)."""
+    reference = _reference(token)
+    return event_stream(token, reference, decide_access(current_user, reference, now_utc()))
 
 
 @bp.get("/<token>/chronology")

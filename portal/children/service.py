@@ -6,7 +6,8 @@ before anything it returns is sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -67,9 +68,40 @@ def decide_access(user: object, reference: ChildReference, now: datetime) -> Acc
 def assemble(user: object, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
     """Gather from every agency within the deadline, then keep only what the decision lets this user see."""
     connectors = registry().connectors
-    allowed = {connector.agency: decision.categories_for(connector.agency) for connector in connectors}
-    request = GatherRequest(query=reference.query(), allowed=allowed, confirmed=reference.confirmed)
-    sources = gather(connectors, request, deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
+    sources = gather(connectors, gather_request(reference, decision),
+                     deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
+    return build_record(user, reference, decision, sources)
+
+
+def gather_request(reference: ChildReference, decision: AccessDecision) -> GatherRequest:
+    """Ask each agency only for the categories the decision allows (minimisation at query time)."""
+    allowed = {connector.agency: decision.categories_for(connector.agency) for connector in registry().connectors}
+    return GatherRequest(query=reference.query(), allowed=allowed, confirmed=reference.confirmed)
+
+
+def gather_as_answered(reference: ChildReference, decision: AccessDecision) -> Iterator[GatheredSource]:
+    """Each agency's result as soon as it has one (or the deadline passes), for progress on screen.
+
+    Every agency is asked at once, each through the same federation rules and deadline.
+    """
+    connectors = registry().connectors
+    request = gather_request(reference, decision)
+    deadline_s = current_app.config["FEDERATION_DEADLINE_S"]
+    pool = executor()
+    # One outer thread per agency; each runs the ordinary one-agency gather on the shared pool.
+    outer = ThreadPoolExecutor(max_workers=max(1, len(connectors)), thread_name_prefix="progress")
+    try:
+        futures = [outer.submit(gather, [connector], request, deadline_s=deadline_s, executor=pool)
+                   for connector in connectors]
+        for future in as_completed(futures, timeout=deadline_s + 2.0):
+            yield future.result()[0]
+    finally:
+        outer.shutdown(wait=False, cancel_futures=True)
+
+
+def build_record(user: object, reference: ChildReference, decision: AccessDecision,
+                 sources: Sequence[GatheredSource]) -> ChildRecord:
+    """Keep only what the decision lets this user see, and build the summary (all in memory)."""
     requester = Requester.from_user(user)
     events = [event for source in sources for event in source.records.events]
     facts = [fact for source in sources for fact in source.records.facts]

@@ -1,0 +1,79 @@
+"""The child's record as Server-Sent Events: each agency's status as it answers, then the record.
+
+The audit entry is committed after the agencies have answered and before the record
+is sent; if it cannot be, the record event carries the "service unavailable" message
+instead (fail closed). Statuses carry no record content, only what answered and how.
+The stream always answers 200 text/event-stream so the browser never retries on its
+own; a long `retry` stops the browser reconnecting (which would gather again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Response, current_app, get_template_attribute, render_template, stream_with_context
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from portal.access.decision import AccessDecision
+from portal.access.purposes import PURPOSES
+from portal.audit.writer import AuditUnavailable
+from portal.children import audit_events, presenter
+from portal.children.reference import ChildReference
+from portal.children.service import build_record, gather_as_answered
+from portal.sources import registry
+
+NO_RECONNECT_MS = 24 * 3600 * 1000
+
+
+def sse(event: str, html: str) -> str:
+    """One event; every line of the payload is its own `data:` line."""
+    lines = html.splitlines() or [""]
+    return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+
+
+def event_stream(token: str, reference: ChildReference, decision: AccessDecision) -> Response:
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+
+    @stream_with_context
+    def events() -> Iterator[str]:
+        yield f"retry: {NO_RECONNECT_MS}\n\n"
+        if not decision.allowed:
+            audit_events.record_refusal(reference, decision)
+            yield sse("record", render_template("children/_stream_message.html", title="You cannot open this record",
+                                                body=decision.reason))
+            yield sse("done", "")
+            return
+        progress_item = get_template_attribute("children/_statuses.html", "progress_item")
+        answered = {}
+        for source in gather_as_answered(reference, decision):
+            answered[source.agency] = source
+            yield sse(f"status-{source.agency}", str(progress_item(source)))
+        ordered = [answered[c.agency] for c in registry().connectors if c.agency in answered]
+        yield _record_event(token, user, reference, decision, ordered)
+        yield sse("done", "")
+
+    return Response(events(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _record_event(token, user, reference, decision, sources) -> str:  # type: ignore[no-untyped-def]
+    from werkzeug.datastructures import MultiDict
+
+    record = build_record(user, reference, decision, sources)
+    params = presenter.parse_params(MultiDict(), {s.agency for s in record.sources})
+    chronology = presenter.chronology_for(record, params)
+    shown = [e for entry in chronology.page.items for e in getattr(entry, "events", (entry,))]
+    try:
+        audit_events.record_view("view_child", record, shown, record.facts,
+                                 details={"page": 1, "filtered": params.raw, "delivery": "stream"})
+    except AuditUnavailable:
+        current_app.logger.error("audit trail unavailable; refusing to stream content")
+        return sse("record", render_template(
+            "children/_stream_message.html", title="Sorry, the service is unavailable",
+            body="The portal cannot record access right now, so it is not showing any records. "
+                 "Try again in a few minutes."))
+    html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
+                        params=params, chronology=chronology, timeline=presenter.timeline_for(record, params),
+                        purpose=PURPOSES[reference.purpose], query_string=presenter.query_string)
+    return sse("record", html)
