@@ -95,7 +95,11 @@ def child_content(token: str) -> ResponseReturnValue:
 def stream_child(token: str) -> ResponseReturnValue:
     """Each agency's status as it answers, then the record (Server-Sent Events for the page shell)."""
     reference = _reference(token)
-    return event_stream(token, reference, decide_access(current_user, reference, now_utc()))
+    decision = decide_access(current_user, reference, now_utc())
+    if not decision.allowed:
+        audit_events.record_refusal(reference, decision)
+        return _refused(token, reference, decision)
+    return event_stream(token, reference, decision)
 
 
 @bp.get("/<token>/chronology")

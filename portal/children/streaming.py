@@ -3,8 +3,8 @@
 The audit entry is committed after the agencies have answered and before the record
 is sent; if it cannot be, the record event carries the "service unavailable" message
 instead (fail closed). Statuses carry no record content, only what answered and how.
-The stream always answers 200 text/event-stream so the browser never retries on its
-own; a long `retry` stops the browser reconnecting (which would gather again).
+Access is decided before the stream starts (a refusal is an ordinary 403 page). Once
+streaming, a long `retry` stops the browser reconnecting, which would gather again.
 """
 
 from __future__ import annotations
@@ -38,12 +38,6 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
     @stream_with_context
     def events() -> Iterator[str]:
         yield f"retry: {NO_RECONNECT_MS}\n\n"
-        if not decision.allowed:
-            audit_events.record_refusal(reference, decision)
-            yield sse("record", render_template("children/_stream_message.html", title="You cannot open this record",
-                                                body=decision.reason))
-            yield sse("done", "")
-            return
         progress_item = get_template_attribute("children/_statuses.html", "progress_item")
         answered = {}
         for source in gather_as_answered(reference, decision):

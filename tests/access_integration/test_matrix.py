@@ -33,6 +33,7 @@ CHILD_ROUTES: dict[str, tuple[str, str]] = {
     "children.search_results": ("POST", "/children/search"),
     "children.show_child": ("GET", ""),
     "children.child_content": ("GET", "/content"),
+    "children.stream_child": ("GET", "/stream"),
     "children.chronology": ("GET", "/chronology"),
     "children.print_child": ("GET", "/print"),
     "children.decide_identity": ("POST", "/identity"),
