@@ -53,7 +53,7 @@ def test_child_pages_keep_personal_data_out_of_urls_titles_and_caches(child_app,
         assert child["surname"] not in title and child["chi"] not in title
 
 
-def test_page_shell_has_no_record_content_and_loads_it_by_htmx(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_page_shell_has_no_record_content_and_streams_it(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
     sign_in("lead.professional")
     child = sandbox.child("multi_agency")
     url, _ = open_child(client, child["chi"])
@@ -63,8 +63,11 @@ def test_page_shell_has_no_record_content_and_loads_it_by_htmx(child_app, client
         f"{child['forename']} {child['surname']}")
     assert not shell.select("[data-testid=kis], [data-testid=chronology], [data-testid=data-flows]")
     loader = shell.select_one("#child-record")
-    assert loader["hx-get"].endswith("/content") and loader["hx-trigger"] == "load"
-    assert len(shell.select("[data-testid=pending-agencies] li")) == 5
+    assert loader["sse-connect"].endswith("/stream") and loader["sse-swap"] == "record"
+    progress = shell.select("[data-testid=pending-agencies] li")
+    assert [li["sse-swap"] for li in progress] == [f"status-{a}" for a in
+                                                   ("health", "social_work", "education", "police", "scra")]
+    assert shell.select_one(".portal-no-js-only a")["href"].endswith("/content")
     fragment = client.get(url, headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and child["surname"] in body
