@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal.access.decision import AccessDecision
 from portal.access.filtering import explain
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
@@ -48,6 +49,16 @@ def _reference(token: str) -> ChildReference:
         abort(404)
 
 
+def _open(token: str) -> tuple[ChildReference, AccessDecision, ResponseReturnValue | None]:
+    """The reference, the access decision, and the (audited) refusal page when access is refused."""
+    reference = _reference(token)
+    decision = decide_access(current_user, reference, now_utc())
+    if decision.allowed:
+        return reference, decision, None
+    audit_events.record_refusal(reference, decision)
+    return reference, decision, _refused(token, reference, decision)
+
+
 def _link(reference: ChildReference) -> str:
     return encode_reference(reference, current_app.config["SECRET_KEY"])
 
@@ -74,11 +85,9 @@ def search_results() -> ResponseReturnValue:
 @roles_required(*PRACTITIONER_ROLES)
 def show_child(token: str) -> ResponseReturnValue:
     """The page shell at once (no record content); the content arrives by htmx, or by the link without JS."""
-    reference = _reference(token)
-    decision = decide_access(current_user, reference, now_utc())
-    if not decision.allowed:
-        audit_events.record_refusal(reference, decision)
-        return _refused(token, reference, decision)
+    reference, decision, refusal = _open(token)
+    if refusal is not None:
+        return refusal
     return render_page("children/child.html", token=token, decision=decision, record=None,
                        header=header_from_search(reference), agencies=_configured_agencies(),
                        purpose=PURPOSES[reference.purpose])
@@ -94,11 +103,9 @@ def child_content(token: str) -> ResponseReturnValue:
 @roles_required(*PRACTITIONER_ROLES)
 def stream_child(token: str) -> ResponseReturnValue:
     """Each agency's status as it answers, then the record (Server-Sent Events for the page shell)."""
-    reference = _reference(token)
-    decision = decide_access(current_user, reference, now_utc())
-    if not decision.allowed:
-        audit_events.record_refusal(reference, decision)
-        return _refused(token, reference, decision)
+    reference, decision, refusal = _open(token)
+    if refusal is not None:
+        return refusal
     return event_stream(token, reference, decision)
 
 
@@ -117,11 +124,9 @@ def print_child(token: str) -> ResponseReturnValue:
 @bp.post("/<token>/identity")
 @roles_required(*PRACTITIONER_ROLES)
 def decide_identity(token: str) -> ResponseReturnValue:
-    reference = _reference(token)
-    decision = decide_access(current_user, reference, now_utc())
-    if not decision.allowed:  # no identity decisions about a child this user may not see
-        audit_events.record_refusal(reference, decision)
-        return _refused(token, reference, decision)
+    reference, decision, refusal = _open(token)
+    if refusal is not None:  # no identity decisions about a child this user may not see
+        return refusal
     agency, source_id = request.form.get("agency", ""), request.form.get("source_id", "")
     confirm = request.form.get("decision") == "confirm"
     if not agency or not source_id or request.form.get("decision") not in ("confirm", "reject"):
@@ -169,11 +174,9 @@ def end_break_glass(token: str) -> ResponseReturnValue:
 
 def _render_record(token: str, *, block: str | None, event_type: str,
                    template: str = "children/child.html") -> ResponseReturnValue:
-    reference = _reference(token)
-    decision = decide_access(current_user, reference, now_utc())
-    if not decision.allowed:
-        audit_events.record_refusal(reference, decision)
-        return _refused(token, reference, decision)
+    reference, decision, refusal = _open(token)
+    if refusal is not None:
+        return refusal
     record = assemble(current_user, reference, decision)
     params = presenter.parse_params(request.args, {s.agency for s in record.sources})
     page_size = PRINT_PAGE_SIZE if event_type == "print" else presenter.PAGE_SIZE
