@@ -76,6 +76,3 @@ def record_many(entries: Sequence[AuditInput]) -> list[RecordedEntry]:
     """Commit several entries in one transaction (a search: one entry per child returned)."""
     return _writer().record_many(entries)
 
-
-def unavailable_response_needed(error: BaseException) -> bool:
-    return isinstance(error, AuditUnavailable)

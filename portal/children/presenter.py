@@ -8,9 +8,9 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from connectors.models import SHANARRI, ChronologyEvent
+from connectors.models import SHANARRI
 from portal.children.service import ChildRecord
-from portal.chronology import ChronologyFilter, ChronologyView, build_chronology
+from portal.chronology import ChronologyFilter, ChronologyView, build_chronology, filter_events
 from portal.timeline import Timeline, build_timeline
 
 PAGE_SIZE = 50
@@ -62,15 +62,9 @@ def chronology_for(record: ChildRecord, params: ChronologyParams, page_size: int
 
 def timeline_for(record: ChildRecord, params: ChronologyParams) -> Timeline:
     """The timeline of the filtered events (the date range zooms it), one lane per configured agency."""
-    filtered = [e for e in record.events if _passes(e, params.criteria)]
+    filtered = filter_events(record.events, params.criteria)
     lanes = [(source.agency, record.agency_names.get(source.agency, source.agency)) for source in record.sources]
     return build_timeline(filtered, lanes, start=params.criteria.date_from, end=params.criteria.date_to)
-
-
-def _passes(event: ChronologyEvent, criteria: ChronologyFilter) -> bool:
-    from portal.chronology import filter_events
-
-    return bool(filter_events([event], criteria))
 
 
 def query_string(raw: Mapping[str, object], **changes: object) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from portal.children.reference import BadReference, ChildReference, decode_refer
 from portal.children.searching import run_search
 from portal.children.service import assemble, decide_access, header_from_search, now_utc
 from portal.children.streaming import event_stream
+from portal.children.viewing import audited_view
 from portal.chronology import format_event_date
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
 from portal.rendering import render_page
@@ -178,16 +179,12 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     if refusal is not None:
         return refusal
     record = assemble(current_user, reference, decision)
-    params = presenter.parse_params(request.args, {s.agency for s in record.sources})
     page_size = PRINT_PAGE_SIZE if event_type == "print" else presenter.PAGE_SIZE
-    chronology_view = presenter.chronology_for(record, params, page_size)
-    shown = [e for entry in chronology_view.page.items for e in getattr(entry, "events", (entry,))]
-    audit_events.record_view(event_type, record, shown, record.facts if event_type != "chronology_page" else (),
-                             details={"page": chronology_view.page.number, "filtered": params.raw})
-    return render_page(template, block=block, token=token, decision=decision, record=record, params=params,
-                       chronology=chronology_view, timeline=presenter.timeline_for(record, params),
-                       agencies=_configured_agencies(), purpose=PURPOSES[reference.purpose],
-                       query_string=presenter.query_string, printed_at=now_utc())
+    view = audited_view(record, event_type, request.args, page_size=page_size)
+    return render_page(template, block=block, token=token, decision=decision, record=record, params=view.params,
+                       chronology=view.chronology, timeline=view.timeline, agencies=_configured_agencies(),
+                       purpose=PURPOSES[reference.purpose], query_string=presenter.query_string,
+                       printed_at=now_utc())
 
 
 def _refused(token: str, reference: ChildReference, decision, *, errors: dict[str, str] | None = None,  # type: ignore[no-untyped-def]

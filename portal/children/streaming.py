@@ -18,9 +18,10 @@ from jinja2_fragments.flask import render_block
 from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
-from portal.children import audit_events, presenter
+from portal.children import presenter
 from portal.children.reference import ChildReference
 from portal.children.service import build_record, gather_as_answered
+from portal.children.viewing import audited_view
 from portal.sources import registry
 
 NO_RECONNECT_MS = 24 * 3600 * 1000
@@ -52,15 +53,9 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
 
 
 def _record_event(token, user, reference, decision, sources) -> str:  # type: ignore[no-untyped-def]
-    from werkzeug.datastructures import MultiDict
-
     record = build_record(user, reference, decision, sources)
-    params = presenter.parse_params(MultiDict(), {s.agency for s in record.sources})
-    chronology = presenter.chronology_for(record, params)
-    shown = [e for entry in chronology.page.items for e in getattr(entry, "events", (entry,))]
     try:
-        audit_events.record_view("view_child", record, shown, record.facts,
-                                 details={"page": 1, "filtered": params.raw, "delivery": "stream"})
+        view = audited_view(record, "view_child", details={"delivery": "stream"})
     except AuditUnavailable:
         current_app.logger.error("audit trail unavailable; refusing to stream content")
         return sse("record", render_template(
@@ -68,6 +63,6 @@ def _record_event(token, user, reference, decision, sources) -> str:  # type: ig
             body="The portal cannot record access right now, so it is not showing any records. "
                  "Try again in a few minutes."))
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
-                        params=params, chronology=chronology, timeline=presenter.timeline_for(record, params),
+                        params=view.params, chronology=view.chronology, timeline=view.timeline,
                         purpose=PURPOSES[reference.purpose], query_string=presenter.query_string)
     return sse("record", html)
