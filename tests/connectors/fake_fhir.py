@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
+from portal.demo import SYNTHEA_DIR
 from tests.connectors.fake_agency import FakeAgency, Reply, Request
 
-SYNTHEA_DIR = Path("/work/shared/fixtures/fhir/synthea")
 CHI_SYSTEM = "https://fhir.nhs.uk/Id/chi-number"
 CHI_OID = "urn:oid:2.16.840.1.113883.2.1.3.2.4.16.53"
 MAX_COUNT = 10  # the server's own page cap, below what the connector asks for, so paging is exercised

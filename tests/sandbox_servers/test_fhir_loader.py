@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from portal.demo import SYNTHEA_DIR
 from sandbox.fhir_loader import load_bundle
 from sandbox.launcher import SandboxHandle, free_port, start_all
 from tests.sandbox_servers.conftest import HEALTH_AUTH, TEST_ENV
 
-SYNTHEA_DIR = Path("/work/shared/fixtures/fhir/synthea")
 BUNDLES = sorted(SYNTHEA_DIR.glob("*.json"))
 # Fictional ten-digit CHIs, one per bundle (the loader does not validate check digits).
 CHIS = ["0404151230", "0809141231", "0709101232", "3007161233", "2010201234", "2401191235"]
