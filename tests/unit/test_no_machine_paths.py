@@ -8,7 +8,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Home and work folders of a developer's or CI's machine; system paths such as /usr/bin/chromium are fine.
-MACHINE_PATH = re.compile(r"""["'=\s(](/work/|/root/|/home/[a-z]|/Users/[A-Z])""")
+MACHINE_PATH = re.compile(r"""["'=\s(](\/work\/|\/root\/|\/home\/[a-z]|\/Users\/[A-Z])""")
 
 
 def tracked_text_files() -> list[Path]:
