@@ -28,10 +28,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal.cli import register_cli
     from portal.errors import init_errors
     from portal.navigation import init_navigation
+    from portal.observability import init_observability
     from portal.security import init_security
 
     init_security(app)
     init_errors(app)
+    init_observability(app)
     init_navigation(app)
     register_cli(app)
     return app
@@ -61,6 +63,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         OIDC_CLIENT_SECRET=settings.OIDC_CLIENT_SECRET,
         OIDC_NAME=settings.OIDC_NAME,
         FEDERATION_DEADLINE_S=settings.FEDERATION_DEADLINE_S,
+        DB_POOL=(settings.DB_POOL_SIZE, settings.DB_POOL_OVERFLOW, settings.DB_POOL_TIMEOUT_S),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
 

@@ -35,13 +35,15 @@ def sse(event: str, html: str) -> str:
 
 def event_stream(token: str, reference: ChildReference, decision: AccessDecision) -> Response:
     user = current_user._get_current_object()  # type: ignore[attr-defined]
+    # Asked now, before the response starts, so a full pool is an ordinary 503 "busy" page.
+    sources = gather_as_answered(reference, decision)
 
     @stream_with_context
     def events() -> Iterator[str]:
         yield f"retry: {NO_RECONNECT_MS}\n\n"
         progress_item = get_template_attribute("children/_statuses.html", "progress_item")
         answered = {}
-        for source in gather_as_answered(reference, decision):
+        for source in sources:
             answered[source.agency] = source
             yield sse(f"status-{source.agency}", str(progress_item(source)))
         ordered = [answered[c.agency] for c in registry().connectors if c.agency in answered]
