@@ -20,6 +20,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     _configure(app, settings)
+    if settings.PROXY_HOPS:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)  # type: ignore[method-assign]
     _load_policy(app, settings)
     _init_templates(app)
     _init_extensions(app)

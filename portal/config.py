@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # /metrics is closed unless a bearer token or client addresses are configured (never public by default).
     METRICS_TOKEN: str | None = None
     METRICS_ALLOWED_ADDRESSES: str = ""  # comma-separated client addresses, e.g. "127.0.0.1"
+    # Reverse proxies in front that set X-Forwarded-For/-Proto (1 behind one TLS proxy): the audit trail then
+    # records the practitioner's address, not the proxy's. 0 trusts no such header.
+    PROXY_HOPS: int = Field(default=0, ge=0, le=5)
 
     @model_validator(mode="after")
     def _refuse_demo_defaults_in_production(self) -> Settings:

@@ -48,7 +48,7 @@ def _metrics_allowed() -> bool:
 def request_log_handler() -> logging.Handler:
     """A stderr handler writing one JSON object per line."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
                                        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
     return handler
 
