@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -343,7 +344,12 @@ def _shared_session(http: HttpSettings) -> requests.Session:
     """
     session = requests.Session()
     session.headers.update({"Accept": "application/json", "User-Agent": "single-child-view-portal"})
-    session.verify = http.verify_tls
+    # The environment (proxy, CA bundle) is read once here, not on every request: requests would otherwise
+    # scan it and look for a .netrc on each call, a sixth of its own CPU cost per call.
+    session.trust_env = False
+    session.proxies = requests.utils.get_environ_proxies(http.base_url)
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.verify = ca_bundle if http.verify_tls and ca_bundle else http.verify_tls
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=http.max_connections, pool_block=False, max_retries=0)
     session.mount("https://", adapter)
