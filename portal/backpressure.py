@@ -18,12 +18,17 @@ from portal.rendering import render_page
 BUSY_TITLE = "The portal is busy"
 
 
-def busy_page(cause: str, retry_after_s: int) -> ResponseReturnValue:
-    """The 503 page; audits a refusal when the request was for one child."""
+def refuse_busy(cause: str, retry_after_s: int) -> str:
+    """Count and (for one child) audit a busy refusal; the message to show."""
     BUSY_REFUSALS.labels(cause).inc()
     _audit_refusal(retry_after_s)
-    body = (f"Too many people are using the portal at this moment, so it has not asked the agencies for "
+    return (f"Too many people are using the portal at this moment, so it has not asked the agencies for "
             f"this information. Try again in {retry_after_s} seconds.")
+
+
+def busy_page(cause: str, retry_after_s: int) -> ResponseReturnValue:
+    """The 503 page with Retry-After; audits a refusal when the request was for one child."""
+    body = refuse_busy(cause, retry_after_s)
     response = current_app.make_response(render_page("errors/error.html", status=503, title=BUSY_TITLE, body=body))
     response.headers["Retry-After"] = str(retry_after_s)
     return response

@@ -72,3 +72,22 @@ def test_a_search_when_the_pool_is_full_gets_the_busy_page(child_app, client, si
     response = search_chi(client, sandbox.child("multi_agency")["chi"])
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "The portal is busy" in response.get_data(as_text=True)
+
+
+def test_the_record_stream_when_the_pool_is_full_says_busy_and_records_a_refusal(  # type: ignore[no-untyped-def]
+        child_app, client, sign_in, sandbox, full_pool) -> None:
+    from bs4 import BeautifulSoup
+
+    sign_in("lead.professional")
+    child = sandbox.child("multi_agency")
+    content_url, _ = open_child(client, child["chi"])
+    shell = BeautifulSoup(client.get(content_url.removesuffix("/content")).get_data(as_text=True), "html.parser")
+    _fill(child_app, full_pool)
+    response = client.get(shell.select_one("#child-record")["sse-connect"])
+    body = response.get_data(as_text=True)
+    assert response.mimetype == "text/event-stream" and response.headers["Retry-After"] == "5"
+    assert "event: record" in body and "The portal is busy" in body and "event: done" in body
+    assert child["surname"] not in body
+    with child_app.app_context():
+        refused = search_entries(audit_db, event_type="refused", child=child["chi"])
+    assert len(refused) == 1 and refused[0].details and refused[0].details["busy"] is True
