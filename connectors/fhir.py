@@ -122,7 +122,8 @@ class FhirConnector(HttpConnector):
         types = list(dict.fromkeys(t for c in sorted(wanted) for t in CATEGORY_RESOURCES.get(c, ())))
         # One search per resource type, sent at once: the view waits for the slowest, not the sum.
         found = run_concurrently([partial(self._resources_of, t, person.source_id, deadline) for t in types],
-                                 max_workers=self.http.parallel_requests)
+                                 max_workers=self.http.parallel_requests,
+                                 executor=self.executor)
         ctx = MappingContext(self.agency, self.source_system, person.source_id)
         out = Mapped(events=[], facts=[])
         dropped = 0

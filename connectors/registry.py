@@ -164,6 +164,7 @@ def http_settings(config: Mapping[str, Any], where: str) -> HttpSettings:
         backoff=float(config.get("backoff", 0.1)), max_response_bytes=int(config.get("max_response_bytes", 5_000_000)),
         max_pages=int(config.get("max_pages", 20)), verify_tls=bool(config.get("verify_tls", True)),
         parallel_requests=int(config.get("parallel_requests", 4)),
+        max_connections=int(config.get("max_connections", 32)),
     )
 
 

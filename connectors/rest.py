@@ -147,7 +147,8 @@ class RestConnector(HttpConnector):
         tasks: list[Callable[[], Any]] = [partial(self._collection_items, s, person, deadline) for s in specs]
         if wants_person_facts:
             tasks.append(partial(self._person_facts, person, wanted, ctx, deadline=deadline))
-        answers = run_concurrently(tasks, max_workers=self.http.parallel_requests)
+        answers = run_concurrently(tasks, max_workers=self.http.parallel_requests,
+                                 executor=self.executor)
         facts: list[KeyFact] = list(answers.pop()) if wants_person_facts else []
         events: list[ChronologyEvent] = []
         notices: list[str] = []

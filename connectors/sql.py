@@ -4,6 +4,11 @@ It runs only the SELECT statements named in its configuration, always with bound
 parameters, inside a read-only transaction bounded by the caller's deadline:
 PostgreSQL through `statement_timeout`, SQLite through a busy timeout and a
 progress handler that interrupts the query at the deadline.
+
+Connections under concurrency: a SQLite file gets a fresh read-only connection per
+query, never shared between threads; a server database gets a QueuePool of
+`pool_size` (+ `pool_overflow`) connections, default 5 + 5 per source and worker
+process, which bounds what one portal process can ask of the agency's server.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import NullPool, QueuePool
 
 from connectors.base import CallTiming, Connector, unreadable_as_malformed
 from connectors.errors import (
@@ -68,13 +75,14 @@ class SqlConnector(Connector):
     def __init__(self, *, agency: str, domain: str, display_name: str, source_system: str,
                  categories: frozenset[str], url: str, people: SqlPeopleSpec, queries: tuple[QuerySpec, ...],
                  statement_timeout: float = 2.5, connect_timeout: float = 1.0, max_rows: int = 5000,
-                 schema: str | None = None, on_call: Callable[[CallTiming], None] | None = None) -> None:
+                 schema: str | None = None, on_call: Callable[[CallTiming], None] | None = None,
+                 pool_size: int = 5, pool_overflow: int = 5) -> None:
         self.agency, self.domain, self.display_name = agency, domain, display_name
         self.source_system, self.categories = source_system, categories
         self.people, self.queries = people, queries
         self.statement_timeout, self.max_rows, self.schema = statement_timeout, max_rows, schema
         self.on_call = on_call
-        self.engine = _read_only_engine(url, connect_timeout)
+        self.engine = _read_only_engine(url, connect_timeout, pool_size, pool_overflow)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> SqlConnector:
@@ -101,6 +109,7 @@ class SqlConnector(Connector):
                    statement_timeout=float(config.get("statement_timeout", 2.5)),
                    connect_timeout=float(config.get("connect_timeout", 1.0)),
                    max_rows=int(config.get("max_rows", 5000)), schema=config.get("schema"),
+                   pool_size=int(config.get("pool_size", 5)), pool_overflow=int(config.get("pool_overflow", 5)),
                    categories=common["categories"], agency=common["agency"], domain=common["domain"],
                    display_name=common["display_name"], source_system=common["source_system"],
                    on_call=common.get("on_call"))
@@ -224,6 +233,8 @@ class SqlConnector(Connector):
     def _translate(self, error: SQLAlchemyError, budget: float) -> ConnectorError:
         message = str(getattr(error, "orig", error)).lower()
         name = self.display_name
+        if isinstance(error, PoolTimeoutError):  # every pooled connection is in use by other views
+            return TimedOutError(f"{name} is busy: no database connection came free in time")
         if any(s in message for s in ("interrupted", "statement timeout", "canceling statement", "database is locked")):
             return TimedOutError(f"{name} took longer than {budget:.1f} s to answer")
         if any(s in message for s in ("permission denied", "authentication failed", "password", 'role "')):
@@ -238,7 +249,7 @@ class SqlConnector(Connector):
         return FatalError(f"{name} could not answer the query ({type(error).__name__})")
 
 
-def _read_only_engine(url: str, connect_timeout: float) -> Engine:
+def _read_only_engine(url: str, connect_timeout: float, pool_size: int = 5, pool_overflow: int = 5) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
@@ -247,12 +258,19 @@ def _read_only_engine(url: str, connect_timeout: float) -> Engine:
 
         def connect() -> sqlite3.Connection:
             # mode=ro: the file is opened read-only by SQLite itself, whatever the statements say.
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
-                                   timeout=connect_timeout)
+            # check_same_thread stays on: a connection used from a second thread raises, never crashes.
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=connect_timeout)
 
-        return create_engine("sqlite://", creator=connect)
+        # A fresh connection per query, opened and closed by the thread that uses it (opening a local
+        # file costs well under a millisecond). A creator-based "sqlite://" engine would otherwise get
+        # SingletonThreadPool, which closes other threads' connections while they are mid-query once
+        # more than five threads have one: that crashed the portal under concurrent views.
+        return create_engine("sqlite://", creator=connect, poolclass=NullPool)
+    # A server database: a bounded QueuePool shared by the fan-out threads (each checks a connection out
+    # for one query); a thread that cannot get one within the query's budget reports the source busy.
     return create_engine(parsed, connect_args={"connect_timeout": max(int(round(connect_timeout)), 1)},
-                         pool_pre_ping=True)
+                         pool_pre_ping=True, poolclass=QueuePool, pool_size=pool_size, max_overflow=pool_overflow,
+                         pool_timeout=max(connect_timeout, 0.1))
 
 
 def _select(sql: Any, where: str) -> str:

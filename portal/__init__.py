@@ -20,6 +20,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     _configure(app, settings)
+    if settings.PROXY_HOPS:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)  # type: ignore[method-assign]
     _load_policy(app, settings)
     _init_templates(app)
     _init_extensions(app)
@@ -28,10 +32,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal.cli import register_cli
     from portal.errors import init_errors
     from portal.navigation import init_navigation
+    from portal.observability import init_observability
     from portal.security import init_security
 
     init_security(app)
     init_errors(app)
+    init_observability(app)
     init_navigation(app)
     register_cli(app)
     return app
@@ -61,6 +67,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         OIDC_CLIENT_SECRET=settings.OIDC_CLIENT_SECRET,
         OIDC_NAME=settings.OIDC_NAME,
         FEDERATION_DEADLINE_S=settings.FEDERATION_DEADLINE_S,
+        DB_POOL=(settings.DB_POOL_SIZE, settings.DB_POOL_OVERFLOW, settings.DB_POOL_TIMEOUT_S),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
 

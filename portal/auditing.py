@@ -7,6 +7,7 @@ returns the 503 page with no content (fail closed).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from flask_login import current_user
 from portal.audit.entry import AuditInput, RecordedEntry, SourceAudit, SubjectIdentifier, hash_session_id
 from portal.audit.writer import AuditUnavailable, AuditWriter
 from portal.extensions import audit_db
+from portal.metrics import AUDIT_WRITE_FAILURES, AUDIT_WRITE_SECONDS
 
 __all__ = ["AuditUnavailable", "SourceAudit", "SubjectIdentifier", "record", "record_many", "entry"]
 
@@ -69,10 +71,17 @@ def entry(event_type: str, *, user: Any = None, outcome: int = 0, outcome_text: 
 
 def record(event_type: str, **kwargs: Any) -> RecordedEntry:
     """Commit one entry now; raises AuditUnavailable if the trail cannot be written."""
-    return _writer().record(entry(event_type, **kwargs))
+    return record_many([entry(event_type, **kwargs)])[0]
 
 
 def record_many(entries: Sequence[AuditInput]) -> list[RecordedEntry]:
     """Commit several entries in one transaction (a search: one entry per child returned)."""
-    return _writer().record_many(entries)
+    started = time.perf_counter()
+    try:
+        recorded = _writer().record_many(entries)
+    except AuditUnavailable:
+        AUDIT_WRITE_FAILURES.inc()
+        raise
+    AUDIT_WRITE_SECONDS.observe(time.perf_counter() - started)
+    return recorded
 

@@ -42,6 +42,23 @@ class Settings(BaseSettings):
     FEDERATION_DEADLINE_S: float = Field(default=3.0, gt=0, le=30)
     SANDBOX_DATA_DIR: Path = INSTANCE_DIR / "sandbox"
     INSTANCE_PATH: Path = INSTANCE_DIR
+    # Capacity of one worker process (README "Running in production"). The fan-out pool runs every agency call:
+    # FANOUT_THREADS at once, FANOUT_QUEUE more waiting; a view whose calls would not fit gets the 503 "busy" page.
+    # Sized so a worker's request threads (gunicorn --threads, default 8) x 5 agencies fit without refusals.
+    FANOUT_THREADS: int = Field(default=32, ge=1, le=512)
+    FANOUT_QUEUE: int = Field(default=32, ge=0, le=4096)
+    BUSY_RETRY_AFTER_S: int = Field(default=5, ge=1, le=300)  # the Retry-After of the busy page
+    # The portal's own database pools (configuration and audit store), per worker process: request threads
+    # each hold at most one connection of each; waiting longer than DB_POOL_TIMEOUT_S answers "busy".
+    DB_POOL_SIZE: int = Field(default=10, ge=1, le=200)
+    DB_POOL_OVERFLOW: int = Field(default=5, ge=0, le=200)
+    DB_POOL_TIMEOUT_S: float = Field(default=5.0, gt=0, le=60)
+    # /metrics is closed unless a bearer token or client addresses are configured (never public by default).
+    METRICS_TOKEN: str | None = None
+    METRICS_ALLOWED_ADDRESSES: str = ""  # comma-separated client addresses, e.g. "127.0.0.1"
+    # Reverse proxies in front that set X-Forwarded-For/-Proto (1 behind one TLS proxy): the audit trail then
+    # records the practitioner's address, not the proxy's. 0 trusts no such header.
+    PROXY_HOPS: int = Field(default=0, ge=0, le=5)
 
     @model_validator(mode="after")
     def _refuse_demo_defaults_in_production(self) -> Settings:

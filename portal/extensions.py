@@ -10,8 +10,9 @@ from flask import Flask
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 
 class Database:
@@ -24,7 +25,7 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         url = app.config[self.config_key]
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, *app.config.get("DB_POOL", ()))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         app.extensions[f"db:{self.config_key}"] = self
 
@@ -44,10 +45,20 @@ class Database:
             session.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the pragmas SQLite needs to behave like a real database."""
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30.0) -> Engine:
+    """An engine with the pragmas SQLite needs to behave like a real database, and a bounded QueuePool.
+
+    Each request thread holds at most one connection at a time; when none comes free within
+    `pool_timeout`, SQLAlchemy raises its TimeoutError and the request gets the 503 "busy" page.
+    """
+    pool = {"poolclass": QueuePool, "pool_size": pool_size, "max_overflow": max_overflow,
+            "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        # QueuePool hands a connection to one thread at a time, so sharing it across threads is safe for a
+        # file. An in-memory database (tests only) keeps SQLAlchemy's default: one connection, one database.
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+                               **({} if in_memory else pool))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -59,7 +70,7 @@ def make_engine(url: str) -> Engine:
 
         return engine
     # A connect timeout so an unreachable database fails a request quickly (closed) rather than hanging it.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **pool)
 
 
 db = Database("DATABASE_URL")

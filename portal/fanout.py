@@ -1,4 +1,4 @@
-"""Run one task per agency on a thread pool and stop waiting at a deadline.
+"""Run one task per agency on the worker's shared pool and stop waiting at a deadline.
 
 Whatever has not finished by the deadline is abandoned, never joined, so a hung
 agency costs the caller the deadline and nothing more. Errors become a `Failure`
@@ -8,13 +8,15 @@ with a reason safe to show (never an exception message that might quote a record
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol, TypeVar
 
 from connectors.errors import ConnectorError, TimedOutError
 from connectors.models import SourceState
+from portal.capacity import FanoutExecutor, default_executor
 
 
 class Named(Protocol):
@@ -39,30 +41,59 @@ def fan_out(
     task: Callable[[N], T],
     deadline: float,
     deadline_s: float,
-    executor: ThreadPoolExecutor | None,
+    executor: FanoutExecutor | None,
 ) -> dict[int, T | Failure]:
-    """Run `task` per connector on a pool; whatever has not finished by `deadline` is abandoned."""
+    """Run `task` per connector on the shared pool; whatever has not finished by `deadline` is abandoned.
+
+    Raises Saturated, before starting anything, when the pool cannot take every call.
+    """
+    return {id(connector): answer for connector, answer in
+            fan_out_as_answered(connectors, task, deadline, deadline_s, executor)}
+
+
+def fan_out_as_answered(
+    connectors: Sequence[N],
+    task: Callable[[N], T],
+    deadline: float,
+    deadline_s: float,
+    executor: FanoutExecutor | None,
+) -> Iterator[tuple[N, T | Failure]]:
+    """Start `task` per connector now (or raise Saturated now); yield each answer as it arrives.
+
+    Connectors that have not answered by `deadline` are yielded last, as timed out.
+    """
     if not connectors:
-        return {}
+        return iter(())
     started = time.monotonic()
-    pool = executor or ThreadPoolExecutor(max_workers=len(connectors), thread_name_prefix="gather")
+    pool = executor or default_executor()
+    futures = pool.submit_all([partial(task, connector) for connector in connectors])
+    return _answers(list(zip(connectors, futures, strict=True)), started, deadline, deadline_s)
+
+
+def _answers(asked: list[tuple[N, Future[T]]], started: float, deadline: float,
+             deadline_s: float) -> Iterator[tuple[N, T | Failure]]:
+    by_future = {future: connector for connector, future in asked}
+    answered: set[Future[T]] = set()
     try:
-        futures: dict[int, Future[T]] = {id(c): pool.submit(task, c) for c in connectors}
-        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
-        answers: dict[int, T | Failure] = {}
-        for connector in connectors:
-            future = futures[id(connector)]
+        try:
+            for future in as_completed(by_future, timeout=max(0.0, deadline - time.monotonic())):
+                answered.add(future)
+                yield by_future[future], _outcome(by_future[future], future, started)
+        except TimeoutError:
+            pass
+        for connector, future in asked:
+            if future in answered:
+                continue
             if future.done():
-                answers[id(connector)] = _outcome(connector, future, started)
+                yield connector, _outcome(connector, future, started)
             else:
-                future.cancel()
                 reason = f"{connector.display_name} did not answer within {deadline_s:g} s"
-                answers[id(connector)] = Failure(SourceState.TIMED_OUT, reason, ms_since(started))
-        return answers
+                yield connector, Failure(SourceState.TIMED_OUT, reason, ms_since(started))
     finally:
-        if executor is None:
-            # Never join: a hung connector thread must not hold the page beyond the deadline.
-            pool.shutdown(wait=False, cancel_futures=True)
+        # Never join: a hung connector's thread is abandoned (it ends at its own deadline); a call no thread has
+        # taken yet is cancelled, which frees its place in the pool.
+        for future in by_future:
+            future.cancel()
 
 
 def _outcome(connector: Named, future: Future[T], started: float) -> T | Failure:

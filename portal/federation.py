@@ -1,16 +1,15 @@
 """Ask every agency at once, wait no longer than one deadline, keep only this child's records.
 
-`gather` serves the child's page; `search` serves the search page. Both fan out on a
-thread pool and return an answer for every configured connector, in configuration
-order, even when a connector thread is still hung: stragglers are abandoned, not
-joined. Nothing fetched is cached, logged or written anywhere.
+`gather` serves the child's page; `search` serves the search page. Both fan out on
+the worker's one bounded pool (portal.capacity) and return an answer for every
+configured connector, in configuration order, even when a connector thread is still
+hung: stragglers are abandoned, not joined. Nothing fetched is cached, logged or written anywhere.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
@@ -23,7 +22,8 @@ from connectors.models import (
     SourceState,
     SourceStatus,
 )
-from portal.fanout import Failure, fan_out, ms_since
+from portal.capacity import FanoutExecutor
+from portal.fanout import Failure, fan_out, fan_out_as_answered, ms_since
 from portal.identity import MatchThresholds, ScoredPerson, classify_people
 from portal.matching import lookup_surnames
 from portal.search_grouping import ChildMatch, group_children
@@ -36,6 +36,7 @@ __all__ = [
     "GatheredSource",
     "SearchOutcome",
     "gather",
+    "gather_as_answered",
     "search",
 ]
 
@@ -99,29 +100,47 @@ def gather(
     request: GatherRequest,
     *,
     deadline_s: float = DEFAULT_DEADLINE_S,
-    executor: ThreadPoolExecutor | None = None,
+    executor: FanoutExecutor | None = None,
 ) -> list[GatheredSource]:
     """Ask every connector for this child's records, in parallel, within one deadline.
 
     Returns one result per connector, in the order given. An agency with no allowed
     categories is not called (WITHHELD); one that has not answered by the deadline is
-    TIMED_OUT; an error becomes FAILED with the connector's readable reason.
+    TIMED_OUT; an error becomes FAILED with the connector's readable reason. Raises
+    Saturated, having asked nobody, when the worker's pool cannot take the calls.
+    """
+    by_agency = {source.agency: source
+                 for source in gather_as_answered(connectors, request, deadline_s=deadline_s, executor=executor)}
+    return [by_agency[connector.agency] for connector in connectors]
+
+
+def gather_as_answered(
+    connectors: Sequence[ConnectorLike],
+    request: GatherRequest,
+    *,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    executor: FanoutExecutor | None = None,
+) -> Iterator[GatheredSource]:
+    """Like `gather`, but each agency's result as soon as it has one (withheld agencies first).
+
+    Every agency is asked at once, before this returns (so Saturated is raised here, not while iterating).
     """
     deadline = time.monotonic() + deadline_s
     to_ask = [c for c in connectors if _allowed_for(c, request)]
-    asked = {id(c) for c in to_ask}
-    answers = fan_out(to_ask, lambda c: _gather_one(c, request, deadline), deadline, deadline_s, executor)
-    results: list[GatheredSource] = []
-    for connector in connectors:
-        if id(connector) not in asked:
-            results.append(_withheld(connector))
-            continue
-        answer = answers[id(connector)]
+    answers = fan_out_as_answered(to_ask, lambda c: _gather_one(c, request, deadline), deadline, deadline_s,
+                                  executor)
+    withheld = [_withheld(c) for c in connectors if not _allowed_for(c, request)]
+    return _as_results(withheld, answers, request)
+
+
+def _as_results(withheld: list[GatheredSource], answers: Iterator[tuple[ConnectorLike, GatheredSource | Failure]],
+                request: GatherRequest) -> Iterator[GatheredSource]:
+    yield from withheld
+    for connector, answer in answers:
         if isinstance(answer, Failure):
             status = SourceStatus(connector.agency, answer.state, answer.reason, answer.elapsed_ms)
             answer = _source(connector, status, withheld=_withheld_categories(connector, request))
-        results.append(answer)
-    return results
+        yield answer
 
 
 def search(
@@ -130,7 +149,7 @@ def search(
     deadline_s: float = DEFAULT_DEADLINE_S,
     *,
     thresholds: MatchThresholds | None = None,
-    executor: ThreadPoolExecutor | None = None,
+    executor: FanoutExecutor | None = None,
 ) -> SearchOutcome:
     """Ask every connector's find_people in parallel and group what comes back into children.
 

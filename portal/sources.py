@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
 
 from connectors.registry import Registry, load_registry
+from portal.capacity import FanoutExecutor
+from portal.metrics import fanout_load_changed
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # registry() builds the executor while holding it
 
 
 def registry() -> Registry:
@@ -20,17 +21,24 @@ def registry() -> Registry:
         with _lock:
             if "registry" not in extensions:
                 settings = current_app.config["SETTINGS"]
-                extensions["registry"] = load_registry(settings.CONNECTORS_FILE, os.environ)
+                built = load_registry(settings.CONNECTORS_FILE, os.environ)
+                for connector in built.connectors:
+                    # Reads a connector sends in parallel for one person run on the same bounded pool.
+                    connector.share_executor(executor())
+                extensions["registry"] = built
     return extensions["registry"]
 
 
-def executor() -> ThreadPoolExecutor:
-    """A shared pool: a hung agency's thread is abandoned at the deadline, not waited for."""
+def executor() -> FanoutExecutor:
+    """The worker's one fan-out pool, sized by FANOUT_THREADS and FANOUT_QUEUE (see portal.capacity)."""
     extensions = current_app.extensions
     if "federation_pool" not in extensions:
         with _lock:
             if "federation_pool" not in extensions:
-                extensions["federation_pool"] = ThreadPoolExecutor(max_workers=32, thread_name_prefix="federation")
+                settings = current_app.config["SETTINGS"]
+                extensions["federation_pool"] = FanoutExecutor(
+                    settings.FANOUT_THREADS, settings.FANOUT_QUEUE, retry_after_s=settings.BUSY_RETRY_AFTER_S,
+                    on_change=fanout_load_changed)
     return extensions["federation_pool"]
 
 

@@ -96,6 +96,15 @@ def record_refusal(reference: ChildReference, decision: AccessDecision) -> None:
     )
 
 
+def record_busy(reference: ChildReference, decision: AccessDecision | None, retry_after_s: int) -> None:
+    """A view the portal turned away because it was full: refused, with no agency asked."""
+    fields = _decision_fields(decision) if decision is not None else _purpose_fields(reference.purpose)
+    auditing.record(
+        "refused", outcome=4, outcome_text=f"the portal was busy; asked to try again in {retry_after_s} s",
+        subject_chi=reference.chi, details={"busy": True, "retry_after_s": retry_after_s}, **fields,
+    )
+
+
 def record_identity_decision(reference: ChildReference, agency: str, source_id: str, confirmed: bool) -> None:
     auditing.record(
         "identity_confirm" if confirmed else "identity_reject",

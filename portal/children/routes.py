@@ -5,7 +5,7 @@ Views are short: the flow lives in service.py, audit entries in audit_events.py.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -45,15 +45,18 @@ def explain_global(item, decision) -> str:  # type: ignore[no-untyped-def]
 
 def _reference(token: str) -> ChildReference:
     try:
-        return decode_reference(token, current_app.config["SECRET_KEY"], current_user.id)
+        reference = decode_reference(token, current_app.config["SECRET_KEY"], current_user.id)
     except BadReference:
         abort(404)
+    g.child_reference = reference  # a "busy" refusal of this request is audited against this child
+    return reference
 
 
 def _open(token: str) -> tuple[ChildReference, AccessDecision, ResponseReturnValue | None]:
     """The reference, the access decision, and the (audited) refusal page when access is refused."""
     reference = _reference(token)
     decision = decide_access(current_user, reference, now_utc())
+    g.child_decision = decision
     if decision.allowed:
         return reference, decision, None
     audit_events.record_refusal(reference, decision)

@@ -7,19 +7,20 @@ before anything it returns is sent.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from flask import current_app
 
 from connectors.models import ChronologyEvent, KeyFact, PersonRecord
+from portal import federation
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import filter_items, source_notices
 from portal.access.policy import decide
 from portal.children.reference import ChildReference
 from portal.data.access_lookup import break_glass_for, relationship_for
 from portal.federation import GatheredSource, GatherRequest, gather
+from portal.metrics import observed
 from portal.sources import agency_names, executor, registry
 from portal.summary import KeyInformationSummary, build_summary, derived_facts
 
@@ -70,7 +71,7 @@ def assemble(user: object, reference: ChildReference, decision: AccessDecision) 
     connectors = registry().connectors
     sources = gather(connectors, gather_request(reference, decision),
                      deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
-    return build_record(user, reference, decision, sources)
+    return build_record(user, reference, decision, list(observed(sources)))
 
 
 def gather_request(reference: ChildReference, decision: AccessDecision) -> GatherRequest:
@@ -82,21 +83,13 @@ def gather_request(reference: ChildReference, decision: AccessDecision) -> Gathe
 def gather_as_answered(reference: ChildReference, decision: AccessDecision) -> Iterator[GatheredSource]:
     """Each agency's result as soon as it has one (or the deadline passes), for progress on screen.
 
-    Every agency is asked at once, each through the same federation rules and deadline.
+    Every agency is asked at once on the worker's shared pool, before this returns: when the
+    pool is full, Saturated is raised here, before any response has started.
     """
-    connectors = registry().connectors
-    request = gather_request(reference, decision)
-    deadline_s = current_app.config["FEDERATION_DEADLINE_S"]
-    pool = executor()
-    # One outer thread per agency; each runs the ordinary one-agency gather on the shared pool.
-    outer = ThreadPoolExecutor(max_workers=max(1, len(connectors)), thread_name_prefix="progress")
-    try:
-        futures = [outer.submit(gather, [connector], request, deadline_s=deadline_s, executor=pool)
-                   for connector in connectors]
-        for future in as_completed(futures, timeout=deadline_s + 2.0):
-            yield future.result()[0]
-    finally:
-        outer.shutdown(wait=False, cancel_futures=True)
+    sources = federation.gather_as_answered(registry().connectors, gather_request(reference, decision),
+                                            deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
+                                            executor=executor())
+    return observed(sources)
 
 
 def build_record(user: object, reference: ChildReference, decision: AccessDecision,

@@ -18,6 +18,8 @@ from jinja2_fragments.flask import render_block
 from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
+from portal.backpressure import BUSY_TITLE, refuse_busy
+from portal.capacity import Saturated
 from portal.children import presenter
 from portal.children.reference import ChildReference
 from portal.children.service import build_record, gather_as_answered
@@ -35,13 +37,22 @@ def sse(event: str, html: str) -> str:
 
 def event_stream(token: str, reference: ChildReference, decision: AccessDecision) -> Response:
     user = current_user._get_current_object()  # type: ignore[attr-defined]
+    try:
+        sources = gather_as_answered(reference, decision)  # every agency is asked now, or none
+    except Saturated as busy:
+        # The page's EventSource would not show a 503 page: the busy message arrives as the record instead.
+        body = refuse_busy("fanout", busy.retry_after_s)
+        message = render_template("children/_stream_message.html", title=BUSY_TITLE, body=body)
+        return Response(f"retry: {NO_RECONNECT_MS}\n\n" + sse("record", message) + sse("done", ""),
+                        mimetype="text/event-stream", headers={"Cache-Control": "no-store",
+                                                               "Retry-After": str(busy.retry_after_s)})
 
     @stream_with_context
     def events() -> Iterator[str]:
         yield f"retry: {NO_RECONNECT_MS}\n\n"
         progress_item = get_template_attribute("children/_statuses.html", "progress_item")
         answered = {}
-        for source in gather_as_answered(reference, decision):
+        for source in sources:
             answered[source.agency] = source
             yield sse(f"status-{source.agency}", str(progress_item(source)))
         ordered = [answered[c.agency] for c in registry().connectors if c.agency in answered]

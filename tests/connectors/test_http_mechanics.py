@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -149,6 +150,8 @@ def test_independent_reads_for_one_child_are_sent_at_once(education_agency: Educ
     source = EducationSource(education_agency)
     config = {**source.config(page_size=200), "parallel_requests": 4}
     connector = build_connector("education", config, source.env())
+    pool = ThreadPoolExecutor(max_workers=4)  # the portal shares its one fan-out pool the same way
+    connector.share_executor(pool)
     try:
         person = connector.find_people(source.known_person, deadline=_soon())[0]
         education_agency.set_fault("latency", latency_ms=300)
@@ -157,6 +160,7 @@ def test_independent_reads_for_one_child_are_sent_at_once(education_agency: Educ
         elapsed = time.monotonic() - started
     finally:
         connector.close()
+        pool.shutdown()
         education_agency.clear()
     assert records.events and records.facts
     # Four reads (three collections and the pupil record) at 300 ms each: one after another would take 1.2 s.

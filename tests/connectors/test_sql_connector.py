@@ -102,3 +102,23 @@ def test_withheld_rows_raise_a_notice_without_their_content(social_work: SqlConn
     assert "Sealed event" not in {e.title for e in events.events}
     notes = social_work.fetch_records(person, frozenset({"sw_case_notes"}), deadline=_soon())
     assert notes.restricted_notices == ()  # no case note of this child is sealed
+
+
+def test_many_threads_reading_the_sqlite_source_at_once_each_get_the_whole_record(social_work: SqlConnector) -> None:
+    """More threads than any pool keeps: each query has its own connection, so none is closed under another.
+
+    With a shared SingletonThreadPool this crashed the interpreter (a connection closed mid-query).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    person = social_work.find_people(PersonQuery(chi="1503741206"), deadline=_soon())[0]
+    expected = social_work.fetch_records(person, social_work.categories, deadline=_soon())
+
+    def read(_: int) -> tuple[int, int]:
+        records = social_work.fetch_records(person, social_work.categories, deadline=_soon())
+        return len(records.events), len(records.facts)
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(pool.map(read, range(240)))
+    assert set(answers) == {(len(expected.events), len(expected.facts))}
+    assert expected.events

@@ -1,0 +1,53 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py` (README, "Running in production").
+
+Every worker is a separate process with gthread threads; each builds its own app, database
+pools, connectors and fan-out pool after the fork (no preload), so nothing is shared between
+processes except PostgreSQL, Redis and the Prometheus files below. Values come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+wsgi_app = "portal:create_app()"
+bind = [address.strip() for address in os.environ.get("PORTAL_BIND", "127.0.0.1:8000").split(",")]
+worker_class = "gthread"
+workers = int(os.environ.get("PORTAL_WORKERS", str(os.cpu_count() or 2)))
+# Request threads per worker; the fan-out pool (FANOUT_THREADS, default 32) runs their agency calls.
+threads = int(os.environ.get("PORTAL_THREADS", "8"))
+# Connections waiting for a thread; past this the kernel refuses new ones (bounded, never an endless queue).
+backlog = int(os.environ.get("PORTAL_BACKLOG", "256"))
+# A request may take the federation deadline plus rendering; a worker silent for longer is restarted.
+timeout = int(os.environ.get("PORTAL_WORKER_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Restart workers now and then, with jitter so they do not all restart at once.
+max_requests = int(os.environ.get("PORTAL_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+preload_app = False
+accesslog = None  # the app writes one JSON line per request itself (portal/observability.py)
+errorlog = "-"
+# The TLS proxy in front sets X-Forwarded-Proto; trust it only from these addresses.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Prometheus multiprocess mode: every worker writes its samples here; /metrics in any worker sums them.
+# Set before any worker imports prometheus_client (workers are forked after this file is read).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"portal-metrics-{os.getpid()}"))
+
+
+def on_starting(server: Any) -> None:
+    """Start with no samples from an earlier run."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A dead worker's live gauges (in-flight calls, sessions) stop counting."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

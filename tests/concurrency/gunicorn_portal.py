@@ -1,0 +1,29 @@
+"""The portal under gunicorn as production runs it: gunicorn.conf.py, several gthread workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from e2e.servers import PROJECT_ROOT, free_port, stop, wait_until_up
+
+
+@contextmanager
+def gunicorn_portal(env: dict[str, str], log_path: Path, *, workers: int, threads: int = 8) -> Iterator[str]:
+    """Start gunicorn with the checked-in config on a free loopback port; yield its base URL."""
+    port = free_port()
+    settings = {"PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": str(workers), "PORTAL_THREADS": str(threads),
+                "PROMETHEUS_MULTIPROC_DIR": str(log_path.parent / f"metrics-{port}")}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py")],
+            cwd=PROJECT_ROOT, env={**os.environ, **env, **settings}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", process, timeout_s=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
