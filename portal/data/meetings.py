@@ -188,8 +188,9 @@ def save_selection(public_id: str, chair_user_id: int, keys: set[ItemKey], now: 
 def record_shown(meeting_id: int, keys: list[ItemKey], now: datetime) -> None:
     """Note the items put on screen (once each), for the minutes record."""
     with db.session() as session:
-        seen = set(session.execute(select(MeetingItem.agency, MeetingItem.record_id).where(
-            MeetingItem.meeting_id == meeting_id, MeetingItem.kind == KIND_SHOWN)).tuples())
+        seen = {(row.agency, row.record_id) for row in session.execute(
+            select(MeetingItem.agency, MeetingItem.record_id).where(MeetingItem.meeting_id == meeting_id,
+                                                                   MeetingItem.kind == KIND_SHOWN))}
         fresh = [key for key in dict.fromkeys(keys) if key not in seen]
         session.add_all(MeetingItem(meeting_id=meeting_id, kind=KIND_SHOWN, agency=a[:64], record_id=r[:200],
                                     at=as_utc(now)) for a, r in fresh)

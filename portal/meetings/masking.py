@@ -56,15 +56,19 @@ class WithheldItem:
     agency: str
     record_id: str
     date_text: str
-    reason: str  # a WITHHELD_REASONS key
+    reasons: tuple[str, ...]  # WITHHELD_REASONS keys, the deciding one first
 
     @property
     def key(self) -> ItemKey:
         return (self.agency, self.record_id)
 
     @property
+    def reason(self) -> str:
+        return self.reasons[0]
+
+    @property
     def reason_text(self) -> str:
-        return WITHHELD_REASONS[self.reason]
+        return "; ".join(WITHHELD_REASONS[r] for r in self.reasons)
 
 
 @dataclass(frozen=True)
@@ -81,20 +85,21 @@ def item_key(item: ChronologyEvent | KeyFact) -> ItemKey:
     return (item.agency, item.source_record_id or "")
 
 
-def withheld_reason(item: ChronologyEvent | KeyFact) -> str | None:
-    """Why this item may not be shown with the family present (None: it may, perhaps masked)."""
+def withheld_reasons(item: ChronologyEvent | KeyFact) -> tuple[str, ...]:
+    """Every reason this item may not be shown with the family present (empty: it may, perhaps masked)."""
     label = (item.security_label or "").upper()
+    reasons = []
     if label == LABEL_VERY_RESTRICTED:
-        return "very_restricted"
-    if label == LABEL_RESTRICTED:
-        return "restricted"
-    if label not in ("", "N", "U", "L", "M"):  # an unknown label is never shown to the family
-        return "restricted"
+        reasons.append("very_restricted")
+    elif label == LABEL_RESTRICTED or label not in ("", "N", "U", "L", "M"):  # unknown labels count as R at least
+        reasons.append("restricted")
     if item.not_for_family:
-        return "not_for_family"
+        reasons.append("not_for_family")
     if item.third_party:
-        return "third_party"
-    return None
+        reasons.append("third_party")
+    if is_police(item):
+        reasons.append("police_narrative")
+    return tuple(reasons)
 
 
 def is_police(item: ChronologyEvent | KeyFact) -> bool:
@@ -155,10 +160,10 @@ def mask(events: Sequence[ChronologyEvent], facts: Sequence[KeyFact], settings: 
     withheld: list[WithheldItem] = []
     for event in picked:
         revealed = item_key(event) in settings.revealed
-        reason = withheld_reason(event) or ("police_narrative" if is_police(event) else None)
-        if reason and not revealed:
-            withheld.append(WithheldItem(event.agency, event.source_record_id, format_event_date(event), reason))
-            if reason == "police_narrative":
+        reasons = withheld_reasons(event)
+        if reasons and not revealed:
+            withheld.append(WithheldItem(event.agency, event.source_record_id, format_event_date(event), reasons))
+            if reasons == ("police_narrative",):  # an ordinary police concern: that it happened, and when
                 shown.append(police_placeholder(event))
             continue
         shown.append(_scrub(event, names, settings.child_names))
@@ -173,7 +178,7 @@ def police_placeholder(event: ChronologyEvent) -> ChronologyEvent:
 
 
 def _fact_for_family(fact: KeyFact) -> bool:
-    return fact.field not in FAMILY_HIDDEN_FIELDS and withheld_reason(fact) is None and not is_police(fact)
+    return fact.field not in FAMILY_HIDDEN_FIELDS and not withheld_reasons(fact)
 
 
 def _scrub(event: ChronologyEvent, names: dict[str, str], child_names: Sequence[str]) -> ChronologyEvent:

@@ -7,21 +7,22 @@ so the audit entry lists exactly the items that went to the shared screen.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from portal.access.decision import AccessDecision
-from portal.children import presenter
 from portal.children.reference import BadReference, ChildReference, decode_reference
 from portal.children.service import ChildRecord, assemble, decide_access
 from portal.children.viewing import AuditedView, audited_view
 from portal.data.meetings import MeetingInfo, record_shown
 from portal.meetings.masking import MaskedItems, MeetingMask, mask
 from portal.summary import build_summary
+from portal.timeline import Timeline
 
 SCREEN_PAGE_SIZE = 12  # a page of events a room can read at 24 px and more
+HANDOUT_PAGE_SIZE = 10_000  # the handout carries every item that was on screen
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,21 @@ def withheld_screen(user: object, meeting: MeetingInfo, reference: ChildReferenc
     return Screen(meeting, shown_record, masked, None)
 
 
-def find_event(record: ChildRecord, agency: str, record_id: str) -> bool:
-    return any(e.agency == agency and e.source_record_id == record_id for e in record.events)
+def handout_screen(user: object, meeting: MeetingInfo, reference: ChildReference, decision: AccessDecision, *,
+                   document: str = "meeting handout") -> Screen:
+    """Exactly the items the room saw (shown and revealed), masked as the room saw them; audited as a print."""
+    record = assemble(user, reference, decision)
+    on_screen = set(meeting.shown) | meeting.revealed
+    settings = replace(settings_for(meeting, reference, use_selection=False), selection=frozenset(on_screen))
+    shown_record, masked = masked_record(record, settings)
+    view = audited_view(shown_record, "print", MultiDict({"show": "all"}), page_size=HANDOUT_PAGE_SIZE,
+                        details={"meeting": meeting.public_id, "document": document,
+                                 "family_present": settings.family_present})
+    return Screen(meeting, shown_record, masked, view)
 
 
-__all__ = ["SCREEN_PAGE_SIZE", "Screen", "child_reference", "decide", "find_event", "masked_record", "open_screen",
-           "presenter", "settings_for", "withheld_screen"]
+def timeline_x(timeline: Timeline, day: date, label_width: float = 140.0) -> float:
+    """Where `day` falls on the timeline (as build_timeline lays it out), for the cursor that follows the chronology."""
+    span = max(1, (timeline.end - timeline.start).days)
+    clamped = min(max(day, timeline.start), timeline.end)
+    return round(label_width + (clamped - timeline.start).days / span * (timeline.width - label_width), 1)

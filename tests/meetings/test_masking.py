@@ -34,7 +34,7 @@ def shown_ids(events: tuple[ChronologyEvent, ...]) -> list[str]:
 def test_restricted_items_are_removed_not_tagged(label: str, reason: str) -> None:
     masked = mask([event("ok"), event("labelled", security_label=label)], [], FAMILY)
     assert shown_ids(masked.events) == ["ok"]
-    assert [(w.record_id, w.reason) for w in masked.withheld] == [("labelled", reason)]
+    assert [(w.record_id, w.reasons) for w in masked.withheld] == [("labelled", (reason,))]
 
 
 def test_items_the_source_marked_not_for_the_family_are_removed() -> None:
@@ -114,6 +114,7 @@ def test_a_revealed_item_is_shown_with_names_still_substituted() -> None:
                    summary="Darren Kerr has previous convictions.", third_parties=(PARTNER,))
     hidden = mask([report], [], FAMILY)
     assert hidden.events == () and hidden.withheld[0].key == ("police", "CR-9")
+    assert hidden.withheld[0].reasons == ("restricted", "third_party", "police_narrative")
     revealed = mask([report], [], MeetingMask(True, b"meeting-1", revealed=frozenset({("police", "CR-9")})))
     (shown,) = revealed.events
     assert shown.summary == "Adult A has previous convictions."
