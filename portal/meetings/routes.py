@@ -268,8 +268,7 @@ def timed_out(public_id: str) -> ResponseReturnValue:
     if meeting.status in ("preparing", "live") and meeting.expired(now_utc()) and reference is not None:
         ended = store.end_meeting(public_id, current_user.id, now_utc(), timed_out=True)
         audit_events.record_end(ended, reference, timed_out=True, now=now_utc())
-    elif meeting.status in ("preparing", "live"):
-        return redirect(url_for("meetings.present", public_id=public_id))
+    # The screen's own clock ran out first (seconds apart): still blank, with the way back to the meeting.
     return render_page("meetings/timed_out.html", meeting=_meeting(public_id))
 
 

@@ -181,8 +181,9 @@ class HealthRecords:
 def _meta(label: str, nopat: bool = False) -> dict[str, Any]:
     security = [{"system": CONFIDENTIALITY, "code": label, "display": LABEL_DISPLAY[label]}]
     if nopat:  # HL7 v3 ActCode: no disclosure to patient, family or caregivers without the clinician's say-so
-        security.append({"system": ACT_CODE, "code": "NOPAT", "display": "no disclosure to patient, family or caregivers"
-                         " without attending provider's authorization"})
+        security.append({"system": ACT_CODE, "code": "NOPAT",
+                         "display": "no disclosure to patient, family or caregivers without attending provider's "
+                                    "authorization"})
     return {"security": security}
 
 

@@ -164,7 +164,8 @@ def test_preparing_previews_the_family_view_and_the_selection_limits_the_screen(
     client.post(f"/meetings/{meeting}/prepare", data={"csrf_token": csrf, "item": items[:2]})
     client.post(f"/meetings/{meeting}/start", data={"csrf_token": csrf})
     screen = BeautifulSoup(every_page(client, meeting), "html.parser")
-    assert [row["data-record"] for row in screen.select("[data-testid=meeting-chronology] tr[data-record]")] == items[:2]
+    rows = screen.select("[data-testid=meeting-chronology] tr[data-record]")
+    assert [row["data-record"] for row in rows] == items[:2]
 
 
 def test_only_the_chair_can_open_a_meeting(meeting_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
