@@ -12,6 +12,17 @@ class StartMeetingPage:
 
     def start(self, meeting_type: str, *, family: bool, attendee: str | None = None,
               other: tuple[str, str] | None = None) -> MeetingScreen:
+        self.fill(meeting_type, family=family, attendee=attendee, other=other)
+        self.page.get_by_role("button", name="Start the meeting now").click()
+        return MeetingScreen(self.page)
+
+    def prepare(self, meeting_type: str, *, family: bool) -> PreparePage:
+        self.fill(meeting_type, family=family)
+        self.page.get_by_role("button", name="Prepare what the room will see").click()
+        return PreparePage(self.page)
+
+    def fill(self, meeting_type: str, *, family: bool, attendee: str | None = None,
+             other: tuple[str, str] | None = None) -> None:
         self.page.get_by_label(meeting_type).check()
         if family:
             self.page.get_by_label("Parents or carers").check()
@@ -20,7 +31,24 @@ class StartMeetingPage:
         if other:
             self.page.get_by_label("Role of other attendee 1").fill(other[0])
             self.page.get_by_label("Organisation of other attendee 1").fill(other[1])
-        self.page.get_by_role("button", name="Start the meeting now").click()
+
+
+class PreparePage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        expect(page.get_by_test_id("child-name")).to_contain_text("What the family will see")
+
+    def choices(self) -> Locator:
+        return self.page.locator("input[name=item]")
+
+    def keep_only_first(self, count: int) -> None:
+        boxes = self.choices()
+        for i in range(count, boxes.count()):
+            boxes.nth(i).uncheck()
+        self.page.get_by_role("button", name="Save the events to show").click()
+
+    def start(self) -> MeetingScreen:
+        self.page.get_by_role("button", name="Start the meeting").click()
         return MeetingScreen(self.page)
 
 

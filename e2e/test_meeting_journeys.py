@@ -12,7 +12,7 @@ from e2e.accessibility import violations
 from e2e.pages import Header
 from e2e.pages_children import SearchPage
 from e2e.pages_ig import TrailSearchPage
-from e2e.pages_meetings import MeetingScreen, StartMeetingPage
+from e2e.pages_meetings import MeetingRecordPage, MeetingScreen, StartMeetingPage
 from sandbox.cohort.hard_cases import FORMER_PARTNER
 
 FULL_HD = {"width": 1920, "height": 1080}
@@ -46,6 +46,17 @@ def open_meeting(page: Page, base_url: str, chi: str, *, family: bool) -> Meetin
     return StartMeetingPage(page).start("Child protection planning meeting", family=family,
                                         attendee="Jo Campbell, Practitioner (NHS Glenmorven)",
                                         other=("Family support worker", "Women's Aid"))
+
+
+def screen_text_of_every_page(page: Page, meeting: MeetingScreen) -> str:
+    """Step through the chronology a page at a time with PageDown (as a clicker does), reading each page."""
+    pages = int(re.search(r"of (\d+)", meeting.page_caption()).group(1))  # type: ignore[union-attr]
+    texts = []
+    for number in range(1, pages + 1):
+        expect(page.get_by_test_id("meeting-chronology").locator("caption")).to_contain_text(f"page {number} of")
+        texts.append(page.locator("#meeting-screen").inner_text())
+        page.keyboard.press("PageDown")
+    return "\n".join(texts)
 
 
 def assert_presentation_layout(page: Page) -> None:
@@ -96,10 +107,7 @@ def test_family_present_meeting_from_start_to_handout(signed_in, base_url: str, 
 
     # Reveal the police report about a third party, with a reason and confirmation.
     meeting = meeting.reveal("Police Scotland", "Information about someone else", "The family already know this")
-    texts = ""
-    for number in range(1, pages + 1):
-        texts += page.locator("#meeting-screen").inner_text()
-        page.keyboard.press("PageDown")
+    texts = screen_text_of_every_page(page, meeting)
     assert "Mother's former partner, Adult A, has previous convictions" in texts
     assert FORMER_PARTNER not in page.content()
 
@@ -132,11 +140,7 @@ def test_professionals_only_meeting_shows_the_chairs_access_in_the_presentation_
     expect(page.get_by_test_id("meeting-mode")).to_contain_text("Professionals only")
     assert_presentation_layout(page)
     assert violations(page) == []
-    texts = ""
-    pages = int(re.search(r"of (\d+)", meeting.page_caption()).group(1))  # type: ignore[union-attr]
-    for _ in range(pages):
-        texts += page.locator("#meeting-screen").inner_text()
-        page.keyboard.press("PageDown")
+    texts = screen_text_of_every_page(page, meeting)
     assert FORMER_PARTNER in texts and "previous convictions" in texts  # R police item: the chair's access allows it
     meeting.end()
 
@@ -155,3 +159,39 @@ def test_the_meeting_warns_then_goes_blank_when_its_time_is_up(signed_in, base_u
     expect(page.get_by_test_id("meeting-blank")).to_be_visible()
     assert meeting.page.locator("#meeting-screen").count() == 0
     assert child["forename"] not in page.content()
+
+
+def test_preparing_and_the_chairs_pages_work_from_the_keyboard_with_no_axe_violations(  # type: ignore[no-untyped-def]
+        signed_in, base_url: str, sandbox) -> None:
+    child = protected(sandbox)
+    page: Page = signed_in("lead.professional")
+    SearchPage(page, base_url).open().search_chi(child["chi"]).open().wait_loaded()
+    page.get_by_role("link", name="Start a meeting").click()
+    start = StartMeetingPage(page)
+    assert violations(page) == []
+    page.get_by_role("button", name="Prepare what the room will see").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the type of meeting")
+    assert violations(page) == []
+
+    prepare = start.prepare("Team Around the Child meeting", family=True)
+    assert violations(page) == []
+    preview = page.content()
+    assert FORMER_PARTNER not in preview and "previous convictions" not in preview
+    picked = [str(prepare.choices().nth(i).get_attribute("value")) for i in range(3)]
+    prepare.keep_only_first(3)
+    meeting = prepare.start()
+    assert meeting.record_ids() == picked  # exactly the events the chair picked
+
+    page.get_by_role("link", name="Reveal a withheld item").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Reveal a withheld item")).to_be_visible()
+    assert violations(page) == []
+    page.get_by_role("button", name="Show this item to the room").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the withheld item to show")
+    assert violations(page) == []
+    page.get_by_role("link", name="Back to the meeting").click()
+    MeetingScreen(page).page.get_by_role("button", name="End the meeting").focus()
+    page.keyboard.press("Enter")
+    MeetingRecordPage(page)
+    assert violations(page) == []

@@ -19,7 +19,8 @@ def meeting(**changes: object) -> MeetingInfo:
         "id": 7, "public_id": "m-7", "chair_user_id": 1, "meeting_type": "cppm", "family_present": True,
         "child_present": False, "child_reference": "encrypted", "mask_key": "k", "status": "live", "created_at": NOW,
         "started_at": NOW, "expires_at": NOW + timedelta(minutes=15), "ended_at": None,
-        "attendees": (Attendee("Health visitor", "NHS Glenmorven", 2), Attendee("Family support worker", "Women's Aid")),
+        "attendees": (Attendee("Health visitor", "NHS Glenmorven", 2),
+                      Attendee("Family support worker", "Women's Aid")),
         "selection": None, "shown": (("police", "CR-1"), ("social_work", "SEV-2"), ("police", "CR-3")),
         "reveals": (Reveal("police", "CR-3", "consent", NOW),),
     }
