@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.access.purposes import PURPOSES, practitioner_purposes
 from portal.data.meetings import Attendee
+from portal.data.users import SignedInUser
 
 MEETING_TYPES: dict[str, str] = {
     "tac": "Team Around the Child meeting",
@@ -46,15 +47,16 @@ class MeetingInput:
                    "start" if form.get("action") == "start" else "prepare")
 
 
-def validate_meeting(entered: MeetingInput, colleagues: Iterable[object]) -> tuple[list[Attendee], dict[str, str]]:
-    """The attendees as roles and organisations, and any errors by field id."""
+def validate_meeting(entered: MeetingInput, colleagues: Iterable[SignedInUser]
+                     ) -> tuple[list[Attendee], dict[str, str]]:
+    """The attendees as roles and organisations (never names), and any errors by field id."""
     errors: dict[str, str] = {}
     if entered.meeting_type not in MEETING_TYPES:
         errors["meeting_type"] = "Select the type of meeting"
     if entered.purpose not in PURPOSES or not PURPOSES[entered.purpose].practitioner_route:
         errors["purpose"] = "Select why the meeting needs this child's information"
-    known = {getattr(c, "id"): c for c in colleagues}  # noqa: B009 - any object with id/role_label/organisation
-    attendees = [Attendee(f"{known[i].role_label}", f"{known[i].organisation}: {known[i].team}", i)  # type: ignore[attr-defined]
+    known = {c.id: c for c in colleagues}
+    attendees = [Attendee(known[i].role_label, f"{known[i].organisation}: {known[i].team}", i)
                  for i in entered.attendee_ids if i in known]
     if len(attendees) != len(entered.attendee_ids):
         errors["attendee"] = "Select attendees from the list"

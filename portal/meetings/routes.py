@@ -19,7 +19,7 @@ from portal.children import audit_events as child_audit
 from portal.children.reference import BadReference, ChildReference, decode_reference, encode_reference
 from portal.children.service import now_utc
 from portal.data import meetings as store
-from portal.data.users import list_users
+from portal.data.users import SignedInUser, list_users
 from portal.meetings import audit_events, screen
 from portal.meetings.forms import (
     MEETING_TYPES,
@@ -32,6 +32,7 @@ from portal.meetings.forms import (
 from portal.rendering import render_page
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+MAX_SELECTION = 5_000  # more ids than any chronology holds: a bigger form is not one this portal sent
 
 
 @bp.app_template_global("timeline_x")
@@ -44,7 +45,7 @@ def _time_box() -> timedelta:
     return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
 
 
-def _colleagues() -> list:  # type: ignore[type-arg]
+def _colleagues() -> list[SignedInUser]:
     return [u for u in list_users() if u.role in PRACTITIONER_ROLES and u.id != current_user.id]
 
 
@@ -134,7 +135,7 @@ def prepare(public_id: str) -> ResponseReturnValue:
 @bp.post("/<public_id>/prepare")
 @roles_required(*PRACTITIONER_ROLES)
 def save_selection(public_id: str) -> ResponseReturnValue:
-    keys = {key for key in (parse_item(v) for v in request.form.getlist("item")) if key}
+    keys = {key for key in (parse_item(v) for v in request.form.getlist("item")[:MAX_SELECTION]) if key}
     try:
         store.save_selection(public_id, current_user.id, keys, now_utc())
     except store.MeetingError:
@@ -169,6 +170,8 @@ def present(public_id: str) -> ResponseReturnValue:
     if finished is not None:
         return finished
     reference, decision = _opened(meeting)
+    # Using the screen (a page, a step to the next page) is activity: the time box starts again, as sign-in's does.
+    meeting = store.extend_meeting(public_id, current_user.id, now_utc(), _time_box())
     event_type = "chronology_page" if request.args.get("page") else "view_child"
     shown = screen.open_screen(current_user, meeting, reference, decision, request.args, event_type=event_type,
                                now=now_utc())

@@ -152,8 +152,13 @@
   });
 
   // After htmx brings a new page of the chronology, start at its first event.
+  // A new page is activity: the server started the time box again and says how long is left.
   document.body.addEventListener("htmx:afterSettle", function () {
-    if (document.getElementById("meeting-screen")) {
+    var screen = document.getElementById("meeting-screen");
+    if (screen) {
+      deadline = Date.now() + parseInt(screen.getAttribute("data-remaining-s"), 10) * 1000;
+      warning.hidden = true;
+      tick();
       show(0);
     }
   });
