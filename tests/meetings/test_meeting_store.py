@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -23,6 +24,22 @@ def new_meeting(app: Flask) -> store.MeetingInfo:
 
 
 def test_a_meeting_keeps_ids_and_roles_and_its_selection_ends_with_it(app: Flask) -> None:
+    keeps_ids_and_roles(app)
+
+
+@pytest.mark.postgres
+def test_the_meeting_tables_migrate_and_work_on_postgres(tmp_path: Path) -> None:
+    from tests.conftest import build_app, dispose_engines, make_settings
+    from tests.support.postgres import fresh_database
+
+    with fresh_database("meetings_test") as url:
+        try:
+            keeps_ids_and_roles(build_app(make_settings(tmp_path, DATABASE_URL=url)))
+        finally:
+            dispose_engines()
+
+
+def keeps_ids_and_roles(app: Flask) -> None:
     with app.app_context():
         meeting = new_meeting(app)
         chair = meeting.chair_user_id
