@@ -89,7 +89,7 @@ def test_professionals_only_shows_what_the_chairs_access_allows(meeting_app, cli
     meeting = start_meeting(meeting_app, client, child["chi"], family=False)
     text = visible_text(every_page(client, meeting))
     assert "previous convictions" in text and FORMER_PARTNER in text  # R police item: the lead professional's access
-    assert "Anxiety: disclosed fear" in text  # the NOPAT health item reaches the chair: only the family's screen drops it
+    assert "Anxiety: disclosed fear" in text  # NOPAT reaches the chair; only the family's screen drops it
     assert "Information about a sibling" in text
     assert "Professionals only" in text
 
