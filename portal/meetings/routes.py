@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
 from portal.children import audit_events as child_audit
@@ -20,6 +21,7 @@ from portal.children.reference import BadReference, ChildReference, decode_refer
 from portal.children.service import now_utc
 from portal.data import meetings as store
 from portal.data.users import SignedInUser, list_users
+from portal.extensions import htmx
 from portal.meetings import audit_events, screen
 from portal.meetings.forms import (
     MEETING_TYPES,
@@ -63,7 +65,7 @@ def _meeting(public_id: str) -> store.MeetingInfo:
     return meeting
 
 
-def _opened(meeting: store.MeetingInfo):  # type: ignore[no-untyped-def]
+def _opened(meeting: store.MeetingInfo) -> tuple[ChildReference, AccessDecision]:
     """The child reference and access decision for a meeting; refusals are audited, then 403/404."""
     reference = screen.child_reference(meeting, current_user.id)
     if reference is None:
@@ -78,10 +80,19 @@ def _opened(meeting: store.MeetingInfo):  # type: ignore[no-untyped-def]
 def _ended_or_timed_out(meeting: store.MeetingInfo) -> ResponseReturnValue | None:
     """Never leave the record visible: a finished meeting goes to its record, an expired one is ended."""
     if meeting.status in ("ended", "timed_out"):
-        return redirect(url_for("meetings.minutes", public_id=meeting.public_id))
+        return _go(url_for("meetings.minutes", public_id=meeting.public_id))
     if meeting.expired(now_utc()):
-        return redirect(url_for("meetings.timed_out", public_id=meeting.public_id))
+        return _go(url_for("meetings.timed_out", public_id=meeting.public_id))
     return None
+
+
+def _go(url: str) -> ResponseReturnValue:
+    """A redirect; for an htmx page step, the whole window goes (a fragment swap would keep the old screen)."""
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 @bp.get("/new/<token>")

@@ -177,3 +177,14 @@ def test_only_the_chair_can_open_a_meeting(meeting_app, client, sign_in, sandbox
     client.post("/sign-out", data={"csrf_token": extract_csrf(client.get("/").get_data(as_text=True))})
     sign_in("health.visitor")
     assert client.get(f"/meetings/{meeting}").status_code == 404
+
+
+def test_an_htmx_page_step_after_the_end_sends_the_whole_window_to_the_record(meeting_app, client, sign_in,  # type: ignore[no-untyped-def]
+                                                                             sandbox) -> None:
+    child = protected_child(sandbox)
+    sign_in("lead.professional")
+    meeting = start_meeting(meeting_app, client, child["chi"], family=True)
+    client.post(f"/meetings/{meeting}/end", data={"csrf_token": extract_csrf(client.get("/").get_data(as_text=True))})
+    step = client.get(f"/meetings/{meeting}?page=2", headers={"HX-Request": "true"})
+    assert step.status_code == 204 and step.headers["HX-Redirect"].endswith(f"/meetings/{meeting}/record")
+    assert step.get_data() == b""
