@@ -137,12 +137,18 @@ class _Spec:
     def family_marks(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """The source's "not for the child or family" flag and third-party markers, by configured path.
 
-        Unset paths default to the field names `not_for_family`, `third_party` and `third_parties`.
+        Unset paths default to the field names `not_for_family`, `third_party` and `third_parties`;
+        `names_person` / `names_role` name the person an item is about (a contact), so names can be substituted.
         """
+        named = third_parties(lookup(item, str(self.table.get("third_parties", "third_parties"))))
+        person = self.table.get("names_person")  # an item that is about one person (e.g. a family contact)
+        if person and as_text(lookup(item, str(person))).strip():
+            role = as_text(lookup(item, str(self.table.get("names_role", "")))).strip() or "Adult"
+            named += (ThirdParty(as_text(lookup(item, str(person))).strip(), role),)
         return {
             "not_for_family": truthy(lookup(item, str(self.table.get("not_for_family", "not_for_family")))),
             "third_party": truthy(lookup(item, str(self.table.get("third_party", "third_party")))),
-            "third_parties": third_parties(lookup(item, str(self.table.get("third_parties", "third_parties")))),
+            "third_parties": named,
         }
 
     def label(self, item: Mapping[str, Any]) -> str:

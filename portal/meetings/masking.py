@@ -25,7 +25,7 @@ ItemKey = tuple[str, str]  # (agency, source_record_id)
 # KIS fields that name other people or give an address: never on a screen the family can see.
 FAMILY_HIDDEN_FIELDS = frozenset({"address", "family_contacts", "do_not_inform"})
 POLICE_NARRATIVE = "Police concern recorded, {date}"
-_CHILD_ROLES = ("sibling", "brother", "sister", "half-", "step-", "child", "cousin")
+_CHILD_ROLES = ("sibling", "brother", "sister", "child", "cousin")  # "step-father" is an adult
 _MIN_NAME_PART = 2
 
 # Why an item is kept off the shared screen, as the chair's withheld list says it.

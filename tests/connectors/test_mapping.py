@@ -115,3 +115,12 @@ def test_unreadable_third_party_markers_are_a_malformed_answer() -> None:
     mapping = EventMapping({"date": "date", "title": "Note"}, "t", "pastoral_notes")
     with pytest.raises(MalformedResponseError):
         mapping.build({"date": "2026-01-02", "third_parties": "[not json"}, CTX, "n")
+
+
+def test_a_fact_about_one_person_names_them_for_substitution() -> None:
+    from connectors.models import ThirdParty
+
+    mapping = FactMapping({"field": "family_contacts", "value": "{name} ({relationship})", "names_person": "name",
+                           "names_role": "relationship"}, "t", "family_contacts")
+    fact = mapping.build({"name": "Ross Gillespie", "relationship": "Stepfather"}, CTX, "CON-1")
+    assert fact is not None and fact.third_parties == (ThirdParty("Ross Gillespie", "Stepfather"),)
