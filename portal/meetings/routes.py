@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -71,6 +71,7 @@ def _opened(meeting: store.MeetingInfo) -> tuple[ChildReference, AccessDecision]
     if reference is None:
         abort(404)
     decision = screen.decide(current_user, reference, now_utc())
+    g.child_reference, g.child_decision = reference, decision  # a "busy" refusal is audited against this child
     if not decision.allowed:
         child_audit.record_refusal(reference, decision)
         abort(403)
