@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+GATHER_MS = 20_000  # pages that ask every agency (deadline 3 s) can take longer on a busy machine
+
 
 class StartMeetingPage:
     def __init__(self, page: Page) -> None:
@@ -36,7 +38,7 @@ class StartMeetingPage:
 class PreparePage:
     def __init__(self, page: Page) -> None:
         self.page = page
-        expect(page.get_by_test_id("child-name")).to_contain_text("What the family will see")
+        expect(page.get_by_test_id("child-name")).to_contain_text("What the family will see", timeout=GATHER_MS)
 
     def choices(self) -> Locator:
         return self.page.locator("input[name=item]")
@@ -55,7 +57,8 @@ class PreparePage:
 class MeetingScreen:
     def __init__(self, page: Page) -> None:
         self.page = page
-        expect(page.get_by_role("heading", name="Chair's controls")).to_be_visible()
+        expect(page.get_by_role("heading", name="Chair's controls")).to_be_visible(timeout=GATHER_MS)
+        expect(page.locator("[data-meeting][data-ready]")).to_have_count(1)  # the keys work once the script runs
 
     @property
     def screen(self) -> Locator:
@@ -79,7 +82,7 @@ class MeetingScreen:
 
     def reveal(self, agency_label: str, reason_text: str, reason: str) -> MeetingScreen:
         self.page.get_by_role("link", name="Reveal a withheld item").click()
-        expect(self.page.get_by_role("heading", name="Reveal a withheld item")).to_be_visible()
+        expect(self.page.get_by_role("heading", name="Reveal a withheld item")).to_be_visible(timeout=GATHER_MS)
         items = self.page.get_by_test_id("withheld-items").locator(".govuk-radios__item")
         items.filter(has_text=agency_label).filter(has_text=reason_text).first.locator("input").check()
         self.page.get_by_label(reason).check()
@@ -95,7 +98,8 @@ class MeetingScreen:
 class MeetingRecordPage:
     def __init__(self, page: Page) -> None:
         self.page = page
-        expect(page.get_by_role("heading", name="Record of the meeting, for the minutes")).to_be_visible()
+        expect(page.get_by_role("heading", name="Record of the meeting, for the minutes")).to_be_visible(
+            timeout=GATHER_MS)
 
     def shown_ids(self) -> set[str]:
         rows = self.page.get_by_test_id("items-shown").locator("tr[data-record]")
@@ -103,5 +107,5 @@ class MeetingRecordPage:
 
     def open_handout(self) -> Page:
         self.page.get_by_role("link", name="Print the handout of what was shown").click()
-        expect(self.page.get_by_test_id("handout-marking")).to_be_visible()
+        expect(self.page.get_by_test_id("handout-marking")).to_be_visible(timeout=GATHER_MS)
         return self.page

@@ -16,6 +16,7 @@ from e2e.pages_meetings import MeetingRecordPage, MeetingScreen, StartMeetingPag
 from sandbox.cohort.hard_cases import FORMER_PARTNER
 
 FULL_HD = {"width": 1920, "height": 1080}
+PAGE_STEP_MS = 20_000  # each page asks every agency again (up to the 3 s deadline), slower on a busy machine
 BODY_TEXT = "#meeting-screen td, #meeting-screen p, #meeting-screen summary, .portal-meeting__bar p"
 
 
@@ -53,7 +54,8 @@ def screen_text_of_every_page(page: Page, meeting: MeetingScreen) -> str:
     pages = int(re.search(r"of (\d+)", meeting.page_caption()).group(1))  # type: ignore[union-attr]
     texts = []
     for number in range(1, pages + 1):
-        expect(page.get_by_test_id("meeting-chronology").locator("caption")).to_contain_text(f"page {number} of")
+        expect(page.get_by_test_id("meeting-chronology").locator("caption")).to_contain_text(
+            f"page {number} of", timeout=PAGE_STEP_MS)
         texts.append(page.locator("#meeting-screen").inner_text())
         page.keyboard.press("PageDown")
     return "\n".join(texts)
@@ -83,7 +85,8 @@ def test_family_present_meeting_from_start_to_handout(signed_in, base_url: str, 
     pages = int(re.search(r"of (\d+)", meeting.page_caption()).group(1))  # type: ignore[union-attr]
     seen_placeholder = False
     for number in range(1, pages + 1):
-        expect(page.get_by_test_id("meeting-chronology").locator("caption")).to_contain_text(f"page {number} of")
+        expect(page.get_by_test_id("meeting-chronology").locator("caption")).to_contain_text(
+            f"page {number} of", timeout=PAGE_STEP_MS)
         html = page.content()
         leaked = [text for text in forbidden if text in html]
         assert leaked == [], f"page {number} holds {leaked}"
@@ -162,7 +165,7 @@ def test_the_meeting_warns_then_goes_blank_when_its_time_is_up(signed_in, base_u
     page.clock.run_for("10:30")
     expect(warning).to_be_visible()
     page.clock.run_for("05:00")
-    expect(page.get_by_test_id("meeting-blank")).to_be_visible()
+    expect(page.get_by_test_id("meeting-blank")).to_be_visible(timeout=PAGE_STEP_MS)
     assert meeting.page.locator("#meeting-screen").count() == 0
     assert child["forename"] not in page.content()
 
@@ -190,7 +193,7 @@ def test_preparing_and_the_chairs_pages_work_from_the_keyboard_with_no_axe_viola
 
     page.get_by_role("link", name="Reveal a withheld item").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Reveal a withheld item")).to_be_visible()
+    expect(page.get_by_role("heading", name="Reveal a withheld item")).to_be_visible(timeout=PAGE_STEP_MS)
     assert violations(page) == []
     page.get_by_role("button", name="Show this item to the room").focus()
     page.keyboard.press("Enter")

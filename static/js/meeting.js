@@ -151,6 +151,8 @@
     }
   });
 
+  meeting.setAttribute("data-ready", "true"); // keys and buttons work from here on
+
   // After htmx brings a new page of the chronology, start at its first event.
   // A new page is activity: the server started the time box again and says how long is left.
   document.body.addEventListener("htmx:afterSettle", function () {

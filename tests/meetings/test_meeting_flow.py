@@ -191,3 +191,23 @@ def test_an_htmx_page_step_after_the_end_sends_the_whole_window_to_the_record(me
     step = client.get(f"/meetings/{meeting}?page=2", headers={"HX-Request": "true"})
     assert step.status_code == 204 and step.headers["HX-Redirect"].endswith(f"/meetings/{meeting}/record")
     assert step.get_data() == b""
+
+
+def test_the_meeting_tables_hold_no_child_identifiers_or_content(meeting_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    child = protected_child(sandbox)
+    sign_in("lead.professional")
+    meeting = start_meeting(meeting_app, client, child["chi"], family=True)
+    html = every_page(client, meeting)
+    client.post(f"/meetings/{meeting}/end", data={"csrf_token": extract_csrf(html)})
+    titles = {row.find("strong").get_text() for row in BeautifulSoup(html, "html.parser").select(
+        "[data-testid=meeting-chronology] tr[data-record]")}
+    with meeting_app.app_context(), db.engine.connect() as connection:
+        stored = " ".join(str(value) for table in ("meetings", "meeting_attendees", "meeting_items")
+                          for row in connection.execute(text(f"SELECT * FROM {table}")) for value in row)  # noqa: S608
+    assert meeting in stored and "police" in stored  # the meeting and its item ids are there
+    for secret in (child["chi"], child["forename"], child["surname"], FORMER_PARTNER, *titles):
+        assert secret not in stored, secret
