@@ -36,7 +36,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 assets: static/vendor/.built
-static/vendor/.built: package.json package-lock.json static/src/portal.scss static/src/_components.scss
+static/vendor/.built: package.json package-lock.json $(wildcard static/src/*.scss)
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
 	rm -rf static/vendor/govuk-frontend && mkdir -p static/vendor/govuk-frontend

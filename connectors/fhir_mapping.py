@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from connectors.models import LABEL_NORMAL, LABELS, ChronologyEvent, DateCertainty, KeyFact
+from connectors.models import LABEL_NORMAL, LABELS, NOPAT, NOPAT_SYSTEM, ChronologyEvent, DateCertainty, KeyFact
 
 CONFIDENTIALITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 _SEMANTIC_TAG = re.compile(r"\s*\((procedure|disorder|finding|situation|regime/therapy|event)\)\s*$")
@@ -53,6 +53,12 @@ def security_label(resource: Resource) -> str:
         if s.get("system") == CONFIDENTIALITY_SYSTEM and s.get("code") in LABELS
     ]
     return max(found, key=LABELS.index) if found else LABEL_NORMAL
+
+
+def not_for_family(resource: Resource) -> bool:
+    """True when `meta.security` carries HL7 v3 ActCode NOPAT (no disclosure to patient, family or caregivers)."""
+    return any(s.get("system") == NOPAT_SYSTEM and s.get("code") == NOPAT
+               for s in resource.get("meta", {}).get("security", []))
 
 
 def parse_fhir_date(value: str | None) -> tuple[date, DateCertainty] | None:
@@ -108,7 +114,7 @@ def _event(ctx: MappingContext, resource: Resource, category: str, when: tuple[d
     return ChronologyEvent(
         agency=ctx.agency, source_system=ctx.source_system, source_record_id=str(resource.get("id", "")),
         event_date=when[0], date_certainty=when[1], category=category, security_label=security_label(resource),
-        subject_source_id=ctx.subject_id, **fields,
+        subject_source_id=ctx.subject_id, not_for_family=not_for_family(resource), **fields,
     )
 
 
@@ -119,6 +125,7 @@ def _fact(ctx: MappingContext, resource: Resource, category: str, field: str, va
         field=field, value=value, agency=ctx.agency, source_system=ctx.source_system,
         as_of=datetime.combine(parsed[0], datetime.min.time()) if parsed else None, category=category,
         security_label=security_label(resource), source_record_id=str(resource.get("id", "")) or None,
+        not_for_family=not_for_family(resource),
     )
 
 

@@ -8,6 +8,7 @@ templates substitute paths only, never evaluate anything.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from connectors.errors import ConfigurationError, MalformedResponseError
-from connectors.models import LABEL_NORMAL, LABELS, SHANARRI, ChronologyEvent, DateCertainty, KeyFact
+from connectors.models import LABEL_NORMAL, LABELS, SHANARRI, ChronologyEvent, DateCertainty, KeyFact, ThirdParty
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
@@ -83,6 +84,22 @@ def parse_source_date(value: Any, *, what: str) -> date | None:
         raise MalformedResponseError(f"{what} sent a date that could not be read") from e
 
 
+def third_parties(value: Any) -> tuple[ThirdParty, ...]:
+    """People an item names besides the child: a list of {name, role}, or that list as JSON text (SQL)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError as e:
+            raise MalformedResponseError("a source sent third-party markers that could not be read") from e
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for entry in value:
+        if isinstance(entry, Mapping) and as_text(entry.get("name")).strip():
+            found.append(ThirdParty(as_text(entry.get("name")).strip(), as_text(entry.get("role")).strip() or "Adult"))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class ItemContext:
     """Where mapped items come from and whom they belong to."""
@@ -116,6 +133,23 @@ class _Spec:
         if setting is None:
             return default
         return setting if isinstance(setting, bool) else truthy(lookup(item, setting))
+
+    def family_marks(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """The source's "not for the child or family" flag and third-party markers, by configured path.
+
+        Unset paths default to the field names `not_for_family`, `third_party` and `third_parties`;
+        `names_person` / `names_role` name the person an item is about (a contact), so names can be substituted.
+        """
+        named = third_parties(lookup(item, str(self.table.get("third_parties", "third_parties"))))
+        person = self.table.get("names_person")  # an item that is about one person (e.g. a family contact)
+        if person and as_text(lookup(item, str(person))).strip():
+            role = as_text(lookup(item, str(self.table.get("names_role", "")))).strip() or "Adult"
+            named += (ThirdParty(as_text(lookup(item, str(person))).strip(), role),)
+        return {
+            "not_for_family": truthy(lookup(item, str(self.table.get("not_for_family", "not_for_family")))),
+            "third_party": truthy(lookup(item, str(self.table.get("third_party", "third_party")))),
+            "third_parties": named,
+        }
 
     def label(self, item: Mapping[str, Any]) -> str:
         path = self.table.get("label", "security_label")
@@ -167,6 +201,7 @@ class EventMapping(_Spec):
             action=self._text("action", item),
             impact=self._text("impact", item),
             subject_source_id=ctx.subject_id,
+            **self.family_marks(item),
         )
 
     def _text(self, key: str, item: Mapping[str, Any]) -> str | None:
@@ -215,6 +250,7 @@ class FactMapping(_Spec):
             category=self.category,
             security_label=self.label(item),
             source_record_id=record_id,
+            **self.family_marks(item),
         )
 
 

@@ -21,6 +21,20 @@ LABEL_VERY_RESTRICTED = "V"
 LABELS = (LABEL_NORMAL, LABEL_RESTRICTED, LABEL_VERY_RESTRICTED)
 
 
+# HL7 v3 ActCode for "no disclosure to patient, family or caregivers without the attending provider's
+# authorization", carried in FHIR meta.security; non-FHIR agencies send a `not_for_family` flag instead.
+NOPAT_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+NOPAT = "NOPAT"
+
+
+@dataclass(frozen=True)
+class ThirdParty:
+    """Someone other than the child named in an item, with their relation to the child (for masking)."""
+
+    name: str
+    role: str  # e.g. "Mother's former partner", "Sibling"
+
+
 class DateCertainty(str, enum.Enum):
     """How sure the source is of an event's date (shown as e.g. '?22 May 2016')."""
 
@@ -97,6 +111,10 @@ class ChronologyEvent:
     action: str | None = None  # action taken / outcome, or "no action, because …"
     impact: str | None = None  # "positive" | "negative" | None
     subject_source_id: str | None = None  # the person record the event belongs to
+    # What may not reach the child or family (meeting mode removes or masks these; normal views are unaffected).
+    not_for_family: bool = False  # HL7 NOPAT or the agency's own flag
+    third_party: bool = False  # the item is information about someone else (DPA 2018 Sch. 2 Pt 3)
+    third_parties: tuple[ThirdParty, ...] = ()  # other people the item names, so names can be substituted
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,9 @@ class KeyFact:
     category: str = ""
     security_label: str = LABEL_NORMAL
     source_record_id: str | None = None
+    not_for_family: bool = False
+    third_party: bool = False
+    third_parties: tuple[ThirdParty, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.ig.routes import bp as ig_bp
     from portal.main.health import bp as health_bp
     from portal.main.routes import bp as main_bp
+    from portal.meetings.routes import bp as meetings_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -127,3 +128,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(ig_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(meetings_bp)

@@ -59,6 +59,10 @@ EVENT_SHAPES: dict[EventType, tuple[tuple[str, str, str], tuple[tuple[str, str, 
     EventType.AUDIT_READ: (AUDIT_LOG_USED, (), "R"),
     EventType.AUDIT_EXPORT: (AUDIT_LOG_USED, (), "R"),
     EventType.RELATIONSHIP_CHANGE: (SECURITY_ALERT, ((DCM, "110136", "Security Roles Changed"),), "U"),
+    EventType.MEETING_START: (PATIENT_RECORD, (READ,), "E"),
+    EventType.MEETING_PRESENCE: (PATIENT_RECORD, (), "E"),
+    EventType.MEETING_REVEAL: (PATIENT_RECORD, (READ,), "R"),
+    EventType.MEETING_END: (PATIENT_RECORD, (), "E"),
 }
 
 

@@ -52,6 +52,10 @@ class EventType(enum.StrEnum):
     AUDIT_READ = "audit_read"
     AUDIT_EXPORT = "audit_export"
     RELATIONSHIP_CHANGE = "relationship_change"  # an admin added, ended or accepted a relationship
+    MEETING_START = "meeting_start"  # a meeting about one child went on screen: type, attendees, presence
+    MEETING_PRESENCE = "meeting_presence"  # the family or child came into or left the room
+    MEETING_REVEAL = "meeting_reveal"  # the chair showed one withheld item to the room (item id, reason)
+    MEETING_END = "meeting_end"  # the meeting ended (or timed out): what was on screen, as ids
 
 
 class Outcome(enum.IntEnum):

@@ -29,6 +29,10 @@ EVENT_TYPE_LABELS: dict[str, str] = {
     EventType.AUDIT_READ.value: "Audit trail read",
     EventType.AUDIT_EXPORT.value: "Audit trail export",
     EventType.RELATIONSHIP_CHANGE.value: "Relationship changed",
+    EventType.MEETING_START.value: "Meeting started",
+    EventType.MEETING_PRESENCE.value: "Meeting: family presence changed",
+    EventType.MEETING_REVEAL.value: "Meeting: withheld item revealed",
+    EventType.MEETING_END.value: "Meeting ended",
 }
 
 

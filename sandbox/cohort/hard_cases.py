@@ -11,6 +11,7 @@ from sandbox.cohort.education import CURRENT_SESSION_START, stage_index
 from sandbox.cohort.model import TODAY, Child, Parent
 from sandbox.cohort.routine import MINOR_REASONS
 
+FORMER_PARTNER = "Darren Kerr"  # the protected child's mother's former partner, named only in marked items
 LARGE_CHILD_TARGETS = {"encounters": 2000, "appointments": 400, "case_notes": 1300, "concerns": 500,
                        "school_notes": 700}
 
@@ -54,11 +55,13 @@ def add_sensitive_items(agencies: Agencies, children: list[Child]) -> None:
     agencies.scra.order(protected, "CSO", varied, varied + timedelta(days=365),
                         ("Child to reside with mother at an address not to be disclosed",), non_disclosure=True,
                         label="V")
+    partner = (FORMER_PARTNER, "Mother's former partner")
     agencies.police.concern(protected, anchor + timedelta(days=61), "Third-party information",
-                            "Mother's former partner has previous convictions for violence against a former partner "
-                            "(information about a third party, shared for risk assessment).",
+                            f"Mother's former partner, {FORMER_PARTNER}, has previous convictions for violence against "
+                            "a former partner (information about a third party, shared for risk assessment).",
                             shanarri=("safe",), action="Shared with social work only.", label="R",
-                            shared_with=("Social Work",))
+                            shared_with=("Social Work",), third_parties=(partner,), third_party=True)
+    add_family_sensitive_items(agencies, children, protected, partner)
     protected.tag("third_party")
 
     restricted = story_child(children, "neglect", 6)
@@ -86,6 +89,25 @@ def add_sensitive_items(agencies: Agencies, children: list[Child]) -> None:
     agencies.social_work.contact(sealed, "Birth father", "Father", parental_responsibility=True, do_not_inform=True,
                                  label="R")
     sealed.tag("sealed")
+
+
+def add_family_sensitive_items(agencies: Agencies, children: list[Child], protected: Child,
+                               partner: tuple[str, str]) -> None:
+    """What a meeting with the family present must not show: a social work event naming the former partner
+    (names substituted), a sibling's information (third party) and a health item the clinician marked NOPAT."""
+    anchor = protected.household.anchor or TODAY
+    agencies.social_work.event(protected, anchor + timedelta(days=62), "Safety planning with mother",
+                               f"Safety plan reviewed with mother: {partner[0]} is not to have contact with the "
+                               "children; mother knows how to reach the police.", shanarri=("safe",),
+                               action="Safety plan updated.", impact="positive", third_parties=(partner,))
+    sibling = next(c for c in children if c.household is protected.household and c is not protected)
+    sibling_name = f"{sibling.forename} {sibling.surname}"
+    agencies.social_work.event(protected, anchor + timedelta(days=63), "Information about a sibling",
+                               f"{sibling_name} (sibling) referred to the paediatric clinic; sibling's health "
+                               "recorded here because it affects the family's plan.", shanarri=("nurtured",),
+                               third_parties=((sibling_name, "Sibling"),), third_party=True)
+    agencies.health.condition(protected, anchor + timedelta(days=65), "Anxiety: disclosed fear of the mother's "
+                              "former partner to the school nurse", nopat=True)
 
 
 def add_large_history(agencies: Agencies, child: Child, rng: random.Random) -> None:

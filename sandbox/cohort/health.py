@@ -83,10 +83,11 @@ class HealthRecords:
             "serviceProvider": {"display": _provider(child, kind)},
         })
 
-    def condition(self, child: Child, onset: date, text: str, label: str = "N", active: bool = True) -> str:
-        """A problem-list condition."""
+    def condition(self, child: Child, onset: date, text: str, label: str = "N", active: bool = True,
+                  nopat: bool = False) -> str:
+        """A problem-list condition; `nopat` marks it not for disclosure to the patient or family."""
         status = "active" if active else "resolved"
-        return self._resource(child, "Condition", "cond", onset, label, {
+        return self._resource(child, "Condition", "cond", onset, label, nopat=nopat, body={
             "clinicalStatus": _coding("http://terminology.hl7.org/CodeSystem/condition-clinical", status),
             "verificationStatus": _coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed"),
             "category": [_coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")],
@@ -152,9 +153,10 @@ class HealthRecords:
 
     # -- internals -----------------------------------------------------------------
 
-    def _resource(self, child: Child, kind: str, prefix: str, when: date, label: str, body: dict[str, Any]) -> str:
+    def _resource(self, child: Child, kind: str, prefix: str, when: date, label: str, body: dict[str, Any], *,
+                  nopat: bool = False) -> str:
         resource_id = self._next_id(kind, prefix)
-        resource = {"resourceType": kind, "id": resource_id, "meta": _meta(label), **body}
+        resource = {"resourceType": kind, "id": resource_id, "meta": _meta(label, nopat), **body}
         self._add(kind, resource_id, self.patient(child), when, resource)
         return resource_id
 
@@ -176,8 +178,13 @@ class HealthRecords:
             self.records.append(StoreRecord("Organization", town.gp_code, None, None, resource))
 
 
-def _meta(label: str) -> dict[str, Any]:
-    return {"security": [{"system": CONFIDENTIALITY, "code": label, "display": LABEL_DISPLAY[label]}]}
+def _meta(label: str, nopat: bool = False) -> dict[str, Any]:
+    security = [{"system": CONFIDENTIALITY, "code": label, "display": LABEL_DISPLAY[label]}]
+    if nopat:  # HL7 v3 ActCode: no disclosure to patient, family or caregivers without the clinician's say-so
+        security.append({"system": ACT_CODE, "code": "NOPAT",
+                         "display": "no disclosure to patient, family or caregivers without attending provider's "
+                                    "authorization"})
+    return {"security": security}
 
 
 def _coding(system: str, code: str) -> dict[str, Any]:

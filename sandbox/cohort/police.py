@@ -45,7 +45,9 @@ class PoliceRecords:
 
     def concern(self, child: Child, when: date, incident_type: str, summary: str, *,
                 shanarri: tuple[str, ...], action: str, cp_flag: bool = False, significant: bool = True,
-                label: str = "N", views_sought: bool = True, shared_with: tuple[str, ...] = PARTNERS) -> str:
+                label: str = "N", views_sought: bool = True, shared_with: tuple[str, ...] = PARTNERS,
+                third_parties: tuple[tuple[str, str], ...] = (), third_party: bool = False,
+                not_for_family: bool = False) -> str:
         """A child concern report, as shared by the concern hub."""
         subject_id = self.subject(child)
         self._report_serial += 1
@@ -55,7 +57,8 @@ class PoliceRecords:
             "incident_time": f"{self.rng.randint(0, 23):02d}:{self.rng.choice((0, 15, 30, 45)):02d}",
             "incident_type": incident_type, "shanarri": list(shanarri), "summary": summary, "cp_flag": cp_flag,
             "shared_with": list(shared_with), "action": action, "views_sought": views_sought,
-            "significant": significant, "security_label": label,
+            "significant": significant, "security_label": label, "not_for_family": not_for_family,
+            "third_party": third_party, "third_parties": [{"name": n, "role": r} for n, r in third_parties],
         }
         self.records.append(StoreRecord("concerns", report_id, subject_id, when.isoformat(), item))
         return report_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -44,7 +45,7 @@ class SocialWorkRecords:
     def referral(self, child: Child, when: date, source: str, reason: str, outcome: str, label: str = "N") -> str:
         return self._row(child, "referrals", "SWR", "referral_id", {
             "referral_date": when.isoformat(), "source": source, "reason": reason, "outcome": outcome,
-            "security_label": label})
+            "security_label": label, **family_marks()})
 
     def assessment(self, child: Child, start: date, kind: str, outcome: str | None, end: date | None) -> str:
         return self._row(child, "assessments", "ASM", "assessment_id", {
@@ -72,7 +73,9 @@ class SocialWorkRecords:
 
     def event(self, child: Child, when: date, title: str, summary: str, *, shanarri: tuple[str, ...] = (),
               action: str | None = None, impact: str | None = None, author_role: str = "Social worker",
-              significant: bool = True, label: str = "N", sealed: bool = False, certainty: str = "exact") -> str:
+              significant: bool = True, label: str = "N", sealed: bool = False, certainty: str = "exact",
+              third_parties: tuple[tuple[str, str], ...] = (), third_party: bool = False,
+              not_for_family: bool = False) -> str:
         """A significant event for the social work chronology."""
         person_id = self.person(child)
         key = (person_id, when.isoformat())
@@ -81,13 +84,16 @@ class SocialWorkRecords:
             "event_date": when.isoformat(), "date_certainty": certainty, "sequence": self._sequence[key],
             "title": title, "summary": summary, "shanarri": ",".join(shanarri), "action": action,
             "impact": impact, "author_role": author_role, "significant": int(significant),
-            "security_label": label, "sealed": int(sealed)})
+            "security_label": label, "sealed": int(sealed),
+            **family_marks(not_for_family, third_party, third_parties)})
 
     def note(self, child: Child, when: date, summary: str, *, author_role: str = "Social worker",
-             label: str = "N", sealed: bool = False) -> str:
+             label: str = "N", sealed: bool = False, third_parties: tuple[tuple[str, str], ...] = (),
+             third_party: bool = False, not_for_family: bool = False) -> str:
         return self._row(child, "case_notes", "CN", "note_id", {
             "note_date": when.isoformat(), "summary": summary, "author_role": author_role,
-            "security_label": label, "sealed": int(sealed)})
+            "security_label": label, "sealed": int(sealed),
+            **family_marks(not_for_family, third_party, third_parties)})
 
     def contact(self, child: Child, name: str, relationship: str, *, parental_responsibility: bool = False,
                 do_not_inform: bool = False, label: str = "N") -> str:
@@ -104,6 +110,13 @@ class SocialWorkRecords:
     def _next(self, kind: str) -> int:
         self._counters[kind] = self._counters.get(kind, 0) + 1
         return self._counters[kind]
+
+
+def family_marks(not_for_family: bool = False, third_party: bool = False,
+                 third_parties: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """The "not for the child or family" columns of a row; people named are (name, role) pairs, as JSON."""
+    named = json.dumps([{"name": name, "role": role} for name, role in third_parties]) if third_parties else None
+    return {"not_for_family": int(not_for_family), "third_party": int(third_party), "third_parties": named}
 
 
 def _iso(day: date | None) -> str | None:

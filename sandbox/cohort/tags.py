@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sandbox.cohort.agencies import Agencies
 from sandbox.cohort.model import Child
@@ -22,7 +22,8 @@ SCENARIO_TAGS: dict[str, str] = {
     "restricted": "has at least one item labelled R",
     "very_restricted": "has at least one item labelled V (e.g. a protected address)",
     "sealed": "has sealed items in social work or education (stored, never served)",
-    "third_party": "has records holding third-party information about a parent or their partner",
+    "third_party": "has records holding third-party information about a parent, their partner or a sibling",
+    "nopat": "has an item its source marked not for the child or family (FHIR NOPAT or not_for_family)",
     "large": "has at least 5,000 events across agencies (scale tests)",
 }
 SW_LABELLED_TABLES = ("people", "referrals", "significant_events", "case_notes", "contacts")
@@ -45,25 +46,34 @@ def derive_tags(children: list[Child], agencies: Agencies, education: list[Store
     stores = (("health", agencies.health.records), ("education", education), ("police", agencies.police.records),
               ("scra", agencies.scra.records))
     for agency, records in stores:
-        for label, sealed, subject in _document_marks(records):
+        for label, sealed, subject, family in _document_marks(records):
             child = by_subject.get((agency, subject)) if subject else None
             if child:
-                _tag_marks(child, label, sealed)
+                _tag_marks(child, label, sealed, family)
     for table in SW_LABELLED_TABLES:
         for row in agencies.social_work.tables[table]:
             child = by_subject[("social_work", row["person_id"])]
-            _tag_marks(child, row["security_label"], bool(row.get("sealed", 0)))
+            family = {mark for mark in ("not_for_family", "third_party") if row.get(mark)}
+            _tag_marks(child, row["security_label"], bool(row.get("sealed", 0)), family)
 
 
-def _document_marks(records: Iterable[StoreRecord]) -> Iterable[tuple[str, bool, str | None]]:
+def _document_marks(records: Iterable[StoreRecord]) -> Iterable[tuple[str, bool, str | None, set[str]]]:
     for record in records:
         body = record.json
         is_fhir = "resourceType" in body
         label = body["meta"]["security"][0]["code"] if is_fhir else body.get("security_label", "N")
-        yield label, record.sealed, record.subject_id
+        if is_fhir:
+            family = {"not_for_family"} if any(s["code"] == "NOPAT" for s in body["meta"]["security"]) else set()
+        else:
+            family = {mark for mark in ("not_for_family", "third_party") if body.get(mark)}
+        yield label, record.sealed, record.subject_id, family
 
 
-def _tag_marks(child: Child, label: str, sealed: bool) -> None:
+def _tag_marks(child: Child, label: str, sealed: bool, family: Collection[str] = ()) -> None:
+    if "not_for_family" in family:
+        child.tag("nopat")
+    if "third_party" in family:
+        child.tag("third_party")
     if label == "R":
         child.tag("restricted")
     elif label == "V":

@@ -16,6 +16,17 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+# "Not for the child or family" flag and third-party markers (third_parties: JSON list of {name, role}).
+FAMILY_MARKS: tuple[tuple[str, str], ...] = (
+    ("not_for_family", "INTEGER NOT NULL"), ("third_party", "INTEGER NOT NULL"), ("third_parties", "TEXT"),
+)
+_MARK_DEFAULTS = {"not_for_family": 0, "third_party": 0, "third_parties": None}  # older row sets lack them
+
+
+def _value(row: Mapping[str, Any], column: str) -> Any:
+    return row[column] if column in row or column not in _MARK_DEFAULTS else _MARK_DEFAULTS[column]
+
+
 # Column name -> SQL type. Every id and date is TEXT (dates as ISO strings).
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "people": (
@@ -31,7 +42,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "referrals": (
         ("referral_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("referral_date", "TEXT NOT NULL"),
         ("source", "TEXT NOT NULL"), ("reason", "TEXT NOT NULL"), ("outcome", "TEXT"),
-        ("security_label", "TEXT NOT NULL"),
+        ("security_label", "TEXT NOT NULL"), *FAMILY_MARKS,
     ),
     "assessments": (
         ("assessment_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("start_date", "TEXT NOT NULL"),
@@ -57,12 +68,12 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("date_certainty", "TEXT NOT NULL"), ("sequence", "INTEGER NOT NULL"), ("title", "TEXT NOT NULL"),
         ("summary", "TEXT"), ("shanarri", "TEXT"), ("action", "TEXT"), ("impact", "TEXT"),
         ("author_role", "TEXT"), ("significant", "INTEGER NOT NULL"), ("security_label", "TEXT NOT NULL"),
-        ("sealed", "INTEGER NOT NULL"),
+        ("sealed", "INTEGER NOT NULL"), *FAMILY_MARKS,
     ),
     "case_notes": (
         ("note_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("note_date", "TEXT NOT NULL"),
         ("summary", "TEXT NOT NULL"), ("author_role", "TEXT"), ("security_label", "TEXT NOT NULL"),
-        ("sealed", "INTEGER NOT NULL"),
+        ("sealed", "INTEGER NOT NULL"), *FAMILY_MARKS,
     ),
     "contacts": (
         ("contact_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"),
@@ -97,7 +108,7 @@ def create_sqlite(path: Path | str, rows: Rows) -> None:
                 names = [c for c, _ in columns]
                 conn.executemany(
                     f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                    [tuple(row[c] for c in names) for row in rows.get(table, ())],
+                    [tuple(_value(row, c) for c in names) for row in rows.get(table, ())],
                 )
     finally:
         conn.close()
@@ -126,7 +137,7 @@ def create_postgres(
                 names = [c for c, _ in columns]
                 placeholders = ", ".join(["%s"] * len(names))
                 statement = f"INSERT INTO {schema}.{table} ({', '.join(names)}) VALUES ({placeholders})"
-                cur.executemany(statement, [tuple(row[c] for c in names) for row in rows.get(table, ())])
+                cur.executemany(statement, [tuple(_value(row, c) for c in names) for row in rows.get(table, ())])
         conn.commit()
     ensure_reader_role(url, schema=schema, reader_role=reader_role)
 

@@ -37,6 +37,8 @@ CHILD_ROUTES: dict[str, tuple[str, str]] = {
     "children.chronology": ("GET", "/chronology"),
     "children.print_child": ("GET", "/print"),
     "children.decide_identity": ("POST", "/identity"),
+    "meetings.new_meeting": ("GET", "/meetings/new/{token}"),
+    "meetings.create_meeting": ("POST", "/meetings/new/{token}"),  # an empty form: 400 once past access
     "children.break_glass": ("POST", "/break-glass"),  # last but one: it may start a grant
     "children.end_break_glass": ("POST", "/break-glass/end"),  # last: it ends any grant
 }
@@ -44,6 +46,7 @@ CHILD_ROUTES: dict[str, tuple[str, str]] = {
 ALL_SIGNED_IN = ACCOUNTS
 IG = ("ig.officer",)
 ADMIN = ("admin",)
+NO_MEETING = "/meetings/no-such-meeting"  # practitioners get past the gate to a 404; a meeting is only its chair's
 # endpoint -> (method, path, accounts allowed past the role gate). sign_out comes last: it ends the session.
 OTHER_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "main.home": ("GET", "/", ALL_SIGNED_IN),
@@ -62,6 +65,18 @@ OTHER_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "admin.end_relationship": ("POST", "/admin/relationships/999999/end", ADMIN),
     "admin.import_relationships": ("POST", "/admin/relationships/import", ADMIN),
     "admin.accept_suggestion": ("POST", "/admin/relationships/suggestions", ADMIN),
+    "meetings.present": ("GET", NO_MEETING, PRACTITIONERS),
+    "meetings.prepare": ("GET", f"{NO_MEETING}/prepare", PRACTITIONERS),
+    "meetings.save_selection": ("POST", f"{NO_MEETING}/prepare", PRACTITIONERS),
+    "meetings.start": ("POST", f"{NO_MEETING}/start", PRACTITIONERS),
+    "meetings.change_presence": ("POST", f"{NO_MEETING}/presence", PRACTITIONERS),
+    "meetings.extend": ("POST", f"{NO_MEETING}/extend", PRACTITIONERS),
+    "meetings.withheld": ("GET", f"{NO_MEETING}/withheld", PRACTITIONERS),
+    "meetings.reveal": ("POST", f"{NO_MEETING}/reveal", PRACTITIONERS),
+    "meetings.end": ("POST", f"{NO_MEETING}/end", PRACTITIONERS),
+    "meetings.timed_out": ("GET", f"{NO_MEETING}/timed-out", PRACTITIONERS),
+    "meetings.minutes": ("GET", f"{NO_MEETING}/record", PRACTITIONERS),
+    "meetings.handout": ("GET", f"{NO_MEETING}/handout", PRACTITIONERS),
     "auth.sign_out": ("POST", "/sign-out", ALL_SIGNED_IN),
 }
 # Reachable without signing in (sign-in itself, the SSO hand-off, probes, assets).
@@ -89,6 +104,8 @@ def expected_status(endpoint: str, username: str, state: str) -> int:
         return 302  # to the record: already open, or opened by the new grant (offered for child protection)
     if endpoint == "children.decide_identity":
         return 302 if state in OPENING_STATES else 403
+    if endpoint == "meetings.create_meeting":
+        return 400 if state in OPENING_STATES else 403
     return 200 if state in OPENING_STATES else 403
 
 
@@ -145,7 +162,10 @@ def test_child_routes_allow_and_refuse_per_role_and_relationship_state(  # type:
             "children.break_glass": {"reason": BREAK_GLASS_REASON, "justification": JUSTIFICATION},
         }
         for endpoint, (method, suffix) in CHILD_ROUTES.items():
-            path = suffix if suffix.startswith("/children/search") else f"/children/{token}{suffix}"
+            if "{token}" in suffix:
+                path = suffix.format(token=token)
+            else:
+                path = suffix if suffix.startswith("/children/search") else f"/children/{token}{suffix}"
             before = trail.newest()
             response = _send(client, method, path, {"csrf_token": csrf, **forms.get(endpoint, {})})
             want = expected_status(endpoint, username, state)

@@ -83,3 +83,44 @@ def test_an_unreadable_fhir_resource_is_a_malformed_answer_naming_the_source() -
                        categories=frozenset({"health_encounters"}), http=HttpSettings(base_url="http://127.0.0.1:1"))
     with pytest.raises(MalformedResponseError, match="NHS Test sent a record the portal could not read"):
         connector.fetch_records(PersonRecord("health", "p1"), frozenset({"health_encounters"}), deadline=1e12)
+
+
+def test_nopat_in_fhir_meta_security_marks_the_item_not_for_the_family() -> None:
+    from connectors.fhir_mapping import not_for_family
+
+    nopat = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "NOPAT"}
+    assert not_for_family({"meta": {"security": [{"system": CONFIDENTIALITY_SYSTEM, "code": "N"}, nopat]}})
+    assert not not_for_family({"meta": {"security": [{"system": "http://example.org/other", "code": "NOPAT"}]}})
+    assert not not_for_family({"meta": {"security": [{"system": CONFIDENTIALITY_SYSTEM, "code": "N"}]}})
+
+
+def test_rest_and_sql_items_carry_the_family_flag_and_who_they_name() -> None:
+    from connectors.models import ThirdParty
+
+    mapping = EventMapping({"date": "date", "title": "Note"}, "t", "pastoral_notes")
+    as_json = mapping.build({"date": "2026-01-02", "not_for_family": True, "third_party": 0,
+                             "third_parties": [{"name": "Darren Kerr", "role": "Mother's former partner"}]}, CTX, "n")
+    as_sql = mapping.build({"date": "2026-01-02", "not_for_family": 0, "third_party": 1,
+                            "third_parties": '[{"name": "Ava Reid", "role": "Sibling"}]'}, CTX, "n")
+    plain = mapping.build({"date": "2026-01-02"}, CTX, "n")
+    assert as_json is not None and as_sql is not None and plain is not None
+    assert (as_json.not_for_family, as_json.third_party) == (True, False)
+    assert as_json.third_parties == (ThirdParty("Darren Kerr", "Mother's former partner"),)
+    assert (as_sql.not_for_family, as_sql.third_party, as_sql.third_parties) == (
+        False, True, (ThirdParty("Ava Reid", "Sibling"),))
+    assert (plain.not_for_family, plain.third_party, plain.third_parties) == (False, False, ())
+
+
+def test_unreadable_third_party_markers_are_a_malformed_answer() -> None:
+    mapping = EventMapping({"date": "date", "title": "Note"}, "t", "pastoral_notes")
+    with pytest.raises(MalformedResponseError):
+        mapping.build({"date": "2026-01-02", "third_parties": "[not json"}, CTX, "n")
+
+
+def test_a_fact_about_one_person_names_them_for_substitution() -> None:
+    from connectors.models import ThirdParty
+
+    mapping = FactMapping({"field": "family_contacts", "value": "{name} ({relationship})", "names_person": "name",
+                           "names_role": "relationship"}, "t", "family_contacts")
+    fact = mapping.build({"name": "Ross Gillespie", "relationship": "Stepfather"}, CTX, "CON-1")
+    assert fact is not None and fact.third_parties == (ThirdParty("Ross Gillespie", "Stepfather"),)

@@ -37,7 +37,7 @@ def test_a_different_seed_gives_a_different_cohort(cohort: Cohort) -> None:
 
 
 HARD_CASE_TAGS = {"twins", "namesake", "name_variant", "no_chi_police", "no_chi_education", "moved_council",
-                  "restricted", "very_restricted", "sealed", "third_party", "large", "multi_agency"}
+                  "restricted", "very_restricted", "sealed", "third_party", "nopat", "large", "multi_agency"}
 
 
 def test_every_tag_used_is_documented(manifest: list[dict]) -> None:

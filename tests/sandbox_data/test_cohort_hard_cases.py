@@ -192,3 +192,30 @@ def test_domestic_abuse_story_unfolds_in_order_across_agencies(tagged: Tagged, s
         assert positive and all(e["event_date"] > incident for e in positive)
         told += 1
     assert told >= 4
+
+
+def test_a_nopat_child_has_a_health_item_marked_not_for_the_family(tagged: Tagged, stores: dict) -> None:
+    (child,) = tagged("nopat")
+    marked = [json.loads(body) for (body,) in stores["health"].execute(
+        "SELECT json FROM records WHERE subject_id = ?", (child["ids"]["health"],))]
+    act_code = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+    nopat = [r for r in marked if any(s["system"] == act_code and s["code"] == "NOPAT" for s in r["meta"]["security"])]
+    assert [r["resourceType"] for r in nopat] == ["Condition"]
+    assert marked and all(r["meta"]["security"][0]["code"] in ("N", "R", "V") for r in marked)
+
+
+def test_third_party_markers_name_the_people_and_their_roles(tagged: Tagged, stores: dict) -> None:
+    (child,) = [c for c in tagged("third_party") if "nopat" in c["tags"]]
+    police = [c for c in query(stores["police"], "concerns", child["ids"]["police"]) if c["third_party"]]
+    assert [p["role"] for c in police for p in c["third_parties"]] == ["Mother's former partner"]
+    partner = police[0]["third_parties"][0]["name"]
+    assert partner in police[0]["summary"] and police[0]["security_label"] == "R"
+    events = _sw_rows(stores, "significant_events", child)
+    named = {row["title"]: (row["third_party"], json.loads(row["third_parties"])) for row in events
+             if row["third_parties"]}
+    sibling_flag, sibling = named["Information about a sibling"]
+    assert sibling_flag == 1 and sibling[0]["role"] == "Sibling"
+    assert sibling[0]["name"].split()[0] in [c["forename"] for c in tagged("multi_agency")
+                                             if c["postcode"] == child["postcode"] and c is not child]
+    plan_flag, plan = named["Safety planning with mother"]
+    assert plan_flag == 0 and plan == [{"name": partner, "role": "Mother's former partner"}]
