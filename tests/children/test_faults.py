@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from bs4 import BeautifulSoup
 
@@ -28,17 +26,17 @@ def test_hung_agency_costs_the_deadline_and_the_rest_is_shown(child_app, client,
     sign_in("lead.professional")
     child = sandbox.child("multi_agency")
     faults("police", "hang")
-    started = time.monotonic()
+    # The page came back while police still hangs, so the deadline cut the wait short; how long that takes is
+    # measured in bench/gather.py, not asserted here (a busy machine would make a timed assert flake).
     _, html = open_child(client, child["chi"])
-    elapsed = time.monotonic() - started
     states = _states(html)
     assert states["police"][0] == "timed_out"
+    assert "did not answer within 1.5 s" in states["police"][1]
     assert {states[a][0] for a in ("health", "social_work", "education", "scra")} == {"answered"}
     assert {"health", "social_work", "education", "scra"} <= _agencies_in_chronology(html)
     assert "police" not in _agencies_in_chronology(html)
     assert "Police Scotland did not respond" in BeautifulSoup(html, "html.parser").select_one(
-        "[data-field=police_cp_flag]").get_text() or "did not" in states["police"][1]
-    assert elapsed < 1.5 + 2.5, "a hung agency must cost the deadline, not more"
+        "[data-field=police_cp_flag]").get_text()
 
 
 @pytest.mark.parametrize(("agency", "mode", "state"), [
