@@ -129,8 +129,8 @@ def test_child_without_chi_in_police_is_a_candidate_until_confirmed(child_app, c
     assert confirmed.status_code == 302
     after = _soup(client.get(confirmed.headers["Location"] + "/content").get_data(as_text=True))
     assert _flow_states(after)["police"] == "answered"
-    assert after.select("[data-testid=chronology-table] tr[data-agency=police]") or after.select_one(
-        "[data-field=police_concerns_recent]")
+    assert after.select("[data-testid=chronology-table] tr[data-agency=police]")
+    assert "Police Scotland" in after.select_one("[data-field=police_concerns_recent]").get_text()
 
 
 def test_filter_narrows_the_chronology_to_one_agency(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
