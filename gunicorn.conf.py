@@ -8,7 +8,6 @@ processes except PostgreSQL, Redis and the Prometheus files below. Values come f
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -40,10 +39,11 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()
 
 
 def on_starting(server: Any) -> None:
-    """Start with no samples from an earlier run."""
+    """Start with no samples from an earlier run (only prometheus-client's own *.db files are removed)."""
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, mode=0o700)
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+    for leftover in folder.glob("*.db"):
+        leftover.unlink()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -2,7 +2,9 @@
 
 Two things can be full: the fan-out pool (`portal.capacity.Saturated`, raised before any
 agency is asked) and a database pool (SQLAlchemy's TimeoutError after DB_POOL_TIMEOUT_S).
-Where a child was asked for, the refusal is audited; nothing about the child is shown.
+Where a child was asked for, the refusal is audited; nothing about the child is shown. (A database
+pool that is full before the signed-in user could be loaded cannot be tied to a child, since the
+child's reference is bound to the user: that refusal is counted in the metrics only.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from portal.capacity import Saturated
+from portal.extensions import login_manager
 from portal.metrics import BUSY_REFUSALS
 from portal.rendering import render_page
 
@@ -54,4 +57,7 @@ def init_backpressure(app: Flask) -> None:
 
     @app.errorhandler(PoolTimeoutError)
     def database_pool_full(error: PoolTimeoutError) -> ResponseReturnValue:
+        if "_login_user" not in g:
+            # Loading the signed-in user is what waited: render the page without asking the database again.
+            g._login_user = login_manager.anonymous_user()
         return busy_page("database", app.config["SETTINGS"].BUSY_RETRY_AFTER_S)

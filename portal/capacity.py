@@ -1,11 +1,12 @@
 """The one bounded thread pool each worker process fans out on, and who it lets in.
 
 Every agency call of every view runs on this pool: `threads` calls at once, at most
-`queue_limit` more waiting. A view asks for all its agency calls in one go
+`queue_limit` more admitted and waiting. A view asks for all its agency calls in one go
 (`submit_all`); if they would not fit, none is started and `Saturated` is raised, so
-the caller answers "busy, try again" instead of queueing without limit. Calls a
-connector makes inside an admitted call (`submit`: e.g. FHIR resource types read in
-parallel) are never refused: the connector runs any that no thread has started yet
+the caller answers "busy, try again" instead of queueing without limit. Reads a
+connector sends inside an admitted call (`submit`: e.g. FHIR resource types read in
+parallel) are not counted against that limit and never refused: they are bounded by the
+admitted calls (a few each), and the connector runs any that no thread has started yet
 itself (see `connectors.base.run_concurrently`), so they cannot pile up or deadlock.
 
 A call abandoned at the federation deadline keeps its thread until the connector's own
@@ -33,7 +34,7 @@ class Saturated(RuntimeError):
 
 @dataclass(frozen=True)
 class Load:
-    """Calls on a thread now, and calls waiting for one."""
+    """Calls on a thread now, and calls waiting for one (views' calls and the reads inside them)."""
 
     running: int
     waiting: int
@@ -51,12 +52,17 @@ class FanoutExecutor(Executor):
         self._lock = threading.Lock()
         self._running = 0
         self._waiting = 0
+        self._admitted = 0  # views' calls not finished yet: what the capacity limits
         self._on_change = on_change
 
     @property
     def capacity(self) -> int:
-        """How many calls may be running or waiting at once."""
+        """How many views' calls may be admitted (running or waiting) at once."""
         return self.threads + self.queue_limit
+
+    def admitted(self) -> int:
+        with self._lock:
+            return self._admitted
 
     def load(self) -> Load:
         with self._lock:
@@ -65,11 +71,15 @@ class FanoutExecutor(Executor):
     def submit_all(self, calls: Sequence[Callable[[], T]]) -> list[Future[T]]:
         """Start every call, or none: raises Saturated when they would not fit within the capacity."""
         with self._lock:
-            if self._running + self._waiting + len(calls) > self.capacity:
+            if self._admitted + len(calls) > self.capacity:
                 raise Saturated(self.retry_after_s)
+            self._admitted += len(calls)
             self._waiting += len(calls)
         self._changed()
-        return [self._start(call) for call in calls]
+        futures = [self._start(call) for call in calls]
+        for future in futures:
+            future.add_done_callback(self._release)
+        return futures
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """A call inside an admitted one (never refused; see the module docstring)."""
@@ -97,6 +107,11 @@ class FanoutExecutor(Executor):
             with self._lock:
                 self._running -= 1
             self._changed()
+
+    def _release(self, _future: Future[Any]) -> None:
+        # Done, failed or cancelled: a view's call no longer holds its place.
+        with self._lock:
+            self._admitted -= 1
 
     def _forget_if_cancelled(self, future: Future[Any]) -> None:
         # A call cancelled before a thread took it never reaches _run: it stops waiting here.
