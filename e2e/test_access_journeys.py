@@ -105,7 +105,9 @@ def test_admin_records_a_relationship_that_opens_the_record_then_ends_it(  # typ
     assert "Named person for this child, recorded by an administrator" in AccessPanel(teacher).why(
         AccessPanel(teacher).chronology_rows().first)
 
-    row.get_by_role("button", name="End now").click()
+    row.get_by_role("button", name="End").click()
+    expect(page.get_by_role("heading", name="End this relationship?")).to_be_visible()  # asked before ending
+    page.get_by_role("button", name="Yes, end this relationship").click()
     expect(page.get_by_text("Relationship ended: Named person, Sam Reid (teacher).")).to_be_visible()
     SearchPage(teacher, base_url).open().search_chi(child["chi"]).open()
     assert "ended on" in RefusedPage(teacher).reason()

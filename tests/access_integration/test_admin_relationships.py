@@ -86,7 +86,10 @@ def test_ending_a_relationship_refuses_the_holder_from_then_on(app, client, sign
     sign_in("admin")
     page = _soup(client.get(_add(client).headers["Location"]))
     form = page.select_one("[data-testid=relationships-table] form")
-    response = client.post(form["action"], data={"csrf_token": extract_csrf(str(page))})
+    asked = client.post(form["action"], data={"csrf_token": extract_csrf(str(page))})
+    assert asked.status_code == 200 and "End this relationship?" in asked.get_data(as_text=True)
+    assert [c.details["action"] for c in _relationship_changes(app)] == ["add"], "nothing ends before confirming"
+    response = client.post(form["action"], data={"csrf_token": extract_csrf(str(page)), "confirm": "yes"})
     assert response.status_code == 302
     row = _soup(client.get(response.headers["Location"])).select_one("[data-testid=relationships-table] tbody tr")
     assert row.select_one("[data-testid=status]").get_text(strip=True) == "Not active"
