@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from connectors.models import ChronologyEvent
 from portal.chronology import format_date, format_event_date
-from portal.labels import EVENT_TYPES, label
+from portal.labels import EVENT_TYPES, label, plain_value
 
 # Seven hues with at least 3:1 contrast on white, and five shapes: 7 × 5 = 35 distinct pairs
 # (7 and 5 share no factor, so type n's pair (n mod 7, n mod 5) never repeats below 35 types).
@@ -203,7 +203,7 @@ def _type_counts(events: list[ChronologyEvent]) -> tuple[tuple[str, int], ...]:
 def _marker(event: ChronologyEvent, x_of: Callable[[date], float], y: float) -> Marker:
     style = style_for(event.event_type)
     x_end = x_of(event.end_date) if event.end_date and event.end_date != event.event_date else None
-    words = f"{style.label}, {format_event_date(event)}: {event.title} ({event.source_system})"
+    words = f"{style.label}, {format_event_date(event)}: {plain_value(event.title)} ({event.source_system})"
     return Marker(x_of(event.event_date), x_end, y, style.event_type, style.colour, style.shape, words,
                   event.source_record_id)
 

@@ -6,6 +6,7 @@ Views are short: the flow lives in service.py, audit entries in audit_events.py.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
@@ -58,8 +59,13 @@ def explain_global(item, decision) -> str:  # type: ignore[no-untyped-def]
     return explain(item, decision)
 
 
+def today() -> date:
+    """The portal's notion of today (UK date), which "review overdue" is measured against."""
+    return labels.uk_time(now_utc()).date()
+
+
 def _safety_statuses(record):  # type: ignore[no-untyped-def]
-    return first_screen.statuses(record, now_utc().date())  # overdue means before the portal's today
+    return first_screen.statuses(record, today())
 
 
 # Plain words and one date format on every page (portal/labels.py), and the child page's first screen.
