@@ -38,7 +38,8 @@ def test_teacher_is_refused_breaks_the_glass_sees_core_information_only_and_lose
     assert record.flow_state("scra") == "withheld"
     # The child's plan is shared with the teacher's role for this purpose, but not under break-glass.
     withheld = access.withheld("social_work")
-    assert any(line.startswith("Child's plan and review dates") and "not shared under break-glass" in line for line in withheld), withheld
+    assert any(line.startswith("Child's plan and review dates") and "not shared under break-glass" in line
+               for line in withheld), withheld
     assert record.chronology_agencies() <= {"health", "social_work", "education"}
     expect(access.restricted_rows()).to_have_count(0)
     assert violations(page) == []
