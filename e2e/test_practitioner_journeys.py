@@ -160,3 +160,24 @@ def test_the_timeline_key_is_the_same_for_two_children_and_markers_take_focus(si
     expect(page.locator("[data-timeline-readout]")).to_have_text(label)
     page.keyboard.press("Tab")
     expect(page.locator(".portal-timeline__marker").nth(1)).to_be_focused()
+
+
+def test_without_javascript_the_waiting_page_says_what_will_happen(browser, base_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
+    from e2e.pages import SignInPage
+    from tests.support.accounts import TEST_PASSWORD
+
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        SignInPage(page, base_url).open().sign_in("lead.professional", TEST_PASSWORD)
+        SearchPage(page, base_url).open().search_chi(sandbox.child("multi_agency")["chi"])
+        page.get_by_role("link", name="Open record").first.click()
+        # Nothing is being asked yet, so the page must not say so or spin.
+        expect(page.get_by_text("Asking every agency now")).to_be_hidden()
+        expect(page.locator(".portal-spinner").first).to_be_hidden()
+        expect(page.get_by_text("The record is not loaded yet")).to_be_visible()
+        page.get_by_role("link", name="Show the record").click()
+        ChildPage(page).wait_loaded()
+        expect(page.get_by_test_id("safety")).to_be_visible()
+    finally:
+        context.close()
