@@ -152,7 +152,8 @@ def test_the_list_filters_by_holder_and_one_import_is_said_in_the_singular(app, 
     sign_in("admin")
     response = _upload(client, HEADER + f"{CHI},named_person,user,teacher,,,2025-09-01,\n")
     assert "Imported 1 relationship (0 already recorded)." in _soup(client.get(response.headers["Location"])).get_text()
-    _upload(client, HEADER + f"{OTHER_CHI},team_around_child,team,,social_work,Children and Families East,2024-01-01,\n")
+    team_row = f"{OTHER_CHI},team_around_child,team,,social_work,Children and Families East,2024-01-01,\n"
+    _upload(client, HEADER + team_row)
     listing = _soup(client.get("/admin/relationships"))
     choices = {option.get_text(strip=True): option["value"] for option in listing.select("#filter-holder option")}
     teacher = next(value for label, value in choices.items() if "(teacher)" in label)
