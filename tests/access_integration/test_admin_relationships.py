@@ -158,7 +158,8 @@ def test_the_list_filters_by_holder_and_one_import_is_said_in_the_singular(app, 
     choices = {option.get_text(strip=True): option["value"] for option in listing.select("#filter-holder option")}
     teacher = next(value for label, value in choices.items() if "(teacher)" in label)
     held = _soup(client.get(f"/admin/relationships?holder={teacher}"))
-    holders = [cell.get_text(strip=True) for cell in held.select("[data-testid=relationships-table] [data-testid=holder]")]
+    cells = held.select("[data-testid=relationships-table] [data-testid=holder]")
+    holders = [cell.get_text(strip=True) for cell in cells]
     assert holders == ["Sam Reid (teacher)"]
     assert held.select_one("#filter-holder option[selected]")["value"] == teacher
     everyone = _soup(client.get("/admin/relationships?holder=user:not-a-number"))
