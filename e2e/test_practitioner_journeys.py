@@ -7,10 +7,14 @@ is said out loud; the timeline key is the same for every child and its markers t
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from e2e.accessibility import violations
-from e2e.pages_children import ChildPage, ResultsPage, SearchPage
+from e2e.pages import SignInPage
+from e2e.pages_children import ChildPage, RefusedPage, ResultsPage, SearchPage
+from tests.support.accounts import TEST_PASSWORD
 from tests.support.sandbox import set_fault
 
 NARROW = {"width": 320, "height": 640}
@@ -117,9 +121,6 @@ def test_ig_search_and_admin_list_reflow_at_320_css_pixels(signed_in, base_url: 
     assert _scroll_width(page) <= 320, "who viewed"
     admin: Page = page.context.browser.new_page(viewport=NARROW)
     try:
-        from e2e.pages import SignInPage
-        from tests.support.accounts import TEST_PASSWORD
-
         SignInPage(admin, base_url).open().sign_in("admin", TEST_PASSWORD)
         admin.goto(f"{base_url}/admin/relationships")
         expect(admin.get_by_test_id("relationships-table")).to_be_visible()
@@ -163,9 +164,6 @@ def test_the_timeline_key_is_the_same_for_two_children_and_markers_take_focus(si
 
 
 def test_without_javascript_the_waiting_page_says_what_will_happen(browser, base_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
-    from e2e.pages import SignInPage
-    from tests.support.accounts import TEST_PASSWORD
-
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -181,3 +179,27 @@ def test_without_javascript_the_waiting_page_says_what_will_happen(browser, base
         expect(page.get_by_test_id("safety")).to_be_visible()
     finally:
         context.close()
+
+
+def test_break_glass_errors_per_field_uk_time_and_a_banner_that_stays(signed_in, base_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
+    page: Page = signed_in("teacher")
+    child = [c for c in sandbox.children("multi_agency") if c.get("chi")][-2]  # the access journey uses [-1]
+    SearchPage(page, base_url).open().search_chi(child["chi"]).open()
+    RefusedPage(page)
+    expect(page.get_by_test_id("change-purpose")).to_be_visible()  # a refusal offers another purpose
+    page.get_by_role("button", name="Break the glass and open the record").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.get_by_role("link")).to_have_count(2)  # one message for each empty field
+    expect(summary).to_contain_text("Select why this is an emergency")
+    expect(summary).to_contain_text("Explain why you need to see this child's information now")
+    assert violations(page) == []
+    RefusedPage(page).break_glass("Immediate risk of significant harm to the child",
+                                  "Child arrived at school injured; social worker not reachable.")
+    ChildPage(page).wait_loaded()
+    banner = page.get_by_test_id("break-glass-banner")
+    text = banner.inner_text()
+    assert "UTC" not in text and re.search(r"Access ends at \d\d:\d\d (GMT|BST)", text), text
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect(banner).to_be_in_viewport()  # it stays in view while the record scrolls
+    banner.get_by_role("button", name="End break-glass access now").click()
+    expect(page.get_by_text("Break-glass access ended.")).to_be_visible()
