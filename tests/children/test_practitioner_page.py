@@ -246,3 +246,19 @@ def test_a_refusal_offers_another_purpose(child_app, client, sign_in, sandbox) -
     assert moved.status_code == 302 and moved.headers["Location"] != link
     again = _soup(client.get(moved.headers["Location"]).get_data(as_text=True))
     assert "GIRFEC wellbeing planning" in again.get_text()
+
+
+def test_namesakes_are_marked_check_carefully(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
+    sign_in("lead.professional")
+    namesakes = sandbox.children("namesake")
+    assert len({c["chi"] for c in namesakes}) == 2 and len({c["postcode"] for c in namesakes}) == 2
+    born = date.fromisoformat(namesakes[0]["birth_date"])
+    posted = _post_search(client, forename=namesakes[0]["forename"], surname=namesakes[0]["surname"], **{
+        "dob-day": str(born.day), "dob-month": str(born.month), "dob-year": str(born.year)})
+    page = _soup(client.get(posted.headers["Location"]).get_data(as_text=True))
+    cards = [card for card in page.select("[data-testid=result]")
+             if card.select_one("h2").get_text(strip=True) == f"{namesakes[0]['forename']} {namesakes[0]['surname']}"]
+    assert len(cards) == 2
+    for card in cards:
+        warning = card.select_one("[data-testid=check-carefully]").get_text(" ", strip=True)
+        assert "Same name and date of birth as another child in these results: check carefully." in warning
