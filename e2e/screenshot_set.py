@@ -21,6 +21,7 @@ from e2e.pages_children import RefusedPage, SearchPage
 from e2e.servers import PROJECT_ROOT
 from tests.support.accounts import TEST_PASSWORD
 
+expect.set_options(timeout=15_000)  # a set of 26 pages on a busy machine: allow slow agencies, not flakes
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 OUT = Path(os.environ.get("SCREENSHOT_DIR") or PROJECT_ROOT / "screenshots")
 
