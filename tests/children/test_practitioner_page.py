@@ -42,6 +42,7 @@ def test_search_redirects_to_results_at_an_address_without_the_chi_or_name(  # t
     results = client.get(results_url)
     assert results.status_code == 200
     card = _soup(results.get_data(as_text=True)).select_one("[data-testid=result]")
+    assert _soup(results.get_data(as_text=True)).select("[data-testid=search-incomplete]") == []  # all answered
     assert card.select_one("h2").get_text(strip=True) == f"{child['forename']} {child['surname']}"
     # The child's page offers the way back to exactly these results.
     link = next(a["href"] for a in card.find_all("a") if "Open record" in a.get_text())
@@ -262,3 +263,13 @@ def test_namesakes_are_marked_check_carefully(child_app, client, sign_in, sandbo
     for card in cards:
         warning = card.select_one("[data-testid=check-carefully]").get_text(" ", strip=True)
         assert "Same name and date of birth as another child in these results: check carefully." in warning
+
+
+def test_results_say_when_an_agency_did_not_answer_the_search(child_app, client, sign_in, sandbox, faults) -> None:  # type: ignore[no-untyped-def]
+    child_app.config["FEDERATION_DEADLINE_S"] = 1.5
+    sign_in("lead.professional")
+    faults("education", "hang")
+    page = _soup(client.get(_post_search(client, chi=sandbox.child("multi_agency")["chi"]).headers["Location"])
+                 .get_data(as_text=True))
+    warning = page.select_one("[data-testid=search-incomplete]").get_text(" ", strip=True)
+    assert "These results may be incomplete: Education did not answer" in warning
