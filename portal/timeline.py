@@ -121,6 +121,13 @@ class Timeline:
     ticks: tuple[Tick, ...]
     legend: tuple[LegendItem, ...] = LEGEND
     plot_left: float = 10.0
+    plot_right: float = 950.0
+
+    def x_of(self, day: date) -> float:
+        """Where `day` falls on the axis, exactly as the markers were placed (e.g. for a cursor)."""
+        span = max(1, (self.end - self.start).days)
+        clamped = min(max(day, self.start), self.end)
+        return round(self.plot_left + (clamped - self.start).days / span * (self.plot_right - self.plot_left), 1)
 
 
 def style_for(event_type: str | None) -> LegendItem:
@@ -168,7 +175,7 @@ def build_timeline(
             markers = tuple(m for m in markers if m.x_end is not None)  # periods still drawn as spans
         built.append(Lane(agency, name, y, markers, heat, (gaps or {}).get(agency, ""), len(own), _type_counts(own)))
     return Timeline(start, end, width, lane_height * len(lane_order), tuple(built), _ticks(start, end, x_of),
-                    LEGEND, label_width)
+                    LEGEND, label_width, label_width + plot_width)
 
 
 def _date_range(events: list[ChronologyEvent], start: date | None, end: date | None) -> tuple[date, date]:
