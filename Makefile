@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test test-fast lint bench assets chromium venv db demo-data clean
+.PHONY: run test test-fast lint bench assets chromium venv db demo-data clean screenshots
 
 ## make run: set everything up and serve the demo at http://127.0.0.1:$(PORT)
 run: venv assets db demo-data
@@ -19,6 +19,10 @@ test: venv assets chromium lint
 
 test-fast: venv assets
 	$(PY) -m pytest tests
+
+## make screenshots: every main page at 1366x768 and 390x844 into screenshots/ (git-ignored), checked by axe
+screenshots: venv assets chromium
+	SCREENSHOT_DIR=$(CURDIR)/screenshots $(PY) -m pytest -q -p no:cacheprovider e2e/screenshot_set.py
 
 lint: venv
 	$(VENV)/bin/ruff check portal connectors sandbox tests e2e bench

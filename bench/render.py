@@ -54,7 +54,8 @@ def main() -> None:
             chi = sandbox.child("large")["chi"]
             token = extract_csrf(client.get("/children/search").get_data(as_text=True))
             results = client.post("/children/search", data={"chi": chi, "purpose": "child_protection",
-                                                             "csrf_token": token}).get_data(as_text=True)
+                                                             "csrf_token": token},
+                                  follow_redirects=True).get_data(as_text=True)
             link = next(a["href"] for a in BeautifulSoup(results, "html.parser").find_all("a")
                         if "Open record" in a.get_text())
             htmx = {"HX-Request": "true"}

@@ -81,6 +81,12 @@ class ChildPage:
     def kis_value(self, field: str) -> str:
         return self.page.locator(f"[data-testid=kis] [data-field={field}] dd").inner_text()
 
+    def kis_source(self, field: str) -> str:
+        """Open "Source, and why can I see this?" on a KIS value and read where it came from."""
+        details = self.page.locator(f"[data-testid=kis] [data-field={field}] details.portal-why").first
+        details.locator("summary").click()
+        return details.locator(".portal-provenance").inner_text()
+
     def timeline_lanes(self) -> list[str]:
         lanes = self.page.locator("[data-testid=timeline] svg g[data-agency]")
         return [str(lanes.nth(i).get_attribute("data-agency")) for i in range(lanes.count())]

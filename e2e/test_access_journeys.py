@@ -38,7 +38,8 @@ def test_teacher_is_refused_breaks_the_glass_sees_core_information_only_and_lose
     assert record.flow_state("scra") == "withheld"
     # The child's plan is shared with the teacher's role for this purpose, but not under break-glass.
     withheld = access.withheld("social_work")
-    assert any(line.startswith("Childs plan") and "not shared under break-glass" in line for line in withheld), withheld
+    assert any(line.startswith("Child's plan and review dates") and "not shared under break-glass" in line
+               for line in withheld), withheld
     assert record.chronology_agencies() <= {"health", "social_work", "education"}
     expect(access.restricted_rows()).to_have_count(0)
     assert violations(page) == []
@@ -105,7 +106,9 @@ def test_admin_records_a_relationship_that_opens_the_record_then_ends_it(  # typ
     assert "Named person for this child, recorded by an administrator" in AccessPanel(teacher).why(
         AccessPanel(teacher).chronology_rows().first)
 
-    row.get_by_role("button", name="End now").click()
+    row.get_by_role("button", name="End").click()
+    expect(page.get_by_role("heading", name="End this relationship?")).to_be_visible()  # asked before ending
+    page.get_by_role("button", name="Yes, end this relationship").click()
     expect(page.get_by_text("Relationship ended: Named person, Sam Reid (teacher).")).to_be_visible()
     SearchPage(teacher, base_url).open().search_chi(child["chi"]).open()
     assert "ended on" in RefusedPage(teacher).reason()

@@ -25,7 +25,7 @@ def test_search_by_chi_shows_all_five_agencies_merged_with_the_summary(signed_in
     for agency in FIVE:
         assert record.flow_state(agency) == "answered"
     assert record.chronology_agencies() == FIVE
-    assert "NHS Glenmorven" in record.kis_value("gp_practice")
+    assert "NHS Glenmorven" in record.kis_source("gp_practice")
     assert record.timeline_lanes() == ["health", "social_work", "education", "police", "scra"]
     assert violations(page) == []
 
@@ -74,11 +74,14 @@ def test_filter_narrows_the_chronology_in_place(signed_in, base_url: str, sandbo
     record = SearchPage(page, base_url).open().search_chi(sandbox.child("multi_agency")["chi"]).open().wait_loaded()
     before = record.chronology_row_count()
     url_before = page.url
+    page.evaluate("window.portalNotReloaded = true")
     record.filter_agency("Police Scotland")
     expect(page.locator("[data-testid=chronology-table] tr[data-agency=health]")).to_have_count(0)
     assert record.chronology_agencies() == {"police"}
     assert record.chronology_row_count() < before
-    assert page.url == url_before, "htmx replaced the chronology in place"
+    # htmx replaced the chronology in place (the page was not reloaded) and put the filter in the address.
+    assert page.evaluate("window.portalNotReloaded === true")
+    assert page.url != url_before and "agency=police" in page.url
     assert violations(page) == []
 
 
@@ -114,7 +117,7 @@ def test_large_chronology_pages_in_place(signed_in, base_url: str, sandbox) -> N
 def test_print_layout_has_the_marking(signed_in, base_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
     page: Page = signed_in("lead.professional")
     SearchPage(page, base_url).open().search_chi(sandbox.child("multi_agency")["chi"]).open().wait_loaded()
-    page.get_by_role("link", name="Print the summary and chronology").click()
+    page.get_by_role("button", name="Print the summary and chronology").click()
     expect(page.get_by_test_id("print-marking")).to_contain_text("OFFICIAL-SENSITIVE")
     page.emulate_media(media="print")
     expect(page.locator(".portal-print-watermark")).to_be_visible()

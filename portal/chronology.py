@@ -31,17 +31,17 @@ __all__ = [
 
 
 def format_date(value: date, certainty: DateCertainty = DateCertainty.EXACT) -> str:
-    """A date as the chronology shows it: '22 May 2016', '?22 May 2016', 'May 2016' or '2016'."""
+    """A date as the chronology shows it: '22 March 2016', '?22 March 2016', 'March 2016' or '2016'."""
     if certainty == DateCertainty.YEAR:
         return str(value.year)
     if certainty == DateCertainty.MONTH:
-        return f"{value:%b %Y}"
-    text = f"{value.day} {value:%b %Y}"
+        return f"{value:%B %Y}"
+    text = f"{value.day} {value:%B %Y}"
     return f"?{text}" if certainty == DateCertainty.APPROXIMATE else text
 
 
 def format_event_date(event: ChronologyEvent) -> str:
-    """The event's date or period, with its uncertainty: '3 Mar 2024 – 10 Apr 2024'."""
+    """The event's date or period, with its uncertainty: '3 March 2024 – 10 April 2024'."""
     start = format_date(event.event_date, event.date_certainty)
     if event.end_date is None or event.end_date == event.event_date:
         return start

@@ -63,7 +63,8 @@ def import_relationships(path: str) -> None:
         click.echo(f"{path}, line {error.line}: {error.message}", err=True)
     if not report.ok:
         raise click.ClickException(f"Nothing imported: {len(report.errors)} problem(s) found.")
-    click.echo(f"Imported {report.created} relationship(s); {report.skipped} already present.")
+    noun = "relationship" if report.created == 1 else "relationships"
+    click.echo(f"Imported {report.created} {noun}; {report.skipped} already present.")
 
 
 def register_cli(app: Flask) -> None:

@@ -24,6 +24,7 @@ from portal.data.relationship_admin import (
     end_relationship_now,
     holder_choices,
     page_of_relationships,
+    relationship_row,
 )
 from portal.data.relationship_import import import_relationships_file
 from portal.identity import validate_chi
@@ -45,7 +46,11 @@ def _page(form: RelationshipForm | None = None, import_errors: list[str] | None 
     filter_error = chi_filter.reason if chi_filter and not chi_filter.valid else None
     page_number = request.args.get("page", "1")
     child_chi = chi_filter.value if chi_filter and chi_filter.valid else None
-    listing = page_of_relationships(child_chi, int(page_number) if page_number.isdigit() else 1, PAGE_SIZE, _now())
+    holders = holder_choices()
+    holder = request.args.get("holder", "")
+    holder = holder if holder in {choice.value for choice in holders} else ""
+    listing = page_of_relationships(child_chi, int(page_number) if page_number.isdigit() else 1, PAGE_SIZE, _now(),
+                                    holder=holder or None)
     suggestions = _check_source(child_chi) if child_chi else None
     form = form or RelationshipForm()
     errors = {**form.errors, **({"filter-chi": filter_error} if filter_error else {})}
@@ -53,7 +58,7 @@ def _page(form: RelationshipForm | None = None, import_errors: list[str] | None 
         errors = {**errors, **{f"csv-file-{n}": message for n, message in enumerate(import_errors)}}
     return render_page("admin/relationships.html", listing=listing, form=form, errors=errors,
                        import_errors=import_errors or [], filter_chi=raw_chi, bases=RELATIONSHIP_BASES,
-                       holders=holder_choices(), suggestions=suggestions, status=status)
+                       holders=holders, filter_holder=holder, suggestions=suggestions, status=status)
 
 
 @bp.get("/relationships")
@@ -83,6 +88,11 @@ def add_relationship() -> ResponseReturnValue:
 @bp.post("/relationships/<int:relationship_id>/end")
 @roles_required("admin")
 def end_relationship(relationship_id: int) -> ResponseReturnValue:
+    if request.form.get("confirm") != "yes":  # one click among many must not end access: ask first
+        row = relationship_row(relationship_id, _now())
+        if row is None:
+            abort(404)
+        return render_page("admin/end_relationship.html", row=row)
     try:
         row = end_relationship_now(relationship_id, _now())
     except RelationshipError:
@@ -110,7 +120,8 @@ def import_relationships() -> ResponseReturnValue:
         shown = [f"Line {e.line}: {e.message}" for e in report.errors[:MAX_IMPORT_ERRORS_SHOWN]]
         return _page(import_errors=shown, status=400)
     _audit("import", None, created=report.created, skipped=report.skipped)
-    flash(f"Imported {report.created} relationships ({report.skipped} already recorded).", "success")
+    noun = "relationship" if report.created == 1 else "relationships"
+    flash(f"Imported {report.created} {noun} ({report.skipped} already recorded).", "success")
     return redirect(url_for("admin.relationships"))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from connectors.models import PersonQuery
-from portal.access.purposes import PURPOSES, practitioner_purposes
+from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES, practitioner_purposes
 from portal.identity import validate_chi
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
@@ -100,3 +100,18 @@ def _ordered(errors: dict[str, str]) -> dict[str, str]:
 
 def purpose_choices() -> list[tuple[str, str]]:
     return [(purpose.code, purpose.label) for purpose in practitioner_purposes()]
+
+
+MIN_JUSTIFICATION = 10  # the same floor portal.data.break_glass enforces: a reason IG can act on
+
+
+def break_glass_errors(reason_code: str, justification: str) -> dict[str, str]:
+    """One GOV.UK error per field that is empty or wrong, in page order."""
+    errors: dict[str, str] = {}
+    if reason_code not in BREAK_GLASS_REASONS:
+        errors["reason"] = "Select why this is an emergency"
+    if not justification:
+        errors["justification"] = "Explain why you need to see this child's information now"
+    elif len(justification) < MIN_JUSTIFICATION:
+        errors["justification"] = f"Explanation must be at least {MIN_JUSTIFICATION} characters"
+    return errors

@@ -9,8 +9,10 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from connectors.models import SHANARRI
+from portal.children.first_screen import missing_answers
 from portal.children.service import ChildRecord
 from portal.chronology import ChronologyFilter, ChronologyView, build_chronology, filter_events
+from portal.labels import label, long_date
 from portal.timeline import Timeline, build_timeline
 
 PAGE_SIZE = 50
@@ -24,34 +26,64 @@ class ChronologyParams:
     newest_first: bool = True
     page: int = 1
     errors: dict[str, str] = field(default_factory=dict)
-    raw: dict[str, object] = field(default_factory=dict)
+    raw: dict[str, object] = field(default_factory=dict)  # canonical query pairs (dates as ISO), for links
+    typed: dict[str, str] = field(default_factory=dict)  # the day/month/year boxes as typed, to show again
+
+
+DATE_FIELDS = (("from", "Start date"), ("to", "End date"))
 
 
 def parse_params(args: MultiDict[str, str], known_agencies: set[str]) -> ChronologyParams:
     errors: dict[str, str] = {}
+    typed: dict[str, str] = {}
     agencies = frozenset(a for a in args.getlist("agency") if a in known_agencies)
     shanarri = frozenset(s for s in args.getlist("shanarri") if s in SHANARRI)
-    date_from = _date(args.get("from", ""), "from", "Start date", errors)
-    date_to = _date(args.get("to", ""), "to", "End date", errors)
+    dates = {key: _date(args, key, label, errors, typed) for key, label in DATE_FIELDS}
+    date_from, date_to = dates["from"], dates["to"]
     if date_from and date_to and date_from > date_to:
-        errors["to"] = "End date must be the same as or after the start date"
+        errors["to-day"] = "End date must be the same as or after the start date"
     text = args.get("q", "").strip()[:100]
     show_all = args.get("show") == "all"
     page = int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1
     criteria = ChronologyFilter(agencies, shanarri, date_from, date_to, not show_all, text)
-    raw = {"agency": sorted(agencies), "shanarri": sorted(shanarri), "from": args.get("from", ""),
-           "to": args.get("to", ""), "q": text, "show": "all" if show_all else "significant",
+    raw = {"agency": sorted(agencies), "shanarri": sorted(shanarri),
+           "from": date_from.isoformat() if date_from else "", "to": date_to.isoformat() if date_to else "",
+           "q": text, "show": "all" if show_all else "significant",
            "order": "oldest" if args.get("order") == "oldest" else "newest"}
-    return ChronologyParams(criteria, raw["order"] == "newest", max(1, page), errors, raw)
+    return ChronologyParams(criteria, raw["order"] == "newest", max(1, page), errors, raw, typed)
 
 
-def _date(value: str, key: str, label: str, errors: dict[str, str]) -> date | None:
-    if not value:
+def _date(args: MultiDict[str, str], key: str, label: str, errors: dict[str, str], typed: dict[str, str]
+          ) -> date | None:
+    """A date from GOV.UK day/month/year boxes (`from-day` …), or from a link's ISO value (`from=2024-03-27`).
+
+    Strict: a missing part, a part that is not a number or a date that does not exist is a
+    GOV.UK error on the day box, never a guess and never a 500.
+    """
+    parts = {part: args.get(f"{key}-{part}", "").strip() for part in ("day", "month", "year")}
+    if not any(parts.values()):
+        iso = args.get(key, "").strip()
+        if not iso:
+            return None
+        try:
+            value = date.fromisoformat(iso)
+        except ValueError:
+            errors[f"{key}-day"] = f"{label} must be a real date"
+            return None
+        typed.update({f"{key}-day": str(value.day), f"{key}-month": str(value.month), f"{key}-year": str(value.year)})
+        return value
+    typed.update({f"{key}-{part}": value[:10] for part, value in parts.items()})
+    missing = [part for part, value in parts.items() if not value]
+    if missing:
+        errors[f"{key}-day"] = f"{label} must include a {' and '.join(missing)}"
+        return None
+    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
+        errors[f"{key}-day"] = f"{label} must be a real date"
         return None
     try:
-        return date.fromisoformat(value)
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
     except ValueError:
-        errors[key] = f"{label} must be a real date, like 2024-03-27"
+        errors[f"{key}-day"] = f"{label} must be a real date"
         return None
 
 
@@ -64,7 +96,8 @@ def timeline_for(record: ChildRecord, params: ChronologyParams) -> Timeline:
     """The timeline of the filtered events (the date range zooms it), one lane per configured agency."""
     filtered = filter_events(record.events, params.criteria)
     lanes = [(source.agency, record.agency_names.get(source.agency, source.agency)) for source in record.sources]
-    return build_timeline(filtered, lanes, start=params.criteria.date_from, end=params.criteria.date_to)
+    return build_timeline(filtered, lanes, start=params.criteria.date_from, end=params.criteria.date_to,
+                          gaps=missing_answers(record))
 
 
 def query_string(raw: Mapping[str, object], **changes: object) -> list[tuple[str, str]]:
@@ -104,3 +137,30 @@ def agreed_values(values: tuple[object, ...]) -> list[AgreedValue]:
         grouped.setdefault(key, []).append(value)
         shown.setdefault(key, str(getattr(value, "value", "")))
     return [AgreedValue(shown[key], tuple(group)) for key, group in grouped.items()]
+
+
+PRINT_SECTIONS = ("kis", "timeline", "chronology")
+
+
+def print_sections(args: Mapping[str, str] | MultiDict[str, str]) -> tuple[str, ...]:
+    """The sections a printout holds: those ticked, or all three when none was chosen."""
+    chosen = args.getlist("section") if isinstance(args, MultiDict) else []
+    picked = tuple(section for section in PRINT_SECTIONS if section in chosen)
+    return picked or PRINT_SECTIONS
+
+
+def filter_words(params: ChronologyParams) -> str:
+    """The chronology filters in words, so a printout says what it leaves out."""
+    criteria = params.criteria
+    parts = ["Significant events only" if criteria.significant_only else "All events"]
+    if criteria.agencies:
+        parts.append("from " + ", ".join(label(a, "agency") for a in sorted(criteria.agencies)))
+    if criteria.shanarri:
+        parts.append("about " + ", ".join(sorted(s.capitalize() for s in criteria.shanarri)))
+    if criteria.date_from:
+        parts.append(f"from {long_date(criteria.date_from)}")
+    if criteria.date_to:
+        parts.append(f"to {long_date(criteria.date_to)}")
+    if criteria.text:
+        parts.append(f"containing “{criteria.text}”")
+    return "Filters: " + "; ".join(parts) + "."

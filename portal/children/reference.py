@@ -91,3 +91,49 @@ def decode_reference(token: str, secret_key: str, user_id: int, ttl_s: int = REF
     if reference.user_id != user_id:
         raise BadReference("This link to a child's record was made for someone else.")
     return reference
+
+
+@dataclass(frozen=True)
+class SearchReference:
+    """What a results page URL carries instead of the CHI or name searched for: the search, encrypted."""
+
+    query: PersonQuery
+    purpose: str
+    by_chi: bool
+    user_id: int
+
+
+def encode_search(reference: SearchReference, secret_key: str) -> str:
+    query = reference.query
+    payload = {
+        "s": 1,  # marks a search, so a child reference can never be read as one (or the other way round)
+        "p": reference.purpose,
+        "u": reference.user_id,
+        "b": reference.by_chi,
+        "q": [query.chi, query.forename, query.surname,
+              query.birth_date.isoformat() if query.birth_date else None, query.postcode],
+    }
+    token = _fernet(secret_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    return token.decode("ascii").rstrip("=")
+
+
+def decode_search(token: str, secret_key: str, user_id: int, ttl_s: int = REFERENCE_LIFETIME_S) -> SearchReference:
+    """The search, if this portal issued the reference to `user_id` within `ttl_s`; BadReference otherwise."""
+    padded = token + "=" * (-len(token) % 4)
+    try:
+        payload = json.loads(_fernet(secret_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
+        if payload.get("s") != 1:
+            raise ValueError("not a search reference")
+        chi, forename, surname, born, postcode = payload["q"]
+        reference = SearchReference(
+            query=PersonQuery(chi=chi, forename=forename, surname=surname,
+                              birth_date=date.fromisoformat(born) if born else None, postcode=postcode),
+            purpose=str(payload["p"]),
+            by_chi=bool(payload["b"]),
+            user_id=int(payload["u"]),
+        )
+    except (InvalidToken, ValueError, KeyError, TypeError, UnicodeError, AttributeError) as error:
+        raise BadReference("This link to search results is not valid or has expired.") from error
+    if reference.user_id != user_id:
+        raise BadReference("This link to search results was made for someone else.")
+    return reference

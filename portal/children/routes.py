@@ -5,17 +5,32 @@ Views are short: the flow lives in service.py, audit entries in audit_events.py.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from dataclasses import replace
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
+from portal import labels
 from portal.access.decision import AccessDecision
 from portal.access.filtering import explain
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
-from portal.children import audit_events, presenter
-from portal.children.forms import SearchInput, purpose_choices, validate_search
-from portal.children.reference import BadReference, ChildReference, decode_reference, encode_reference
+from portal.children import audit_events, first_screen, presenter
+from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
+from portal.children.match_words import match_strength
+from portal.children.reference import (
+    BadReference,
+    ChildReference,
+    SearchReference,
+    decode_reference,
+    decode_search,
+    encode_reference,
+    encode_search,
+)
 from portal.children.searching import run_search
 from portal.children.service import assemble, decide_access, header_from_search, now_utc
 from portal.children.streaming import event_stream
@@ -25,6 +40,7 @@ from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish
 from portal.rendering import render_page
 
 bp = Blueprint("children", __name__, url_prefix="/children")
+LAST_RESULTS = "last_results"  # session key: the opaque reference of the user's latest search
 PRINT_PAGE_SIZE = 10_000  # a printout carries every significant event, not one screen's page
 
 
@@ -41,6 +57,27 @@ def agreed_values_global(values):  # type: ignore[no-untyped-def]
 @bp.app_template_global("explain")
 def explain_global(item, decision) -> str:  # type: ignore[no-untyped-def]
     return explain(item, decision)
+
+
+def today() -> date:
+    """The portal's notion of today (UK date), which "review overdue" is measured against."""
+    return labels.uk_time(now_utc()).date()
+
+
+def _safety_statuses(record):  # type: ignore[no-untyped-def]
+    return first_screen.statuses(record, today())
+
+
+# Plain words and one date format on every page (portal/labels.py), and the child page's first screen.
+for _name, _filter in {"label": labels.label, "long_date": labels.long_date, "long_datetime": labels.long_datetime,
+                       "clock_time": labels.clock_time, "plain": labels.plain_value,
+                       "capitalize_first": labels.capitalize_first}.items():
+    bp.add_app_template_filter(_filter, _name)
+for _name, _global in {"safety_statuses": _safety_statuses, "people_fields": first_screen.people,
+                       "other_fields": first_screen.other_fields, "identity_fields": first_screen.identity_fields,
+                       "missing_answers": first_screen.missing_answers, "filter_words": presenter.filter_words,
+                       "candidate_strength": match_strength}.items():
+    bp.add_app_template_global(_global, _name)
 
 
 def _reference(token: str) -> ChildReference:
@@ -81,8 +118,37 @@ def search_results() -> ResponseReturnValue:
     if searched.errors:
         return render_page("children/search.html", entered=entered, errors=searched.errors,
                            purposes=purpose_choices(), status=400)
-    results = run_search(searched, current_user.id, _link)
-    return render_page("children/results.html", results=results, purpose=PURPOSES[searched.purpose])
+    # Post/Redirect/Get: the results live at a GET URL (so Back works) that carries no CHI or name.
+    reference = SearchReference(searched.query, searched.purpose, searched.by_chi, current_user.id)
+    results_ref = encode_search(reference, current_app.config["SECRET_KEY"])
+    session[LAST_RESULTS] = results_ref  # only the opaque reference, for the child page's "Back to results"
+    return redirect(url_for("children.results", ref=results_ref), code=303)
+
+
+@bp.get("/results/<ref>")
+@roles_required(*PRACTITIONER_ROLES)
+def results(ref: str) -> ResponseReturnValue:
+    """The results of a search, asked again of every agency (nothing from the first asking was kept)."""
+    try:
+        reference = decode_search(ref, current_app.config["SECRET_KEY"], current_user.id)
+    except BadReference:
+        abort(404)
+    searched = SearchRequest(reference.query, reference.purpose, reference.by_chi)
+    found = run_search(searched, current_user.id, _link)
+    return render_page("children/results.html", results=found, purpose=PURPOSES[searched.purpose],
+                       searched_by_chi=searched.by_chi)
+
+
+def _back_to_results() -> str | None:
+    """The results page this user last searched from, while its reference is still valid."""
+    ref = session.get(LAST_RESULTS)
+    if not ref:
+        return None
+    try:
+        decode_search(ref, current_app.config["SECRET_KEY"], current_user.id)
+    except BadReference:
+        return None
+    return url_for("children.results", ref=ref)
 
 
 @bp.get("/<token>")
@@ -94,7 +160,7 @@ def show_child(token: str) -> ResponseReturnValue:
         return refusal
     return render_page("children/child.html", token=token, decision=decision, record=None,
                        header=header_from_search(reference), agencies=_configured_agencies(),
-                       purpose=PURPOSES[reference.purpose])
+                       purpose=PURPOSES[reference.purpose], back_to_results=_back_to_results())
 
 
 @bp.get("/<token>/content")
@@ -141,6 +207,18 @@ def decide_identity(token: str) -> ResponseReturnValue:
     return redirect(url_for("children.show_child", token=_link(reference.with_decision(agency, source_id, confirm))))
 
 
+@bp.post("/<token>/purpose")
+@roles_required(*PRACTITIONER_ROLES)
+def change_purpose(token: str) -> ResponseReturnValue:
+    """Open the same child for another purpose (after a refusal under the first); access is decided afresh."""
+    reference = _reference(token)
+    chosen = request.form.get("purpose", "")
+    if chosen not in dict(purpose_choices()):
+        abort(400)
+    changed = replace(reference, purpose=chosen)
+    return redirect(url_for("children.show_child", token=_link(changed)))
+
+
 @bp.post("/<token>/break-glass")
 @roles_required(*PRACTITIONER_ROLES)
 def break_glass(token: str) -> ResponseReturnValue:
@@ -152,11 +230,13 @@ def break_glass(token: str) -> ResponseReturnValue:
         audit_events.record_refusal(reference, decision)
         return _refused(token, reference, decision)
     reason_code, justification = request.form.get("reason", ""), request.form.get("justification", "").strip()
+    errors = break_glass_errors(reason_code, justification)  # one message per empty or wrong field
+    if errors:
+        return _refused(token, reference, decision, errors=errors, status=400)
     try:
         started = begin_break_glass(current_user, reference.chi, reason_code, justification, now_utc())
     except BreakGlassError as error:
-        errors = {"reason" if "reason" in str(error) else "justification": str(error).capitalize()}
-        return _refused(token, reference, decision, errors=errors, status=400)
+        return _refused(token, reference, decision, errors={"justification": str(error).capitalize()}, status=400)
     audit_events.record_break_glass_start(reference, reason_code, justification, started.grant_id,
                                           started.grant.expires_at.isoformat())
     from portal.children.alerting import alert_break_glass
@@ -182,18 +262,31 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     if refusal is not None:
         return refusal
     record = assemble(current_user, reference, decision)
-    page_size = PRINT_PAGE_SIZE if event_type == "print" else presenter.PAGE_SIZE
-    view = audited_view(record, event_type, request.args, page_size=page_size)
-    return render_page(template, block=block, token=token, decision=decision, record=record, params=view.params,
-                       chronology=view.chronology, timeline=view.timeline, agencies=_configured_agencies(),
-                       purpose=PURPOSES[reference.purpose], query_string=presenter.query_string,
-                       printed_at=now_utc())
+    printing = event_type == "print"
+    args = request.args
+    if printing:  # a printout carries every matching event: all pages, whatever page was on screen
+        args = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "page"])
+    view = audited_view(record, event_type, args, page_size=PRINT_PAGE_SIZE if printing else presenter.PAGE_SIZE,
+                        details={"sections": sorted(presenter.print_sections(args))} if printing else None)
+    response = render_page(template, block=block, token=token, decision=decision, record=record,
+                           params=view.params, chronology=view.chronology, timeline=view.timeline,
+                           agencies=_configured_agencies(), purpose=PURPOSES[reference.purpose],
+                           query_string=presenter.query_string, printed_at=now_utc(),
+                           sections=presenter.print_sections(args), back_to_results=_back_to_results())
+    if block == "chronology" and request.headers.get("HX-Request"):
+        # Filters and page live in the address bar, so Back, reload and print keep them.
+        pairs = presenter.query_string(view.params.raw, page=view.params.page if view.params.page > 1 else "")
+        response.headers["HX-Push-Url"] = url_for("children.child_content", token=token) + (
+            "?" + urlencode(pairs) if pairs else "")
+    return response
 
 
 def _refused(token: str, reference: ChildReference, decision, *, errors: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
              status: int = 403) -> ResponseReturnValue:
     return render_page("children/refused.html", token=token, decision=decision, errors=errors or {},
-                       reasons=BREAK_GLASS_REASONS, purpose=PURPOSES[reference.purpose], status=status)
+                       reasons=BREAK_GLASS_REASONS, purpose=PURPOSES[reference.purpose], status=status,
+                       back_to_results=_back_to_results(), entered=request.form, purposes=purpose_choices(),
+                       current_purpose=reference.purpose)
 
 
 def _configured_agencies() -> list[tuple[str, str]]:

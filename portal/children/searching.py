@@ -11,6 +11,7 @@ from flask import current_app
 from connectors.models import PersonRecord, SourceStatus
 from portal.children import audit_events
 from portal.children.forms import SearchRequest
+from portal.children.match_words import SEXES, how_matched, mark_lookalikes, match_strength
 from portal.children.reference import ChildReference
 from portal.federation import ChildMatch, search
 from portal.matching import ScoredPerson
@@ -25,12 +26,14 @@ class FoundChild:
     name: str
     birth_date: date | None
     postcode: str | None
+    sex: str
     agencies: tuple[str, ...]
-    how_found: str
-    score: float
+    how_found: str  # in words: which details matched, never a bare score
+    strength: str  # "Exact identifier", "Close match" or "Possible match"
     by_identifier: bool
     candidates: tuple[ScoredPerson, ...]
     link: str | None
+    check_carefully: str = ""  # set when another child in the results shares birth date and address or name
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def run_search(searched: SearchRequest, user_id: int, link: Callable[[ChildRefer
     audit_events.record_search(searched.purpose, searched.by_chi, outcome)
     names = agency_names()
     children = tuple(_found(child, searched, user_id, link, names) for child in outcome.children)
-    return SearchResults(children, outcome.statuses, names)
+    return SearchResults(mark_lookalikes(children), outcome.statuses, names)
 
 
 def _found(child: ChildMatch, searched: SearchRequest, user_id: int, link: Callable[[ChildReference], str],
@@ -63,9 +66,10 @@ def _found(child: ChildMatch, searched: SearchRequest, user_id: int, link: Calla
         name=" ".join(p for p in (best.forename, best.surname) if p) or "Name not recorded",
         birth_date=best.birth_date,
         postcode=best.postcode,
+        sex=SEXES.get((best.sex or "").lower(), "Not recorded"),
         agencies=tuple(names.get(a, a) for a in child.agencies),
-        how_found=child.match.summary,
-        score=child.match.score,
+        how_found=how_matched(child.match, searched, tuple(names.get(a, a) for a in child.agencies)),
+        strength=match_strength(child.match),
         by_identifier=child.match.basis == "identifier",
         candidates=child.candidates,
         link=link(reference) if reference else None,

@@ -18,7 +18,7 @@ from portal.data.relationships import HOLDER_USER, Relationship, RelationshipErr
 from portal.extensions import db
 
 __all__ = ["HolderChoice", "PortalPerson", "RelationshipError", "RelationshipPage", "RelationshipRow",
-           "create_relationship", "end_relationship_now", "holder_choices", "page_of_relationships",
+           "create_relationship", "end_relationship_now", "holder_choices", "page_of_relationships", "relationship_row",
            "practitioners_named"]
 
 
@@ -80,10 +80,17 @@ def _row(relationship: Relationship, users: dict[int, User], teams: dict[int, Or
     )
 
 
-def page_of_relationships(child_chi: str | None, page: int, page_size: int, now: datetime) -> RelationshipPage:
-    """Relationships (for one child if `child_chi`), newest start first, one page of them."""
+def page_of_relationships(child_chi: str | None, page: int, page_size: int, now: datetime,
+                          holder: str | None = None) -> RelationshipPage:
+    """Relationships (for one child if `child_chi`, one holder if `holder` is "user:ID" or "team:ID"),
+    newest start first, one page of them."""
     with db.session() as session:
         condition = [Relationship.child_chi == child_chi] if child_chi else []
+        kind, _, raw_id = (holder or "").partition(":")
+        if raw_id.isdigit() and kind == "user":
+            condition.append(Relationship.user_id == int(raw_id))
+        elif raw_id.isdigit() and kind == "team":
+            condition.append(Relationship.organisation_id == int(raw_id))
         total = session.scalar(select(func.count()).select_from(Relationship).where(*condition)) or 0
         last_page = max(1, -(-total // page_size))
         number = min(max(1, page), last_page)
@@ -97,6 +104,17 @@ def page_of_relationships(child_chi: str | None, page: int, page_size: int, now:
             select(Organisation).where(Organisation.id.in_({r.organisation_id for r in found})))}
         rows = tuple(_row(r, users, teams, now) for r in found)
     return RelationshipPage(rows, number, total, page_size)
+
+
+def relationship_row(relationship_id: int, now: datetime) -> RelationshipRow | None:
+    """One relationship as the list shows it (for the "are you sure?" page), or None."""
+    with db.session() as session:
+        found = session.get(Relationship, relationship_id)
+        if found is None:
+            return None
+        users = {u.id: u for u in session.scalars(select(User).where(User.id == found.user_id))}
+        teams = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id == found.organisation_id))}
+        return _row(found, users, teams, now)
 
 
 def holder_choices() -> list[HolderChoice]:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from portal.audit.entry import RecordedEntry
 from portal.audit.models import EventType
 from portal.ig.flags import is_successful_view, uk_local
+from portal.labels import label as agency_words
 
 CHART_WIDTH = 640
 CHART_HEIGHT = 260
@@ -136,7 +137,7 @@ def stacked_day_chart(
                 continue
             height = plot_height * value / top
             y = MARGIN_TOP + plot_height - plot_height * (stacked + value) / top
-            label = f"{name}, {day:%d %b}: {value} {unit}"
+            label = f"{agency_words(name, 'agency')}, {day.day} {day:%B}: {value} {unit}"
             bars.append(Bar(MARGIN_LEFT + position * slot + slot * 0.1, y, slot * 0.8, height, value, label,
                             series_index % SERIES_LIMIT))
             stacked += value

@@ -100,8 +100,6 @@ def handout_screen(user: object, meeting: MeetingInfo, reference: ChildReference
     return Screen(meeting, shown_record, masked, view)
 
 
-def timeline_x(timeline: Timeline, day: date, label_width: float = 140.0) -> float:
+def timeline_x(timeline: Timeline, day: date) -> float:
     """Where `day` falls on the timeline (as build_timeline lays it out), for the cursor that follows the chronology."""
-    span = max(1, (timeline.end - timeline.start).days)
-    clamped = min(max(day, timeline.start), timeline.end)
-    return round(label_width + (clamped - timeline.start).days / span * (timeline.width - label_width), 1)
+    return timeline.x_of(day)

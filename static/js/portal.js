@@ -22,4 +22,40 @@
       window.print();
     }
   });
+
+  // After htmx replaces part of the page, move focus to what changed (WCAG 2.4.3): the error summary if
+  // there is one, otherwise the updated region's heading. Without this, focus falls back to <body>.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var region = event.detail.target;
+    if (region && !region.isConnected && region.id) {
+      region = document.getElementById(region.id);
+    }
+    if (!region || !region.isConnected) {
+      return;
+    }
+    var goal = region.querySelector(".govuk-error-summary") || region.querySelector("h1, h2, h3");
+    if (!goal && /^H[1-3]$/.test(region.tagName)) {
+      goal = region;
+    }
+    if (!goal) {
+      return;
+    }
+    if (!goal.hasAttribute("tabindex")) {
+      goal.setAttribute("tabindex", "-1");
+    }
+    goal.focus({ preventScroll: false });
+  });
+
+  // Timeline markers: say what the focused marker is, in words, beside the drawing.
+  document.addEventListener("focusin", function (event) {
+    var marker = event.target.closest && event.target.closest(".portal-timeline__marker");
+    if (!marker) {
+      return;
+    }
+    var figure = marker.closest(".portal-timeline");
+    var readout = figure && figure.querySelector("[data-timeline-readout]");
+    if (readout) {
+      readout.textContent = marker.getAttribute("aria-label");
+    }
+  });
 })();

@@ -56,6 +56,17 @@ def give_break_glass(username: str, chi: str, *, started: datetime, minutes: int
                       timedelta(minutes=minutes))
 
 
+def search_token(app: Flask, username: str, chi: str, purpose: str = "child_protection") -> str:
+    """The opaque reference a CHI search would have issued this user for its results page."""
+    from connectors.models import PersonQuery
+    from portal.children.reference import SearchReference, encode_search
+
+    with app.app_context():
+        user_id = user_named(username).id
+    reference = SearchReference(PersonQuery(chi=chi), purpose, True, user_id)
+    return encode_search(reference, app.config["SECRET_KEY"])
+
+
 def child_token(app: Flask, username: str, chi: str, purpose: str = "child_protection") -> str:
     """The opaque reference the search would have issued this user for this child."""
     from portal.children.reference import ChildReference, encode_reference

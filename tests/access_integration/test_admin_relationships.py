@@ -86,7 +86,10 @@ def test_ending_a_relationship_refuses_the_holder_from_then_on(app, client, sign
     sign_in("admin")
     page = _soup(client.get(_add(client).headers["Location"]))
     form = page.select_one("[data-testid=relationships-table] form")
-    response = client.post(form["action"], data={"csrf_token": extract_csrf(str(page))})
+    asked = client.post(form["action"], data={"csrf_token": extract_csrf(str(page))})
+    assert asked.status_code == 200 and "End this relationship?" in asked.get_data(as_text=True)
+    assert [c.details["action"] for c in _relationship_changes(app)] == ["add"], "nothing ends before confirming"
+    response = client.post(form["action"], data={"csrf_token": extract_csrf(str(page)), "confirm": "yes"})
     assert response.status_code == 302
     row = _soup(client.get(response.headers["Location"])).select_one("[data-testid=relationships-table] tbody tr")
     assert row.select_one("[data-testid=status]").get_text(strip=True) == "Not active"
@@ -143,3 +146,21 @@ def test_csv_import_adds_every_row_and_the_list_filters_and_pages(app, client, s
     one_child = _soup(client.get(f"/admin/relationships?chi={CHI}"))
     rows = one_child.select("[data-testid=relationships-table] tbody tr")
     assert len(rows) == 1 and rows[0].select_one("[data-testid=source]").get_text(strip=True) == "Import"
+
+
+def test_the_list_filters_by_holder_and_one_import_is_said_in_the_singular(app, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+    sign_in("admin")
+    response = _upload(client, HEADER + f"{CHI},named_person,user,teacher,,,2025-09-01,\n")
+    assert "Imported 1 relationship (0 already recorded)." in _soup(client.get(response.headers["Location"])).get_text()
+    team_row = f"{OTHER_CHI},team_around_child,team,,social_work,Children and Families East,2024-01-01,\n"
+    _upload(client, HEADER + team_row)
+    listing = _soup(client.get("/admin/relationships"))
+    choices = {option.get_text(strip=True): option["value"] for option in listing.select("#filter-holder option")}
+    teacher = next(value for label, value in choices.items() if "(teacher)" in label)
+    held = _soup(client.get(f"/admin/relationships?holder={teacher}"))
+    cells = held.select("[data-testid=relationships-table] [data-testid=holder]")
+    holders = [cell.get_text(strip=True) for cell in cells]
+    assert holders == ["Sam Reid (teacher)"]
+    assert held.select_one("#filter-holder option[selected]")["value"] == teacher
+    everyone = _soup(client.get("/admin/relationships?holder=user:not-a-number"))
+    assert len(everyone.select("[data-testid=relationships-table] tbody tr")) == 2  # an unknown holder filters nothing

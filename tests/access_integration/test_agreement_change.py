@@ -90,4 +90,5 @@ def test_the_agreement_decides_whether_attendance_is_asked_for_and_says_why_not(
         assert not any(item.startswith("Attendance") for item in withheld)
     else:
         assert not asked_for_attendance
-        assert "Attendance : No agreement shares this with Education staff in your role" in withheld
+        category = "Attendance patterns and absence"  # the category in words, as the data-flows panel names it
+        assert f"{category} : No agreement shares this with Education staff in your role" in withheld

@@ -19,6 +19,7 @@ from tests.access_integration.conftest import (
     child_token,
     give_break_glass,
     give_relationship,
+    search_token,
 )
 from tests.conftest import extract_csrf
 
@@ -31,6 +32,7 @@ OPENING_STATES = ("present", "break_glass_active")
 CHILD_ROUTES: dict[str, tuple[str, str]] = {
     "children.search": ("GET", "/children/search"),
     "children.search_results": ("POST", "/children/search"),
+    "children.results": ("GET", "/children/results/{search}"),
     "children.show_child": ("GET", ""),
     "children.child_content": ("GET", "/content"),
     "children.stream_child": ("GET", "/stream"),
@@ -39,6 +41,7 @@ CHILD_ROUTES: dict[str, tuple[str, str]] = {
     "children.decide_identity": ("POST", "/identity"),
     "meetings.new_meeting": ("GET", "/meetings/new/{token}"),
     "meetings.create_meeting": ("POST", "/meetings/new/{token}"),  # an empty form: 400 once past access
+    "children.change_purpose": ("POST", "/purpose"),
     "children.break_glass": ("POST", "/break-glass"),  # last but one: it may start a grant
     "children.end_break_glass": ("POST", "/break-glass/end"),  # last: it ends any grant
 }
@@ -98,8 +101,12 @@ def expected_status(endpoint: str, username: str, state: str) -> int:
     """What a practitioner-route request should get; the table the matrix checks."""
     if username not in PRACTITIONERS:
         return 403  # IG officers and admins use their own workspaces
-    if endpoint in ("children.search", "children.search_results", "children.end_break_glass"):
+    if endpoint == "children.search_results":
+        return 303  # Post/Redirect/Get: to the results' own GET address
+    if endpoint in ("children.search", "children.results", "children.end_break_glass"):
         return 200 if endpoint != "children.end_break_glass" else 302
+    if endpoint == "children.change_purpose":
+        return 302  # to the child's page under the new purpose, where access is decided afresh
     if endpoint == "children.break_glass":
         return 302  # to the record: already open, or opened by the new grant (offered for child protection)
     if endpoint == "children.decide_identity":
@@ -159,13 +166,15 @@ def test_child_routes_allow_and_refuse_per_role_and_relationship_state(  # type:
         forms = {
             "children.search_results": {"chi": chi, "purpose": "child_protection"},
             "children.decide_identity": {"agency": "health", "source_id": "x-1", "decision": "confirm"},
+            "children.change_purpose": {"purpose": "girfec_wellbeing"},
             "children.break_glass": {"reason": BREAK_GLASS_REASON, "justification": JUSTIFICATION},
         }
         for endpoint, (method, suffix) in CHILD_ROUTES.items():
-            if "{token}" in suffix:
-                path = suffix.format(token=token)
+            search = search_token(access_app, username, chi)
+            if suffix.startswith(("/children/search", "/children/results", "/meetings/")):
+                path = suffix.format(token=token, search=search)
             else:
-                path = suffix if suffix.startswith("/children/search") else f"/children/{token}{suffix}"
+                path = f"/children/{token}{suffix}"
             before = trail.newest()
             response = _send(client, method, path, {"csrf_token": csrf, **forms.get(endpoint, {})})
             want = expected_status(endpoint, username, state)

@@ -21,7 +21,8 @@ def sign_in(client: FlaskClient, username: str) -> None:
 
 def search_by_chi(client: FlaskClient, chi: str, purpose: str = "child_protection") -> TestResponse:
     token = extract_csrf(client.get("/children/search").get_data(as_text=True))
-    return client.post("/children/search", data={"chi": chi, "purpose": purpose, "csrf_token": token})
+    return client.post("/children/search", data={"chi": chi, "purpose": purpose, "csrf_token": token},
+                       follow_redirects=True)  # Post/Redirect/Get: the results are at a GET URL
 
 
 def search_by_name(client: FlaskClient, child: dict, purpose: str = "child_protection") -> TestResponse:
@@ -29,7 +30,8 @@ def search_by_name(client: FlaskClient, child: dict, purpose: str = "child_prote
     token = extract_csrf(client.get("/children/search").get_data(as_text=True))
     return client.post("/children/search", data={
         "forename": child["forename"], "surname": child["surname"], "dob-day": str(born.day),
-        "dob-month": str(born.month), "dob-year": str(born.year), "purpose": purpose, "csrf_token": token})
+        "dob-month": str(born.month), "dob-year": str(born.year), "purpose": purpose, "csrf_token": token},
+        follow_redirects=True)
 
 
 def first_record_link(results: TestResponse) -> str:

@@ -49,7 +49,8 @@ def faults(sandbox: RunningSandbox) -> Iterator[Callable[..., None]]:
 
 def search_chi(client: FlaskClient, chi: str, purpose: str = "child_protection"):  # type: ignore[no-untyped-def]
     token = extract_csrf(client.get("/children/search").get_data(as_text=True))
-    return client.post("/children/search", data={"chi": chi, "purpose": purpose, "csrf_token": token})
+    return client.post("/children/search", data={"chi": chi, "purpose": purpose, "csrf_token": token},
+                       follow_redirects=True)  # Post/Redirect/Get: the results are at a GET URL
 
 
 def open_child(client: FlaskClient, chi: str, purpose: str = "child_protection") -> tuple[str, str]:

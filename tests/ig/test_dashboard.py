@@ -46,7 +46,7 @@ def test_chart_geometry_is_proportional_and_tables_match() -> None:
     days = day_range(date(2026, 3, 10), 2)
     chart = stacked_day_chart("c", "T", "D", days, {"health": [2, 4], "police": [1, 0]}, "views")
     heights = {bar.label: bar.height for bar in chart.bars}
-    assert heights["health, 11 Mar: 4 views"] == 2 * heights["health, 10 Mar: 2 views"]
+    assert heights["Health, 11 March: 4 views"] == 2 * heights["Health, 10 March: 2 views"]  # agencies in words
     assert chart.table_headers == ["Day", "health", "police", "Total"]
     assert chart.table_rows == [["10 Mar 2026", "2", "1", "3"], ["11 Mar 2026", "4", "0", "4"]]
     ranked = ranked_bar_chart("r", "T", "D", [("a", 8), ("b", 2)], ("User", "Views"))

@@ -17,7 +17,7 @@ from tests.ig.pages import check_page
 
 def _seed_history(seed):  # type: ignore[no-untyped-def]
     return seed(view("health.visitor", CHILD_CHI), crafted("search", "teacher", subject_chi=CHILD_CHI),
-                crafted("print", "lead.professional", subject_chi=CHILD_CHI, purpose_code="cp_enquiry"),
+                crafted("print", "lead.professional", subject_chi=CHILD_CHI, purpose_code="child_protection"),
                 crafted("refused", "police.concern", subject_chi=CHILD_CHI, outcome=4),
                 view("teacher", OTHER_CHI))
 
@@ -29,7 +29,9 @@ def test_who_viewed_lists_every_successful_access_to_that_child_only(ig_client, 
     accesses = soup.find(attrs={"data-testid": "accesses"}).find("tbody").find_all("tr")
     whats = [row.find_all("td")[1].get_text() for row in accesses]
     assert whats == ["Print", "Search result", "View of a child"]  # the refusal is not an access; newest first
-    assert "cp_enquiry" in accesses[0].get_text() and "Alex Morrison" in accesses[0].get_text()
+    # Why, in words a family can read: the purpose's label, never its code.
+    assert "Child protection enquiry or IRD" in accesses[0].get_text() and "Alex Morrison" in accesses[0].get_text()
+    assert "child_protection" not in accesses[0].get_text()
     viewers = soup.find(attrs={"data-testid": "viewers"}).get_text()
     assert "Jo Campbell" in viewers and "Chris Baird" not in viewers
     assert soup.find(attrs={"data-print": True}) is not None
@@ -91,3 +93,32 @@ def test_export_form_errors_are_explained(ig_client) -> None:  # type: ignore[no
     summary = check_page(response.get_data(as_text=True)).find(class_="govuk-error-summary").get_text()
     assert "Select CSV or FHIR" in summary and "10 digits" in summary
     check_page(ig_client.get("/ig/exports").get_data(as_text=True))
+
+
+def test_who_viewed_says_why_in_words_and_links_break_glass_views_to_their_reason(ig_client, seed) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    started = datetime.now(UTC) - timedelta(minutes=10)
+    [grant] = seed(crafted("break_glass_start", "teacher", subject_chi=CHILD_CHI, break_glass=True,
+                           break_glass_reason="immediate_risk: Child arrived at school injured",
+                           purpose_code="child_protection", purpose_of_use="BTG",
+                           details={"grant_id": 7, "expires_at": (started + timedelta(hours=1)).isoformat()}),
+                   at=started)
+    seed(view("teacher", CHILD_CHI, break_glass=True, relationship_basis="break_glass",
+              purpose_code="child_protection", purpose_of_use="BTG"),
+         view("health.visitor", CHILD_CHI, relationship_basis="team_around_child", purpose_code="girfec_wellbeing"))
+    soup = check_page(ig_client.get(f"/ig/who-viewed?chi={CHILD_CHI}").get_data(as_text=True),
+                      never_in_title=(CHILD_CHI,))
+    rows = soup.find(attrs={"data-testid": "accesses"}).find("tbody").find_all("tr")
+    by_who = {row.find_all("td")[2].get_text(): row for row in rows}
+    health = next(row for who, row in by_who.items() if "health.visitor" in who)
+    assert health.find(attrs={"data-testid": "why"}).get_text(strip=True) == "GIRFEC wellbeing planning"
+    assert health.find(attrs={"data-testid": "basis"}).get_text(strip=True) == "Member of the team around the child"
+    teacher = next(row for who, row in by_who.items() if "teacher" in who)
+    basis = teacher.find(attrs={"data-testid": "basis"})
+    assert "Immediate risk of significant harm to the child" in basis.get_text()
+    assert "Child arrived at school injured" in basis.get_text()
+    assert "no reason recorded" not in soup.get_text()
+    assert basis.find("a")["href"].endswith(f"/ig/audit/{grant.sequence}")
+    for code in ("girfec_wellbeing", "team_around_child", "COC", "immediate_risk"):
+        assert code not in soup.find(attrs={"data-testid": "accesses"}).get_text()

@@ -63,7 +63,7 @@ def test_relationships_import_command(app: Flask, tmp_path: Path) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["portal", "relationships", "import", str(good)])
     assert result.exit_code == 0, result.output
-    assert "Imported 2 relationship(s)" in result.output
+    assert "Imported 2 relationships" in result.output
 
     bad = tmp_path / "bad.csv"
     bad.write_text(
@@ -75,4 +75,4 @@ def test_relationships_import_command(app: Flask, tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "line 3" in result.output and "Nothing imported" in result.output
     again = runner.invoke(args=["portal", "relationships", "import", str(good)])
-    assert "Imported 0 relationship(s); 2 already present" in again.output
+    assert "Imported 0 relationships; 2 already present" in again.output

@@ -57,7 +57,7 @@ def test_police_narratives_become_a_dated_line_with_nothing_they_said() -> None:
                    author_role="Constable")
     masked = mask([report], [], FAMILY)
     (shown,) = masked.events
-    assert shown.title == "Police concern recorded, 12 Mar 2025"
+    assert shown.title == "Police concern recorded, 12 March 2025"
     assert (shown.summary, shown.action, shown.author_role) == ("", None, None)
     assert masked.withheld[0].reason == "police_narrative"  # the chair may still reveal the narrative
 

@@ -58,7 +58,7 @@ def test_uncertain_dates_and_periods_are_shown_as_such() -> None:
     assert shown(date(2016, 5, 22), DateCertainty.APPROXIMATE) == "?22 May 2016"
     assert shown(date(2016, 5, 1), DateCertainty.MONTH) == "May 2016"
     assert shown(date(2016, 1, 1), DateCertainty.YEAR) == "2016"
-    assert shown(date(2024, 3, 3), DateCertainty.EXACT, date(2024, 4, 10)) == "3 Mar 2024 – 10 Apr 2024"
+    assert shown(date(2024, 3, 3), DateCertainty.EXACT, date(2024, 4, 10)) == "3 March 2024 – 10 April 2024"
 
 
 def test_filters_by_agency_indicator_significance_and_text() -> None:
@@ -99,7 +99,8 @@ def test_reports_of_one_incident_from_several_agencies_are_grouped_not_deduplica
     assert groups[0].agencies == ("social_work", "police")
     assert "ed1" in ids(e for e in entries if not isinstance(e, IncidentGroup))
     assert any(
-        "different dates" in note and "3 Mar 2024" in note and "4 Mar 2024" in note for note in groups[0].disagreements
+        "different dates" in note and "3 March 2024" in note and "4 March 2024" in note
+        for note in groups[0].disagreements
     )
     assert any("different types" in note for note in groups[0].disagreements)
 
@@ -167,15 +168,16 @@ def test_timeline_has_one_lane_per_agency_and_places_events_by_date() -> None:
     timeline = build_timeline(events, lanes, width=1140, label_width=140)
     assert [lane.agency for lane in timeline.lanes] == ["health", "police", "scra", "education"]
     police = timeline.lanes[1]
-    assert [m.x for m in police.markers] == [140.0, 1140.0]  # first and last day sit at the axis ends
+    assert [m.x for m in police.markers] == [140.0, 1130.0]  # first and last day sit at the axis ends
     [admission] = timeline.lanes[0].markers
-    assert 140.0 < admission.x < admission.x_end < 1140.0  # a period spans from start to end
+    assert 140.0 < admission.x < admission.x_end < 1130.0  # a period spans from start to end
     assert timeline.lanes[2].markers == ()
     assert police.markers[0].y != admission.y
-    assert [item.event_type for item in timeline.legend] == ["concern", "admission", "event"]
-    assert len({(item.colour, item.shape) for item in timeline.legend}) == 3
+    # The key is fixed: every known type, whatever this child's events, each with its own colour and shape.
+    assert {"concern", "admission", "event", "hearing", "cp_registration"} <= {i.event_type for i in timeline.legend}
+    assert len({(item.colour, item.shape) for item in timeline.legend}) == len(timeline.legend)
     assert [tick.label for tick in timeline.ticks] == ["2020", "2021", "2022"]
-    assert police.markers[0].label == "1 Jan 2020: Concern (Concern Hub)"
+    assert police.markers[0].label == "Police concern report, 1 January 2020: Concern (Concern Hub)"
 
 
 def test_timeline_zooms_to_a_date_range_with_month_ticks() -> None:

@@ -149,7 +149,7 @@ def test_name_dob_and_chi_come_from_linked_records_and_disagreeing_names_are_mar
     ]
     assert summary.field("name").conflicting
     assert not summary.field("birth_date").conflicting
-    assert summary.field("birth_date").values[0].value == "12 Mar 2015"
+    assert summary.field("birth_date").values[0].value == "12 March 2015"
     assert [v.value for v in summary.field("chi").values] == ["1503741206"]
 
 
@@ -163,7 +163,7 @@ def test_recent_police_concerns_are_counted_from_events_within_twelve_months() -
     results = [SourceResult("police", answered("police"), records=SourceRecords(events=events))]
     summary = summarise_sources(results, agency_names=NAMES, now=AS_OF)
     [value] = summary.field("police_concerns_recent").values
-    assert value.value == "2 reports, latest 20 Apr 2024"
+    assert value.value == "2 reports, latest 20 April 2024"
     assert value.as_of == AS_OF
 
     quiet = [SourceResult("police", answered("police"))]
@@ -181,5 +181,5 @@ def test_reporter_status_is_the_latest_referral_or_hearing() -> None:
     )
     results = [SourceResult("scra", answered("scra"), records=SourceRecords(events=events))]
     [value] = summarise_sources(results, now=AS_OF).field("scra_status").values
-    assert value.value == "Concern report (9 Mar 2023)"
+    assert value.value == "Concern report (9 March 2023)"
     assert value.source_record_id == "h1"
