@@ -87,7 +87,8 @@ def _kill_worker(stack: Stack) -> str:
 
 def production_scenarios() -> list[Scenario]:
     return [
-        Scenario("steady 1", 1), Scenario("steady 8", 8), Scenario("steady 32", 32), Scenario("steady 64", 64),
+        Scenario("steady 1", 1), Scenario("steady 8", 8), Scenario("steady 16", 16), Scenario("steady 32", 32),
+        Scenario("steady 64", 64),
         Scenario("latency 50-400 ms", 32, fault=_latency_all),
         Scenario("police hung", 32, fault=_hang_police),
         Scenario("kill -9 one worker", 32, mid_run=_kill_worker),
@@ -165,6 +166,10 @@ def run_scenario(stack: Stack, scenario: Scenario, seconds: float, workdir: Path
     verified, verify_text = verify_audit(stack.env)
     if not verified:
         notes.append(f"audit verify: {verify_text}")
+    if not stack.alive():
+        last = [line for line in stack.log.read_text(errors="replace").splitlines() if line.strip()][-1:]
+        notes.append(f"the portal process exited with code {stack.process.returncode} (negative: killed by that "
+                     f"signal; -11 is a segmentation fault); its log ends: {last[0][:160] if last else '(empty)'}")
     latency = agency_latency(stack.base_url)
     if latency:
         notes.append("agency mean ms (/metrics): " + ", ".join(f"{a} {ms:.0f}" for a, ms in sorted(latency.items())))
@@ -189,6 +194,11 @@ def print_table(rows: list[Row], header: str) -> None:
     for r in rows:
         for note in r.notes:
             print(f"- {r.scenario}: {note}")
+    by_name = {r.scenario: r for r in rows}
+    single, half = by_name.get("steady 1"), by_name.get("steady 16")
+    if single and half and single.p95:
+        print(f"- p95 at 16 practitioners is {half.p95 / single.p95:.2f}x a single practitioner's "
+              f"({half.p95:.0f} ms against {single.p95:.0f} ms)")
     sys.stdout.flush()
 
 
