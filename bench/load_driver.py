@@ -26,6 +26,7 @@ GRACE_S = 70  # a request in hand may wait out a hung agency's deadline, or a 60
 def main() -> None:
     spec = json.load(sys.stdin)
     journeys.PLAN.password = spec["password"]
+    journeys.PLAN.mode = spec.get("mode", "journey")
     journeys.PLAN.usernames = spec["usernames"]
     journeys.PLAN.children = [tuple(child) for child in spec["children"]]
     users = int(spec["users"])

@@ -21,6 +21,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token"[^>]*
 OPEN_RECORD = re.compile(r'<a[^>]+href="(/children/[^"/?]+)"[^>]*>\s*Open record')
 PURPOSE = "child_protection"
 PRINT_EVERY = 4  # journeys per printout: printing is rarer than reading
+RECORDS_KEPT = 3  # content-only mode: records each practitioner keeps open and re-reads
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Plan:
     """What the driver was asked to run (from the orchestrator, on stdin)."""
 
     password: str = ""
+    mode: str = "journey"  # "journey": search, open, filter, page, print; "content": re-read open records
     usernames: list[str] = field(default_factory=list)
     children: list[tuple[str, str]] = field(default_factory=list)  # (chi, a name the record shows)
 
@@ -73,7 +75,7 @@ class Practitioner(FastHttpUser):
     wait_time = constant(0)  # no think time: the harness measures capacity
     network_timeout = 60.0
     connection_timeout = 10.0
-    concurrency = 2
+    concurrency = 1  # one connection, used in turn: never idle long enough for the server to close it
 
     def on_start(self) -> None:
         index = next(_next_user)
@@ -81,6 +83,7 @@ class Practitioner(FastHttpUser):
         # Each practitioner walks the cohort from a different place, so views spread over children.
         self.cursor = (index * 7) % len(PLAN.children)
         self.journeys = 0
+        self.records: list[tuple[str, str, str]] = []  # (record path, chi, name)
         if not self._sign_in():
             TALLY.sign_in_failed += 1
             raise StopUser()
@@ -126,24 +129,36 @@ class Practitioner(FastHttpUser):
 
     @task
     def journey(self) -> None:
+        if PLAN.mode == "content" and len(self.records) >= RECORDS_KEPT:
+            record, chi, name = self.records[self.journeys % RECORDS_KEPT]
+            self.journeys += 1
+            self._content(record + "/content", chi, name)
+            return
         chi, name = PLAN.children[self.cursor % len(PLAN.children)]
         self.cursor += 1
         self.journeys += 1
-        _, form = self._get("/children/search", "search form")
-        status, results = self._post("/children/search", "search", {"chi": chi, "purpose": PURPOSE,
-                                                                    "csrf_token": self._csrf(form)})
-        link = OPEN_RECORD.search(results)
-        if status != 200 or link is None:
-            if status == 200:
-                TALLY.errors["search without a record link"] += 1
+        record = self._find(chi)
+        if record is None:
             return
-        record = link.group(1)
         self._get(record, "record shell")
+        if PLAN.mode == "content":
+            self.records.append((record, chi, name))
+            return
         self._content(record + "/content", chi, name)
         self._get(record + "/chronology?agency=health&agency=social_work", "filter")
         self._get(record + "/chronology?page=2", "page")
         if self.journeys % PRINT_EVERY == 0:
             self._get(record + "/print", "print")
+
+    def _find(self, chi: str) -> str | None:
+        """Search by CHI with a purpose; the "Open record" path."""
+        _, form = self._get("/children/search", "search form")
+        status, results = self._post("/children/search", "search", {"chi": chi, "purpose": PURPOSE,
+                                                                    "csrf_token": self._csrf(form)})
+        link = OPEN_RECORD.search(results)
+        if status == 200 and link is None:
+            TALLY.errors["search without a record link"] += 1
+        return link.group(1) if status == 200 and link else None
 
     def _content(self, path: str, chi: str, name: str) -> None:
         started = time.monotonic()
