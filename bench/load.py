@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.load_measure import agency_latency, audit_views, cpu_seconds, verify_audit
+from bench.load_measure import audit_views, cpu_seconds, metrics_notes, scrape, verify_audit
 from bench.load_stack import Stack, demo_stack, production_stack
 from e2e.servers import PROJECT_ROOT
 
@@ -144,6 +144,7 @@ def run_scenario(stack: Stack, scenario: Scenario, seconds: float, workdir: Path
         scenario.fault(stack)
     log_from = stack.log.stat().st_size if stack.log.is_file() else 0
     before_entries = audit_views(stack.audit_url)
+    metrics_before = scrape(stack.base_url)
     server, workers = stack.measured_pids()
     cpu_before = cpu_seconds(server, workers)
     try:
@@ -176,9 +177,7 @@ def run_scenario(stack: Stack, scenario: Scenario, seconds: float, workdir: Path
         last = [line for line in stack.log.read_text(errors="replace").splitlines() if line.strip()][-1:]
         notes.append(f"the portal process exited with code {stack.process.returncode} (negative: killed by that "
                      f"signal; -11 is a segmentation fault); its log ends: {last[0][:160] if last else '(empty)'}")
-    latency = agency_latency(stack.base_url)
-    if latency:
-        notes.append("agency mean ms (/metrics): " + ", ".join(f"{a} {ms:.0f}" for a, ms in sorted(latency.items())))
+    notes.extend(metrics_notes(metrics_before, scrape(stack.base_url)))
     return Row(scenario.name, scenario.users, result["views_in_window"] / seconds,
                _percentile(result["content_ms"], 50), _percentile(result["content_ms"], 95),
                _percentile(result["content_ms"], 99), Counter(result["errors"]), sum(entries.values()), total_shown,

@@ -16,7 +16,7 @@ from bench.load_stack import USER_PREFIX
 from e2e.servers import PROJECT_ROOT
 
 TICKS = os.sysconf("SC_CLK_TCK")
-METRIC_LINE = re.compile(r'^([a-zA-Z_:][\w:]*?)_(sum|count)\{([^}]*)\}\s+([0-9.eE+-]+)$')
+SAMPLE = re.compile(r'^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?)\s+([0-9.eE+-]+|NaN|[+-]Inf)$')
 AGENCY_LABEL = re.compile(r'agency="([^"]+)"')
 
 
@@ -66,23 +66,48 @@ def verify_audit(env: dict[str, str]) -> tuple[bool, str]:
     return done.returncode == 0, lines[-1] if lines else ""
 
 
-def agency_latency(base_url: str) -> dict[str, float] | None:
-    """Mean latency per agency from Prometheus histograms labelled `agency`, if the portal serves /metrics."""
+def scrape(base_url: str) -> dict[str, float] | None:
+    """Every sample line of /metrics (`name{labels}` -> value), or None if the portal serves none to us."""
     url = os.environ.get("BENCH_METRICS_URL", f"{base_url}/metrics")
     try:
-        response = requests.get(url, timeout=5)
+        response = requests.get(url, timeout=10)
     except requests.RequestException:
         return None
     if response.status_code != 200 or "text/plain" not in response.headers.get("Content-Type", ""):
         return None
-    sums: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    samples = {}
     for line in response.text.splitlines():
-        match = METRIC_LINE.match(line)
-        agency = AGENCY_LABEL.search(match.group(3)) if match else None
-        if match is None or agency is None or "seconds" not in match.group(1):
-            continue  # only time histograms labelled by agency
-        bucket = sums[(match.group(1), agency.group(1))]  # summed over other labels (outcome, worker …)
-        bucket[match.group(2)] = bucket.get(match.group(2), 0.0) + float(match.group(4))
-    means = {agency: value["sum"] / value["count"] * 1000 for (_, agency), value in sums.items()
-             if value.get("count")}
-    return means or None
+        match = SAMPLE.match(line)
+        if match:
+            samples[match.group(1)] = float(match.group(2))
+    return samples
+
+
+def metrics_notes(before: dict[str, float] | None, after: dict[str, float] | None) -> list[str]:
+    """Per-agency mean latency, busy refusals and audit write time over one scenario, from /metrics deltas."""
+    if not before or not after:
+        return []
+    delta = {key: value - before.get(key, 0.0) for key, value in after.items()}
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: {"sum": 0.0, "count": 0.0})
+    busy = audit_sum = audit_count = 0.0
+    for key, value in delta.items():
+        name = key.split("{", 1)[0]
+        agency = AGENCY_LABEL.search(key)
+        if agency and "seconds" in name and name.endswith(("_sum", "_count")):
+            sums[agency.group(1)][name.rsplit("_", 1)[1]] += value
+        elif "busy" in name and name.endswith("_total"):
+            busy += value
+        elif name.startswith("portal_audit_write_seconds_sum"):
+            audit_sum += value
+        elif name.startswith("portal_audit_write_seconds_count"):
+            audit_count += value
+    notes = []
+    means = {agency: v["sum"] / v["count"] * 1000 for agency, v in sorted(sums.items()) if v["count"]}
+    if means:
+        notes.append("agency mean ms (/metrics): " + ", ".join(f"{a} {ms:.0f}" for a, ms in means.items()))
+    if audit_count:
+        notes.append(f"audit write mean {audit_sum / audit_count * 1000:.1f} ms over {audit_count:.0f} writes "
+                     "(/metrics)")
+    if busy:
+        notes.append(f"busy 503 refusals {busy:.0f} (/metrics)")
+    return notes

@@ -92,7 +92,7 @@ def create_practitioners(count: int, password: str) -> list[str]:
 
 def _gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
     command = [sys.executable, "-m", "gunicorn"]
-    if GUNICORN_CONFIG.exists():  # the checked-in production config; bind and workers from here
+    if GUNICORN_CONFIG.exists():  # the checked-in production config; bind and workers from here, on top
         command += ["-c", str(GUNICORN_CONFIG)]
     else:
         command += ["-k", "gthread", "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "20"]
@@ -117,8 +117,8 @@ def production_stack(workdir: Path, *, workers: int, practitioners: int,
             usernames = create_practitioners(practitioners, password)
         dispose_engines()
         prefix = f"bench-{uuid.uuid4().hex[:10]}"
-        env.update(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix, WEB_CONCURRENCY=str(workers),
-                   SEARCH_RATE_LIMIT=BENCH_SEARCH_LIMIT, FLASK_APP="app.py")
+        env.update(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix, PORTAL_WORKERS=str(workers),
+                   SEARCH_RATE_LIMIT=BENCH_SEARCH_LIMIT, FLASK_APP="app.py", METRICS_ALLOWED_ADDRESSES="127.0.0.1")
         port = free_port()
         log = workdir / "gunicorn.log"
         with log.open("w") as out:
@@ -165,7 +165,8 @@ def demo_stack(workdir: Path, *, practitioners: int) -> Iterator[Stack]:
     instance = workdir / "instance"
     database_url = f"sqlite:///{instance / 'portal.db'}"
     env = {"FLASK_APP": "app.py", "PORTAL_ENV": "demo", "INSTANCE_PATH": str(instance), "DATABASE_URL": database_url,
-           "SANDBOX_DATA_DIR": str(instance / "sandbox"), "SEARCH_RATE_LIMIT": BENCH_SEARCH_LIMIT}
+           "SANDBOX_DATA_DIR": str(instance / "sandbox"), "SEARCH_RATE_LIMIT": BENCH_SEARCH_LIMIT,
+           "METRICS_ALLOWED_ADDRESSES": "127.0.0.1"}
     for agency in ("HEALTH", "SOCIAL_WORK", "EDUCATION", "POLICE", "SCRA"):  # never the fixed demo ports
         env[f"SANDBOX_{agency}_PORT"] = str(free_port())
         env[f"SANDBOX_{agency}_ADMIN_PORT"] = str(free_port())

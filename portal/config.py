@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     # memory:// is for one demo process only; production uses Redis, e.g. redis://127.0.0.1:6379/0.
     RATELIMIT_STORAGE_URI: str = "memory://"
     RATELIMIT_KEY_PREFIX: str = Field(default="portal", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
-    WEB_CONCURRENCY: int = Field(default=1, ge=1, le=256)  # worker processes (gunicorn reads the same variable)
+    PORTAL_WORKERS: int = Field(default=1, ge=1, le=256)  # worker processes per machine (gunicorn.conf.py reads it too)
     SEARCH_RATE_LIMIT: str = "60 per minute"  # searches per signed-in user, to bound probing for children
 
     @field_validator("SEARCH_RATE_LIMIT")
@@ -95,9 +95,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_process_local_limits(self) -> Settings:
         """Counts in one process's memory do not hold across processes: refuse them when several run."""
-        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and self.WEB_CONCURRENCY > 1:
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and self.PORTAL_WORKERS > 1:
             raise ConfigurationError(
-                f"Refusing to start: WEB_CONCURRENCY is {self.WEB_CONCURRENCY} but RATELIMIT_STORAGE_URI is "
+                f"Refusing to start: PORTAL_WORKERS is {self.PORTAL_WORKERS} but RATELIMIT_STORAGE_URI is "
                 "memory://, which holds sign-in throttling in one process only; set it to a shared Redis, "
                 "e.g. redis://127.0.0.1:6379/0")
         return self

@@ -38,7 +38,7 @@ def test_failures_spread_over_two_processes_pause_sign_in_on_both(tmp_path: Path
         env = {
             "PORTAL_ENV": "test", "DATABASE_URL": settings.DATABASE_URL, "SECRET_KEY": str(settings.SECRET_KEY),
             "AUDIT_HMAC_KEY": str(settings.AUDIT_HMAC_KEY), "INSTANCE_PATH": str(settings.INSTANCE_PATH),
-            "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix, "WEB_CONCURRENCY": "2",
+            "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix, "PORTAL_WORKERS": "2",
         }
         with portal_processes(2, env, tmp_path) as (first, second):
             at_first, at_second = _browser(), _browser()

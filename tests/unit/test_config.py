@@ -52,9 +52,9 @@ def test_out_of_range_values_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_several_workers_refuse_process_local_rate_limits() -> None:
     with pytest.raises(ConfigurationError) as error:
-        Settings(PORTAL_ENV="demo", WEB_CONCURRENCY=4)
+        Settings(PORTAL_ENV="demo", PORTAL_WORKERS=4)
     assert "RATELIMIT_STORAGE_URI is memory://" in str(error.value) and "redis://" in str(error.value)
-    assert Settings(PORTAL_ENV="demo", WEB_CONCURRENCY=4, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/3")
+    assert Settings(PORTAL_ENV="demo", PORTAL_WORKERS=4, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/3")
 
 
 def test_a_bad_search_limit_fails_fast() -> None:
