@@ -168,6 +168,8 @@ class Practitioner(FastHttpUser):
         status, body = self._get(path, "content")
         elapsed_ms = (time.monotonic() - started) * 1000
         if status != 200:
+            if 300 <= status < 400:  # e.g. sent back to sign in: no record, and not a proper answer either
+                TALLY.errors[f"content answered {status}"] += 1
             return
         if name not in body:
             TALLY.errors["content without the record"] += 1
