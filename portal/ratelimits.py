@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, current_app, make_response, request
 from flask.typing import ResponseReturnValue
+from flask_limiter import RequestLimit
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from limits.errors import StorageError
@@ -55,9 +56,13 @@ def per_user() -> str:
     return f"addr-{request.remote_addr or 'unknown'}"
 
 
-def probe_limit(setting: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A decorator limiting a view by the limits string held in app config `setting`."""
-    return limiter.limit(lambda: current_app.config[setting], key_func=per_user)
+def probe_limit(setting: str, on_breach: Callable[[RequestLimit], None] | None = None,
+                ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A decorator limiting a view by the limits string held in app config `setting`.
+
+    `on_breach` is called (inside the request) each time the limit refuses, e.g. to audit the refusal.
+    """
+    return limiter.limit(lambda: current_app.config[setting], key_func=per_user, on_breach=on_breach)
 
 
 def _too_many_requests(error: RateLimitExceeded) -> ResponseReturnValue:

@@ -59,3 +59,26 @@ def test_sign_in_fails_closed_when_the_shared_store_is_unreachable(
         assert client.get("/").status_code == 302  # nobody was signed in
     finally:
         dispose_engines()
+
+
+def test_a_probe_limit_tells_its_caller_each_refusal(settings, template_database: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from portal.ratelimits import probe_limit
+
+    shutil.copyfile(template_database, tmp_path / "portal.db")
+    app = create_app(settings.model_copy(update={"SEARCH_RATE_LIMIT": "2 per minute"}))
+    refused: list[str] = []
+
+    def probe() -> str:
+        return "answered"
+
+    app.add_url_rule("/probe-for-test", view_func=probe_limit(
+        "SEARCH_RATE_LIMIT", on_breach=lambda limit: refused.append(str(limit.limit)))(probe))
+    try:
+        client = app.test_client()
+        statuses = [client.get("/probe-for-test").status_code for _ in range(4)]
+        assert statuses == [200, 200, 429, 429]
+        assert refused == ["2 per 1 minute", "2 per 1 minute"]
+    finally:
+        dispose_engines()
