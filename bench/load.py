@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -186,7 +187,7 @@ def run_scenario(stack: Stack, scenario: Scenario, seconds: float, workdir: Path
 
 
 SERVER_PROBLEMS = ("WORKER TIMEOUT", "Traceback", "unhandled", "Segmentation fault", "Fatal Python error",
-                   "audit trail unavailable", "was sent SIGKILL", "exited with code")
+                   "audit trail unavailable", "was sent SIG", "exited with code", "Booting worker")
 
 
 def _server_log_problems(log: Path, start: int) -> list[str]:
@@ -224,8 +225,16 @@ def print_table(rows: list[Row], header: str) -> None:
 
 @contextmanager
 def _workdir() -> Iterator[Path]:
+    """A temporary folder; with BENCH_LOG_DIR set, the server and driver logs are copied there first."""
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        yield Path(folder)
+        try:
+            yield Path(folder)
+        finally:
+            keep = os.environ.get("BENCH_LOG_DIR")
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                for log in Path(folder).glob("*.log"):
+                    shutil.copy(log, Path(keep) / log.name)
 
 
 def main(argv: list[str] | None = None) -> None:
