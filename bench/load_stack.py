@@ -118,7 +118,8 @@ def production_stack(workdir: Path, *, workers: int, practitioners: int,
         dispose_engines()
         prefix = f"bench-{uuid.uuid4().hex[:10]}"
         env.update(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix, PORTAL_WORKERS=str(workers),
-                   SEARCH_RATE_LIMIT=BENCH_SEARCH_LIMIT, FLASK_APP="app.py", METRICS_ALLOWED_ADDRESSES="127.0.0.1")
+                   SEARCH_RATE_LIMIT=BENCH_SEARCH_LIMIT, FLASK_APP="app.py", METRICS_ALLOWED_ADDRESSES="127.0.0.1",
+                   PROMETHEUS_MULTIPROC_DIR=str(workdir / "metrics"))
         port = free_port()
         log = workdir / "gunicorn.log"
         with log.open("w") as out:
