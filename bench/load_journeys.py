@@ -160,7 +160,9 @@ class Practitioner(FastHttpUser):
                                                                     "csrf_token": self._csrf(form)})
         link = OPEN_RECORD.search(results)
         if status == 200 and link is None:
-            TALLY.errors["search without a record link"] += 1
+            # "No child found" when no agency answered the search in time; otherwise a result with no link
+            kind = "search found no child" if "No child found" in results else "search without a record link"
+            TALLY.errors[kind] += 1
         return link.group(1) if status == 200 and link else None
 
     def _content(self, path: str, chi: str, name: str) -> None:
