@@ -85,6 +85,7 @@ class Practitioner(FastHttpUser):
         self.cursor = (index * 7) % len(PLAN.children)
         self.journeys = 0
         self.records: list[tuple[str, str, str]] = []  # (record path, chi, name)
+        self._location = ""  # the last redirect's target
         if not self._sign_in():
             TALLY.sign_in_failed += 1
             raise StopUser()
@@ -106,6 +107,7 @@ class Practitioner(FastHttpUser):
     def _settle(self, response, name: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
         status = int(response.status_code or 0)
         TALLY.requests[name] += 1
+        self._location = (response.headers or {}).get("Location", "") if 300 <= status < 400 else ""
         kind = error_kind(status, getattr(response, "error", None))
         if kind is None:
             response.success()
@@ -158,6 +160,8 @@ class Practitioner(FastHttpUser):
         _, form = self._get("/children/search", "search form")
         status, results = self._post("/children/search", "search", {"chi": chi, "purpose": PURPOSE,
                                                                     "csrf_token": self._csrf(form)})
+        if status == 303:  # Post/Redirect/Get: the results page asks the agencies
+            status, results = self._get(self._location, "results")
         link = OPEN_RECORD.search(results)
         if status == 200 and link is None:
             # "No child found" when no agency answered the search in time; otherwise a result with no link
