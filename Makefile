@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test test-fast lint bench assets chromium venv db demo-data clean screenshots
+.PHONY: run test test-fast lint bench bench-load assets chromium venv db demo-data clean screenshots
 
 ## make run: set everything up and serve the demo at http://127.0.0.1:$(PORT)
 run: venv assets db demo-data
@@ -31,6 +31,15 @@ lint: venv
 bench: venv assets demo-data
 	$(PY) bench/gather.py
 	$(PY) bench/render.py
+
+## make bench-load: the load and fault harness (locust; PostgreSQL and Redis on loopback). Quick: BENCH_SECONDS=10
+## Some scenarios only: BENCH_ONLY="steady,kill" (name prefixes; "demo" for make run's own stack)
+bench-load: venv assets $(VENV)/.bench-installed
+	$(PY) -m bench.load $(if $(BENCH_ONLY),--only "$(BENCH_ONLY)")
+
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $@
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml

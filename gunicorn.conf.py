@@ -16,6 +16,8 @@ wsgi_app = "portal:create_app()"
 bind = [address.strip() for address in os.environ.get("PORTAL_BIND", "127.0.0.1:8000").split(",")]
 worker_class = "gthread"
 workers = int(os.environ.get("PORTAL_WORKERS", str(os.cpu_count() or 2)))
+# The app checks this count (several workers refuse process-local rate limits): tell it the real one.
+os.environ["PORTAL_WORKERS"] = str(workers)
 # Request threads per worker; the fan-out pool (FANOUT_THREADS, default 32) runs their agency calls.
 threads = int(os.environ.get("PORTAL_THREADS", "8"))
 # Connections waiting for a thread; past this the kernel refuses new ones (bounded, never an endless queue).

@@ -111,6 +111,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(lambda user_id: load_user(int(user_id)))
     init_oidc(app)
     init_sessions(app)
+    from portal.ratelimits import init_rate_limits
+
+    init_rate_limits(app, app.config["SETTINGS"])
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     # Reverse proxies in front that set X-Forwarded-For/-Proto (1 behind one TLS proxy): the audit trail then
     # records the practitioner's address, not the proxy's. 0 trusts no such header.
     PROXY_HOPS: int = Field(default=0, ge=0, le=5)
+    # Rate limits (sign-in throttle, probe limits) live here so every process sees the same counts:
+    # memory:// is for one demo process only; production uses Redis, e.g. redis://127.0.0.1:6379/0.
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_KEY_PREFIX: str = Field(default="portal", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    PORTAL_WORKERS: int = Field(default=1, ge=1, le=256)  # worker processes per machine (gunicorn.conf.py reads it too)
+    SEARCH_RATE_LIMIT: str = "60 per minute"  # searches per signed-in user, to bound probing for children
+
+    @field_validator("SEARCH_RATE_LIMIT")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # ValueError names the bad text
+        return value
 
     @model_validator(mode="after")
     def _refuse_demo_defaults_in_production(self) -> Settings:
@@ -71,8 +85,21 @@ class Settings(BaseSettings):
             problems.append("DATABASE_URL must be set explicitly (the embedded SQLite default is for the demo)")
         if not self.AUDIT_HMAC_KEY:
             problems.append("AUDIT_HMAC_KEY must be set")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            problems.append("RATELIMIT_STORAGE_URI must be a shared store such as redis://127.0.0.1:6379/0 "
+                            "(memory:// holds sign-in throttling in one process only)")
         if problems:
             raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_process_local_limits(self) -> Settings:
+        """Counts in one process's memory do not hold across processes: refuse them when several run."""
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and self.PORTAL_WORKERS > 1:
+            raise ConfigurationError(
+                f"Refusing to start: PORTAL_WORKERS is {self.PORTAL_WORKERS} but RATELIMIT_STORAGE_URI is "
+                "memory://, which holds sign-in throttling in one process only; set it to a shared Redis, "
+                "e.g. redis://127.0.0.1:6379/0")
         return self
 
     @property

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from authlib.integrations.flask_client import OAuth
 from flask import Flask
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -79,3 +81,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 oauth = OAuth()
 htmx = HTMX()
+# Storage, strategy and prefix come from app config (portal.ratelimits.init_rate_limits).
+limiter = Limiter(key_func=get_remote_address)

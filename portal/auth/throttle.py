@@ -1,57 +1,63 @@
 """Slow down password guessing: too many failures for one username, or from one address, pause sign-in.
 
 Unknown usernames are counted exactly like real ones, so the pause reveals nothing
-about which accounts exist. Counts live in this process's memory only (a restart
-clears them); a deployment with several processes should also rate-limit at its proxy.
+about which accounts exist. The counts are kept by the `limits` library behind
+flask-limiter, in the configured storage (RATELIMIT_STORAGE_URI): Redis in production,
+so every worker process and machine sees the same counts; memory:// in the one-process demo.
+Keys carry a keyed hash of the username or address, never the text itself.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
+import hashlib
+import hmac
+
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.strategies import RateLimiter
 
 MAX_FAILURES = 5  # per username
 MAX_ADDRESS_FAILURES = 50  # per client address: looser, since many staff may share one proxy address
 WINDOW_S = 15 * 60
 
 
+class ThrottleUnavailable(RuntimeError):
+    """The shared counts could not be read or written: sign-in fails closed."""
+
+
 class SignInThrottle:
-    def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S,
+    def __init__(self, strategy: RateLimiter, *, secret: str, prefix: str = "portal",
+                 max_failures: int = MAX_FAILURES, window_s: int = WINDOW_S,
                  max_address_failures: int = MAX_ADDRESS_FAILURES) -> None:
-        self.max_failures = max_failures
-        self.max_address_failures = max_address_failures
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        # A moving window counts exactly the failures of the last `window_s` seconds.
+        self._strategy = strategy
+        self._secret = secret.encode()
+        self._prefix = prefix
+        self._user_limit = RateLimitItemPerSecond(max_failures, window_s)
+        self._address_limit = RateLimitItemPerSecond(max_address_failures, window_s)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] > self.window_s:
-            times.popleft()
-        return times
+    def is_paused(self, username: str, address: str | None) -> bool:
+        return any(not self._call(self._strategy.test, limit, key) for limit, key in self._keys(username, address))
 
-    def is_paused(self, username: str, address: str | None, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            return any(len(self._recent(key, now)) >= self._limit(key) for key in _keys(username, address))
-
-    def _limit(self, key: str) -> int:
-        return self.max_address_failures if key.startswith("addr:") else self.max_failures
-
-    def failed(self, username: str, address: str | None, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            for key in _keys(username, address):
-                self._recent(key, now).append(now)
+    def failed(self, username: str, address: str | None) -> None:
+        for limit, key in self._keys(username, address):
+            self._call(self._strategy.hit, limit, key)
 
     def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username.strip().lower()}", None)
+        for limit, key in self._keys(username, None):
+            self._call(self._strategy.clear, limit, key)
 
+    def _keys(self, username: str, address: str | None) -> list[tuple[RateLimitItemPerSecond, str]]:
+        keys = [(self._user_limit, self._digest("user", username.strip().lower()))]
+        if address:
+            keys.append((self._address_limit, self._digest("addr", address)))
+        return keys
 
-def _keys(username: str, address: str | None) -> list[str]:
-    keys = [f"user:{username.strip().lower()}"]
-    if address:
-        keys.append(f"addr:{address}")
-    return keys
+    def _digest(self, kind: str, value: str) -> str:
+        return kind + "-" + hmac.new(self._secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _call(self, operation, limit: RateLimitItemPerSecond, key: str):  # type: ignore[no-untyped-def]
+        try:
+            return operation(limit, self._prefix, "sign-in", key)
+        except StorageError as error:
+            raise ThrottleUnavailable("rate-limit storage unavailable") from error

@@ -37,6 +37,7 @@ from portal.children.streaming import event_stream
 from portal.children.viewing import audited_view
 from portal.chronology import format_event_date
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
+from portal.ratelimits import probe_limit
 from portal.rendering import render_page
 
 bp = Blueprint("children", __name__, url_prefix="/children")
@@ -112,6 +113,7 @@ def search() -> ResponseReturnValue:
 
 @bp.post("/search")
 @roles_required(*PRACTITIONER_ROLES)
+@probe_limit("SEARCH_RATE_LIMIT")  # searching is how someone would probe for children: bounded per user
 def search_results() -> ResponseReturnValue:
     entered = SearchInput.from_form(request.form)
     searched = validate_search(entered, now_utc().date())

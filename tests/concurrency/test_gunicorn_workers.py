@@ -21,7 +21,7 @@ from tests.concurrency.gunicorn_portal import gunicorn_portal
 from tests.support.postgres import fresh_database
 from tests.support.sandbox import RunningSandbox
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 WORKERS = 3
 SESSIONS = 6

@@ -46,5 +46,6 @@ def test_secure_cookie_outside_demo_and_test(tmp_path) -> None:  # type: ignore[
     from portal import create_app
     from tests.conftest import make_settings
 
-    settings = make_settings(tmp_path, PORTAL_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path}/p.db")
+    settings = make_settings(tmp_path, PORTAL_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+                             RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0")
     assert create_app(settings).config["SESSION_COOKIE_SECURE"] is True

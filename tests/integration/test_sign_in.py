@@ -110,15 +110,29 @@ def test_repeated_failures_pause_sign_in_even_with_the_right_password(client: Fl
     assert _post_sign_in(client, "admin", TEST_PASSWORD)[0] == 302
 
 
-def test_throttle_window_expires() -> None:
+def test_throttle_window_expires(time_machine) -> None:  # type: ignore[no-untyped-def]
+    from limits.storage import MemoryStorage
+    from limits.strategies import MovingWindowRateLimiter
+
     from portal.auth.throttle import SignInThrottle
 
-    throttle = SignInThrottle(max_failures=2, window_s=60)
-    throttle.failed("a", None, now=0)
-    throttle.failed("a", None, now=1)
-    assert throttle.is_paused("a", None, now=2)
-    assert not throttle.is_paused("a", None, now=62)
-    throttle.failed("a", "10.0.0.1", now=70)
-    assert not throttle.is_paused("b", "10.0.0.1", now=71)  # one failure from an address pauses nobody else
+    throttle = SignInThrottle(MovingWindowRateLimiter(MemoryStorage()), secret="k", max_failures=2, window_s=60)
+    start = 1_800_000_000
+
+    def at(now: float) -> None:
+        time_machine.move_to(start + now, tick=False)
+
+    at(0)
+    throttle.failed("a", None)
+    at(1)
+    throttle.failed("a", None)
+    at(2)
+    assert throttle.is_paused("a", None)
+    at(62)
+    assert not throttle.is_paused("a", None)
+    at(70)
+    throttle.failed("a", "10.0.0.1")
+    at(71)
+    assert not throttle.is_paused("b", "10.0.0.1")  # one failure from an address pauses nobody else
     throttle.succeeded("a")
-    assert not throttle.is_paused("a", None, now=71)
+    assert not throttle.is_paused("a", None)

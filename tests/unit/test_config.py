@@ -14,6 +14,7 @@ def test_production_refuses_to_start_on_demo_defaults() -> None:
         Settings(PORTAL_ENV="production")
     message = str(error.value)
     assert "SECRET_KEY" in message and "DATABASE_URL" in message and "AUDIT_HMAC_KEY" in message
+    assert "RATELIMIT_STORAGE_URI" in message  # counts in one process's memory do not hold across workers
 
 
 def test_production_starts_with_real_settings() -> None:
@@ -22,6 +23,7 @@ def test_production_starts_with_real_settings() -> None:
         SECRET_KEY="s" * 40,
         DATABASE_URL="postgresql+psycopg://portal@db/portal",
         AUDIT_HMAC_KEY="k" * 40,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
     )
     assert settings.audit_database_url == "postgresql+psycopg://portal@db/portal"
 
@@ -46,3 +48,15 @@ def test_out_of_range_values_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "0")
     with pytest.raises(ValueError):
         Settings()
+
+
+def test_several_workers_refuse_process_local_rate_limits() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        Settings(PORTAL_ENV="demo", PORTAL_WORKERS=4)
+    assert "RATELIMIT_STORAGE_URI is memory://" in str(error.value) and "redis://" in str(error.value)
+    assert Settings(PORTAL_ENV="demo", PORTAL_WORKERS=4, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/3")
+
+
+def test_a_bad_search_limit_fails_fast() -> None:
+    with pytest.raises(ValueError, match="SEARCH_RATE_LIMIT"):
+        Settings(SEARCH_RATE_LIMIT="lots")

@@ -1,0 +1,270 @@
+"""Load and fault harness: many practitioners at once against the real portal. (Not a test.)
+
+    make bench-load                                     # every scenario, 60 s each
+    BENCH_SECONDS=10 make bench-load                    # quick
+    .venv/bin/python -m bench.load --only steady,kill   # some scenarios (name prefixes)
+
+Starts the five sandbox agencies, a fresh PostgreSQL database (portal and audit stores),
+Redis for rate limits, and gunicorn with BENCH_WORKERS gthread workers; signs in distinct
+practitioners (accounts in the team that works with every demo child) and runs locust,
+headless, in its own process: search with a purpose, open the record, filter, page, print.
+Then the same against `make run`'s own demo stack (one waitress process, SQLite).
+
+Prints one table: concurrency, views/s, content p50/p95/p99, errors by kind, committed
+`view_child` entries against content responses that carried the record (per user and child),
+portal CPU per view, the longest pause between views, and `flask portal audit verify`.
+Loopback only; every wait is bounded, so it always stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.load_measure import audit_views, cpu_seconds, metrics_notes, scrape, verify_audit
+from bench.load_stack import Stack, demo_stack, production_stack
+from e2e.servers import PROJECT_ROOT
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+DEMO_SECONDS = float(os.environ.get("BENCH_DEMO_SECONDS", str(SECONDS)))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+DRIVER_LIMIT_S = 600  # the driver's own limits (sign-in, window, drain) end well before this
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    users: int
+    fault: Callable[[Stack], None] | None = None  # set before the run, cleared after
+    mid_run: Callable[[Stack], str] | None = None  # done half way through; returns a note
+    mode: str = "journey"  # or "content": each practitioner re-reads a few open records
+
+
+@dataclass
+class Row:
+    scenario: str
+    users: int
+    views_per_s: float
+    p50: float
+    p95: float
+    p99: float
+    errors: Counter[str]
+    entries: int
+    shown: int
+    without_entry: int
+    cpu_ms_per_view: float
+    max_gap_s: float
+    verified: bool
+    alive: bool
+    load_average: float  # the machine's 1-minute load at the end: other work shares these cores
+    notes: list[str] = field(default_factory=list)
+
+
+def _latency_all(stack: Stack) -> None:
+    for agency in stack.agencies:
+        stack.set_fault(agency, "latency", latency_min_ms=50, latency_max_ms=400)  # type: ignore[operator]
+
+
+def _hang_police(stack: Stack) -> None:
+    stack.set_fault("police", "hang", hang_seconds=600)  # type: ignore[operator]
+
+
+def _kill_worker(stack: Stack) -> str:
+    pid = stack.kill_one_worker()
+    return f"kill -9 worker {pid} at half time" if pid else "no worker to kill"
+
+
+def production_scenarios() -> list[Scenario]:
+    return [
+        Scenario("steady 8", 8), Scenario("steady 32", 32), Scenario("steady 64", 64),
+        # The issue's own measure: audited content views alone, as when 8 sessions broke the demo.
+        Scenario("content only 1", 1, mode="content"), Scenario("content only 16", 16, mode="content"),
+        Scenario("content only 32", 32, mode="content"),
+        Scenario("latency 50-400 ms", 32, fault=_latency_all),
+        Scenario("police hung", 32, fault=_hang_police),
+        Scenario("kill -9 one worker", 32, mid_run=_kill_worker),
+    ]
+
+
+def _run_driver(stack: Stack, scenario: Scenario, seconds: float, notes: list[str], workdir: Path) -> dict:
+    users, mid_run = scenario.users, scenario.mid_run
+    plan = {"host": stack.base_url, "users": users, "seconds": seconds, "password": stack.password,
+            "mode": scenario.mode,
+            "usernames": stack.usernames[:users], "children": stack.children}
+    log_path = workdir / f"driver-{time.monotonic_ns()}.log"
+    log = log_path.open("w")
+    driver = subprocess.Popen([sys.executable, "-m", "bench.load_driver"], cwd=PROJECT_ROOT, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "PYTHONPATH": "."})
+    timer = None
+    if mid_run is not None:
+        # Half way through the measured window (sign-in takes a while first: wait for the driver's word).
+        def act() -> None:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and "window starts" not in log_path.read_text():
+                time.sleep(0.2)
+            time.sleep(seconds / 2)
+            notes.append(mid_run(stack))
+        timer = threading.Thread(target=act, daemon=True)
+        timer.start()
+    try:
+        out, _ = driver.communicate(json.dumps(plan), timeout=DRIVER_LIMIT_S)
+    except subprocess.TimeoutExpired:
+        driver.kill()
+        out, _ = driver.communicate()
+    finally:
+        log.close()
+    if timer is not None:
+        timer.join(timeout=5)
+    if driver.returncode != 0 or not out:
+        raise RuntimeError(f"load driver failed ({driver.returncode}): {log_path.read_text()[-2000:]}")
+    return json.loads(out)
+
+
+def _percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def run_scenario(stack: Stack, scenario: Scenario, seconds: float, workdir: Path) -> Row:
+    notes: list[str] = []
+    if scenario.fault is not None:
+        scenario.fault(stack)
+    log_from = stack.log.stat().st_size if stack.log.is_file() else 0
+    before_entries = audit_views(stack.audit_url)
+    metrics_before = scrape(stack.base_url)
+    server, workers = stack.measured_pids()
+    cpu_before = cpu_seconds(server, workers)
+    try:
+        result = _run_driver(stack, scenario, seconds, notes, workdir)
+    finally:
+        if scenario.fault is not None:
+            for agency in stack.agencies:
+                stack.set_fault(agency, None)  # type: ignore[operator]
+    server, workers = stack.measured_pids()
+    cpu = cpu_seconds(server, workers) - cpu_before
+    entries = audit_views(stack.audit_url) - before_entries
+    shown = Counter({(user, chi): count for user, chi, count in result["shown"]})
+    without_entry = sum(max(0, count - entries.get(key, 0)) for key, count in shown.items())
+    extra_entries = sum(max(0, count - shown.get(key, 0)) for key, count in entries.items())
+    if extra_entries:
+        notes.append(f"{extra_entries} entries for views whose response never arrived (in flight at a kill)")
+    if result["sign_in_failed"]:
+        notes.append(f"{result['sign_in_failed']} practitioners could not sign in")
+    if result["abandoned_users"]:
+        notes.append(f"{result['abandoned_users']} users still waiting when the drain limit passed")
+    times = sorted(result["content_at"])
+    in_window = [t for t in times if 0 <= t <= seconds]
+    gaps = [b - a for a, b in zip([0.0, *in_window], [*in_window, seconds], strict=True)]
+    total_shown = sum(shown.values())
+    verified, verify_text = verify_audit(stack.env)
+    if not verified:
+        notes.append(f"audit verify: {verify_text}")
+    notes.extend(_server_log_problems(stack.log, log_from))
+    if not stack.alive():
+        last = [line for line in stack.log.read_text(errors="replace").splitlines() if line.strip()][-1:]
+        notes.append(f"the portal process exited with code {stack.process.returncode} (negative: killed by that "
+                     f"signal; -11 is a segmentation fault); its log ends: {last[0][:160] if last else '(empty)'}")
+    notes.extend(metrics_notes(metrics_before, scrape(stack.base_url)))
+    return Row(scenario.name, scenario.users, result["views_in_window"] / seconds,
+               _percentile(result["content_ms"], 50), _percentile(result["content_ms"], 95),
+               _percentile(result["content_ms"], 99), Counter(result["errors"]), sum(entries.values()), total_shown,
+               without_entry, cpu * 1000 / total_shown if total_shown else 0.0, max(gaps), verified, stack.alive(),
+               os.getloadavg()[0], notes)
+
+
+SERVER_PROBLEMS = ("WORKER TIMEOUT", "Traceback", "unhandled", "Segmentation fault", "Fatal Python error",
+                   "audit trail unavailable", "was sent SIG", "exited with code", "Booting worker")
+
+
+def _server_log_problems(log: Path, start: int) -> list[str]:
+    """What the portal's own log says went wrong during the scenario (counts of each kind)."""
+    if not log.is_file():
+        return []
+    with log.open("rb") as handle:
+        handle.seek(start)
+        text = handle.read().decode(errors="replace")
+    found = Counter(problem for line in text.splitlines() for problem in SERVER_PROBLEMS if problem in line)
+    return [f"server log: {', '.join(f'{problem} x{n}' for problem, n in found.most_common())}"] if found else []
+
+
+def print_table(rows: list[Row], header: str) -> None:
+    print(f"\n{header}\n")
+    print("| scenario | users | views/s | p50 ms | p95 ms | p99 ms | errors by kind | view_child entries / "
+          "content shown | shown without entry | portal CPU ms/view | longest pause s | audit verify | portal alive "
+          "| load avg |")
+    print("|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|")
+    for r in rows:
+        errors = ", ".join(f"{kind}: {n}" for kind, n in r.errors.most_common()) or "none"
+        print(f"| {r.scenario} | {r.users} | {r.views_per_s:.1f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} | {errors} "
+              f"| {r.entries} / {r.shown} | {r.without_entry} | {r.cpu_ms_per_view:.0f} | {r.max_gap_s:.1f} "
+              f"| {'passes' if r.verified else 'FAILS'} | {'yes' if r.alive else 'NO'} | {r.load_average:.1f} |")
+    for r in rows:
+        for note in r.notes:
+            print(f"- {r.scenario}: {note}")
+    by_name = {r.scenario: r for r in rows}
+    single, half = by_name.get("content only 1"), by_name.get("content only 16")
+    if single and half and single.p95:
+        print(f"- content only: p95 at 16 practitioners is {half.p95 / single.p95:.2f}x a single practitioner's "
+              f"({half.p95:.0f} ms against {single.p95:.0f} ms)")
+    sys.stdout.flush()
+
+
+@contextmanager
+def _workdir() -> Iterator[Path]:
+    """A temporary folder; with BENCH_LOG_DIR set, the server and driver logs are copied there first."""
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        try:
+            yield Path(folder)
+        finally:
+            keep = os.environ.get("BENCH_LOG_DIR")
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                for log in Path(folder).glob("*.log"):
+                    shutil.copy(log, Path(keep) / log.name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="comma-separated scenario name prefixes (demo for the demo stack)")
+    args = parser.parse_args(argv)
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+
+    def chosen(name: str) -> bool:
+        return not wanted or any(name.startswith(w) for w in wanted)
+
+    scenarios = [s for s in production_scenarios() if chosen(s.name)]
+    rows: list[Row] = []
+    cores = os.cpu_count()
+    if scenarios:
+        with _workdir() as workdir, production_stack(
+                workdir, workers=WORKERS, practitioners=max(s.users for s in scenarios)) as stack:
+            print(f"production shape: gunicorn {WORKERS} workers at {stack.base_url}, PostgreSQL, Redis; "
+                  f"{cores} cores; {SECONDS:.0f} s per scenario", file=sys.stderr, flush=True)
+            for scenario in scenarios:
+                rows.append(run_scenario(stack, scenario, SECONDS, workdir))
+                print(f"done: {scenario.name}", file=sys.stderr, flush=True)
+        print_table(rows, f"Production shape: gunicorn, {WORKERS} gthread workers, PostgreSQL, Redis "
+                          f"({cores} cores, {SECONDS:.0f} s per scenario)")
+    if chosen("demo"):
+        with _workdir() as workdir, demo_stack(workdir, practitioners=64) as stack:
+            demo = [run_scenario(stack, Scenario("demo stack", 64), DEMO_SECONDS, workdir)]
+        print_table(demo, f"`make run`'s demo stack: one waitress process, SQLite ({cores} cores, "
+                          f"{DEMO_SECONDS:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
