@@ -97,6 +97,7 @@ def _init_templates(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from portal.auth.oidc import init_oidc
     from portal.auth.sessions import init_sessions
+    from portal.auth.sso_sessions import init_sso_sessions
     from portal.data.users import load_user
     from portal.extensions import audit_db, csrf, db, htmx, login_manager
 
@@ -111,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(lambda user_id: load_user(int(user_id)))
     init_oidc(app)
     init_sessions(app)
+    init_sso_sessions(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -121,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.main.health import bp as health_bp
     from portal.main.routes import bp as main_bp
     from portal.meetings.routes import bp as meetings_bp
+    from portal.notifications.routes import bp as notifications_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -129,3 +132,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ig_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(notifications_bp)

@@ -1,0 +1,74 @@
+"""Portal sessions started by single sign-on: ended by the provider (back-channel) or by signing out (RP-initiated).
+
+Today the portal's session is a signed cookie, so an SSO session is also recorded in the
+database (`sso_sessions`), keyed by a random value kept in the cookie; every request of an
+SSO session checks that record. `end_portal_sessions` is the one place that ends sessions for
+a logout token: when server-side sessions exist it also ends those (see `_end_server_sessions`).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.auth.oidc import SSO_SESSION_KEY, client_for
+from portal.data.sso import close_sso_session, end_sso_sessions, sso_session_state
+
+_EXEMPT = {"static", "health.healthz", "health.readyz", "auth.sso_back_channel_logout"}
+
+
+def end_portal_sessions(issuer: str, sid: str | None, subject: str | None) -> list[tuple[int, str]]:
+    """End every portal session a logout token names; (user id, SSO session key) of each ended."""
+    ended = end_sso_sessions(issuer, sid, subject, "back-channel logout")
+    _end_server_sessions(ended)
+    return ended
+
+
+def _end_server_sessions(ended: list[tuple[int, str]]) -> None:
+    """Hand the ended sessions to server-side session revocation, where the portal has it."""
+    from portal.auth import sessions
+
+    end_for_user = getattr(sessions, "end_sessions_for_user", None)
+    if end_for_user is None:
+        return  # cookie sessions: the per-request check below signs them out
+    for user_id in {user_id for user_id, _ in ended}:
+        end_for_user(user_id)
+
+
+def enforce_sso_session() -> ResponseReturnValue | None:
+    """Sign out a browser whose SSO session the provider has ended."""
+    key = session.get(SSO_SESSION_KEY)
+    if not key or request.endpoint in _EXEMPT or not current_user.is_authenticated:
+        return None
+    still_open, _, _ = sso_session_state(key)
+    if still_open:
+        return None
+    from portal.auth.sessions import end_session
+
+    end_session()
+    flash("You were signed out because you signed out of your organisation's sign-in service.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+def sign_out_of_provider(post_logout_uri: str) -> str | None:
+    """Close this browser's SSO session; the provider's end-session URL to send it to, if there is one."""
+    key = session.get(SSO_SESSION_KEY)
+    if not key:
+        return None
+    still_open, provider_key, id_token = sso_session_state(key)
+    close_sso_session(key, "signed out")
+    if not provider_key or provider_key not in current_app.extensions.get("sso_providers", {}):
+        return None
+    try:
+        logout = client_for(provider_key).create_logout_url(
+            post_logout_redirect_uri=post_logout_uri, id_token_hint=id_token,
+            client_id=current_app.extensions["sso_providers"][provider_key].client_id)
+    except (RuntimeError, OSError, ValueError) as error:  # no end_session_endpoint, or metadata unreachable
+        current_app.logger.info("RP-initiated logout not offered: %s", type(error).__name__)
+        return None
+    return str(logout["url"])
+
+
+def init_sso_sessions(app: Flask) -> None:
+    app.before_request(enforce_sso_session)
