@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
@@ -60,6 +61,13 @@ def init_oidc(app: Flask) -> None:
         )
     app.extensions["sso_oauth"] = oauth
     app.extensions["sso_providers"] = providers
+    # The sign-out form redirects to the provider's end-session endpoint: CSP form-action must allow it.
+    app.extensions["sso_origins"] = sorted({_origin(p.issuer) for p in providers.values()})
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def providers() -> dict[str, OidcProvider]:
