@@ -30,7 +30,8 @@ def _sso(page: Page, base_url: str, provider: str, login: str) -> None:
 
 
 def _refusals(portal_env: dict[str, str], reason: str) -> list:
-    return [e for e in entries(portal_env["DATABASE_URL"], "sign_in_failed") if (e.details or {}).get("reason") == reason]
+    failures = entries(portal_env["DATABASE_URL"], "sign_in_failed")
+    return [e for e in failures if (e.details or {}).get("reason") == reason]
 
 
 def test_sign_in_page_offers_each_configured_provider(page: Page, base_url: str) -> None:
