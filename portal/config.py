@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     PROXY_HOPS: int = Field(default=0, ge=0, le=5)
 
     @model_validator(mode="after")
+    def _one_provider_per_key(self) -> Settings:
+        keys = [p.key for p in self.oidc_providers]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"OIDC provider keys must be unique (repeated: {', '.join(duplicates)})")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_demo_defaults_in_production(self) -> Settings:
         if self.PORTAL_ENV != "production":
             return self
