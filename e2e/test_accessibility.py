@@ -9,7 +9,8 @@ from e2e.accessibility import violations
 from e2e.pages import SignInPage
 
 SIGNED_OUT_PAGES = ["/sign-in", "/no-such-page"]
-SIGNED_IN_PAGES = [("teacher", "/"), ("ig.officer", "/"), ("admin", "/"), ("teacher", "/no-such-page")]
+SIGNED_IN_PAGES = [("teacher", "/"), ("ig.officer", "/"), ("admin", "/"), ("teacher", "/no-such-page"),
+                   ("admin", "/notifications")]  # the notifications page, empty; with items in the journey
 
 
 @pytest.mark.parametrize("path", SIGNED_OUT_PAGES)
