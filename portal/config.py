@@ -43,6 +43,8 @@ class OidcProvider(BaseModel):
     client_secret: SecretStr
     # Empty means any domain (only sensible with a single provider); set it when several partners are configured.
     allowed_domains: list[str] = Field(default_factory=list)
+    # The boolean claim that says the provider verified the e-mail (Entra ID: its optional claim "xms_edov").
+    email_verified_claim: str = "email_verified"
     claim: str | None = None  # e.g. "groups" or "roles"; unset means roles are managed in the portal only
     claim_rules: list[ClaimRule] = Field(default_factory=list)
 
