@@ -6,6 +6,7 @@ Real parts: the live portal, a real SMTP server receiving the messages, the audi
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -71,6 +72,8 @@ def test_break_glass_tells_the_lead_professional_and_ig(  # type: ignore[no-unty
     expect(unread.filter(has_text="opened in an emergency by Sam Reid")).to_have_count(1)
     expect(badge).to_have_text(f"{unread.count()} unread")
     assert violations(lead) == []
+    lead.set_viewport_size({"width": 320, "height": 640})  # reflow: no sideways scrolling at 320 CSS px
+    assert lead.evaluate("document.documentElement.scrollWidth") <= 320
 
     # The e-mailed link opens the child for the lead professional...
     lead.goto(link.group(0))

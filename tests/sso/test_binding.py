@@ -76,3 +76,25 @@ def test_several_providers_are_typed_settings_and_keys_are_checked(tmp_path) -> 
     with pytest.raises(ValidationError):
         make_settings(tmp_path, OIDC_PROVIDERS=[{"key": "Not A Slug", "name": "n", "issuer": PARTNER,
                                                  "client_id": "c", "client_secret": "s"}])
+
+
+def test_a_logout_token_id_is_accepted_once(app: Flask) -> None:
+    from portal.data.sso import remember_logout_token
+
+    with app.app_context():
+        assert remember_logout_token(COUNCIL, "jti-1") is True
+        assert remember_logout_token(COUNCIL, "jti-1") is False  # a replay
+        assert remember_logout_token(PARTNER, "jti-1") is True  # another issuer's ids are its own
+
+
+def test_back_channel_logout_ends_the_sessions_a_token_names(app: Flask) -> None:
+    from portal.data.sso import end_sso_sessions, open_sso_session, sso_session_state
+
+    with app.app_context():
+        user = next(u for u in list_users() if u.username == "health.visitor")
+        laptop = open_sso_session(user.id, "sso", COUNCIL, "s-1", "sid-laptop", "id-token")
+        phone = open_sso_session(user.id, "sso", COUNCIL, "s-1", "sid-phone", "id-token")
+        assert [key for _, key in end_sso_sessions(COUNCIL, "sid-laptop", None, "back-channel logout")] == [laptop]
+        assert sso_session_state(laptop)[0] is False and sso_session_state(phone)[0] is True
+        assert end_sso_sessions(PARTNER, None, "s-1", "back-channel logout") == []  # same subject, other issuer
+        assert [key for _, key in end_sso_sessions(COUNCIL, None, "s-1", "back-channel logout")] == [phone]
