@@ -6,7 +6,6 @@ Real parts: the live portal, a real SMTP server receiving the messages, the audi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 

@@ -109,8 +109,8 @@ def oidc_finish() -> SsoResult:
     if not subject:
         return _refuse("exchange", provider)
     issuer = str(claims.get("iss") or provider.issuer)
-    outcome = resolve_identity(issuer, subject, str(claims.get("email") or ""), claims.get(provider.email_verified_claim) is True,
-                               provider.allowed_domains)
+    verified = claims.get(provider.email_verified_claim) is True  # a string "true" is not an assertion
+    outcome = resolve_identity(issuer, subject, str(claims.get("email") or ""), verified, provider.allowed_domains)
     if outcome.user is None and outcome.problem != "inactive":
         return _refuse(outcome.problem or "no_account", provider, account_id=outcome.account_id)
     user = _apply_claims(provider, claims, outcome)
