@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from portal.auth import events
 from portal.auth.claims import claimed_access
 from portal.config import OidcProvider
-from portal.data.sso import BindingOutcome, apply_claimed_access, load_bound_user, open_sso_session, resolve_identity
+from portal.data.sso import BindingOutcome, apply_claimed_access, load_bound_user, resolve_identity
 from portal.data.users import SignedInUser
 
 PROVIDER_IN_SESSION = "sso_provider"
@@ -44,7 +44,12 @@ REFUSALS = {
 class SsoResult:
     user: SignedInUser | None
     problem: str = ""  # a message for the sign-in page
-    session_key: str = ""  # the SSO session record, kept in the portal session
+    # What the SSO session record needs once the portal session has started.
+    provider_key: str = ""
+    issuer: str = ""
+    subject: str = ""
+    sid: str | None = None
+    id_token: str | None = None
 
 
 def init_oidc(app: Flask) -> None:
@@ -118,8 +123,8 @@ def oidc_finish() -> SsoResult:
         return SsoResult(None, REFUSALS["claims_revoked" if provider.claim and not outcome.pinned else "inactive"])
     if outcome.newly_bound:
         events.record_sso_bound(user, provider.key)
-    session_key = open_sso_session(user.id, provider.key, issuer, subject, claims.get("sid"), token.get("id_token"))
-    return SsoResult(user, session_key=session_key)
+    return SsoResult(user, provider_key=provider.key, issuer=issuer, subject=subject, sid=claims.get("sid"),
+                     id_token=token.get("id_token"))
 
 
 def _apply_claims(provider: OidcProvider, claims: dict[str, Any], outcome: BindingOutcome) -> SignedInUser | None:

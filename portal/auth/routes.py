@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.auth import events
 from portal.auth.backchannel import LogoutTokenError, validate_logout_token
-from portal.auth.oidc import SSO_SESSION_KEY, client_for, oidc_enabled, oidc_finish, oidc_start, providers
+from portal.auth.oidc import client_for, oidc_enabled, oidc_finish, oidc_start, providers
 from portal.auth.sessions import end_session, start_session
-from portal.auth.sso_sessions import end_portal_sessions, sign_out_of_provider
+from portal.auth.sso_sessions import begin_sso_session, end_portal_sessions, sign_out_of_provider
 from portal.auth.throttle import SignInThrottle
 from portal.data.sso import remember_logout_token
 from portal.data.users import authenticate
@@ -90,7 +90,7 @@ def sso_callback() -> ResponseReturnValue:
         flash(result.problem, "error")
         return redirect(url_for("auth.sign_in"))
     start_session(result.user)
-    session[SSO_SESSION_KEY] = result.session_key
+    begin_sso_session(result)
     events.record_sign_in(result.user, "oidc")
     return redirect(url_for("main.home"))
 
@@ -109,6 +109,6 @@ def sso_back_channel_logout() -> ResponseReturnValue:
         return jsonify(error="invalid_request"), 400
     if not remember_logout_token(logout.issuer, logout.jti):
         return jsonify(error="invalid_request", error_description="logout token already used"), 400
-    for user_id, _ in end_portal_sessions(logout.issuer, logout.sid, logout.subject):
-        events.record_back_channel_logout(user_id, logout.provider.key)
+    for ended in end_portal_sessions(logout.issuer, logout.sid, logout.subject):
+        events.record_back_channel_logout(ended.user_id, logout.provider.key)
     return "", 200

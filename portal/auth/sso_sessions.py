@@ -12,28 +12,40 @@ from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.auth.oidc import SSO_SESSION_KEY, client_for
-from portal.data.sso import close_sso_session, end_sso_sessions, sso_session_state
+from portal.auth.oidc import SSO_SESSION_KEY, SsoResult, client_for
+from portal.data.sso import EndedSsoSession, close_sso_session, end_sso_sessions, open_sso_session, sso_session_state
 
 _EXEMPT = {"static", "health.healthz", "health.readyz", "auth.sso_back_channel_logout"}
 
 
-def end_portal_sessions(issuer: str, sid: str | None, subject: str | None) -> list[tuple[int, str]]:
-    """End every portal session a logout token names; (user id, SSO session key) of each ended."""
+def begin_sso_session(result: SsoResult) -> None:
+    """Record the SSO session that has just started (call after `start_session`), keyed from the portal session."""
+    from portal.auth import sessions
+
+    current_session_id = getattr(sessions, "current_session_id", None)  # server-side sessions, where present
+    portal_sid = current_session_id() if current_session_id else None
+    session[SSO_SESSION_KEY] = open_sso_session(
+        result.user.id, result.provider_key, result.issuer, result.subject,  # type: ignore[union-attr]
+        result.sid, result.id_token, portal_sid)
+
+
+def end_portal_sessions(issuer: str, sid: str | None, subject: str | None) -> list[EndedSsoSession]:
+    """End every portal session a logout token names."""
     ended = end_sso_sessions(issuer, sid, subject, "back-channel logout")
     _end_server_sessions(ended)
     return ended
 
 
-def _end_server_sessions(ended: list[tuple[int, str]]) -> None:
+def _end_server_sessions(ended: list[EndedSsoSession]) -> None:
     """Hand the ended sessions to server-side session revocation, where the portal has it."""
     from portal.auth import sessions
 
-    end_for_user = getattr(sessions, "end_sessions_for_user", None)
-    if end_for_user is None:
+    end_by_sid = getattr(sessions, "end_session_by_sid", None)
+    if end_by_sid is None:
         return  # cookie sessions: the per-request check below signs them out
-    for user_id in {user_id for user_id, _ in ended}:
-        end_for_user(user_id)
+    for item in ended:
+        if item.portal_session_id:
+            end_by_sid(item.portal_session_id)
 
 
 def enforce_sso_session() -> ResponseReturnValue | None:

@@ -52,6 +52,8 @@ class SsoSession(Base):
     issuer: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(255))
     sid: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The portal's own (server-side) session id, where the portal has one: what back-channel logout ends.
+    portal_session_id: Mapped[str | None] = mapped_column(String(255))
     id_token: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -181,12 +183,12 @@ def unbind(username: str) -> bool:
 
 
 def open_sso_session(user_id: int, provider_key: str, issuer: str, subject: str, sid: str | None,
-                     id_token: str | None) -> str:
+                     id_token: str | None, portal_session_id: str | None = None) -> str:
     """Record a new SSO session; the returned key goes into the portal session."""
     key = secrets.token_urlsafe(32)
     with db.session() as session:
         session.add(SsoSession(session_key=key, user_id=user_id, provider_key=provider_key, issuer=issuer,
-                               subject=subject, sid=sid, id_token=id_token))
+                               subject=subject, sid=sid, id_token=id_token, portal_session_id=portal_session_id))
     return key
 
 
@@ -206,8 +208,15 @@ def close_sso_session(key: str, reason: str) -> None:
             row.ended_at, row.end_reason = utcnow(), reason
 
 
-def end_sso_sessions(issuer: str, sid: str | None, subject: str | None, reason: str) -> list[tuple[int, str]]:
-    """End the open sessions matching a logout token (by sid, else by subject); (user id, session key) of each."""
+@dataclass(frozen=True)
+class EndedSsoSession:
+    user_id: int
+    session_key: str
+    portal_session_id: str | None
+
+
+def end_sso_sessions(issuer: str, sid: str | None, subject: str | None, reason: str) -> list[EndedSsoSession]:
+    """End the open sessions matching a logout token (by sid and/or subject)."""
     with db.session() as session:
         query = select(SsoSession).where(SsoSession.issuer == issuer, SsoSession.ended_at.is_(None))
         if sid:
@@ -217,7 +226,7 @@ def end_sso_sessions(issuer: str, sid: str | None, subject: str | None, reason: 
         ended = []
         for row in session.scalars(query):
             row.ended_at, row.end_reason = utcnow(), reason
-            ended.append((row.user_id, row.session_key))
+            ended.append(EndedSsoSession(row.user_id, row.session_key, row.portal_session_id))
         return ended
 
 

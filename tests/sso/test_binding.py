@@ -94,7 +94,8 @@ def test_back_channel_logout_ends_the_sessions_a_token_names(app: Flask) -> None
         user = next(u for u in list_users() if u.username == "health.visitor")
         laptop = open_sso_session(user.id, "sso", COUNCIL, "s-1", "sid-laptop", "id-token")
         phone = open_sso_session(user.id, "sso", COUNCIL, "s-1", "sid-phone", "id-token")
-        assert [key for _, key in end_sso_sessions(COUNCIL, "sid-laptop", None, "back-channel logout")] == [laptop]
+        ended = end_sso_sessions(COUNCIL, "sid-laptop", None, "back-channel logout")
+        assert [e.session_key for e in ended] == [laptop]
         assert sso_session_state(laptop)[0] is False and sso_session_state(phone)[0] is True
         assert end_sso_sessions(PARTNER, None, "s-1", "back-channel logout") == []  # same subject, other issuer
-        assert [key for _, key in end_sso_sessions(COUNCIL, None, "s-1", "back-channel logout")] == [phone]
+        assert [e.session_key for e in end_sso_sessions(COUNCIL, None, "s-1", "back-channel logout")] == [phone]

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("issuer", sa.String(length=300), nullable=False),
         sa.Column("subject", sa.String(length=255), nullable=False),
         sa.Column("sid", sa.String(length=255), nullable=True),
+        sa.Column("portal_session_id", sa.String(length=255), nullable=True),
         sa.Column("id_token", sa.Text(), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
