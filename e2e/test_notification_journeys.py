@@ -74,8 +74,13 @@ def test_break_glass_tells_the_lead_professional_and_ig(  # type: ignore[no-unty
     lead.set_viewport_size({"width": 320, "height": 640})  # reflow: no sideways scrolling at 320 CSS px
     assert lead.evaluate("document.documentElement.scrollWidth") <= 320
 
-    # The e-mailed link opens the child for the lead professional...
+    # The e-mailed link opens the child for the lead professional, once they say why (as every view needs)...
     lead.goto(link.group(0))
+    lead.get_by_role("button", name="Open the record").click()
+    expect(lead.get_by_text("Choose why you need to see this child's information").first).to_be_visible()
+    assert violations(lead) == []
+    lead.get_by_label("Lead professional review of the child's plan").check()
+    lead.get_by_role("button", name="Open the record").click()
     expect(lead.get_by_test_id("child-name")).to_have_text(f"{child['forename']} {child['surname']}", timeout=15_000)
     # ... and for nobody else.
     health_visitor = _sign_in(browser, base_url, "health.visitor")

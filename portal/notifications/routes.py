@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
+from portal.children.forms import purpose_choices
 from portal.children.reference import ChildReference, encode_reference
 from portal.data.notifications import child_for_link, inbox, mark_read, unread_count
 from portal.rendering import render_page
@@ -34,15 +35,22 @@ def read_notification(notification_id: int) -> ResponseReturnValue:
     return redirect(url_for("notifications.list_notifications"))
 
 
-@bp.get("/open/<token>")
+@bp.route("/open/<token>", methods=["GET", "POST"])
 @roles_required(*PRACTITIONER_ROLES)
 def open_link(token: str) -> ResponseReturnValue:
+    """Ask why (a coded purpose, as every view needs), then open the child; only for the link's recipient."""
     found = child_for_link(current_user.id, token)
     if found is None:  # not sent to this user (or no such link): nothing about the child is revealed
         from portal.auth.events import record_refused_route
 
-        record_refused_route(current_user, "notifications.open_link")
+        record_refused_route(current_user, "open_link")
         abort(404)
-    purpose = "lead_professional_review" if current_user.role == "lead_professional" else "girfec_wellbeing"
-    reference = ChildReference(chi=found[1], purpose=purpose, user_id=current_user.id)
-    return redirect(url_for("children.show_child", token=encode_reference(reference, current_app.config["SECRET_KEY"])))
+    purpose = request.form.get("purpose", "")
+    choices = purpose_choices()
+    if request.method == "POST" and purpose in dict(choices):
+        reference = ChildReference(chi=found[1], purpose=purpose, user_id=current_user.id)
+        token_for_child = encode_reference(reference, current_app.config["SECRET_KEY"])
+        return redirect(url_for("children.show_child", token=token_for_child))
+    errors = {"purpose": "Choose why you need to see this child's information"} if request.method == "POST" else {}
+    return render_page("notifications/open.html", token=token, purposes=choices, errors=errors,
+                       status=400 if errors else 200)

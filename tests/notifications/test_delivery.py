@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -158,3 +159,32 @@ def test_production_refuses_unencrypted_smtp(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="SMTP_URL must use smtps:// or SMTP_STARTTLS"):
         make_settings(tmp_path, PORTAL_ENV="production", SECRET_KEY="k" * 40, AUDIT_HMAC_KEY="h",
                       DATABASE_URL="postgresql://db/portal", SMTP_URL="smtp://mail.example:25")
+
+
+def test_the_link_asks_why_and_opens_the_child_only_for_its_recipient(notify_app: Flask, smtp) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.accounts import TEST_PASSWORD
+
+    inbox, _ = smtp
+    assert _break_glass(notify_app) == 302
+    (mail,) = inbox.wait_for(LEAD_EMAIL)
+    found = re.search(r"https://portal\.glenmorven\.example(/notifications/open/\S+)", mail.get_content())
+    assert found is not None
+    path = found.group(1)
+
+    def client_for(username: str):  # type: ignore[no-untyped-def]
+        client = notify_app.test_client()
+        csrf = extract_csrf(client.get("/sign-in").get_data(as_text=True))
+        client.post("/sign-in", data={"username": username, "password": TEST_PASSWORD, "csrf_token": csrf})
+        return client
+
+    other = client_for("health.visitor")
+    assert other.get(path).status_code == 404
+    lead = client_for("lead.professional")
+    form = lead.get(path)
+    assert form.status_code == 200 and "Why do you need to see this child" in form.get_data(as_text=True)
+    csrf = extract_csrf(form.get_data(as_text=True))
+    assert lead.post(path, data={"csrf_token": csrf}).status_code == 400  # no purpose chosen
+    opened = lead.post(path, data={"csrf_token": csrf, "purpose": "lead_professional_review"})
+    assert opened.status_code == 302 and "/children/" in opened.headers["Location"]
+    assert CHI not in opened.headers["Location"]
+    assert 'data-testid="notifications-badge"' not in lead.get("/").get_data(as_text=True)  # read by opening it
