@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from authlib.integrations.flask_client import OAuth
 from flask import Flask
 from flask_htmx import HTMX
 from flask_login import LoginManager
@@ -77,5 +76,4 @@ db = Database("DATABASE_URL")
 audit_db = Database("AUDIT_DATABASE_URL")
 login_manager = LoginManager()
 csrf = CSRFProtect()
-oauth = OAuth()
 htmx = HTMX()
