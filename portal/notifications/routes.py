@@ -15,6 +15,16 @@ from portal.rendering import render_page
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
+def _child_link(reference: ChildReference) -> str:
+    """The child's opaque reference, made the way the search makes it (bound to this session where sessions
+    are server-side and carry a reference key)."""
+    from portal.auth import sessions
+
+    reference_key = getattr(sessions, "reference_key", None)
+    extra = {"session_key": reference_key()} if reference_key else {}
+    return encode_reference(reference, current_app.config["SECRET_KEY"], **extra)
+
+
 @bp.app_template_global("unread_notifications")
 def unread_notifications() -> int:
     """For the header badge: the signed-in user's unread in-portal notifications."""
@@ -49,8 +59,7 @@ def open_link(token: str) -> ResponseReturnValue:
     choices = purpose_choices()
     if request.method == "POST" and purpose in dict(choices):
         reference = ChildReference(chi=found[1], purpose=purpose, user_id=current_user.id)
-        token_for_child = encode_reference(reference, current_app.config["SECRET_KEY"])
-        return redirect(url_for("children.show_child", token=token_for_child))
+        return redirect(url_for("children.show_child", token=_child_link(reference)))
     errors = {"purpose": "Choose why you need to see this child's information"} if request.method == "POST" else {}
     return render_page("notifications/open.html", token=token, purposes=choices, errors=errors,
                        status=400 if errors else 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import shutil
 from collections.abc import Iterator
@@ -10,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal import create_app
 from portal.config import ConfigurationError
-from tests.access_integration.conftest import child_token, give_relationship
+from tests.access_integration.conftest import give_relationship
 from tests.conftest import dispose_engines, extract_csrf, make_settings
 from tests.support.smtp import Inbox, _free_port, smtp_server
 
@@ -52,6 +54,21 @@ def _wait_for_deliveries(app: Flask) -> None:
         thread.join(timeout=30)
 
 
+def _child_token(app: Flask, client: FlaskClient) -> str:
+    """The teacher's link to the child, as the search would make it in this client's session."""
+    from portal.children.reference import ChildReference, encode_reference
+    from portal.data.users import list_users
+
+    with app.app_context():
+        user_id = next(u.id for u in list_users() if u.username == "teacher")
+    extra = {}
+    if "session_key" in inspect.signature(encode_reference).parameters:  # links bound to server-side sessions
+        with client.session_transaction() as session:
+            extra["session_key"] = session.get("reference_key", "")
+    return encode_reference(ChildReference(chi=CHI, purpose="child_protection", user_id=user_id),
+                            app.config["SECRET_KEY"], **extra)
+
+
 def _break_glass(app: Flask) -> int:
     """The teacher breaks the glass through the real form; the response status."""
     client = app.test_client()
@@ -59,7 +76,7 @@ def _break_glass(app: Flask) -> int:
     from tests.support.accounts import TEST_PASSWORD
 
     client.post("/sign-in", data={"username": "teacher", "password": TEST_PASSWORD, "csrf_token": extract_csrf(page)})
-    token = child_token(app, "teacher", CHI)
+    token = _child_token(app, client)
     csrf = extract_csrf(client.get("/").get_data(as_text=True))
     response = client.post(f"/children/{token}/break-glass",
                            data={"csrf_token": csrf, "reason": "immediate_risk", "justification": JUSTIFICATION})
