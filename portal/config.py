@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     OIDC_PROVIDERS: list[OidcProvider] = Field(default_factory=list)
     SMTP_URL: str | None = None  # smtp://[user:password@]host[:port] (STARTTLS with SMTP_STARTTLS) or smtps://
     SMTP_STARTTLS: bool = False
+    SMTP_CA_FILE: Path | None = None  # a private CA to trust for the mail server (else the system's CAs)
     SMTP_SENDER: str = "single-child-view@localhost"
     SMTP_TIMEOUT_S: float = Field(default=5.0, gt=0, le=60)
     IG_ALERT_EMAIL: str | None = None  # IG's shared mailbox, told at once of every break-glass

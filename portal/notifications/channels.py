@@ -36,7 +36,7 @@ class EmailChannel:
 
     name = "email"
 
-    def __init__(self, url: str, sender: str, starttls: bool, timeout_s: float) -> None:
+    def __init__(self, url: str, sender: str, starttls: bool, timeout_s: float, ca_file: str | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("SMTP_URL must look like smtp://host:port or smtps://host:port")
@@ -48,9 +48,10 @@ class EmailChannel:
         self.sender = sender
         self.starttls = starttls
         self.timeout_s = timeout_s
+        self.ca_file = ca_file
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file)  # verifies the certificate and host name
         if self.implicit_tls:
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s, context=context)
         connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)

@@ -25,7 +25,8 @@ def channels() -> dict[str, Channel]:
     found: dict[str, Channel] = {PORTAL: PortalChannel()}
     if settings.SMTP_URL:
         found[EMAIL] = EmailChannel(settings.SMTP_URL, settings.SMTP_SENDER, settings.SMTP_STARTTLS,
-                                    settings.SMTP_TIMEOUT_S)
+                                    settings.SMTP_TIMEOUT_S,
+                                    str(settings.SMTP_CA_FILE) if settings.SMTP_CA_FILE else None)
     return found
 
 

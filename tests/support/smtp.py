@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -48,11 +49,20 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """(inbox, port) of a running SMTP server; stopped on exit."""
+def smtp_server(tls: ssl.SSLContext | None = None, *, implicit_tls: bool = False) -> Iterator[tuple[Inbox, int]]:
+    """(inbox, port) of a running SMTP server; stopped on exit.
+
+    With `tls`, the server offers STARTTLS and refuses mail without it, or (`implicit_tls`) speaks TLS from the
+    first byte, as smtps:// does.
+    """
     inbox = Inbox()
     port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    options: dict = {}
+    if tls is not None and implicit_tls:
+        options["ssl_context"] = tls
+    elif tls is not None:
+        options.update(tls_context=tls, require_starttls=True)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield inbox, port
