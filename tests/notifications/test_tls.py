@@ -35,17 +35,15 @@ def test_starttls_delivers_when_the_servers_certificate_is_trusted(certificates)
 
 def test_an_untrusted_certificate_is_refused(certificates) -> None:  # type: ignore[no-untyped-def]
     _, server = certificates
-    with smtp_server(server) as (inbox, port):
-        with pytest.raises(DeliveryError, match="SSLCertVerificationError"):
-            EmailChannel(f"smtp://127.0.0.1:{port}", "portal@glenmorven.example", True, 5).deliver(MESSAGE)
+    with smtp_server(server) as (inbox, port), pytest.raises(DeliveryError, match="SSLCertVerificationError"):
+        EmailChannel(f"smtp://127.0.0.1:{port}", "portal@glenmorven.example", True, 5).deliver(MESSAGE)
     assert inbox.messages == []
 
 
 def test_a_server_that_requires_tls_gets_nothing_in_clear(certificates) -> None:  # type: ignore[no-untyped-def]
     ca, server = certificates
-    with smtp_server(server) as (inbox, port):
-        with pytest.raises(DeliveryError):
-            EmailChannel(f"smtp://127.0.0.1:{port}", "portal@glenmorven.example", False, 5, str(ca)).deliver(MESSAGE)
+    with smtp_server(server) as (inbox, port), pytest.raises(DeliveryError, match="SMTP"):
+        EmailChannel(f"smtp://127.0.0.1:{port}", "portal@glenmorven.example", False, 5, str(ca)).deliver(MESSAGE)
     assert inbox.messages == []
 
 
