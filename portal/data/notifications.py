@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, or_, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, and_, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.data.base import Base
@@ -117,11 +117,15 @@ def outgoing(ids: Sequence[int]) -> list[OutgoingNotification]:
         return [_outgoing(session, item) for item in items]
 
 
-def due_for_retry(max_attempts: int) -> list[OutgoingNotification]:
-    """Pending and failed deliveries that have attempts left, oldest first."""
+def due_for_retry(max_attempts: int, pending_grace: timedelta = timedelta(minutes=2)) -> list[OutgoingNotification]:
+    """Failed deliveries with attempts left, and pending ones older than `pending_grace` (younger ones may still be
+    on their way from the background sender: retrying them now could send twice), oldest first."""
+    cutoff = utcnow() - pending_grace
     with db.session() as session:
         query = (select(Notification)
-                 .where(Notification.status.in_((PENDING, FAILED)), Notification.attempts < max_attempts)
+                 .where(or_(Notification.status == FAILED,
+                            and_(Notification.status == PENDING, Notification.created_at < cutoff)),
+                        Notification.attempts < max_attempts)
                  .order_by(Notification.id))
         return [_outgoing(session, item) for item in session.scalars(query)]
 

@@ -205,3 +205,17 @@ def test_the_link_asks_why_and_opens_the_child_only_for_its_recipient(notify_app
     assert opened.status_code == 302 and "/children/" in opened.headers["Location"]
     assert CHI not in opened.headers["Location"]
     assert 'data-testid="notifications-badge"' not in lead.get("/").get_data(as_text=True)  # read by opening it
+
+
+def test_retry_leaves_fresh_pending_mail_to_the_background_sender(notify_app: Flask, smtp) -> None:  # type: ignore[no-untyped-def]
+    """A notification the background sender may still be sending is not sent a second time by the retry command."""
+    from portal.data.notifications import add_notifications
+
+    inbox, _ = smtp
+    row = {"kind": "ig_digest", "channel": "email", "address": IG_MAILBOX, "subject": "s", "body": "b",
+           "status": "pending"}
+    with notify_app.app_context():
+        add_notifications([row, {**row, "address": LEAD_EMAIL, "created_at": datetime.now(UTC) - timedelta(minutes=5)}])
+    result = notify_app.test_cli_runner().invoke(args=["portal", "notifications", "retry"])
+    assert "Pass 1: 1 sent, 0 not sent." in result.output
+    assert len(inbox.wait_for(LEAD_EMAIL)) == 1 and inbox.to(IG_MAILBOX) == []
