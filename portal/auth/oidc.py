@@ -36,7 +36,6 @@ REFUSALS = {
     "subject_conflict": "This portal account is linked to a different sign-in identity. Ask your administrator.",
     "inactive": "Your portal account is switched off. Ask your administrator.",
     "claims_revoked": "Your organisation no longer gives you access to this portal. Ask your administrator.",
-    "unknown_provider": "That sign-in service is not configured here.",
 }
 
 
@@ -104,15 +103,16 @@ def oidc_finish() -> SsoResult:
         return _refuse("exchange", None)
     client = client_for(provider.key)
     try:
-        token = client.authorize_access_token()
-        claims = dict(token.get("userinfo") or {})
-        claims.update(client.userinfo(token=token))
+        token = client.authorize_access_token()  # checks the ID token's signature, iss, aud, nonce and times
+        claims = dict(token.get("userinfo") or {})  # the validated ID token's claims
+        userinfo = client.userinfo(token=token)
     except (OAuthError, ValueError, OSError) as error:
         current_app.logger.info("OIDC exchange failed: %s", type(error).__name__)
         return _refuse("exchange", provider)
     subject = str(claims.get("sub") or "")
-    if not subject:
+    if not subject or userinfo.get("sub") != subject:  # OIDC Core 5.3.2: userinfo must be about the same subject
         return _refuse("exchange", provider)
+    claims.update(userinfo)
     issuer = str(claims.get("iss") or provider.issuer)
     verified = claims.get(provider.email_verified_claim) is True  # a string "true" is not an assertion
     outcome = resolve_identity(issuer, subject, str(claims.get("email") or ""), verified, provider.allowed_domains)

@@ -7,12 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.auth import events
-from portal.auth.backchannel import LogoutTokenError, validate_logout_token
-from portal.auth.oidc import client_for, oidc_enabled, oidc_finish, oidc_start, providers
+from portal.auth.oidc import oidc_enabled, oidc_finish, oidc_start, providers
 from portal.auth.sessions import end_session, start_session
-from portal.auth.sso_sessions import begin_sso_session, end_portal_sessions, sign_out_of_provider
+from portal.auth.sso_sessions import back_channel_logout, begin_sso_session, sign_out_of_provider
 from portal.auth.throttle import SignInThrottle
-from portal.data.sso import remember_logout_token
 from portal.data.users import authenticate
 from portal.extensions import csrf
 from portal.rendering import render_page
@@ -100,15 +98,8 @@ def sso_callback() -> ResponseReturnValue:
 def sso_back_channel_logout() -> ResponseReturnValue:
     if not oidc_enabled():
         abort(404)
-    try:
-        logout = validate_logout_token(request.form.get("logout_token", ""), providers(),
-                                       lambda key, force: client_for(key).fetch_jwk_set(force=force))
-    except (LogoutTokenError, OSError, RuntimeError) as error:
-        current_app.logger.info("back-channel logout refused: %s", error if isinstance(error, LogoutTokenError)
-                                else type(error).__name__)
+    problem = back_channel_logout(request.form.get("logout_token", ""))
+    if problem:
+        current_app.logger.info("back-channel logout refused: %s", problem)
         return jsonify(error="invalid_request"), 400
-    if not remember_logout_token(logout.issuer, logout.jti):
-        return jsonify(error="invalid_request", error_description="logout token already used"), 400
-    for ended in end_portal_sessions(logout.issuer, logout.sid, logout.subject):
-        events.record_back_channel_logout(ended.user_id, logout.provider.key)
     return "", 200

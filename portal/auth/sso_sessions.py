@@ -13,7 +13,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.auth.oidc import SSO_SESSION_KEY, SsoResult, client_for
-from portal.data.sso import EndedSsoSession, close_sso_session, end_sso_sessions, open_sso_session, sso_session_state
+from portal.data.sso import (
+    EndedSsoSession,
+    close_sso_session,
+    end_sso_sessions,
+    open_sso_session,
+    remember_logout_token,
+    sso_session_state,
+)
 
 _EXEMPT = {"static", "health.healthz", "health.readyz", "auth.sso_back_channel_logout"}
 
@@ -27,6 +34,26 @@ def begin_sso_session(result: SsoResult) -> None:
     session[SSO_SESSION_KEY] = open_sso_session(
         result.user.id, result.provider_key, result.issuer, result.subject,  # type: ignore[union-attr]
         result.sid, result.id_token, portal_sid)
+
+
+def back_channel_logout(logout_token: str) -> str | None:
+    """Act on a provider's logout token: end the sessions it names (audited). None, or why it was refused."""
+    from portal.auth import events
+    from portal.auth.backchannel import LogoutTokenError, validate_logout_token
+
+    providers = current_app.extensions.get("sso_providers", {})
+    try:
+        logout = validate_logout_token(logout_token, providers,
+                                       lambda key, force: client_for(key).fetch_jwk_set(force=force))
+    except LogoutTokenError as error:
+        return str(error)
+    except (OSError, RuntimeError) as error:  # the provider's JWKS could not be fetched
+        return type(error).__name__
+    if not remember_logout_token(logout.issuer, logout.jti):
+        return "logout token already used"
+    for ended in end_portal_sessions(logout.issuer, logout.sid, logout.subject):
+        events.record_back_channel_logout(ended.user_id, logout.provider.key)
+    return None
 
 
 def end_portal_sessions(issuer: str, sid: str | None, subject: str | None) -> list[EndedSsoSession]:

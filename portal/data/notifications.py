@@ -101,7 +101,7 @@ def add_notifications(rows: Sequence[dict]) -> list[int]:
 
 def _label(session, item: Notification) -> str:  # type: ignore[no-untyped-def]
     if item.recipient_user_id is None:
-        return "IG mailbox" if item.kind != "ig_digest" or item.channel == EMAIL else "IG"
+        return "IG mailbox"  # the only notifications without an account: e-mail to IG_ALERT_EMAIL
     user = session.get(User, item.recipient_user_id)
     return user.username if user else f"user {item.recipient_user_id}"
 
