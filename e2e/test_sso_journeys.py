@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from e2e.accessibility import violations
 from e2e.audit_trail import entries
 from e2e.conftest import PARTNER_ACCOUNT, PARTNER_GROUP
 from e2e.pages import Header, SignInPage
+from tests.support.accounts import TEST_PASSWORD
 
 COUNCIL = "Glenmorven single sign-on"
 PARTNER = "NHS Glenmorven sign-in"
@@ -127,3 +128,33 @@ def test_the_provider_ends_the_portal_session_by_back_channel_logout(
     logouts = [e for e in entries(portal_env["DATABASE_URL"], "sign_out")
                if (e.details or {}).get("reason") == "back-channel logout"]
     assert [e.user_id for e in logouts] == ["admin"]
+
+
+def test_an_admin_pin_keeps_access_whatever_the_claims_say(
+        page: Page, browser: Browser, base_url: str, partner_accounts_file: Path) -> None:
+    username, name, _ = PARTNER_ACCOUNT
+    original = partner_accounts_file.read_text()
+    _sso(page, base_url, PARTNER, username)  # bound (if not already) and claims-managed
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
+    page.context.clear_cookies()
+
+    admin = browser.new_page()
+    SignInPage(admin, base_url).open().sign_in("admin", TEST_PASSWORD)
+    admin.get_by_role("navigation", name="Menu").get_by_role("link", name="Single sign-on").click()
+    row = admin.get_by_role("row").filter(has_text=f"({username})")
+    row.get_by_role("button", name=f"Pin {username}").click()
+    expect(admin.get_by_text(f"{username}: single sign-on identity pinned.")).to_be_visible()
+    expect(admin.get_by_role("row").filter(has_text=f"({username})")).to_contain_text("Pinned by an administrator")
+    assert violations(admin) == []
+
+    accounts = json.loads(original)
+    accounts[username]["groups"] = []
+    partner_accounts_file.write_text(json.dumps(accounts))
+    try:
+        _sso(page, base_url, PARTNER, username)  # the claims grant nothing, but the administrator's pin holds
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
+    finally:
+        partner_accounts_file.write_text(original)
+        admin.get_by_role("row").filter(has_text=f"({username})").get_by_role(
+            "button", name=f"Unpin {username}").click()
+        expect(admin.get_by_text(f"{username}: single sign-on identity unpinned.")).to_be_visible()

@@ -116,6 +116,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.admin.identities import bp as identities_bp
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
     from portal.children.routes import bp as children_bp
@@ -133,3 +134,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(identities_bp)

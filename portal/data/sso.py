@@ -160,11 +160,34 @@ def load_bound_user(user_id: int) -> SignedInUser | None:
         return _snapshot(user) if user and user.active else None
 
 
+@dataclass(frozen=True)
+class BoundIdentity:
+    user_id: int
+    username: str
+    display_name: str
+    issuer: str
+    bound_at: datetime
+    role_pinned: bool
+
+
+def list_identities() -> list[BoundIdentity]:
+    """Every account's SSO binding, by username (for the administrators' page)."""
+    with db.session() as session:
+        rows = session.execute(select(SsoIdentity, User).join(User, User.id == SsoIdentity.user_id)
+                               .order_by(User.username))
+        return [BoundIdentity(user.id, user.username, user.display_name, identity.issuer, identity.bound_at,
+                              identity.role_pinned) for identity, user in rows]
+
+
+def _identity_of(session, username: str) -> SsoIdentity | None:  # type: ignore[no-untyped-def]
+    user = session.scalar(select(User).where(User.username == username))
+    return session.scalar(select(SsoIdentity).where(SsoIdentity.user_id == user.id)) if user else None
+
+
 def set_role_pinned(username: str, pinned: bool) -> bool:
     """The administrator's override of claim mapping for one account; False if it has no SSO identity."""
     with db.session() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        identity = session.scalar(select(SsoIdentity).where(SsoIdentity.user_id == user.id)) if user else None
+        identity = _identity_of(session, username)
         if identity is None:
             return False
         identity.role_pinned = pinned
@@ -174,8 +197,7 @@ def set_role_pinned(username: str, pinned: bool) -> bool:
 def unbind(username: str) -> bool:
     """Remove an account's SSO binding (e.g. the person's identity was re-issued); the next sign-in binds anew."""
     with db.session() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        identity = session.scalar(select(SsoIdentity).where(SsoIdentity.user_id == user.id)) if user else None
+        identity = _identity_of(session, username)
         if identity is None:
             return False
         session.delete(identity)

@@ -80,6 +80,8 @@ OTHER_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "meetings.timed_out": ("GET", f"{NO_MEETING}/timed-out", PRACTITIONERS),
     "meetings.minutes": ("GET", f"{NO_MEETING}/record", PRACTITIONERS),
     "meetings.handout": ("GET", f"{NO_MEETING}/handout", PRACTITIONERS),
+    "identities.list_sso_identities": ("GET", "/admin/identities", ADMIN),
+    "identities.change_sso_identity": ("POST", "/admin/identities/nobody/pin", ADMIN),
     "notifications.list_notifications": ("GET", "/notifications", ALL_SIGNED_IN),
     "notifications.read_notification": ("POST", "/notifications/999999/read", ALL_SIGNED_IN),
     "notifications.open_link": ("GET", "/notifications/open/not-a-link-sent-to-anyone", PRACTITIONERS),
