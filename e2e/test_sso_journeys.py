@@ -30,6 +30,12 @@ def _sso(page: Page, base_url: str, provider: str, login: str) -> None:
     _sign_in_at_provider(page, login)
 
 
+def _forget(page: Page) -> None:
+    """A browser that remembers nobody (leave the page first, so no late response sets a cookie again)."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def _refusals(portal_env: dict[str, str], reason: str) -> list:
     failures = entries(portal_env["DATABASE_URL"], "sign_in_failed")
     return [e for e in failures if (e.details or {}).get("reason") == reason]
@@ -56,7 +62,7 @@ def test_a_second_subject_with_the_same_email_is_refused_and_audited(
     _sso(page, base_url, COUNCIL, "health.visitor")  # binds (or is already bound to) the health visitor's account
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Jo Campbell")
     assert any(e.user_id == "health.visitor" for e in entries(portal_env["DATABASE_URL"], "sso_identity_bound"))
-    page.context.clear_cookies()
+    _forget(page)
 
     _sso(page, base_url, COUNCIL, "second.subject")  # same verified e-mail, different subject
     expect(page.get_by_text("linked to a different sign-in identity")).to_be_visible()
@@ -78,7 +84,7 @@ def test_partner_claims_grant_access_and_taking_the_group_away_revokes_it_at_nex
     _sso(page, base_url, PARTNER, username)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
     expect(page.get_by_test_id("home-role")).to_have_text("Practitioner")
-    page.context.clear_cookies()
+    _forget(page)
 
     accounts = json.loads(original)
     accounts[username]["groups"] = ["some-other-group"]
@@ -92,7 +98,7 @@ def test_partner_claims_grant_access_and_taking_the_group_away_revokes_it_at_nex
         assert {"account": username, "change": "revoked", "provider": "nhs-glenmorven"}.items() <= changes[-1].items()
     finally:
         partner_accounts_file.write_text(original)
-    page.context.clear_cookies()
+    _forget(page)
 
     _sso(page, base_url, PARTNER, username)  # the group is back: so is access
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
@@ -136,7 +142,7 @@ def test_an_admin_pin_keeps_access_whatever_the_claims_say(
     original = partner_accounts_file.read_text()
     _sso(page, base_url, PARTNER, username)  # bound (if not already) and claims-managed
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
-    page.context.clear_cookies()
+    _forget(page)
 
     admin = browser.new_page()
     SignInPage(admin, base_url).open().sign_in("admin", TEST_PASSWORD)
