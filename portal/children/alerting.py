@@ -1,4 +1,5 @@
-"""Tell information governance at once when someone breaks the glass (the review queue is the record)."""
+"""Tell information governance at once when someone breaks the glass (the review queue is the record), and the
+people who work with the child (portal.notifications.break_glass)."""
 
 from __future__ import annotations
 
