@@ -1,7 +1,7 @@
 """SSO identity bindings, SSO sessions, seen logout tokens, notifications
 
-Revision ID: 0003_sso_notifications
-Revises: 0002_access
+Revision ID: 0004_sso_notifications
+Revises: 0003_meetings
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_sso_notifications"
-down_revision = "0002_access"  # the lead re-orders this at merge if another 0003 lands first
+revision = "0004_sso_notifications"
+down_revision = "0003_meetings"  # after the meetings migration, which reached main first
 branch_labels = None
 depends_on = None
 
