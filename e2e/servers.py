@@ -46,15 +46,24 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def start_oidc_provider(port: int, client_id: str, client_secret: str, redirect_uri: str,
-                        accounts: dict[str, dict[str, str]], log: Path) -> subprocess.Popen:
+                        accounts: dict[str, dict[str, str]] | Path, log: Path, *,
+                        post_logout_uri: str | None = None, backchannel_uri: str | None = None) -> subprocess.Popen:
+    """Start the provider; `accounts` as a dict, or a JSON file the provider re-reads at every sign-in."""
     env = {
         **os.environ,
         "OIDC_PORT": str(port),
         "OIDC_CLIENT_ID": client_id,
         "OIDC_CLIENT_SECRET": client_secret,
         "OIDC_REDIRECT_URI": redirect_uri,
-        "OIDC_ACCOUNTS": json.dumps(accounts),
     }
+    if isinstance(accounts, Path):
+        env["OIDC_ACCOUNTS_FILE"] = str(accounts)
+    else:
+        env["OIDC_ACCOUNTS"] = json.dumps(accounts)
+    if post_logout_uri:
+        env["OIDC_POST_LOGOUT_URI"] = post_logout_uri
+    if backchannel_uri:
+        env["OIDC_BACKCHANNEL_URI"] = backchannel_uri
     process = subprocess.Popen(
         ["node", str(PROJECT_ROOT / "e2e" / "oidc" / "provider.mjs")],
         cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,

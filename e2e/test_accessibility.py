@@ -9,7 +9,9 @@ from e2e.accessibility import violations
 from e2e.pages import SignInPage
 
 SIGNED_OUT_PAGES = ["/sign-in", "/no-such-page"]
-SIGNED_IN_PAGES = [("teacher", "/"), ("ig.officer", "/"), ("admin", "/"), ("teacher", "/no-such-page")]
+# The notifications page empty here (with items in the notification journey); SSO identities after the SSO journeys.
+SIGNED_IN_PAGES = [("teacher", "/"), ("ig.officer", "/"), ("admin", "/"), ("teacher", "/no-such-page"),
+                   ("admin", "/notifications"), ("admin", "/admin/identities")]
 
 
 @pytest.mark.parametrize("path", SIGNED_OUT_PAGES)

@@ -97,6 +97,7 @@ def _init_templates(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from portal.auth.oidc import init_oidc
     from portal.auth.sessions import init_sessions
+    from portal.auth.sso_sessions import init_sso_sessions
     from portal.data.users import load_user
     from portal.extensions import audit_db, csrf, db, htmx, login_manager
 
@@ -114,9 +115,11 @@ def _init_extensions(app: Flask) -> None:
     from portal.ratelimits import init_rate_limits
 
     init_rate_limits(app, app.config["SETTINGS"])
+    init_sso_sessions(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.admin.identities import bp as identities_bp
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
     from portal.children.routes import bp as children_bp
@@ -124,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.main.health import bp as health_bp
     from portal.main.routes import bp as main_bp
     from portal.meetings.routes import bp as meetings_bp
+    from portal.notifications.routes import bp as notifications_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -132,3 +136,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ig_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(identities_bp)

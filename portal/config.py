@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +21,32 @@ DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
 
 class ConfigurationError(RuntimeError):
     """Settings that must not be used; the message says which and why."""
+
+
+class ClaimRule(BaseModel):
+    """One value of a provider's claim (e.g. a group) and the portal role and organisation it grants."""
+
+    value: str = Field(min_length=1)
+    role: Literal["practitioner", "lead_professional", "ig_officer", "admin"]
+    agency: str = Field(min_length=1)
+    organisation: str = Field(min_length=1)
+    team: str = Field(min_length=1)
+
+
+class OidcProvider(BaseModel):
+    """One partner organisation's OpenID provider: its own client and the e-mail domains it may vouch for."""
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    name: str = Field(min_length=1)
+    issuer: str = Field(min_length=1)
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
+    # Empty means any domain (only sensible with a single provider); set it when several partners are configured.
+    allowed_domains: list[str] = Field(default_factory=list)
+    # The boolean claim that says the provider verified the e-mail (Entra ID: its optional claim "xms_edov").
+    email_verified_claim: str = "email_verified"
+    claim: str | None = None  # e.g. "groups" or "roles"; unset means roles are managed in the portal only
+    claim_rules: list[ClaimRule] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -37,6 +63,16 @@ class Settings(BaseSettings):
     OIDC_CLIENT_ID: str | None = None
     OIDC_CLIENT_SECRET: str | None = None
     OIDC_NAME: str = "your organisation's sign-in"
+    # Several partner organisations: a JSON list of OidcProvider objects (see the README).
+    OIDC_PROVIDERS: list[OidcProvider] = Field(default_factory=list)
+    SMTP_URL: str | None = None  # smtp://[user:password@]host[:port] (STARTTLS with SMTP_STARTTLS) or smtps://
+    SMTP_STARTTLS: bool = False
+    SMTP_CA_FILE: Path | None = None  # a private CA to trust for the mail server (else the system's CAs)
+    SMTP_SENDER: str = "single-child-view@localhost"
+    SMTP_TIMEOUT_S: float = Field(default=5.0, gt=0, le=60)
+    IG_ALERT_EMAIL: str | None = None  # IG's shared mailbox, told at once of every break-glass
+    NOTIFY_MAX_ATTEMPTS: int = Field(default=5, ge=1, le=50)
+    PORTAL_BASE_URL: str | None = None  # for links in e-mails sent outside a request (retries, digests)
     CONNECTORS_FILE: Path = PROJECT_ROOT / "config" / "connectors.toml"
     AGREEMENTS_FILE: Path = PROJECT_ROOT / "config" / "agreements.toml"
     FEDERATION_DEADLINE_S: float = Field(default=3.0, gt=0, le=30)
@@ -75,6 +111,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _one_provider_per_key(self) -> Settings:
+        keys = [p.key for p in self.oidc_providers]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"OIDC provider keys must be unique (repeated: {', '.join(duplicates)})")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_demo_defaults_in_production(self) -> Settings:
         if self.PORTAL_ENV != "production":
             return self
@@ -88,6 +132,8 @@ class Settings(BaseSettings):
         if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
             problems.append("RATELIMIT_STORAGE_URI must be a shared store such as redis://127.0.0.1:6379/0 "
                             "(memory:// holds sign-in throttling in one process only)")
+        if self.SMTP_URL and self.SMTP_URL.startswith("smtp://") and not self.SMTP_STARTTLS:
+            problems.append("SMTP_URL must use smtps:// or SMTP_STARTTLS=true (e-mail leaves the portal)")
         if problems:
             raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
         return self
@@ -105,6 +151,16 @@ class Settings(BaseSettings):
     @property
     def audit_database_url(self) -> str:
         return self.AUDIT_DATABASE_URL or self.DATABASE_URL
+
+    @property
+    def oidc_providers(self) -> list[OidcProvider]:
+        """Every configured provider; the single OIDC_ISSUER setting is the provider keyed `sso`."""
+        providers = list(self.OIDC_PROVIDERS)
+        if self.OIDC_ISSUER and self.OIDC_CLIENT_ID:
+            providers.insert(0, OidcProvider(key="sso", name=self.OIDC_NAME, issuer=self.OIDC_ISSUER,
+                                             client_id=self.OIDC_CLIENT_ID,
+                                             client_secret=SecretStr(self.OIDC_CLIENT_SECRET or "")))
+        return providers
 
     @property
     def is_demo(self) -> bool:

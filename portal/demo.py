@@ -64,7 +64,8 @@ def demo_relationship_rows(cohort: list[dict], today: date) -> list[str]:
     pre-school children and everyone with restricted health items; the teacher is named
     person for some school-age children but never for the multi-agency story children
     (so the break-glass journey has someone to refuse); the police concern hub holds
-    time-limited child protection enquiries for the story children.
+    time-limited child protection enquiries for the story children, whose lead professional is
+    `lead.professional`.
     """
     cohort = [*cohort, *({"chi": chi, "birth_date": f"20{chi[4:6]}-{chi[2:4]}-{chi[0:2]}", "tags": ["synthea"]}
                          for chi in SYNTHEA_CHIS.values())]
@@ -81,6 +82,8 @@ def demo_relationship_rows(cohort: list[dict], today: date) -> list[str]:
             rows.append(f"{chi},named_person,user,teacher,,,{start},")
         if "multi_agency" in tags:
             rows.append(f"{chi},cp_enquiry,team,,police,Glenmorven Concern Hub,{start},{enquiry_end}")
+            # The story children have a named lead professional, who is told when anyone breaks the glass.
+            rows.append(f"{chi},lead_professional,user,lead.professional,,,{start},")
     return rows
 
 

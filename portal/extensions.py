@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from authlib.integrations.flask_client import OAuth
 from flask import Flask
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -79,7 +78,6 @@ db = Database("DATABASE_URL")
 audit_db = Database("AUDIT_DATABASE_URL")
 login_manager = LoginManager()
 csrf = CSRFProtect()
-oauth = OAuth()
 htmx = HTMX()
 # Storage, strategy and prefix come from app config (portal.ratelimits.init_rate_limits).
 limiter = Limiter(key_func=get_remote_address)

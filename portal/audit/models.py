@@ -56,6 +56,9 @@ class EventType(enum.StrEnum):
     MEETING_PRESENCE = "meeting_presence"  # the family or child came into or left the room
     MEETING_REVEAL = "meeting_reveal"  # the chair showed one withheld item to the room (item id, reason)
     MEETING_END = "meeting_end"  # the meeting ended (or timed out): what was on screen, as ids
+    SSO_IDENTITY_BOUND = "sso_identity_bound"  # an account was linked to a provider's (issuer, subject)
+    ACCOUNT_ACCESS_CHANGE = "account_access_change"  # claims changed an account's role or organisation, or revoked it
+    NOTIFICATION_DELIVERY = "notification_delivery"  # a notification was sent, failed or given up on
 
 
 class Outcome(enum.IntEnum):

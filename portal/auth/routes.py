@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.auth import events
-from portal.auth.oidc import oidc_enabled, oidc_finish, oidc_start
+from portal.auth.oidc import oidc_enabled, oidc_finish, oidc_start, providers
 from portal.auth.sessions import end_session, start_session
+from portal.auth.sso_sessions import back_channel_logout, begin_sso_session, sign_out_of_provider
 from portal.auth.throttle import ThrottleUnavailable
 from portal.data.users import authenticate
+from portal.extensions import csrf
 from portal.ratelimits import sign_in_throttle
 from portal.rendering import render_page
 
@@ -39,10 +41,11 @@ def sign_in() -> ResponseReturnValue:
             except ThrottleUnavailable:  # fail closed: no guessing while the shared counts are out of reach
                 current_app.logger.error("sign-in throttle unavailable; refusing password sign-in")
                 errors["username"] = UNAVAILABLE
-                return render_page("auth/sign_in.html", errors=errors, username=username, sso=oidc_enabled(),
-                                   status=503)
+                return render_page("auth/sign_in.html", errors=errors, username=username,
+                                   providers=list(providers().values()), status=503)
     status = 400 if errors else 200
-    return render_page("auth/sign_in.html", errors=errors, username=username, sso=oidc_enabled(), status=status)
+    return render_page("auth/sign_in.html", errors=errors, username=username, providers=list(providers().values()),
+                       status=status)
 
 
 def _check_password(username: str, password: str, errors: dict[str, str]) -> ResponseReturnValue:
@@ -61,32 +64,54 @@ def _check_password(username: str, password: str, errors: dict[str, str]) -> Res
         throttle.failed(username, request.remote_addr)
         events.record_sign_in_failed(username, "password")
         errors["username"] = BAD_CREDENTIALS
-    return render_page("auth/sign_in.html", errors=errors, username=username, sso=oidc_enabled(), status=400)
+    return render_page("auth/sign_in.html", errors=errors, username=username, providers=list(providers().values()),
+                       status=400)
 
 
 @bp.post("/sign-out")
 @login_required
 def sign_out() -> ResponseReturnValue:
     events.record_sign_out(current_user._get_current_object())
+    provider_logout = sign_out_of_provider(url_for("auth.sign_in", _external=True))
     end_session()
     flash("You have signed out.", "info")
-    return redirect(url_for("auth.sign_in"))
+    return redirect(provider_logout or url_for("auth.sign_in"))
 
 
-@bp.get("/sign-in/sso")
-def sso_start() -> ResponseReturnValue:
-    if not oidc_enabled():
-        return redirect(url_for("auth.sign_in"))
-    return oidc_start(url_for("auth.sso_callback", _external=True))
+@bp.get("/sign-in/sso", defaults={"key": None})
+@bp.get("/sign-in/sso/<key>")
+def sso_start(key: str | None) -> ResponseReturnValue:
+    configured = providers()
+    key = key or next(iter(configured), None)
+    if key not in configured:
+        if not configured:
+            return redirect(url_for("auth.sign_in"))
+        abort(404)
+    return oidc_start(key, url_for("auth.sso_callback", _external=True))
 
 
 @bp.get("/sign-in/sso/callback")
 def sso_callback() -> ResponseReturnValue:
-    user, problem = oidc_finish()
-    if user is None:
-        current_app.logger.info("single sign-on refused: %s", problem)
-        flash(problem, "error")
+    if not oidc_enabled():
+        flash("Single sign-on is not set up on this portal. Sign in with your username.", "info")
         return redirect(url_for("auth.sign_in"))
-    start_session(user)
-    events.record_sign_in(user, "oidc")
+    result = oidc_finish()
+    if result.user is None:
+        flash(result.problem, "error")
+        return redirect(url_for("auth.sign_in"))
+    start_session(result.user)
+    begin_sso_session(result)
+    events.record_sign_in(result.user, "oidc")
     return redirect(url_for("main.home"))
+
+
+@bp.post("/sign-in/sso/back-channel-logout")
+@csrf.exempt  # the provider posts here server to server; the signed logout token is the proof
+def sso_back_channel_logout() -> ResponseReturnValue:
+    if not oidc_enabled():
+        abort(404)
+    problem = back_channel_logout(request.form.get("logout_token", ""))
+    if problem:
+        current_app.logger.info("back-channel logout refused: %s", problem)
+        return jsonify(error="invalid_request"), 400
+    return "", 200

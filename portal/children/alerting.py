@@ -1,4 +1,5 @@
-"""Tell information governance at once when someone breaks the glass (the review queue is the record)."""
+"""Tell information governance at once when someone breaks the glass (the review queue is the record), and the
+people who work with the child (portal.notifications.break_glass)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,7 @@ def alert_break_glass(started: StartedBreakGlass, user_id: int) -> None:
     alert = BreakGlassAlert(started.grant_id, user_id, started.grant.reason_code, started.grant.started_at,
                             started.grant.expires_at)
     send_break_glass_alert(notifier, alert)
+    from portal.notifications.break_glass import PeopleNotifier
+
+    # After the grant has committed; errors are caught inside, and e-mail goes out from a background thread.
+    send_break_glass_alert(PeopleNotifier(started.grant.child_chi), alert)

@@ -78,13 +78,6 @@ def authenticate(username: str, password: str) -> SignedInUser | None:
         return _snapshot(user)
 
 
-def find_by_email(email: str) -> SignedInUser | None:
-    """An active, pre-provisioned account for a single-sign-on identity."""
-    with db.session() as session:
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
-        return _snapshot(user) if user and user.active else None
-
-
 def get_or_create_organisation(agency: str, name: str, team: str) -> int:
     with db.session() as session:
         query = select(Organisation).where(

@@ -7,7 +7,9 @@ from alembic import context
 import portal.data.break_glass  # noqa: F401  (registers tables on Base.metadata)
 import portal.data.meetings  # noqa: F401
 import portal.data.models  # noqa: F401
+import portal.data.notifications  # noqa: F401
 import portal.data.relationships  # noqa: F401
+import portal.data.sso  # noqa: F401
 from portal.data.base import Base
 from portal.extensions import make_engine
 

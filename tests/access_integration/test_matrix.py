@@ -80,10 +80,17 @@ OTHER_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "meetings.timed_out": ("GET", f"{NO_MEETING}/timed-out", PRACTITIONERS),
     "meetings.minutes": ("GET", f"{NO_MEETING}/record", PRACTITIONERS),
     "meetings.handout": ("GET", f"{NO_MEETING}/handout", PRACTITIONERS),
+    "identities.list_sso_identities": ("GET", "/admin/identities", ADMIN),
+    "identities.change_sso_identity": ("POST", "/admin/identities/nobody/pin", ADMIN),
+    "notifications.list_notifications": ("GET", "/notifications", ALL_SIGNED_IN),
+    "notifications.read_notification": ("POST", "/notifications/999999/read", ALL_SIGNED_IN),
+    "notifications.open_link": ("GET", "/notifications/open/not-a-link-sent-to-anyone", PRACTITIONERS),
     "auth.sign_out": ("POST", "/sign-out", ALL_SIGNED_IN),
 }
-# Reachable without signing in (sign-in itself, the SSO hand-off, probes, assets).
-PUBLIC = {"static", "auth.sign_in", "auth.sso_start", "auth.sso_callback", "health.healthz", "health.readyz"}
+# Reachable without signing in (sign-in itself, the SSO hand-off and the provider's back-channel logout, probes,
+# assets).
+PUBLIC = {"static", "auth.sign_in", "auth.sso_start", "auth.sso_callback", "auth.sso_back_channel_logout",
+          "health.healthz", "health.readyz"}
 # Not for people at all: a bearer token or an allowed client address, else 404 (tests/observability).
 OPERATOR_ONLY = {"observability.metrics"}
 # Past the role gate, a route may still answer "bad form" (400) or "no such entry" (404): that is not a refusal.
