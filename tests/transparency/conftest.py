@@ -10,6 +10,7 @@ from flask import Flask
 
 from portal.audit.entry import AuditInput, RecordedEntry
 from portal.audit.writer import AuditWriter
+from tests.children.conftest import child_app, faults, sandbox  # noqa: F401  (the real sandbox agencies)
 
 
 @pytest.fixture

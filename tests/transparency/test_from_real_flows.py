@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from portal.audit.export import export_csv
 from portal.transparency.labels import agency_label, purpose_label, reason_label, role_label
 from tests.access_integration.conftest import BREAK_GLASS_REASON, JUSTIFICATION
-from tests.children.conftest import child_app, faults, open_child, sandbox  # noqa: F401  (fixtures)
+from tests.children.conftest import open_child
 from tests.conftest import extract_csrf
 
 VIEW_EVENTS = {"view_child", "chronology_page", "print"}
@@ -84,7 +84,8 @@ def _expected(rows: list[dict[str, Any]]) -> dict[str, Counter[tuple[str, ...]]]
             asked[(purpose_label(row["purpose_code"]), agency_label(source["agency"]))] += 1
             for reason in _stops_of(source, row["subject_chi"]):
                 stops[(reason_label(reason),)] += 1
-                by_agency[(purpose_label(row["purpose_code"]), agency_label(source["agency"]), reason_label(reason))] += 1
+                key = (purpose_label(row["purpose_code"]), agency_label(source["agency"]), reason_label(reason))
+                by_agency[key] += 1
     for row in rows:
         reason = {"refused": "refused", "break_glass_start": "break_glass"}.get(row["event_type"])
         if reason:

@@ -7,8 +7,6 @@ import io
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from bs4 import BeautifulSoup
-
 from portal.audit.entry import SourceAudit
 from portal.audit.queries import search_entries
 from portal.extensions import audit_db
@@ -72,8 +70,9 @@ def test_governance_lists_unused_clauses_stop_pairs_reliability_and_reviews(ig_c
     pairs = [[c.get_text(strip=True) for c in row.find_all(["th", "td"])]
              for row in soup.find(attrs={"data-testid": "stop-pairs"}).tbody.find_all("tr")]
     assert ["NHS health", "Police Scotland", "Source timed out", "1"] in pairs
-    reliability = {row.find_all(["th", "td"])[1].get_text(strip=True): [c.get_text(strip=True) for c in row.find_all("td")]
-                   for row in soup.find(attrs={"data-testid": "reliability"}).tbody.find_all("tr")}
+    rows = soup.find(attrs={"data-testid": "reliability"}).tbody.find_all("tr")
+    reliability = {row.find_all("td")[0].get_text(strip=True): [c.get_text(strip=True) for c in row.find_all("td")]
+                   for row in rows}
     assert reliability["Police Scotland"][1:7] == ["1", "0", "0", "0", "1", "0"]
     assert reliability["NHS health"][-1] == "90"
 
