@@ -45,7 +45,7 @@ def public_snapshot(snapshot_id: int) -> ResponseReturnValue:
 def _public_page(snapshot: service.PublishedSnapshot) -> ResponseReturnValue:
     diagram = layout(published_flow_links(snapshot.figures), REASON_CLASSES)
     return render_page("transparency/public.html", snapshot=snapshot, figures=snapshot.figures, diagram=diagram,
-                       cell_text=cell_text, earlier=service.list_published())
+                       cell_text=cell_text, reason_classes=REASON_CLASSES, earlier=service.list_published())
 
 
 @bp.get("/public/<int:snapshot_id>.csv")

@@ -25,24 +25,24 @@ def _period_form(day: date, *, confirm: bool = True) -> dict[str, str]:
 
 
 def _busy_month(seed) -> None:  # type: ignore[no-untyped-def]
-    """Twelve health views (three of them with police timing out) and two refusals."""
+    """Fifteen health views (six of them with police timing out) and six refusals."""
     seed(*[view("health.visitor", purpose_code="child_protection") for _ in range(9)],
-         *[view("health.visitor", purpose_code="child_protection", sources=TIMED_OUT) for _ in range(3)],
+         *[view("health.visitor", purpose_code="child_protection", sources=TIMED_OUT) for _ in range(6)],
          *[crafted("refused", "teacher", outcome=4, subject_chi=CHILD_CHI, purpose_code="child_protection")
-           for _ in range(2)])
+           for _ in range(6)])
 
 
 def test_flows_page_shows_figures_diagram_and_trends_and_is_audited(ig_client, seed) -> None:  # type: ignore[no-untyped-def]
     _busy_month(seed)
     soup = check_page(ig_client.get("/transparency/").get_data(as_text=True))
-    assert soup.find(attrs={"data-testid": "total-views"}).get_text(strip=True).startswith("12 views")
+    assert soup.find(attrs={"data-testid": "total-views"}).get_text(strip=True).startswith("15 views")
     svg = soup.find(attrs={"data-testid": "diagram-flows"}).find("svg")
     assert svg["role"] == "img" and all(soup.find(id=part) for part in svg["aria-labelledby"].split())
     assert not soup.select("[style]") and not soup.select("script:not([src])"), "CSP: no inline style or script"
     stop_widths = {path.title.get_text(): float(path["stroke-width"]) for path in svg.select("path.tr-flow")}
-    asked = stop_widths["Child protection enquiry or IRD → NHS health: 12"]
-    timed_out = stop_widths["Police Scotland → Source timed out: 3"]
-    assert abs(timed_out - asked / 4) < 0.2, "widths are proportional to volume"
+    asked = stop_widths["Child protection enquiry or IRD → NHS health: 15"]
+    timed_out = stop_widths["Police Scotland → Source timed out: 6"]
+    assert abs(timed_out - asked * 6 / 15) < 0.2, "widths are proportional to volume"
     for chart in ("views-by-month", "stoppages-by-month"):
         assert soup.find(attrs={"data-testid": f"table-{chart}"}) is not None
     read = search_entries(audit_db, event_type="audit_read")[0]
@@ -81,10 +81,11 @@ def test_publishing_needs_confirmation_then_stores_a_suppressed_snapshot_and_aud
         ig_client, seed, app) -> None:
     app.config["TRANSPARENCY_PUBLIC"] = True
     _busy_month(seed)
+    seed(view("teacher", purpose_code="child_protection"), view("teacher", purpose_code="child_protection"))
     today = today_uk()
     review = ig_client.get("/transparency/publish").get_data(as_text=True)
-    preview = check_page(review).find(attrs={"data-testid": "published-stoppages_by_reason_and_agency"}).get_text()
-    assert "fewer than 5" in preview  # 2 refusals and 3 timeouts
+    preview = check_page(review).find(attrs={"data-testid": "published-views_by_organisation_and_role"}).get_text()
+    assert "fewer than 5" in preview  # the teacher's two views
     csrf = extract_csrf(review)
     unconfirmed = ig_client.post("/transparency/publish", data={**_period_form(today, confirm=False),
                                                                 "csrf_token": csrf})
@@ -100,11 +101,16 @@ def test_publishing_needs_confirmation_then_stores_a_suppressed_snapshot_and_aud
     assert page.status_code == 200
     soup = check_page(page.get_data(as_text=True))
     assert "fewer than 5" in soup.get_text()
+    public_diagram = soup.find(attrs={"data-testid": "diagram-published-flows"})
+    drawn = [title.get_text() for title in public_diagram.select("path > title")]
+    assert "Police Scotland → Source timed out: 6" in drawn
+    assert "All organisations → Refused: no relationship or purpose allowed: 6" in drawn
+    assert not [line for line in drawn if line.startswith("education")], "a suppressed figure is not drawn"
     json_link = soup.find("a", string="Download these figures as JSON")["href"]
     figures = json.loads(ig_client.get(json_link).get_data(as_text=True))
     assert published.details["sha256"] in page.get_data(as_text=True)
     views = next(t for t in figures["tables"] if t["id"] == "views_by_month")
-    assert views["totals"]["total"] == {"value": 12}
+    assert views["totals"]["total"] == {"value": 17}
     csv_link = soup.find("a", string="Download these figures as CSV")["href"]
     rows = list(csv.DictReader(io.StringIO(ig_client.get(csv_link).get_data(as_text=True))))
     values = [int(row["value"]) for row in rows if row["value"]]
