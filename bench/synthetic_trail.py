@@ -95,13 +95,12 @@ def load(engine: Engine, count: int, *, end: datetime, span: timedelta = timedel
     columns = ", ".join(COLUMNS)
     raw = engine.raw_connection()
     try:
-        with raw.cursor() as cursor:  # type: ignore[attr-defined]
-            with cursor.copy(f"COPY audit_entries ({columns}) FROM STDIN") as copy:
-                for values in chained_rows(count, end - span, span):
-                    copy.write_row(tuple(_copy_value(name, values[name]) for name in COLUMNS))
-                    if values["sequence"] % report_every == 0:
-                        print(f"  loaded {values['sequence']:,} entries ({time.perf_counter() - began:.0f} s)",
-                              flush=True)
+        with raw.cursor() as cursor, cursor.copy(f"COPY audit_entries ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for values in chained_rows(count, end - span, span):
+                copy.write_row(tuple(_copy_value(name, values[name]) for name in COLUMNS))
+                if values["sequence"] % report_every == 0:
+                    print(f"  loaded {values['sequence']:,} entries ({time.perf_counter() - began:.0f} s)",
+                          flush=True)
         raw.commit()
         with raw.cursor() as cursor:  # type: ignore[attr-defined]
             cursor.execute("ANALYZE audit_entries")

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from portal.audit.bind import Bind, read_connection
-from portal.audit.flow_sql import VIEW_EVENTS, month_of, run, source_rows, stop_rows
+from portal.audit.flow_sql import CUBE, VIEW_EVENTS, build_cube, month_of, run, stop_rows
 from portal.audit.models import Outcome
 
 Row = tuple[object, ...]
@@ -55,11 +55,10 @@ def views_grouped(connection: Connection, start: datetime, end: datetime, first:
 
 
 def sources_by_purpose_agency(connection: Connection, start: datetime, end: datetime) -> list[Row]:
-    """How often each agency was asked for each purpose, how often it answered, and the items it returned."""
-    sql = f"""SELECT src.purpose_code, src.agency, COUNT(*),
-                     SUM(CASE WHEN src.status = 'answered' THEN 1 ELSE 0 END), SUM(src.item_count)
-              FROM ({source_rows(connection.dialect.name)}) AS src
-              GROUP BY src.purpose_code, src.agency ORDER BY src.purpose_code, src.agency"""
+    """How often each agency was asked for each purpose, how often it answered, and the items it returned
+    (from the cube: `build_cube` first)."""
+    sql = f"""SELECT purpose_code, agency, SUM(asked), SUM(answered), SUM(items) FROM {CUBE}
+              GROUP BY purpose_code, agency ORDER BY purpose_code, agency"""
     return _rows(connection, sql, start, end)
 
 
@@ -68,20 +67,16 @@ def stops_grouped(connection: Connection, start: datetime, end: datetime, column
     allowed = {"organisation", "user_role", "purpose_code", "agency", "month"}
     if not set(columns) <= allowed:
         raise ValueError(f"stoppages can be grouped by {sorted(allowed)}")
-    dialect = connection.dialect.name
-    select = [month_of(dialect, "stops.recorded_at") if column == "month" else f"stops.{column}"
-              for column in columns]
-    keys = ", ".join([*select, "stops.reason"])
-    positions = ", ".join(str(n) for n in range(1, len(select) + 2))
-    sql = (f"SELECT {keys}, COUNT(*) FROM ({stop_rows(dialect)}) AS stops "
-           f"GROUP BY {positions} ORDER BY {positions}")
+    keys = ", ".join([*(f"stops.{column}" for column in columns), "stops.reason"])
+    sql = (f"SELECT {keys}, SUM(stops.n) FROM ({stop_rows(connection.dialect.name)}) AS stops "
+           f"GROUP BY {keys} ORDER BY {keys}")
     return _rows(connection, sql, start, end)
 
 
 def stops_by_reason(connection: Connection, start: datetime, end: datetime) -> list[Row]:
     """(reason, occurrences, items held back) for the period."""
-    sql = (f"SELECT stops.reason, COUNT(*), SUM(stops.items) FROM ({stop_rows(connection.dialect.name)}) AS stops "
-           "GROUP BY stops.reason ORDER BY stops.reason")
+    sql = (f"SELECT stops.reason, SUM(stops.n), SUM(stops.items) FROM ({stop_rows(connection.dialect.name)}) "
+           "AS stops GROUP BY stops.reason ORDER BY stops.reason")
     return _rows(connection, sql, start, end)
 
 
@@ -92,8 +87,10 @@ def views_by_month(connection: Connection, start: datetime, end: datetime) -> li
 
 
 def flows_for_period(bind: Bind, start: datetime, end: datetime) -> Flows:
-    """All the flows-and-stoppages figures for [start, end)."""
+    """All the flows-and-stoppages figures for [start, end): one pass over the sources' JSON into the cube,
+    then every breakdown from it."""
     with read_connection(bind) as connection:
+        build_cube(connection, start, end)
         return Flows(
             views_by_org_role=views_grouped(connection, start, end, "organisation", "user_role"),
             views_by_org_purpose=views_grouped(connection, start, end, "organisation", "purpose_code"),

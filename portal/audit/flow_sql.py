@@ -116,34 +116,73 @@ def agency_of(dialect: str, column: str) -> str:
     return f"CASE WHEN instr({column}, ':') > 0 THEN substr({column}, 1, instr({column}, ':') - 1) ELSE {column} END"
 
 
+# What a stop at a source holds back, per reason (categories for an agreement gap, items for R/V and wrong person).
+_REASON_ITEMS = {"restricted_withheld": "src.restricted_withheld", "wrong_person_dropped": "src.dropped_wrong_child",
+                 "category_not_agreed": "src.withheld_categories"}
+CUBE = "tr_flow_cube"
+CUBE_KEYS = ("month", "organisation", "user_role", "purpose_code", "agency")
+
+
+def cube_statements(dialect: str) -> list[str]:
+    """Statements that fill a temporary table with one row per (month, organisation, role, purpose, agency):
+    times asked, answered, items, and per reason how often the source stopped and what it held back.
+
+    One pass over the JSON per page: every breakdown of flows and stoppages is then a GROUP BY over this small
+    table (months × organisations × roles × purposes × agencies), not another pass over the trail.
+    """
+    reason_columns = [f"n_{reason} BIGINT, i_{reason} BIGINT" for reason in SOURCE_REASONS]
+    sums = []
+    for reason, test in SOURCE_REASONS.items():
+        items = _REASON_ITEMS.get(reason, "0")
+        sums.append(f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END), SUM(CASE WHEN {test} THEN {items} ELSE 0 END)")
+    return [
+        f"DROP TABLE IF EXISTS {CUBE}",
+        f"""CREATE TEMPORARY TABLE {CUBE} (month TEXT, organisation TEXT, user_role TEXT, purpose_code TEXT,
+            agency TEXT, asked BIGINT, answered BIGINT, items BIGINT, {", ".join(reason_columns)})""",
+        f"""INSERT INTO {CUBE}
+            SELECT {month_of(dialect, "src.recorded_at")}, src.organisation, src.user_role, src.purpose_code,
+                   src.agency, COUNT(*), SUM(CASE WHEN src.status = 'answered' THEN 1 ELSE 0 END),
+                   SUM(src.item_count), {", ".join(sums)}
+            FROM ({source_rows(dialect)}) AS src
+            GROUP BY 1, 2, 3, 4, 5""",
+    ]
+
+
 def stop_rows(dialect: str) -> str:
-    """A SELECT of one row per stoppage in the period: (sequence, recorded_at, organisation, role, purpose,
-    agency, reason, items). A source can stop for several reasons in one view (e.g. a category withheld and
-    an R item withheld); each is a row. Refusals and break-glass starts have no source agency."""
-    reasons = " UNION ALL ".join(f"SELECT '{reason}' AS reason" for reason in SOURCE_REASONS)
-    tests = " OR ".join(f"(r.reason = '{reason}' AND ({test}))" for reason, test in SOURCE_REASONS.items())
+    """A SELECT of stoppages in the period, one row per (month, organisation, role, purpose, agency, reason)
+    with `n` (times) and `items` (held back), from the cube plus the whole-entry stops (refusals and break-glass
+    starts, which have no source agency). Needs `cube_statements` run first on the same connection."""
+    keys = ", ".join(CUBE_KEYS)
+    from_cube = [f"SELECT {keys}, '{reason}' AS reason, n_{reason} AS n, i_{reason} AS items "
+                 f"FROM {CUBE} WHERE n_{reason} > 0" for reason in SOURCE_REASONS]
     entry_events = _quoted(tuple(ENTRY_REASONS.values()))
     entry_reason = " ".join(f"WHEN '{event}' THEN '{reason}'" for reason, event in ENTRY_REASONS.items())
-    return f"""
-    SELECT src.sequence, src.recorded_at, src.organisation, src.user_role, src.purpose_code, src.agency,
-           r.reason,
-           CASE r.reason WHEN 'restricted_withheld' THEN src.restricted_withheld
-                         WHEN 'wrong_person_dropped' THEN src.dropped_wrong_child
-                         WHEN 'category_not_agreed' THEN src.withheld_categories ELSE 0 END AS items
-    FROM ({source_rows(dialect)}) AS src JOIN ({reasons}) AS r ON {tests}
-    UNION ALL
-    SELECT e.sequence, e.recorded_at, e.organisation, e.user_role, e.purpose_code, NULL AS agency,
-           CASE e.event_type {entry_reason} END AS reason, 0 AS items
-    FROM audit_entries e
-    WHERE e.event_type IN ({entry_events}) AND e.recorded_at >= :start AND e.recorded_at < :end"""
+    from_entries = f"""SELECT {month_of(dialect, "e.recorded_at")} AS month, e.organisation, e.user_role,
+                              e.purpose_code, NULL AS agency, CASE e.event_type {entry_reason} END AS reason,
+                              COUNT(*) AS n, 0 AS items
+                       FROM audit_entries e
+                       WHERE e.event_type IN ({entry_events}) AND e.recorded_at >= :start AND e.recorded_at < :end
+                       GROUP BY 1, 2, 3, 4, 6"""
+    return " UNION ALL ".join([*from_cube, from_entries])
+
+
+def build_cube(connection: Connection, start: datetime, end: datetime) -> None:
+    """Fill the cube for [start, end) on this connection (a temporary table: private to it)."""
+    for statement in cube_statements(connection.dialect.name):
+        if ":start" in statement:
+            connection.execute(period_query(statement), {"start": start, "end": end})
+        else:
+            connection.exec_driver_sql(statement)
 
 
 def period_query(sql: str) -> TextClause:
     """A text query with :start and :end bound as audit timestamps (UTC on both dialects)."""
-    return text(sql).bindparams(bindparam("start", type_=UtcDateTime()), bindparam("end", type_=UtcDateTime()))
+    names = [name for name in ("start", "end") if f":{name}" in sql]
+    return text(sql).bindparams(*(bindparam(name, type_=UtcDateTime()) for name in names))
 
 
 def run(connection: Connection, sql: str, start: datetime, end: datetime, **params: Any) -> list[Any]:
     """Run a period query and return its rows as tuples (PostgreSQL's SUM gives Decimal: made int here)."""
-    result = connection.execute(period_query(sql), {"start": start, "end": end, **params})
+    bound = {name: value for name, value in (("start", start), ("end", end)) if f":{name}" in sql}
+    result = connection.execute(period_query(sql), {**bound, **params})
     return [tuple(int(value) if isinstance(value, Decimal) else value for value in row) for row in result]

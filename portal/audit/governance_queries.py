@@ -8,7 +8,16 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from portal.audit.bind import Bind, read_connection
-from portal.audit.flow_sql import ASKING_EVENTS, VIEW_EVENTS, agency_of, run, source_rows, stop_rows, week_of
+from portal.audit.flow_sql import (
+    ASKING_EVENTS,
+    VIEW_EVENTS,
+    agency_of,
+    build_cube,
+    run,
+    source_rows,
+    stop_rows,
+    week_of,
+)
 from portal.audit.models import Outcome
 
 Row = tuple[object, ...]
@@ -41,7 +50,7 @@ def stop_pairs(connection: Connection, start: datetime, end: datetime, limit: in
     """The most frequent stoppages by requesting agency, source agency and reason."""
     dialect = connection.dialect.name
     requester = agency_of(dialect, "stops.organisation")
-    sql = f"""SELECT {requester} AS requester, stops.agency, stops.reason, COUNT(*) AS occurrences
+    sql = f"""SELECT {requester} AS requester, stops.agency, stops.reason, SUM(stops.n) AS occurrences
               FROM ({stop_rows(dialect)}) AS stops
               GROUP BY 1, 2, 3 ORDER BY occurrences DESC, requester, stops.reason LIMIT :limit"""
     return [tuple(row) for row in run(connection, sql, start, end, limit=limit)]
@@ -84,6 +93,7 @@ def reliability(connection: Connection, start: datetime, end: datetime) -> list[
 
 def governance_for_period(bind: Bind, start: datetime, end: datetime) -> Governance:
     with read_connection(bind) as connection:
+        build_cube(connection, start, end)
         return Governance(
             clause_use=clause_use(connection, start, end),
             stop_pairs=stop_pairs(connection, start, end),
