@@ -8,12 +8,12 @@ flagged, and the existing pure flag functions judge those.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, and_, func, or_, select
 
 from portal.audit.bind import Bind, read_connection
 from portal.audit.entry import RecordedEntry
@@ -51,48 +51,80 @@ def dashboard_counts(bind: Bind, start: datetime, end: datetime, top: int = 10) 
                            named[:top])
 
 
+@dataclass(frozen=True)
+class FlagInputs:
+    """The entries a flag could fire on, and every viewer's distinct children in the period (for the median)."""
+
+    entries: list[RecordedEntry]
+    children_per_viewer: dict[str | None, int]
+
+
 def _entries(connection: Connection, *conditions: object) -> list[RecordedEntry]:
     query = select(audit_entries).where(*conditions).order_by(audit_entries.c.sequence)  # type: ignore[arg-type]
     return [RecordedEntry.from_row(row._mapping) for row in connection.execute(query)]
 
 
 def flag_candidates(bind: Bind, start: datetime, end: datetime, *, many_children: int, median_multiple: float,
-                    median_minimum: int, refusals_per_day: int) -> list[RecordedEntry]:
-    """Every entry in the period that some flag could fire on; the rest of the period is never loaded."""
+                    median_minimum: int, refusals_per_day: int,
+                    viewer_surname_hash: Callable[[str], str | None]) -> FlagInputs:
+    """Every entry in the period that some flag could fire on; the rest of the period is never loaded.
+
+    A view is a candidate if it had no relationship basis or used break-glass, fell outside the UTC hours
+    that are working hours in both GMT and BST or at a weekend, was by a user whose distinct children could
+    reach a "many children" rule, or carries the viewer's own keyed surname hash; a refusal is one if its
+    user was refused at least `refusals_per_day` times in the period. The pure flag functions then judge.
+    """
     c = audit_entries.c
     period = and_(c.recorded_at >= start, c.recorded_at < end)
     view = and_(c.event_type.in_(DASHBOARD_VIEWS), c.outcome == int(Outcome.SUCCESS), period)
-    hour = func.cast(func.extract("hour", c.recorded_at), audit_entries.c.outcome.type)
     with read_connection(bind) as connection:
-        if connection.dialect.name == "sqlite":
-            hour = func.cast(func.strftime("%H", c.recorded_at), audit_entries.c.outcome.type)
-            weekend = func.strftime("%w", c.recorded_at).in_(["0", "6"])
-        else:
-            weekend = func.extract("isodow", c.recorded_at).in_([6, 7])
         no_basis = or_(c.break_glass.is_(True), c.relationship_basis.is_(None),
                        c.relationship_basis.in_(["", "none", "break_glass"]))
-        odd_hours = or_(~hour.in_(list(SURELY_WORKING_UTC_HOURS)), weekend)
-        busy_users = _busy_viewers(connection, view, many_children, median_multiple, median_minimum)
+        children = _children_per_viewer(connection, view)
+        busy_users = _busy(children, many_children, median_multiple, median_minimum)
         refusing = select(c.user_id).where(c.event_type == EventType.REFUSED.value, period).group_by(c.user_id) \
             .having(func.count() >= refusals_per_day)
-        shared = c.user_display_name.is_not(None)  # the surname check needs the viewer's name: judged in Python
-        found = _entries(connection, or_(
-            and_(view, or_(no_basis, odd_hours, c.user_id.in_(busy_users), shared)),
+        conditions = [no_basis, _odd_hours(connection.dialect.name), c.user_id.in_(busy_users),
+                      *_own_surname(connection, view, viewer_surname_hash)]
+        entries = _entries(connection, or_(
+            and_(view, or_(*conditions)),
             and_(c.event_type == EventType.REFUSED.value, period, c.user_id.in_(refusing)),
         ))
-    return found
+    return FlagInputs(entries, children)
 
 
-def _busy_viewers(connection: Connection, view: object, many_children: int, median_multiple: float,
-                  median_minimum: int) -> list[str | None]:
-    """Users whose distinct children in the period could reach either "many children" rule."""
+def _odd_hours(dialect: str) -> ColumnElement[bool]:
     c = audit_entries.c
-    totals = connection.execute(select(c.user_id, func.count(func.distinct(c.subject_chi)))
-                                .where(view, c.subject_chi.is_not(None)).group_by(c.user_id)).all()  # type: ignore[arg-type]
-    typical = median([int(n) for _, n in totals]) if len(totals) >= 3 else None
-    return [user for user, n in totals
+    if dialect == "sqlite":
+        hour = func.cast(func.strftime("%H", c.recorded_at), Integer)
+        weekend = func.strftime("%w", c.recorded_at).in_(["0", "6"])
+    else:
+        hour = func.cast(func.extract("hour", func.timezone("UTC", c.recorded_at)), Integer)
+        weekend = func.extract("isodow", func.timezone("UTC", c.recorded_at)).in_([6, 7])
+    return or_(~hour.in_(list(SURELY_WORKING_UTC_HOURS)), weekend)
+
+
+def _own_surname(connection: Connection, view: ColumnElement[bool],
+                 viewer_surname_hash: Callable[[str], str | None]) -> list[ColumnElement[bool]]:
+    """One condition per viewer: their views of a child whose recorded surname hash equals their own."""
+    c = audit_entries.c
+    names = connection.execute(select(c.user_display_name).where(view, c.user_display_name.is_not(None))
+                               .distinct()).scalars().all()
+    child_hash = c.details["child_surname_hash"].as_string()
+    pairs = [(name, viewer_surname_hash(name)) for name in names]
+    return [and_(c.user_display_name == name, child_hash == hashed) for name, hashed in pairs if hashed]
+
+
+def _children_per_viewer(connection: Connection, view: ColumnElement[bool]) -> dict[str | None, int]:
+    c = audit_entries.c
+    rows = connection.execute(select(c.user_id, func.count(func.distinct(c.subject_chi)))
+                              .where(view, c.subject_chi.is_not(None)).group_by(c.user_id)).all()
+    return {user: int(n) for user, n in rows}
+
+
+def _busy(children: dict[str | None, int], many_children: int, median_multiple: float,
+          median_minimum: int) -> list[str | None]:
+    """Users whose distinct children in the period could reach either "many children" rule."""
+    typical = median(children.values()) if len(children) >= 3 else None
+    return [user for user, n in children.items()
             if n > many_children or (typical is not None and n >= median_minimum and n > median_multiple * typical)]
-
-
-def hours_to_days(rows: Iterable[tuple[str, ...]]) -> None:  # pragma: no cover - documented in the dashboard
-    """See `portal.ig.charts.counts_by_uk_day`."""
