@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Browser, Page, expect
@@ -42,7 +43,7 @@ def test_ig_officer_publishes_a_snapshot_that_a_visitor_reads_and_downloads(  # 
     expect(page.get_by_test_id("published-views_by_organisation_and_role")).to_contain_text("fewer than 5")
     assert violations(page) == []
     flows.publish()
-    expect(page.get_by_text("published for")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Snapshot \d+ published for"))).to_be_visible()
     expect(page.get_by_test_id("published-list")).to_contain_text(f"{today:%-d %B %Y}")
 
     visitor = browser.new_context(base_url=base_url, accept_downloads=True).new_page()  # nobody signed in
