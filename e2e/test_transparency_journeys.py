@@ -38,6 +38,9 @@ def test_ig_officer_publishes_a_snapshot_that_a_visitor_reads_and_downloads(  # 
     expect(page.get_by_test_id("period-form")).to_contain_text(f"{today:%-d %B %Y}")
     expect(page.get_by_test_id("diagram-flows").get_by_role("img")).to_be_visible()
     assert violations(page) == []
+    page.get_by_role("navigation", name="Transparency").get_by_role("link", name="For governance boards").click()
+    expect(page.get_by_test_id("stop-pairs")).to_contain_text("Source timed out")
+    assert violations(page) == []
 
     flows.go_to_review()
     expect(page.get_by_test_id("published-views_by_organisation_and_role")).to_contain_text("fewer than 5")
