@@ -16,7 +16,7 @@ HEIGHT = 480
 NODE_WIDTH = 12
 GAP = 10
 TOP = 24
-COLUMN_X = (170, 390, 610, 730)  # organisations, purposes, agencies, reasons (text sits left of 0, right of 3)
+COLUMN_X = (170, 380, 580, 715)  # organisations, purposes, agencies, reasons (text sits left of 0, right of 3)
 COLUMN_TITLES = ("Requesting organisation", "Purpose", "Source agency", "Where it stopped")
 
 
