@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test test-fast lint bench bench-load assets chromium venv db demo-data clean screenshots
+.PHONY: run test test-fast lint bench bench-load bench-transparency assets chromium venv db demo-data clean screenshots
 
 ## make run: set everything up and serve the demo at http://127.0.0.1:$(PORT)
 run: venv assets db demo-data
@@ -27,6 +27,11 @@ screenshots: venv assets chromium
 lint: venv
 	$(VENV)/bin/ruff check portal connectors sandbox tests e2e bench
 	$(VENV)/bin/lint-imports
+
+## make bench-transparency: a million synthetic audit entries in a throwaway PostgreSQL database; page,
+## snapshot and verify times (needs PostgreSQL on 127.0.0.1:5432; ENTRIES=100000 for a quicker run)
+bench-transparency: venv
+	$(PY) -m bench.transparency_bench --entries $(or $(ENTRIES),1000000)
 
 bench: venv assets demo-data
 	$(PY) bench/gather.py

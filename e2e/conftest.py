@@ -165,6 +165,7 @@ def portal_env(e2e_dir: Path, oidc_issuer: str, partner_issuer: str, smtp_inbox:
         "SMTP_SENDER": "single-child-view@glenmorven.example",
         "IG_ALERT_EMAIL": IG_MAILBOX,
         "FEDERATION_DEADLINE_S": "3.0",
+        "TRANSPARENCY_PUBLIC": "true",
         **sandbox.env,
     }
     return env

@@ -69,6 +69,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         FEDERATION_DEADLINE_S=settings.FEDERATION_DEADLINE_S,
         DB_POOL=(settings.DB_POOL_SIZE, settings.DB_POOL_OVERFLOW, settings.DB_POOL_TIMEOUT_S),
         MAX_CONTENT_LENGTH=1024 * 1024,
+        TRANSPARENCY_PUBLIC=settings.TRANSPARENCY_PUBLIC,
     )
 
 
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.main.routes import bp as main_bp
     from portal.meetings.routes import bp as meetings_bp
     from portal.notifications.routes import bp as notifications_bp
+    from portal.transparency.routes import bp as transparency_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -138,3 +140,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(identities_bp)
+    app.register_blueprint(transparency_bp)

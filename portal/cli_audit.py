@@ -22,10 +22,12 @@ audit_cli = AppGroup("audit", help="Check, anchor and export the tamper-evident 
 @audit_cli.command("verify")
 @click.option("--anchor", type=click.File("r", encoding="utf-8"),
               help="a head saved earlier from `audit head`: it must be genuine and still be in the chain")
-def verify(anchor: TextIO | None) -> None:
+@click.option("--since-anchor", is_flag=True,
+              help="check only the entries written after the (previously verified) anchored head")
+def verify(anchor: TextIO | None, since_anchor: bool) -> None:
     """Check every entry's hashes and sequence; exit 1 naming the first broken entry."""
     from portal.audit.head import verify_head
-    from portal.audit.verify import verify_chain
+    from portal.audit.verify import verify_chain, verify_since_anchor
     from portal.extensions import audit_db
 
     anchored = None
@@ -38,11 +40,19 @@ def verify(anchor: TextIO | None) -> None:
         if not isinstance(anchored, dict) or not verify_head(anchored, key):
             click.echo("Anchor REJECTED: it is not a head signed with this portal's key", err=True)
             sys.exit(1)
-    result = verify_chain(audit_db, anchor=anchored)
+    if since_anchor and anchored is None:
+        raise click.UsageError("--since-anchor needs --anchor: the signed head to verify from")
+    result = verify_since_anchor(audit_db, anchored) if since_anchor and anchored else verify_chain(
+        audit_db, anchor=anchored)
     if not result.ok:
         click.echo(f"Audit trail BROKEN at entry {result.first_bad_sequence}: {result.problem} "
                    f"({result.entries_checked} entries verified before it)", err=True)
         sys.exit(1)
+    if since_anchor and anchored:
+        click.echo(f"Audit trail verified from anchored entry {anchored['sequence']}: "
+                   f"{max(0, result.entries_checked - 1)} entries written since, head {result.last_sequence} "
+                   f"{result.last_hash}")
+        return
     click.echo(f"Audit trail verified: {result.entries_checked} entries, head {result.last_sequence} "
                f"{result.last_hash}")
 

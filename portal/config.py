@@ -117,6 +117,8 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"OIDC provider keys must be unique (repeated: {', '.join(duplicates)})")
         return self
+    # The transparency tool's public page and open data (published snapshots only): off unless switched on.
+    TRANSPARENCY_PUBLIC: bool = False
 
     @model_validator(mode="after")
     def _refuse_demo_defaults_in_production(self) -> Settings:

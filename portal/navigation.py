@@ -14,6 +14,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ig.search", "Audit trail", ("ig_officer",)),
     ("ig.break_glass_queue", "Break-glass reviews", ("ig_officer",)),
     ("ig.dashboard", "Charts and flags", ("ig_officer",)),
+    ("transparency.flows", "Transparency", ("ig_officer",)),
     ("admin.relationships", "Relationships", ("admin",)),
     ("identities.list_sso_identities", "Single sign-on", ("admin",)),
 )

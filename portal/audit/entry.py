@@ -38,10 +38,22 @@ class SourceAudit:
     withheld_categories: tuple[str, ...] = ()
     dropped_wrong_child: int = 0
     reason: str = ""
+    # What stopped at this source, for the transparency tool: items withheld for their R/V label,
+    # "restricted information exists" notices the source sent for sealed items, unconfirmed candidates.
+    restricted_withheld: int = 0
+    sealed_notices: int = 0
+    candidates: int = 0
 
     @classmethod
     def from_status(
-        cls, status: SourceStatus, events: Iterable[ChronologyEvent] = (), facts: Iterable[KeyFact] = ()
+        cls,
+        status: SourceStatus,
+        events: Iterable[ChronologyEvent] = (),
+        facts: Iterable[KeyFact] = (),
+        *,
+        restricted_withheld: int = 0,
+        sealed_notices: int = 0,
+        candidates: int = 0,
     ) -> SourceAudit:
         """Summarise a source from its status line and the events and facts actually shown from it."""
         shown_events = list(events)
@@ -59,6 +71,9 @@ class SourceAudit:
             withheld_categories=tuple(status.withheld_categories),
             dropped_wrong_child=status.dropped_wrong_child,
             reason=status.reason,
+            restricted_withheld=restricted_withheld,
+            sealed_notices=sealed_notices,
+            candidates=candidates,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +87,9 @@ class SourceAudit:
             "withheld_categories": list(self.withheld_categories),
             "dropped_wrong_child": int(self.dropped_wrong_child),
             "reason": self.reason,
+            "restricted_withheld": int(self.restricted_withheld),
+            "sealed_notices": int(self.sealed_notices),
+            "candidates": int(self.candidates),
         }
 
 

@@ -43,9 +43,9 @@ class _ChainBroken(Exception):
         self.problem = problem
 
 
-def _stream_entries(connection: Connection, batch_size: int) -> Iterator[Mapping[str, Any]]:
-    """Every entry in sequence order, fetched in keyset-paged batches so memory stays flat."""
-    last_sequence = 0
+def _stream_entries(connection: Connection, batch_size: int, after: int = 0) -> Iterator[Mapping[str, Any]]:
+    """Every entry after sequence `after`, in order, fetched in keyset-paged batches so memory stays flat."""
+    last_sequence = after
     while True:
         batch = connection.execute(
             select(audit_entries)
@@ -112,3 +112,37 @@ def verify_chain(
             last_hash=prev_hash,
         )
     return VerifyResult(ok=True, entries_checked=checked, last_sequence=checked, last_hash=prev_hash)
+
+
+def verify_since_anchor(
+    bind: Bind, anchor: Mapping[str, Any], *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> VerifyResult:
+    """Verify only what was written after a previously verified head (`anchor`, checked with `verify_head`
+    first): the anchored entry must still be there, unchanged and carrying the anchored hash, and every
+    entry after it must chain on from it. Entries before the anchor are not re-read: a full `verify_chain`,
+    run less often, is what re-checks them.
+    """
+    anchored = int(anchor["sequence"])
+    if anchored <= 0:
+        return verify_chain(bind, batch_size=batch_size)
+    checked = 0
+    prev_hash = str(anchor["entry_hash"])
+    try:
+        with read_connection(bind) as connection:
+            head = connection.execute(select(audit_entries).where(audit_entries.c.sequence == anchored)).first()
+            if head is None:
+                raise _ChainBroken(anchored, f"the anchored entry {anchored} is missing: entries cut off or deleted")
+            entry = head._mapping
+            if entry["entry_hash"] != prev_hash:
+                raise _ChainBroken(anchored, f"entry {anchored} differs from the anchored head")
+            if entry_hash_of(entry) != prev_hash:
+                raise _ChainBroken(anchored, f"entry {anchored}: entry_hash does not match its contents")
+            checked = 1
+            for entry in _stream_entries(connection, batch_size, after=anchored):
+                _check_entry(entry, anchored + checked, prev_hash)
+                prev_hash = entry["entry_hash"]
+                checked += 1
+    except _ChainBroken as broken:
+        return VerifyResult(ok=False, entries_checked=checked, first_bad_sequence=broken.sequence,
+                            problem=broken.problem, last_sequence=anchored + checked - 1, last_hash=prev_hash)
+    return VerifyResult(ok=True, entries_checked=checked, last_sequence=anchored + checked - 1, last_hash=prev_hash)

@@ -10,14 +10,17 @@ from typing import Any
 
 from flask import current_app
 
-from connectors.models import ChronologyEvent, KeyFact
+from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact
 from portal import auditing
 from portal.access.decision import AccessDecision
+from portal.access.filtering import effective_label
 from portal.access.purposes import act_reasons_for
 from portal.audit.entry import SourceAudit
 from portal.children.reference import ChildReference
 from portal.children.service import ChildRecord
-from portal.federation import SearchOutcome
+from portal.federation import GatheredSource, SearchOutcome
+
+RESTRICTED_LABELS = (LABEL_RESTRICTED, LABEL_VERY_RESTRICTED)
 
 
 def _purpose_fields(purpose: str, break_glass: bool = False) -> dict[str, Any]:
@@ -70,12 +73,10 @@ def record_view(event_type: str, record: ChildRecord, shown_events: Sequence[Chr
                 shown_facts: Iterable[KeyFact], details: dict[str, Any] | None = None) -> None:
     """The view, chronology page or print of one child, with per-source status, counts, ids and labels."""
     facts = list(shown_facts)
+    allowed = {id(item) for item in (*record.events, *record.facts)}  # kept by policy, on this page or not
     sources = tuple(
-        SourceAudit.from_status(
-            source.status,
-            [e for e in shown_events if e.agency == source.agency],
-            [f for f in facts if f.agency == source.agency],
-        )
+        _source_audit(source, [e for e in shown_events if e.agency == source.agency],
+                      [f for f in facts if f.agency == source.agency], allowed)
         for source in record.sources
     )
     auditing.record(
@@ -86,6 +87,16 @@ def record_view(event_type: str, record: ChildRecord, shown_events: Sequence[Chr
                  "child_surname_hash": _surname_hash(_surname(record))},
         **_decision_fields(record.decision),
     )
+
+
+def _source_audit(source: GatheredSource, events: list[ChronologyEvent], facts: list[KeyFact],
+                  allowed: set[int]) -> SourceAudit:
+    """One source's line in the entry, with what stopped there: R/V items withheld, sealed notices, candidates."""
+    raw = (*source.records.events, *source.records.facts)
+    restricted = sum(1 for item in raw if id(item) not in allowed and effective_label(item) in RESTRICTED_LABELS)
+    return SourceAudit.from_status(source.status, events, facts, restricted_withheld=restricted,
+                                   sealed_notices=len(source.records.restricted_notices),
+                                   candidates=len(source.candidates))
 
 
 def record_refusal(reference: ChildReference, decision: AccessDecision) -> None:

@@ -7,14 +7,13 @@ so the table alternative can never disagree with the picture.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from portal.audit.entry import RecordedEntry
-from portal.audit.models import EventType
-from portal.ig.flags import is_successful_view, uk_local
+from portal.ig.flags import uk_local
 from portal.labels import label as agency_words
 
 CHART_WIDTH = 640
@@ -71,35 +70,31 @@ def day_range(first_day: date, days: int) -> list[date]:
     return [first_day + timedelta(days=offset) for offset in range(days)]
 
 
-def views_per_day_by_agency(entries: Iterable[RecordedEntry], days: Sequence[date]) -> dict[str, list[int]]:
-    """Successful views per UK calendar day, one list per viewer agency (agencies sorted by name)."""
+def _uk_day_of_hour(hour: str) -> date:
+    """The UK calendar day of a `YYYY-MM-DD HH` UTC hour (UK offsets are whole hours: it never straddles)."""
+    return uk_local(datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)).date()
+
+
+def views_per_day_from_hours(rows: Iterable[tuple[str, str, int]], days: Sequence[date]) -> dict[str, list[int]]:
+    """Views per UK calendar day by viewer agency, from (UTC hour, agency, views) rows counted in SQL."""
     index = {day: position for position, day in enumerate(days)}
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
-    for entry in entries:
-        position = index.get(uk_local(entry.recorded_at).date())
-        if position is not None and is_successful_view(entry):
-            counts[agency_of(entry)][position] += 1
+    for hour, agency, views in rows:
+        position = index.get(_uk_day_of_hour(hour))
+        if position is not None:
+            counts[agency][position] += views
     return dict(sorted(counts.items()))
 
 
-def break_glass_per_day(entries: Iterable[RecordedEntry], days: Sequence[date]) -> list[int]:
-    """Break-glass starts per UK calendar day."""
+def per_day_from_hours(rows: Iterable[tuple[str, int]], days: Sequence[date]) -> list[int]:
+    """A count per UK calendar day, from (UTC hour, count) rows counted in SQL."""
     index = {day: position for position, day in enumerate(days)}
     counts = [0] * len(days)
-    for entry in entries:
-        position = index.get(uk_local(entry.recorded_at).date())
-        if position is not None and entry.event_type == EventType.BREAK_GLASS_START.value:
-            counts[position] += 1
+    for hour, count in rows:
+        position = index.get(_uk_day_of_hour(hour))
+        if position is not None:
+            counts[position] += count
     return counts
-
-
-def top_users_by_views(entries: Iterable[RecordedEntry], limit: int = 10) -> list[tuple[str, int]]:
-    """The users with the most successful views, most first (ties by name so the order is stable)."""
-    counts = Counter(
-        f"{entry.user_display_name or entry.user_id or 'unknown'} ({entry.user_id or '-'})"
-        for entry in entries if is_successful_view(entry)
-    )
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def nice_maximum(value: int) -> int:

@@ -115,14 +115,19 @@ def _most_children_in_window(views: Sequence[RecordedEntry], window: timedelta) 
 
 
 def many_children_viewers(
-    entries: Iterable[RecordedEntry], thresholds: FlagThresholds = FlagThresholds()
+    entries: Iterable[RecordedEntry], thresholds: FlagThresholds = FlagThresholds(),
+    population: dict[str | None, int] | None = None,
 ) -> list[Flag]:
-    """Users who viewed more distinct children than the threshold in a window, or far more than the median user."""
+    """Users who viewed more distinct children than the threshold in a window, or far more than the median user.
+
+    `population` (every viewer's distinct children in the period) sets the median and totals when `entries`
+    are only the candidates the database picked out."""
     views_by_user: dict[str | None, list[RecordedEntry]] = defaultdict(list)
     for entry in entries:
         if is_successful_view(entry) and entry.subject_chi:
             views_by_user[entry.user_id].append(entry)
-    totals = {user: len({view.subject_chi for view in views}) for user, views in views_by_user.items()}
+    totals = population if population is not None else {
+        user: len({view.subject_chi for view in views}) for user, views in views_by_user.items()}
     # A median needs a crowd to mean anything; with one or two users only the absolute threshold applies.
     typical = median(totals.values()) if len(totals) >= 3 else None
     flags = []
@@ -132,8 +137,8 @@ def many_children_viewers(
         if in_window > thresholds.many_children:
             flags.append(Flag("many_children", user, f"{in_window} different children within {hours} hours",
                               window_sequences))
-        elif (typical is not None and totals[user] >= thresholds.median_minimum_children
-              and totals[user] > thresholds.median_multiple * typical):
+        elif (typical is not None and totals.get(user, 0) >= thresholds.median_minimum_children
+              and totals.get(user, 0) > thresholds.median_multiple * typical):
             flags.append(Flag("many_children", user,
                               f"{totals[user]} different children; the median user viewed {typical:g}",
                               tuple(view.sequence for view in views)))
@@ -168,13 +173,14 @@ def shared_surname_views(entries: Iterable[RecordedEntry], key: str) -> list[Fla
 
 
 def all_flags(
-    entries: Sequence[RecordedEntry], key: str, thresholds: FlagThresholds = FlagThresholds()
+    entries: Sequence[RecordedEntry], key: str, thresholds: FlagThresholds = FlagThresholds(),
+    population: dict[str | None, int] | None = None,
 ) -> dict[str, list[Flag]]:
     """Every kind of flag, keyed by kind in the order IG see them."""
     return {
         "no_relationship": views_without_relationship(entries),
         "out_of_hours": out_of_hours_views(entries, thresholds),
-        "many_children": many_children_viewers(entries, thresholds),
+        "many_children": many_children_viewers(entries, thresholds, population),
         "repeated_refusals": repeated_refusals(entries, thresholds),
         "shared_surname": shared_surname_views(entries, key),
     }

@@ -8,9 +8,10 @@ from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal import auditing
+from portal.audit.dashboard_queries import dashboard_counts, flag_candidates
 from portal.audit.entry import RecordedEntry
 from portal.audit.models import EventType
-from portal.audit.queries import get_entry, iter_entries
+from portal.audit.queries import get_entry
 from portal.extensions import audit_db
 from portal.ig import charts
 from portal.ig.blueprint import READ_PURPOSE, bp, flag_thresholds, hmac_key, ig_only
@@ -18,6 +19,7 @@ from portal.ig.flags import FLAG_TITLES, all_flags, uk_local
 from portal.ig.forms import uk_midnight
 from portal.ig.reports import format_uk
 from portal.ig.reviews import DECISIONS, build_item, find_review, load_queue, validate_decision
+from portal.ig.surnames import surname_hash, surname_of
 from portal.rendering import render_page
 
 DASHBOARD_PERIODS = (7, 30, 90)
@@ -72,6 +74,11 @@ def review_break_glass(sequence: int) -> ResponseReturnValue:
     return redirect(url_for("ig.break_glass_queue"))
 
 
+def _viewer_surname_hash(display_name: str) -> str | None:
+    surname = surname_of(display_name)
+    return surname_hash(surname, hmac_key()) if surname else None
+
+
 def _period() -> int:
     try:
         days = int(request.args.get("days", "30"))
@@ -86,24 +93,32 @@ def dashboard() -> ResponseReturnValue:
     days_count = _period()
     today = uk_local(datetime.now(UTC)).date()
     days = charts.day_range(today - timedelta(days=days_count - 1), days_count)
-    entries = list(iter_entries(audit_db, since=uk_midnight(days[0])))
-    flags = all_flags(entries, hmac_key(), flag_thresholds())
+    since, until = uk_midnight(days[0]), uk_midnight(days[-1] + timedelta(days=1))
+    counts = dashboard_counts(audit_db, since, until)
+    thresholds = flag_thresholds()
+    candidates = flag_candidates(audit_db, since, until, many_children=thresholds.many_children,
+                                 median_multiple=thresholds.median_multiple,
+                                 median_minimum=thresholds.median_minimum_children,
+                                 refusals_per_day=thresholds.refusals_per_day,
+                                 viewer_surname_hash=_viewer_surname_hash)
+    flags = all_flags(candidates.entries, hmac_key(), thresholds, candidates.children_per_viewer)
     auditing.record("audit_read", purpose_of_use=READ_PURPOSE,
-                    details={"view": "dashboard", "days": days_count, "entries": len(entries),
+                    details={"view": "dashboard", "days": days_count, "flag_candidates": len(candidates.entries),
                              "flags": {kind: len(found) for kind, found in flags.items()}})
     chart_list = [
         charts.stacked_day_chart(
             "views-by-agency", "Views per day by agency",
             f"Stacked bars: successful views of children on each of the last {days_count} days, "
-            "split by the viewer's agency.", days, charts.views_per_day_by_agency(entries, days), "views"),
+            "split by the viewer's agency.", days, charts.views_per_day_from_hours(counts.views_by_hour_agency, days),
+            "views"),
         charts.stacked_day_chart(
             "break-glass", "Break-glass over time",
             f"Bars: break-glass accesses started on each of the last {days_count} days.", days,
-            {"break-glass": charts.break_glass_per_day(entries, days)}, "starts"),
+            {"break-glass": charts.per_day_from_hours(counts.break_glass_by_hour, days)}, "starts"),
         charts.ranked_bar_chart(
             "top-users", "Top users by views",
             f"Horizontal bars: the ten users with the most views in the last {days_count} days.",
-            charts.top_users_by_views(entries), ("User", "Views")),
+            counts.top_users, ("User", "Views")),
     ]
     return render_page("ig/dashboard.html", charts=chart_list, flags=flags, flag_titles=FLAG_TITLES,
                        days_count=days_count, periods=DASHBOARD_PERIODS)

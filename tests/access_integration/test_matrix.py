@@ -63,6 +63,10 @@ OTHER_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "ig.download_export": ("GET", "/ig/exports/download?format=csv", IG),
     "ig.who_viewed": ("GET", "/ig/who-viewed", IG),
     "ig.who_viewed_csv": ("GET", "/ig/who-viewed.csv", IG),
+    "transparency.flows": ("GET", "/transparency/", IG),
+    "transparency.governance": ("GET", "/transparency/governance", IG),
+    "transparency.review_publication": ("GET", "/transparency/publish", IG),
+    "transparency.publish": ("POST", "/transparency/publish", IG),
     "admin.relationships": ("GET", "/admin/relationships", ADMIN),
     "admin.add_relationship": ("POST", "/admin/relationships", ADMIN),
     "admin.end_relationship": ("POST", "/admin/relationships/999999/end", ADMIN),
@@ -90,7 +94,10 @@ OTHER_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 # Reachable without signing in (sign-in itself, the SSO hand-off and the provider's back-channel logout, probes,
 # assets).
 PUBLIC = {"static", "auth.sign_in", "auth.sso_start", "auth.sso_callback", "auth.sso_back_channel_logout",
-          "health.healthz", "health.readyz"}
+          "health.healthz", "health.readyz",
+          # Published transparency snapshots: aggregate, suppressed figures, and 404 unless TRANSPARENCY_PUBLIC.
+          "transparency.public_latest", "transparency.public_snapshot", "transparency.public_csv",
+          "transparency.public_json", "transparency.public_schema"}
 # Not for people at all: a bearer token or an allowed client address, else 404 (tests/observability).
 OPERATOR_ONLY = {"observability.metrics"}
 # Past the role gate, a route may still answer "bad form" (400) or "no such entry" (404): that is not a refusal.

@@ -4,41 +4,42 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from portal.audit.dashboard_queries import dashboard_counts
 from portal.audit.queries import search_entries
 from portal.extensions import audit_db
 from portal.ig.charts import (
-    break_glass_per_day,
     day_range,
     nice_maximum,
+    per_day_from_hours,
     ranked_bar_chart,
     stacked_day_chart,
-    top_users_by_views,
-    views_per_day_by_agency,
+    views_per_day_from_hours,
 )
 from portal.ig.flags import uk_local
 from tests.ig.conftest import CHILD_CHI, crafted, view
 from tests.ig.pages import check_page
-from tests.ig.test_flags import entry
 
 
-def test_views_per_day_by_agency_counts_successful_views_on_uk_days() -> None:
+def test_views_per_day_by_agency_counts_successful_views_on_uk_days(app, seed) -> None:  # type: ignore[no-untyped-def]
+    """Counted per UTC hour in SQL, then put on UK calendar days: 23:30 UTC on 30 June is 1 July in BST."""
     days = day_range(date(2026, 7, 1), 2)
-    entries = [entry(organisation="health: NHS", at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC)),  # 00:30 BST 1 July
-               entry(organisation="health: NHS", at=datetime(2026, 7, 2, 9, 0, tzinfo=UTC)),
-               entry(organisation="police: PS", at=datetime(2026, 7, 2, 9, 0, tzinfo=UTC)),
-               entry("refused", organisation="police: PS", at=datetime(2026, 7, 2, 9, 0, tzinfo=UTC)),
-               entry(organisation="police: PS", at=datetime(2026, 7, 5, 9, 0, tzinfo=UTC))]
-    assert views_per_day_by_agency(entries, days) == {"health": [1, 1], "police": [0, 1]}
+    seed(view("health.visitor"), at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    seed(view("health.visitor"), view("police.concern"), crafted("refused", "police.concern", outcome=4),
+         at=datetime(2026, 7, 2, 9, 0, tzinfo=UTC))
+    seed(view("police.concern"), at=datetime(2026, 7, 5, 9, 0, tzinfo=UTC))
+    counts = dashboard_counts(audit_db, datetime(2026, 6, 30, tzinfo=UTC), datetime(2026, 7, 3, tzinfo=UTC))
+    assert views_per_day_from_hours(counts.views_by_hour_agency, days) == {"health": [1, 1], "police": [0, 1]}
 
 
-def test_break_glass_and_top_users() -> None:
+def test_break_glass_and_top_users(app, seed) -> None:  # type: ignore[no-untyped-def]
     days = day_range(date(2026, 3, 10), 3)
     noon = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
-    entries = [entry("break_glass_start", at=noon), entry("break_glass_end", at=noon),
-               entry(user="a", user_display_name="Ann A"), entry(user="a", user_display_name="Ann A"),
-               entry(user="b", user_display_name="Bo B")]
-    assert break_glass_per_day(entries, days) == [0, 1, 0]
-    assert top_users_by_views(entries) == [("Ann A (a)", 2), ("Bo B (b)", 1)]
+    seed(crafted("break_glass_start", "teacher", break_glass=True, break_glass_reason="r"),
+         crafted("break_glass_end", "teacher", break_glass=True), view("teacher"), view("teacher"),
+         view("health.visitor"), at=noon)
+    counts = dashboard_counts(audit_db, datetime(2026, 3, 10, tzinfo=UTC), datetime(2026, 3, 13, tzinfo=UTC))
+    assert per_day_from_hours(counts.break_glass_by_hour, days) == [0, 1, 0]
+    assert counts.top_users == [("Sam Reid (teacher)", 2), ("Jo Campbell (health.visitor)", 1)]
 
 
 def test_chart_geometry_is_proportional_and_tables_match() -> None:

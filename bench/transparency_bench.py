@@ -1,0 +1,182 @@
+"""Benchmark: the transparency tool and the IG dashboard over a million-entry trail on PostgreSQL. (Not a test.)
+
+    .venv/bin/python -m bench.transparency_bench                  # 1,000,000 entries over a year
+    .venv/bin/python -m bench.transparency_bench --entries 100000
+
+Loads a year of synthetic, correctly chained entries into a throwaway PostgreSQL
+database with COPY, then times each page through the real app (signed in as an IG
+officer, over the Flask test client: no network, all of the view, SQL and template),
+the published snapshot, and the chain checks: a full verify and an incremental one
+from a head anchored 10,000 entries before the end. Prints one results table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, select
+
+from bench.synthetic_trail import load
+from portal.audit.models import audit_entries
+from portal.audit.verify import verify_chain, verify_since_anchor
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TARGET_S = 1.0
+
+
+@contextmanager
+def throwaway_database(keep: bool) -> Iterator[str]:
+    name = f"transparency_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        if keep:
+            print(f"kept database {name}")
+        else:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def timed(action: Callable[[], object]) -> tuple[float, object]:
+    began = time.perf_counter()
+    result = action()
+    return time.perf_counter() - began, result
+
+
+def period_args(days: int) -> str:
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=days - 1)
+    return (f"from-day={start.day}&from-month={start.month}&from-year={start.year}"
+            f"&to-day={today.day}&to-month={today.month}&to-year={today.year}")
+
+
+def sign_in(client: FlaskClient) -> None:
+    from tests.conftest import extract_csrf
+    from tests.support.accounts import TEST_PASSWORD
+
+    token = extract_csrf(client.get("/sign-in").get_data(as_text=True))
+    response = client.post("/sign-in", data={"username": "ig.officer", "password": TEST_PASSWORD,
+                                             "csrf_token": token})
+    assert response.status_code == 302, "bench sign-in failed"
+
+
+def get(client: FlaskClient, path: str) -> Callable[[], int]:
+    def fetch() -> int:
+        response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        return len(response.get_data())
+    return fetch
+
+
+def publish(client: FlaskClient, days: int) -> Callable[[], int]:
+    from tests.conftest import extract_csrf
+
+    def post() -> int:
+        token = extract_csrf(client.get("/transparency/").get_data(as_text=True))
+        form = dict(pair.split("=") for pair in period_args(days).split("&"))
+        response = client.post("/transparency/publish", data={**form, "confirm": "yes", "csrf_token": token})
+        if response.status_code != 302:
+            raise RuntimeError(f"publish answered {response.status_code}")
+        return 0
+    return post
+
+
+def run(entries: int, keep: bool) -> list[tuple[str, str, float]]:
+    from portal import create_app
+    from portal.audit.store import upgrade_audit_store
+    from portal.config import Settings
+    from portal.migrations import upgrade_database
+    from tests.support.accounts import create_accounts
+
+    rows: list[tuple[str, str, float]] = []
+    with throwaway_database(keep) as url, tempfile.TemporaryDirectory() as folder:
+        upgrade_database(url)
+        upgrade_audit_store(url)
+        engine = create_engine(url)
+        print(f"loading {entries:,} entries with COPY …", flush=True)
+        load_s = load(engine, entries, end=datetime.now(UTC) - timedelta(minutes=5))
+        rows.append(("load (build, hash, COPY, ANALYZE)", f"{entries:,} entries", load_s))
+        settings = Settings(PORTAL_ENV="test", DATABASE_URL=url, SECRET_KEY="bench-" + "x" * 40,
+                            AUDIT_HMAC_KEY="bench-audit-hmac-key", INSTANCE_PATH=Path(folder),
+                            TRANSPARENCY_PUBLIC=True)  # type: ignore[call-arg]
+        app = create_app(settings)
+        with app.app_context():
+            create_accounts()
+        client = app.test_client()
+        sign_in(client)
+        for days in (30, 90, 365):
+            args = period_args(days)
+            label = f"last {days} days"
+            for name, action in (
+                ("flows and stoppages page", get(client, f"/transparency/?{args}")),
+                ("governance page", get(client, f"/transparency/governance?{args}")),
+                ("review-and-publish page", get(client, f"/transparency/publish?{args}")),
+                ("publish snapshot (POST)", publish(client, days)),
+            ):
+                if days <= 90:
+                    action()  # warm the caches once, as a second visitor would find them (not for a year: too long)
+                rows.append((name, label, timed(action)[0]))
+            with app.app_context():
+                from portal.audit.snapshots import latest_snapshot
+                from portal.extensions import audit_db
+
+                snapshot_id = latest_snapshot(audit_db).id  # type: ignore[union-attr]
+            rows.append(("public page", label, timed(get(client, f"/transparency/public/{snapshot_id}"))[0]))
+            rows.append(("open data CSV", label, timed(get(client, f"/transparency/public/{snapshot_id}.csv"))[0]))
+        for days in (7, 30, 90):
+            fetch = get(client, f"/ig/dashboard?days={days}")
+            fetch()
+            rows.append(("IG dashboard (charts and flags)", f"last {days} days", timed(fetch)[0]))
+        full_s, full = timed(lambda: verify_chain(engine, batch_size=5000))
+        rows.append(("verify: full chain", f"{full.entries_checked:,} entries, ok={full.ok}", full_s))  # type: ignore[attr-defined]
+        with engine.connect() as connection:
+            head = connection.execute(select(audit_entries.c.sequence).order_by(audit_entries.c.sequence.desc())
+                                      .limit(1)).scalar_one()
+            anchored = head - 10_000
+            anchor_hash = connection.execute(select(audit_entries.c.entry_hash)
+                                             .where(audit_entries.c.sequence == anchored)).scalar_one()
+        since_s, since = timed(lambda: verify_since_anchor(engine, {"sequence": anchored, "entry_hash": anchor_hash},
+                                                           batch_size=5000))
+        rows.append(("verify: since a head 10,000 back", f"{since.entries_checked - 1:,} entries, ok={since.ok}",  # type: ignore[attr-defined]
+                     since_s))
+        engine.dispose()
+        from tests.conftest import dispose_engines
+
+        dispose_engines()
+    return rows
+
+
+def print_table(rows: list[tuple[str, str, float]]) -> None:
+    print()
+    print(f"| {'what':<36} | {'over':<28} | {'time':>9} |")
+    print(f"|{'-' * 38}|{'-' * 30}|{'-' * 11}|")
+    for name, over, seconds in rows:
+        flag = " *" if "page" in name and seconds > TARGET_S else ""
+        print(f"| {name:<36} | {over:<28} | {seconds:>7.2f} s |{flag}")
+    print("\n* over the 1 s target")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (its name is printed)")
+    options = parser.parse_args()
+    print_table(run(options.entries, options.keep))
+
+
+if __name__ == "__main__":
+    main()

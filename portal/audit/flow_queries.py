@@ -1,0 +1,104 @@
+"""Partnership-wide flows and stoppages for a period, aggregated in SQL from the audit trail alone.
+
+Every function returns plain rows (tuples of labels and counts); grouping, counting
+and summing happen in the database so the figures scale with the trail, not with
+the portal's memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from portal.audit.bind import Bind, read_connection
+from portal.audit.flow_sql import CUBE, VIEW_EVENTS, build_cube, month_of, run, stop_rows
+from portal.audit.models import Outcome
+
+Row = tuple[object, ...]
+_VIEW_FILTER = (f"event_type IN ({', '.join(repr(event) for event in VIEW_EVENTS)}) "
+                f"AND outcome = {int(Outcome.SUCCESS)} AND recorded_at >= :start AND recorded_at < :end")
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Everything the flows page and a published snapshot are built from, for one period."""
+
+    views_by_org_role: list[Row]  # (organisation, role, views)
+    views_by_org_purpose: list[Row]  # (organisation, purpose, views)
+    sources_by_purpose_agency: list[Row]  # (purpose, agency, times asked, answered, items returned)
+    stops_by_reason: list[Row]  # (reason, occurrences, items)
+    stops_by_purpose_agency: list[Row]  # (purpose, agency or None, reason, occurrences)
+    stops_by_org: list[Row]  # (organisation, reason, occurrences)
+    stops_by_agency: list[Row]  # (agency or None, reason, occurrences)
+    views_by_month: list[Row]  # (YYYY-MM, views)
+    stops_by_month: list[Row]  # (YYYY-MM, reason, occurrences)
+
+    @property
+    def total_views(self) -> int:
+        return sum(int(row[2]) for row in self.views_by_org_role)  # type: ignore[call-overload]
+
+
+def _rows(connection: Connection, sql: str, start: datetime, end: datetime) -> list[Row]:
+    return [tuple(row) for row in run(connection, sql, start, end)]
+
+
+def views_grouped(connection: Connection, start: datetime, end: datetime, first: str, second: str) -> list[Row]:
+    """Successful views in the period counted by two entry columns (e.g. organisation and role)."""
+    columns = {"organisation", "user_role", "purpose_code"}
+    if first not in columns or second not in columns:
+        raise ValueError("views can be grouped by organisation, user_role or purpose_code")
+    sql = (f"SELECT {first}, {second}, COUNT(*) FROM audit_entries WHERE {_VIEW_FILTER} "
+           f"GROUP BY {first}, {second} ORDER BY {first}, {second}")
+    return _rows(connection, sql, start, end)
+
+
+def sources_by_purpose_agency(connection: Connection, start: datetime, end: datetime) -> list[Row]:
+    """How often each agency was asked for each purpose, how often it answered, and the items it returned
+    (from the cube: `build_cube` first)."""
+    sql = f"""SELECT purpose_code, agency, SUM(asked), SUM(answered), SUM(items) FROM {CUBE}
+              GROUP BY purpose_code, agency ORDER BY purpose_code, agency"""
+    return _rows(connection, sql, start, end)
+
+
+def stops_grouped(connection: Connection, start: datetime, end: datetime, columns: tuple[str, ...]) -> list[Row]:
+    """Stoppages in the period counted by the given columns of the stop rows (plus reason, always last)."""
+    allowed = {"organisation", "user_role", "purpose_code", "agency", "month"}
+    if not set(columns) <= allowed:
+        raise ValueError(f"stoppages can be grouped by {sorted(allowed)}")
+    keys = ", ".join([*(f"stops.{column}" for column in columns), "stops.reason"])
+    sql = (f"SELECT {keys}, SUM(stops.n) FROM ({stop_rows(connection.dialect.name)}) AS stops "
+           f"GROUP BY {keys} ORDER BY {keys}")
+    return _rows(connection, sql, start, end)
+
+
+def stops_by_reason(connection: Connection, start: datetime, end: datetime) -> list[Row]:
+    """(reason, occurrences, items held back) for the period."""
+    sql = (f"SELECT stops.reason, SUM(stops.n), SUM(stops.items) FROM ({stop_rows(connection.dialect.name)}) "
+           "AS stops GROUP BY stops.reason ORDER BY stops.reason")
+    return _rows(connection, sql, start, end)
+
+
+def views_by_month(connection: Connection, start: datetime, end: datetime) -> list[Row]:
+    month = month_of(connection.dialect.name, "recorded_at")
+    sql = f"SELECT {month}, COUNT(*) FROM audit_entries WHERE {_VIEW_FILTER} GROUP BY 1 ORDER BY 1"
+    return _rows(connection, sql, start, end)
+
+
+def flows_for_period(bind: Bind, start: datetime, end: datetime) -> Flows:
+    """All the flows-and-stoppages figures for [start, end): one pass over the sources' JSON into the cube,
+    then every breakdown from it."""
+    with read_connection(bind) as connection:
+        build_cube(connection, start, end)
+        return Flows(
+            views_by_org_role=views_grouped(connection, start, end, "organisation", "user_role"),
+            views_by_org_purpose=views_grouped(connection, start, end, "organisation", "purpose_code"),
+            sources_by_purpose_agency=sources_by_purpose_agency(connection, start, end),
+            stops_by_reason=stops_by_reason(connection, start, end),
+            stops_by_purpose_agency=stops_grouped(connection, start, end, ("purpose_code", "agency")),
+            stops_by_org=stops_grouped(connection, start, end, ("organisation",)),
+            stops_by_agency=stops_grouped(connection, start, end, ("agency",)),
+            views_by_month=views_by_month(connection, start, end),
+            stops_by_month=stops_grouped(connection, start, end, ("month",)),
+        )
