@@ -54,6 +54,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         AUDIT_HMAC_KEY=resolve_secret(settings, settings.AUDIT_HMAC_KEY, "audit_hmac_key"),
         SESSION_IDLE_MINUTES=settings.SESSION_IDLE_MINUTES,
         SESSION_MAX_HOURS=settings.SESSION_MAX_HOURS,
+        SESSION_WARNING_SECONDS=settings.SESSION_WARNING_SECONDS,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.SESSION_IDLE_MINUTES),
         SESSION_COOKIE_NAME="portal_session",
         SESSION_COOKIE_HTTPONLY=True,
@@ -121,6 +122,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.identities import bp as identities_bp
+    import portal.admin.accounts  # noqa: F401  (adds the accounts views to the admin blueprint)
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
     from portal.children.routes import bp as children_bp

@@ -19,6 +19,7 @@ from portal.access.decision import AccessDecision
 from portal.access.filtering import explain
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
+from portal.auth.sessions import reference_key
 from portal.children import audit_events, first_screen, presenter
 from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
 from portal.children.match_words import match_strength
@@ -83,7 +84,8 @@ for _name, _global in {"safety_statuses": _safety_statuses, "people_fields": fir
 
 def _reference(token: str) -> ChildReference:
     try:
-        reference = decode_reference(token, current_app.config["SECRET_KEY"], current_user.id)
+        reference = decode_reference(token, current_app.config["SECRET_KEY"], current_user.id,
+                                     session_key=reference_key())
     except BadReference:
         abort(404)
     g.child_reference = reference  # a "busy" refusal of this request is audited against this child
@@ -102,7 +104,7 @@ def _open(token: str) -> tuple[ChildReference, AccessDecision, ResponseReturnVal
 
 
 def _link(reference: ChildReference) -> str:
-    return encode_reference(reference, current_app.config["SECRET_KEY"])
+    return encode_reference(reference, current_app.config["SECRET_KEY"], session_key=reference_key())
 
 
 @bp.get("/search")

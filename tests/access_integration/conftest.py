@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.support.sandbox import RunningSandbox, environment, running_sandbox
 
@@ -67,10 +68,19 @@ def search_token(app: Flask, username: str, chi: str, purpose: str = "child_prot
     return encode_search(reference, app.config["SECRET_KEY"])
 
 
-def child_token(app: Flask, username: str, chi: str, purpose: str = "child_protection") -> str:
-    """The opaque reference the search would have issued this user for this child."""
+def child_token(app: Flask, username: str, chi: str, purpose: str = "child_protection", *,
+                client: FlaskClient | None = None) -> str:
+    """The opaque reference the search would have issued this user for this child, in `client`'s session.
+
+    Links are bound to the session they were made in; without a signed-in `client` the link opens nowhere.
+    """
     from portal.children.reference import ChildReference, encode_reference
 
     with app.app_context():
         user_id = user_named(username).id
-    return encode_reference(ChildReference(chi=chi, purpose=purpose, user_id=user_id), app.config["SECRET_KEY"])
+    session_key = ""
+    if client is not None:
+        with client.session_transaction() as session:
+            session_key = session.get("reference_key", "")
+    return encode_reference(ChildReference(chi=chi, purpose=purpose, user_id=user_id), app.config["SECRET_KEY"],
+                            session_key=session_key)
