@@ -37,9 +37,8 @@ def test_htmx_responses_vary_on_hx_request(client: FlaskClient, sign_in) -> None
 
 def test_health_endpoints(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    ready = client.get("/readyz")
-    assert ready.status_code == 200
-    assert ready.get_json()["checks"] == {"database": True, "audit_store": True}
+    ready = client.get("/readyz").get_json()  # the connectors' part is tested in test_readiness.py
+    assert ready["checks"]["database"] is True and ready["checks"]["audit_store"] is True
 
 
 def test_secure_cookie_outside_demo_and_test(tmp_path) -> None:  # type: ignore[no-untyped-def]
