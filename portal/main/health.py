@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from portal.audit.models import audit_entries
-from portal.extensions import audit_db, db
+from portal.extensions import db
 
 bp = Blueprint("health", __name__)
 # A probe row's sequence: far above any real one, random so concurrent probes rarely meet.
