@@ -55,7 +55,9 @@ def _configure(app: Flask, settings: Settings) -> None:
         SESSION_IDLE_MINUTES=settings.SESSION_IDLE_MINUTES,
         SESSION_MAX_HOURS=settings.SESSION_MAX_HOURS,
         SESSION_WARNING_SECONDS=settings.SESSION_WARNING_SECONDS,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.SESSION_IDLE_MINUTES),
+        # The store and cookie keep an idle session twice the idle limit, so the server (not the store's expiry)
+        # ends it: the user is told why and the trail records it. The idle limit itself is enforced per request.
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.SESSION_IDLE_MINUTES * 2),
         SESSION_COOKIE_NAME="portal_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

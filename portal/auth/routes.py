@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, session, url_for
@@ -125,7 +126,8 @@ def session_status() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return jsonify(signed_in=False, idle_seconds_left=0), 401
     idle_s = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    left = max(0, int(float(session.get("last_seen", 0)) + idle_s - time.time()))
+    # Rounded up: 0 only once the server really considers the session idle.
+    left = max(0, math.ceil(float(session.get("last_seen", 0)) + idle_s - time.time()))
     return jsonify(signed_in=True, idle_seconds_left=left)
 
 

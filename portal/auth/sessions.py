@@ -122,7 +122,7 @@ def expired_reason(now: float) -> str | None:
     """Why this request's session is over by time, or None."""
     idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
     absolute_limit = current_app.config["SESSION_MAX_HOURS"] * 3600
-    if now - float(session.get("last_seen", 0)) > idle_limit:
+    if now - float(session.get("last_seen", 0)) >= idle_limit:
         return IDLE
     if now - float(session.get("signed_in_at", 0)) > absolute_limit:
         return TOO_LONG
@@ -137,9 +137,11 @@ def session_is_live() -> bool:
     return expired_reason(time.time()) is None
 
 
-def to_sign_in(message: str) -> Response:
-    """Send the browser to the sign-in page; for htmx a whole-page redirect, never a fragment in place."""
-    flash(message, "info")
+def to_sign_in(message: str | None) -> Response:
+    """Send the browser to the sign-in page (saying `message` there); for htmx a whole-page redirect,
+    never a fragment of the sign-in page in place of part of a record."""
+    if message:
+        flash(message, "info")
     target = url_for("auth.sign_in")
     if htmx:
         response = current_app.response_class("", status=200)
@@ -170,9 +172,10 @@ def enforce_session_limits() -> ResponseReturnValue | None:
             end_session()
         elif request.endpoint not in _NOT_ACTIVITY_ENDPOINTS:
             session["last_seen"] = int(now)
-    if message is None or request.endpoint in _NO_REDIRECT_ENDPOINTS:
+    if message is None:
         return None
-    return to_sign_in(message)
+    flash(message, "info")  # shown on the sign-in page, wherever the browser goes next
+    return None if request.endpoint in _NO_REDIRECT_ENDPOINTS else to_sign_in(None)
 
 
 def _unauthorized() -> ResponseReturnValue:
