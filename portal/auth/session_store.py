@@ -15,6 +15,7 @@ revive it. Two backends:
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,9 @@ class SessionIndex(Protocol):
     def end(self, sid: str) -> int | None:
         """End one session: out of its user's set, data deleted. Returns the user id, or None if unknown."""
 
+    def reachable(self) -> bool:
+        """Can sessions be read and written now? (For the readiness probe.)"""
+
 
 class RedisSessionIndex:
     """Redis sets `<prefix>index:user:<id>` and keys `<prefix>index:owner:<sid>` (a sid never holds a colon)."""
@@ -52,6 +56,14 @@ class RedisSessionIndex:
 
     def _owner_key(self, sid: str) -> str:
         return f"{self.prefix}index:owner:{sid}"
+
+    def reachable(self) -> bool:
+        import redis
+
+        try:
+            return bool(self.client.ping())
+        except redis.RedisError:
+            return False
 
     def add(self, user_id: int, sid: str) -> None:
         self.sids_for(user_id)  # prune first, so the set holds only sessions that still exist
@@ -107,6 +119,9 @@ class FileSessionIndex:
 
     def _owner_key(self, sid: str) -> str:
         return f"{self.prefix}index:owner:{sid}"
+
+    def reachable(self) -> bool:
+        return os.access(self.lock_path.parent, os.W_OK)
 
     def _members(self, user_id: int) -> set[str]:
         return set(self.cache.get(self._user_key(user_id)) or ())

@@ -1,8 +1,8 @@
 """Liveness and readiness for the process supervisor (no personal data, no auth).
 
 Ready means every view could be served: the configuration database answers, the audit
-store accepts a write (every view is refused while it does not), and the connector
-registry loaded. A failed check says why, in words, never with a driver message.
+store accepts a write (every view is refused while it does not), the connector registry
+loaded and the session store answers. A failed check says why, in words, never with a driver message.
 """
 
 from __future__ import annotations
@@ -36,9 +36,12 @@ def readyz() -> ResponseReturnValue:
         "database": _reachable(db.engine),
         "audit_store": _audit_store_writable(reasons),
         "connectors": _connectors_loaded(reasons),
+        "sessions": current_app.extensions["session_index"].reachable(),
     }
     if not checks["database"]:
         reasons["database"] = "the configuration database does not answer"
+    if not checks["sessions"]:
+        reasons["sessions"] = "the session store does not answer, so nobody can sign in"
     ready = all(checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     if reasons:

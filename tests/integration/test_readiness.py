@@ -45,7 +45,8 @@ def test_ready_when_everything_answers_and_the_probe_leaves_no_trace(tmp_path: P
         response = app.test_client().get("/readyz")
         assert response.status_code == 200
         assert response.get_json() == {"status": "ok",
-                                       "checks": {"database": True, "audit_store": True, "connectors": True}}
+                                       "checks": {"database": True, "audit_store": True, "connectors": True,
+                                                  "sessions": True}}
     assert _audit_entry_count(audit_url) == before  # the probe insert was rolled back every time
     with app.app_context():
         from portal import auditing
@@ -121,4 +122,16 @@ def test_hsts_in_production_only(tmp_path: Path, template_database: Path) -> Non
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
         cookie = response.headers["Set-Cookie"]
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    dispose_engines()
+
+
+def test_not_ready_when_the_session_store_does_not_answer(tmp_path: Path, template_database: Path,
+                                                          connector_env: None) -> None:
+    shutil.copyfile(template_database, tmp_path / "portal.db")
+    app = create_app(make_settings(tmp_path, SESSION_STORE="redis", REDIS_URL="redis://127.0.0.1:1/0"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["checks"]["sessions"] is False and body["checks"]["audit_store"] is True
+    assert body["reasons"]["sessions"] == "the session store does not answer, so nobody can sign in"
     dispose_engines()
