@@ -7,6 +7,10 @@ then delete its data": a request still in flight that writes the data back canno
 revive it. Two backends:
 
 - Redis (production): sets and keys with expiry; every worker on every machine sees them.
+Each id is indexed with the time it was added. Ids whose data has gone (the store's own expiry)
+are pruned, but only once they are older than a sign-in request can take: a session id is
+indexed during the sign-in request, before that request has saved the session's data.
+
 - Files in the instance folder (the single-process demo and tests), through cachelib's
   FileSystemCache, the store Flask-Session itself uses; index changes are serialised by
   an exclusive file lock, so several processes sharing the folder also stay consistent.
@@ -16,12 +20,16 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from cachelib.file import FileSystemCache
+
+# Longer than any sign-in request: a newer id may not have its data saved yet, so it is never pruned.
+PRUNE_GRACE_S = 120
 
 
 class SessionIndex(Protocol):
@@ -44,7 +52,8 @@ class SessionIndex(Protocol):
 
 
 class RedisSessionIndex:
-    """Redis sets `<prefix>index:user:<id>` and keys `<prefix>index:owner:<sid>` (a sid never holds a colon)."""
+    """Redis sorted sets `<prefix>index:user:<id>` (sid scored by when it was added) and keys
+    `<prefix>index:owner:<sid>` (a sid never holds a colon)."""
 
     def __init__(self, client, key_prefix: str, lifetime_s: int) -> None:  # type: ignore[no-untyped-def]
         self.client = client
@@ -68,28 +77,29 @@ class RedisSessionIndex:
     def add(self, user_id: int, sid: str) -> None:
         self.sids_for(user_id)  # prune first, so the set holds only sessions that still exist
         pipe = self.client.pipeline()
-        pipe.sadd(self._user_key(user_id), sid)
+        pipe.zadd(self._user_key(user_id), {sid: time.time()})
         pipe.expire(self._user_key(user_id), self.lifetime_s)
         pipe.set(self._owner_key(sid), str(user_id), ex=self.lifetime_s)
         pipe.execute()
 
     def is_live(self, user_id: int, sid: str) -> bool:
-        return bool(self.client.sismember(self._user_key(user_id), sid))
+        return self.client.zscore(self._user_key(user_id), sid) is not None
 
     def sids_for(self, user_id: int) -> set[str]:
-        raw = self.client.smembers(self._user_key(user_id))
-        members = {m.decode() if isinstance(m, bytes) else str(m) for m in raw}
-        gone = {sid for sid in members if not self.client.exists(self.prefix + sid)}
+        raw = self.client.zrange(self._user_key(user_id), 0, -1, withscores=True)
+        added = {(m.decode() if isinstance(m, bytes) else str(m)): float(score) for m, score in raw}
+        settled = time.time() - PRUNE_GRACE_S
+        gone = {sid for sid, at in added.items() if at < settled and not self.client.exists(self.prefix + sid)}
         if gone:
-            self.client.srem(self._user_key(user_id), *gone)
-        return members - gone
+            self.client.zrem(self._user_key(user_id), *gone)
+        return set(added) - gone
 
     def end(self, sid: str) -> int | None:
         owner = self.client.get(self._owner_key(sid))
         user_id = int(owner) if owner is not None else None
         pipe = self.client.pipeline()
         if user_id is not None:
-            pipe.srem(self._user_key(user_id), sid)
+            pipe.zrem(self._user_key(user_id), sid)
         pipe.delete(self._owner_key(sid), self.prefix + sid)
         pipe.execute()
         return user_id
@@ -123,19 +133,23 @@ class FileSessionIndex:
     def reachable(self) -> bool:
         return os.access(self.lock_path.parent, os.W_OK)
 
-    def _members(self, user_id: int) -> set[str]:
-        return set(self.cache.get(self._user_key(user_id)) or ())
+    def _members(self, user_id: int) -> dict[str, float]:
+        """sid -> when it was added."""
+        return dict(self.cache.get(self._user_key(user_id)) or {})
 
-    def _store(self, user_id: int, sids: set[str]) -> None:
+    def _store(self, user_id: int, sids: dict[str, float]) -> None:
         if sids:
-            self.cache.set(self._user_key(user_id), sorted(sids), timeout=self.lifetime_s)
+            self.cache.set(self._user_key(user_id), sids, timeout=self.lifetime_s)
         else:
             self.cache.delete(self._user_key(user_id))
 
+    def _pruned(self, members: dict[str, float]) -> dict[str, float]:
+        settled = time.time() - PRUNE_GRACE_S
+        return {sid: at for sid, at in members.items() if at >= settled or self.cache.has(self.prefix + sid)}
+
     def add(self, user_id: int, sid: str) -> None:
         with self._locked():
-            live = {s for s in self._members(user_id) if self.cache.has(self.prefix + s)}
-            self._store(user_id, live | {sid})
+            self._store(user_id, {**self._pruned(self._members(user_id)), sid: time.time()})
             self.cache.set(self._owner_key(sid), user_id, timeout=self.lifetime_s)
 
     def is_live(self, user_id: int, sid: str) -> bool:
@@ -144,17 +158,19 @@ class FileSessionIndex:
     def sids_for(self, user_id: int) -> set[str]:
         with self._locked():
             members = self._members(user_id)
-            live = {s for s in members if self.cache.has(self.prefix + s)}
+            live = self._pruned(members)
             if live != members:
                 self._store(user_id, live)
-            return live
+            return set(live)
 
     def end(self, sid: str) -> int | None:
         with self._locked():
             owner = self.cache.get(self._owner_key(sid))
             user_id = int(owner) if owner is not None else None
             if user_id is not None:
-                self._store(user_id, self._members(user_id) - {sid})
+                members = self._members(user_id)
+                members.pop(sid, None)
+                self._store(user_id, members)
             self.cache.delete(self._owner_key(sid))
             self.cache.delete(self.prefix + sid)
         return user_id

@@ -61,7 +61,21 @@ def test_ending_a_session_removes_it_and_its_data(store) -> None:  # type: ignor
     assert index.sids_for(7) == {kept}
 
 
-def test_sessions_whose_data_expired_drop_out_of_the_index(store) -> None:  # type: ignore[no-untyped-def]
+def test_a_session_still_signing_in_is_kept_while_the_same_user_signs_in_elsewhere(store) -> None:  # type: ignore[no-untyped-def]
+    """The sign-in request indexes its id before it saves the session's data; another sign-in must not drop it."""
+    index, client, prefix = store
+    signing_in, other = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    index.add(7, signing_in)  # no data yet: its request has not finished
+    _save(client, prefix + other)
+    index.add(7, other)
+    assert index.is_live(7, signing_in)
+    assert index.sids_for(7) == {signing_in, other}
+
+
+def test_sessions_whose_data_expired_drop_out_of_the_index(store, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from portal.auth import session_store
+
+    monkeypatch.setattr(session_store, "PRUNE_GRACE_S", -1)  # as if the sign-in was long ago
     index, client, prefix = store
     stale = secrets.token_urlsafe(32)
     _save(client, prefix + stale)
