@@ -253,3 +253,13 @@ def test_the_timeout_warning_is_on_every_signed_in_page(store_app: Flask) -> Non
     assert soup.find("script", src="/static/js/session-timeout.js") is not None
     signed_out = BeautifulSoup(store_app.test_client().get("/sign-in").get_data(as_text=True), "html.parser")
     assert signed_out.select_one("dialog#session-timeout") is None
+
+
+def test_signing_in_starts_a_new_session_id(store_app: Flask) -> None:
+    """A session id planted before sign-in (fixation) is not the one that gets signed in."""
+    client = store_app.test_client()
+    token = extract_csrf(client.get("/sign-in").get_data(as_text=True))
+    planted = _cookie(client)
+    client.post("/sign-in", data={"username": "teacher", "password": TEST_PASSWORD, "csrf_token": token})
+    assert _cookie(client) != planted
+    assert _lands_on_sign_in(_replay(store_app, planted))
