@@ -110,7 +110,7 @@ class SearchReference:
     user_id: int
 
 
-def encode_search(reference: SearchReference, secret_key: str) -> str:
+def encode_search(reference: SearchReference, secret_key: str, session_key: str = "") -> str:
     query = reference.query
     payload = {
         "s": 1,  # marks a search, so a child reference can never be read as one (or the other way round)
@@ -120,15 +120,17 @@ def encode_search(reference: SearchReference, secret_key: str) -> str:
         "q": [query.chi, query.forename, query.surname,
               query.birth_date.isoformat() if query.birth_date else None, query.postcode],
     }
-    token = _fernet(secret_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    token = _fernet(secret_key, session_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return token.decode("ascii").rstrip("=")
 
 
-def decode_search(token: str, secret_key: str, user_id: int, ttl_s: int = REFERENCE_LIFETIME_S) -> SearchReference:
-    """The search, if this portal issued the reference to `user_id` within `ttl_s`; BadReference otherwise."""
+def decode_search(token: str, secret_key: str, user_id: int, ttl_s: int = REFERENCE_LIFETIME_S,
+                  session_key: str = "") -> SearchReference:
+    """The search, if this portal issued the reference to `user_id` in the session holding `session_key`,
+    within `ttl_s`; BadReference otherwise (search results die with the session, like child links)."""
     padded = token + "=" * (-len(token) % 4)
     try:
-        payload = json.loads(_fernet(secret_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
+        payload = json.loads(_fernet(secret_key, session_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
         if payload.get("s") != 1:
             raise ValueError("not a search reference")
         chi, forename, surname, born, postcode = payload["q"]

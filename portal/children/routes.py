@@ -124,7 +124,7 @@ def search_results() -> ResponseReturnValue:
                            purposes=purpose_choices(), status=400)
     # Post/Redirect/Get: the results live at a GET URL (so Back works) that carries no CHI or name.
     reference = SearchReference(searched.query, searched.purpose, searched.by_chi, current_user.id)
-    results_ref = encode_search(reference, current_app.config["SECRET_KEY"])
+    results_ref = encode_search(reference, current_app.config["SECRET_KEY"], session_key=reference_key())
     session[LAST_RESULTS] = results_ref  # only the opaque reference, for the child page's "Back to results"
     return redirect(url_for("children.results", ref=results_ref), code=303)
 
@@ -134,7 +134,7 @@ def search_results() -> ResponseReturnValue:
 def results(ref: str) -> ResponseReturnValue:
     """The results of a search, asked again of every agency (nothing from the first asking was kept)."""
     try:
-        reference = decode_search(ref, current_app.config["SECRET_KEY"], current_user.id)
+        reference = decode_search(ref, current_app.config["SECRET_KEY"], current_user.id, session_key=reference_key())
     except BadReference:
         abort(404)
     searched = SearchRequest(reference.query, reference.purpose, reference.by_chi)
@@ -149,7 +149,7 @@ def _back_to_results() -> str | None:
     if not ref:
         return None
     try:
-        decode_search(ref, current_app.config["SECRET_KEY"], current_user.id)
+        decode_search(ref, current_app.config["SECRET_KEY"], current_user.id, session_key=reference_key())
     except BadReference:
         return None
     return url_for("children.results", ref=ref)

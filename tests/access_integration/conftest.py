@@ -57,15 +57,23 @@ def give_break_glass(username: str, chi: str, *, started: datetime, minutes: int
                       timedelta(minutes=minutes))
 
 
-def search_token(app: Flask, username: str, chi: str, purpose: str = "child_protection") -> str:
-    """The opaque reference a CHI search would have issued this user for its results page."""
+def _session_key(client: FlaskClient | None) -> str:
+    if client is None:
+        return ""
+    with client.session_transaction() as session:
+        return str(session.get("reference_key", ""))
+
+
+def search_token(app: Flask, username: str, chi: str, purpose: str = "child_protection", *,
+                 client: FlaskClient | None = None) -> str:
+    """The opaque reference a CHI search would have issued this user for its results page, in `client`'s session."""
     from connectors.models import PersonQuery
     from portal.children.reference import SearchReference, encode_search
 
     with app.app_context():
         user_id = user_named(username).id
     reference = SearchReference(PersonQuery(chi=chi), purpose, True, user_id)
-    return encode_search(reference, app.config["SECRET_KEY"])
+    return encode_search(reference, app.config["SECRET_KEY"], session_key=_session_key(client))
 
 
 def child_token(app: Flask, username: str, chi: str, purpose: str = "child_protection", *,
@@ -78,9 +86,5 @@ def child_token(app: Flask, username: str, chi: str, purpose: str = "child_prote
 
     with app.app_context():
         user_id = user_named(username).id
-    session_key = ""
-    if client is not None:
-        with client.session_transaction() as session:
-            session_key = session.get("reference_key", "")
     return encode_reference(ChildReference(chi=chi, purpose=purpose, user_id=user_id), app.config["SECRET_KEY"],
-                            session_key=session_key)
+                            session_key=_session_key(client))

@@ -190,7 +190,7 @@ def test_child_routes_allow_and_refuse_per_role_and_relationship_state(  # type:
             "children.break_glass": {"reason": BREAK_GLASS_REASON, "justification": JUSTIFICATION},
         }
         for endpoint, (method, suffix) in CHILD_ROUTES.items():
-            search = search_token(access_app, username, chi)
+            search = search_token(access_app, username, chi, client=client)
             if suffix.startswith(("/children/search", "/children/results", "/meetings/")):
                 path = suffix.format(token=token, search=search)
             else:
