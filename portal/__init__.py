@@ -123,8 +123,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.admin.identities import bp as identities_bp
     import portal.admin.accounts  # noqa: F401  (adds the accounts views to the admin blueprint)
+    from portal.admin.identities import bp as identities_bp
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
     from portal.children.routes import bp as children_bp

@@ -117,7 +117,8 @@ def test_hsts_in_production_only(tmp_path: Path, template_database: Path) -> Non
     test_mode = create_app(make_settings(tmp_path))
     assert "Strict-Transport-Security" not in test_mode.test_client().get("/sign-in").headers
     with redis_session_settings() as redis_settings:
-        production = create_app(make_settings(tmp_path, PORTAL_ENV="production", **redis_settings))
+        production = create_app(make_settings(tmp_path, PORTAL_ENV="production",
+                                              RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", **redis_settings))
         response = production.test_client().get("/sign-in")
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
         cookie = response.headers["Set-Cookie"]
