@@ -54,7 +54,10 @@ def _configure(app: Flask, settings: Settings) -> None:
         AUDIT_HMAC_KEY=resolve_secret(settings, settings.AUDIT_HMAC_KEY, "audit_hmac_key"),
         SESSION_IDLE_MINUTES=settings.SESSION_IDLE_MINUTES,
         SESSION_MAX_HOURS=settings.SESSION_MAX_HOURS,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.SESSION_IDLE_MINUTES),
+        SESSION_WARNING_SECONDS=settings.SESSION_WARNING_SECONDS,
+        # The store and cookie keep an idle session twice the idle limit, so the server (not the store's expiry)
+        # ends it: the user is told why and the trail records it. The idle limit itself is enforced per request.
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.SESSION_IDLE_MINUTES * 2),
         SESSION_COOKIE_NAME="portal_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -120,6 +123,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import portal.admin.accounts  # noqa: F401  (adds the accounts views to the admin blueprint)
     from portal.admin.identities import bp as identities_bp
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp

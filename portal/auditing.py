@@ -33,7 +33,8 @@ def _writer() -> AuditWriter:
 def _request_context() -> dict[str, Any]:
     if not has_request_context():
         return {}
-    session_key = session.get("_id") or session.get("signed_in_at")
+    # The server-side session id (hashed below): IG can follow one session, and it names what revocation ends.
+    session_key = getattr(session, "sid", None) or session.get("signed_in_at")
     return {
         "client_address": request.remote_addr,
         "user_agent": request.headers.get("User-Agent", ""),

@@ -57,8 +57,16 @@ class Settings(BaseSettings):
     AUDIT_DATABASE_URL: str | None = None  # defaults to DATABASE_URL
     SECRET_KEY: str | None = None
     AUDIT_HMAC_KEY: str | None = None
-    SESSION_IDLE_MINUTES: int = Field(default=15, ge=1, le=240)
+    # Minutes; a fraction is allowed so a test's portal can time out in seconds.
+    SESSION_IDLE_MINUTES: float = Field(default=15, gt=0, le=240)
     SESSION_MAX_HOURS: int = Field(default=10, ge=1, le=24)
+    # How long before the idle timeout the "you will be signed out" warning appears (WCAG 2.2.1).
+    SESSION_WARNING_SECONDS: int = Field(default=120, ge=5, le=3600)
+    # Where server-side sessions live: Redis in production (shared by every worker), files in the
+    # instance folder for the single-process demo and tests.
+    SESSION_STORE: Literal["filesystem", "redis"] = "filesystem"
+    REDIS_URL: str | None = None
+    SESSION_KEY_PREFIX: str = Field(default="scv:session:", min_length=1, max_length=60)
     OIDC_ISSUER: str | None = None
     OIDC_CLIENT_ID: str | None = None
     OIDC_CLIENT_SECRET: str | None = None
@@ -136,6 +144,8 @@ class Settings(BaseSettings):
                             "(memory:// holds sign-in throttling in one process only)")
         if self.SMTP_URL and self.SMTP_URL.startswith("smtp://") and not self.SMTP_STARTTLS:
             problems.append("SMTP_URL must use smtps:// or SMTP_STARTTLS=true (e-mail leaves the portal)")
+        if self.SESSION_STORE != "redis" or not self.REDIS_URL:
+            problems.append("SESSION_STORE=redis and REDIS_URL must be set (sessions are shared by every worker)")
         if problems:
             raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
         return self
@@ -148,6 +158,12 @@ class Settings(BaseSettings):
                 f"Refusing to start: PORTAL_WORKERS is {self.PORTAL_WORKERS} but RATELIMIT_STORAGE_URI is "
                 "memory://, which holds sign-in throttling in one process only; set it to a shared Redis, "
                 "e.g. redis://127.0.0.1:6379/0")
+        return self
+
+    @model_validator(mode="after")
+    def _redis_store_needs_a_url(self) -> Settings:
+        if self.SESSION_STORE == "redis" and not self.REDIS_URL:
+            raise ConfigurationError("SESSION_STORE=redis needs REDIS_URL")
         return self
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import signal
@@ -141,26 +142,53 @@ def connector_environment(urls: dict[str, str], data_dir: Path, credentials: dic
 
 
 def serve_demo(app: Flask, port: int) -> None:
-    """Run the sandbox agencies and the portal in the foreground; Ctrl-C stops both."""
+    """Run the sandbox agencies and the portal in the foreground; Ctrl-C, SIGTERM or SIGHUP stops both.
+
+    Systems left running by an earlier run that crashed are stopped first (only those the PID file
+    in the instance folder proves are ours); ports held by anything else stop the run, named.
+    """
+    import click
     from waitress import serve
 
-    from sandbox.launcher import start_all
+    from sandbox.launcher import planned_ports, start_all
+    from sandbox.stale import (
+        PortsHeld,
+        ensure_ports_free,
+        forget_processes,
+        pid_file,
+        record_processes,
+        stop_stale_processes,
+    )
 
     settings: Settings = app.config["SETTINGS"]
     data_dir = Path(settings.SANDBOX_DATA_DIR)
+    pids = pid_file(settings.INSTANCE_PATH)
+    for stopped in stop_stale_processes(pids):
+        print(f"Stopped a sandbox system an earlier run left behind: {stopped}", flush=True)
+    try:
+        ensure_ports_free(planned_ports())
+    except PortsHeld as error:
+        raise click.ClickException(str(error)) from None
     credentials = fresh_sandbox_credentials()
-    handle = start_all(data_dir, env=credentials)
+    handle = start_all(data_dir, env=credentials, die_with_parent=True)
+    record_processes(pids, handle.processes)
     # The connector registry is built on first use, from the environment: point it at this sandbox.
     os.environ.update(connector_environment(handle.urls, data_dir, credentials))
 
-    def _stop(signum: int, _frame: FrameType | None) -> None:
+    def _stop_agencies() -> None:
         handle.stop()
+        forget_processes(pids)
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        _stop_agencies()
         sys.exit(0)
 
+    atexit.register(_stop_agencies)  # a normal exit, or an exception on the way out
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)  # the terminal closed
     print(f"\nSingle Child View (demo) at http://127.0.0.1:{port}")
     print(f"Sign in as any of: {', '.join(a[0] for a in DEMO_ACCOUNTS)} — password: {DEMO_PASSWORD}\n", flush=True)
     try:
         serve(app, host="127.0.0.1", port=port, threads=8, ident="portal")
     finally:
-        handle.stop()
+        _stop_agencies()

@@ -17,6 +17,8 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("transparency.flows", "Transparency", ("ig_officer",)),
     ("admin.relationships", "Relationships", ("admin",)),
     ("identities.list_sso_identities", "Single sign-on", ("admin",)),
+    ("ig.sessions", "Sessions", ("ig_officer",)),
+    ("admin.accounts", "Accounts", ("admin",)),
 )
 
 

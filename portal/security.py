@@ -35,6 +35,10 @@ def add_security_headers(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    # Production sits behind TLS: browsers must never come back over plain http. The demo and tests run on
+    # http://127.0.0.1, where HSTS would only break other local services on that host.
+    if current_app.config["PORTAL_ENV"] == "production":
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     # Only versioned static assets may be cached; every page may carry personal data.
     if not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"

@@ -6,6 +6,7 @@ returns once every one answers on its admin port, and `SandboxHandle.stop()` end
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -86,6 +87,7 @@ def start_all(
     agencies: Iterable[str] = config.AGENCIES,
     timeout: float = 20.0,
     show_logs: bool = False,
+    die_with_parent: bool = False,
 ) -> SandboxHandle:
     """Start the systems on loopback and wait until each answers.
 
@@ -95,6 +97,8 @@ def start_all(
     `env` is added to the children's environment (credentials, `SANDBOX_<AGENCY>_FAULT`, …).
     With `show_logs` the children write to this process's stderr; otherwise to temporary
     files that are removed on stop (their tail is quoted if a system fails to start).
+    With `die_with_parent` (Linux) each system is also ended by the kernel if this process dies
+    without stopping them (e.g. SIGKILL), so a crashed `make run` leaves nothing on the ports.
     """
     child_env = {**os.environ, **(env or {}), "SANDBOX_DATA_DIR": str(data_dir)}
     log_dir = None if show_logs else Path(tempfile.mkdtemp(prefix="sandbox-logs-"))
@@ -102,7 +106,8 @@ def start_all(
     try:
         for agency in agencies:
             port, admin_port = _ports_for(agency, ports, admin_ports, child_env)
-            handle.processes[agency] = _spawn(agency, data_dir, port, admin_port, child_env, handle.log_dir)
+            handle.processes[agency] = _spawn(agency, data_dir, port, admin_port, child_env, handle.log_dir,
+                                              die_with_parent)
             handle.admin_urls[agency] = f"http://127.0.0.1:{admin_port}"
             handle.urls[agency] = _base_url(agency, port, data_dir, child_env)
         for agency in handle.processes:
@@ -123,14 +128,29 @@ def _ports_for(agency: str, ports: Mapping[str, int] | None, admin_ports: Mappin
     return port, (free_port() if ports else config.admin_port_for(agency, env))
 
 
+def planned_ports(env: Mapping[str, str] | None = None) -> list[int]:
+    """Every port (main and admin) `start_all` would use without explicit ports: what `make run` needs free."""
+    env = os.environ if env is None else env
+    return sorted({port for agency in config.AGENCIES for port in _ports_for(agency, None, None, env)})
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to send SIGTERM when the parent dies (PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
 def _spawn(agency: str, data_dir: Path, port: int, admin_port: int, env: Mapping[str, str],
-           log_dir: Path | None) -> subprocess.Popen[bytes]:
+           log_dir: Path | None, die_with_parent: bool = False) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "sandbox", "serve", agency, "--data-dir", str(data_dir),
                "--port", str(port), "--admin-port", str(admin_port)]
+    preexec = _die_with_parent if die_with_parent else None
     if log_dir is None:
-        return subprocess.Popen(command, cwd=REPO_ROOT, env=dict(env), stdout=subprocess.DEVNULL)
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=dict(env), stdout=subprocess.DEVNULL,
+                                preexec_fn=preexec)
     with open(log_dir / f"{agency}.log", "wb") as log:
-        return subprocess.Popen(command, cwd=REPO_ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=log)
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=log,
+                                preexec_fn=preexec)
 
 
 def _base_url(agency: str, port: int, data_dir: Path, env: Mapping[str, str]) -> str:

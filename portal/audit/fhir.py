@@ -63,6 +63,8 @@ EVENT_SHAPES: dict[EventType, tuple[tuple[str, str, str], tuple[tuple[str, str, 
     EventType.MEETING_PRESENCE: (PATIENT_RECORD, (), "E"),
     EventType.MEETING_REVEAL: (PATIENT_RECORD, (READ,), "R"),
     EventType.MEETING_END: (PATIENT_RECORD, (), "E"),
+    EventType.ACCOUNT_CHANGE: (SECURITY_ALERT, ((DCM, "110137", "User Security Attributes Changed"),), "U"),
+    EventType.SESSIONS_ENDED: (USER_AUTHENTICATION, ((DCM, "110123", "Logout"),), "E"),
 }
 
 

@@ -59,6 +59,8 @@ class EventType(enum.StrEnum):
     SSO_IDENTITY_BOUND = "sso_identity_bound"  # an account was linked to a provider's (issuer, subject)
     ACCOUNT_ACCESS_CHANGE = "account_access_change"  # claims changed an account's role or organisation, or revoked it
     NOTIFICATION_DELIVERY = "notification_delivery"  # a notification was sent, failed or given up on
+    ACCOUNT_CHANGE = "account_change"  # an admin disabled or enabled an account
+    SESSIONS_ENDED = "sessions_ended"  # IG (or an admin disabling the account) ended a user's sessions
 
 
 class Outcome(enum.IntEnum):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+import math
+import time
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.auth import events
 from portal.auth.oidc import oidc_enabled, oidc_finish, oidc_start, providers
-from portal.auth.sessions import end_session, start_session
+from portal.auth.sessions import end_session, start_session, to_sign_in
 from portal.auth.sso_sessions import back_channel_logout, begin_sso_session, sign_out_of_provider
 from portal.auth.throttle import ThrottleUnavailable
 from portal.data.users import authenticate
@@ -115,3 +118,26 @@ def sso_back_channel_logout() -> ResponseReturnValue:
         current_app.logger.info("back-channel logout refused: %s", problem)
         return jsonify(error="invalid_request"), 400
     return "", 200
+
+
+@bp.get("/session")
+def session_status() -> ResponseReturnValue:
+    """Seconds left before the idle timeout, for the warning (asking is not activity, so it does not extend it)."""
+    if not current_user.is_authenticated:
+        return jsonify(signed_in=False, idle_seconds_left=0), 401
+    idle_s = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    # Rounded up: 0 only once the server really considers the session idle.
+    left = max(0, math.ceil(float(session.get("last_seen", 0)) + idle_s - time.time()))
+    return jsonify(signed_in=True, idle_seconds_left=left)
+
+
+@bp.post("/session/stay-signed-in")
+def stay_signed_in() -> ResponseReturnValue:
+    """"Stay signed in" on the timeout warning: the request itself refreshed last use (CSRF-checked)."""
+    if not current_user.is_authenticated:
+        return to_sign_in("You have been signed out. Sign in again to continue.")
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return jsonify(signed_in=True, idle_seconds_left=int(current_app.config["SESSION_IDLE_MINUTES"] * 60))
+    back = request.form.get("next", "")
+    local = back.startswith("/") and not back.startswith("//") and "\\" not in back and len(back) <= 2000
+    return redirect(back if local else url_for("main.home"))

@@ -2,9 +2,10 @@
 
 A reference is the child's CHI, the purpose of access and any identity links the
 practitioner confirmed, encrypted and authenticated (Fernet) with a key derived from
-the app's secret, bound to the signed-in user and expiring with the session. Nothing is
-stored server-side, so nothing about the child is kept at rest; a reference copied to
-another user, or kept past its lifetime, is useless.
+the app's secret and the session's own random key, bound to the signed-in user and dying
+with the session. Nothing is stored server-side, so nothing about the child is kept at rest;
+a reference copied to another user or another session, or kept past sign-out or its
+lifetime, is useless.
 """
 
 from __future__ import annotations
@@ -51,12 +52,14 @@ class ChildReference:
         return replace(self, confirmed=frozenset(confirmed), rejected=frozenset(rejected))
 
 
-def _fernet(secret_key: str) -> Fernet:
-    digest = hashlib.sha256(b"child-reference\x00" + secret_key.encode("utf-8")).digest()
+def _fernet(secret_key: str, session_key: str) -> Fernet:
+    # The session's key is part of the encryption key: a link made in one session cannot even be read in another.
+    material = b"child-reference\x00" + secret_key.encode("utf-8") + b"\x00" + session_key.encode("utf-8")
+    digest = hashlib.sha256(material).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
-def encode_reference(reference: ChildReference, secret_key: str) -> str:
+def encode_reference(reference: ChildReference, secret_key: str, session_key: str = "") -> str:
     payload = {
         "c": reference.chi,
         "p": reference.purpose,
@@ -66,15 +69,19 @@ def encode_reference(reference: ChildReference, secret_key: str) -> str:
         "d": [reference.forename, reference.surname,
               reference.birth_date.isoformat() if reference.birth_date else None, reference.postcode],
     }
-    token = _fernet(secret_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    token = _fernet(secret_key, session_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return token.decode("ascii").rstrip("=")
 
 
-def decode_reference(token: str, secret_key: str, user_id: int, ttl_s: int = REFERENCE_LIFETIME_S) -> ChildReference:
-    """The reference, if this portal issued it to `user_id` within `ttl_s`; BadReference otherwise."""
+def decode_reference(token: str, secret_key: str, user_id: int, ttl_s: int = REFERENCE_LIFETIME_S,
+                     session_key: str = "") -> ChildReference:
+    """The reference, if this portal issued it to `user_id` in the session holding `session_key`, within `ttl_s`.
+
+    BadReference otherwise (another user, another or an ended session, tampered, expired).
+    """
     padded = token + "=" * (-len(token) % 4)
     try:
-        payload = json.loads(_fernet(secret_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
+        payload = json.loads(_fernet(secret_key, session_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
         reference = ChildReference(
             chi=str(payload["c"]),
             purpose=str(payload["p"]),
@@ -103,7 +110,7 @@ class SearchReference:
     user_id: int
 
 
-def encode_search(reference: SearchReference, secret_key: str) -> str:
+def encode_search(reference: SearchReference, secret_key: str, session_key: str = "") -> str:
     query = reference.query
     payload = {
         "s": 1,  # marks a search, so a child reference can never be read as one (or the other way round)
@@ -113,15 +120,17 @@ def encode_search(reference: SearchReference, secret_key: str) -> str:
         "q": [query.chi, query.forename, query.surname,
               query.birth_date.isoformat() if query.birth_date else None, query.postcode],
     }
-    token = _fernet(secret_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    token = _fernet(secret_key, session_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return token.decode("ascii").rstrip("=")
 
 
-def decode_search(token: str, secret_key: str, user_id: int, ttl_s: int = REFERENCE_LIFETIME_S) -> SearchReference:
-    """The search, if this portal issued the reference to `user_id` within `ttl_s`; BadReference otherwise."""
+def decode_search(token: str, secret_key: str, user_id: int, ttl_s: int = REFERENCE_LIFETIME_S,
+                  session_key: str = "") -> SearchReference:
+    """The search, if this portal issued the reference to `user_id` in the session holding `session_key`,
+    within `ttl_s`; BadReference otherwise (search results die with the session, like child links)."""
     padded = token + "=" * (-len(token) % 4)
     try:
-        payload = json.loads(_fernet(secret_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
+        payload = json.loads(_fernet(secret_key, session_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
         if payload.get("s") != 1:
             raise ValueError("not a search reference")
         chi, forename, surname, born, postcode = payload["q"]

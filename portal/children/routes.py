@@ -19,6 +19,7 @@ from portal.access.decision import AccessDecision
 from portal.access.filtering import explain
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
+from portal.auth.sessions import reference_key
 from portal.children import audit_events, first_screen, presenter
 from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
 from portal.children.match_words import match_strength
@@ -83,7 +84,8 @@ for _name, _global in {"safety_statuses": _safety_statuses, "people_fields": fir
 
 def _reference(token: str) -> ChildReference:
     try:
-        reference = decode_reference(token, current_app.config["SECRET_KEY"], current_user.id)
+        reference = decode_reference(token, current_app.config["SECRET_KEY"], current_user.id,
+                                     session_key=reference_key())
     except BadReference:
         abort(404)
     g.child_reference = reference  # a "busy" refusal of this request is audited against this child
@@ -102,7 +104,7 @@ def _open(token: str) -> tuple[ChildReference, AccessDecision, ResponseReturnVal
 
 
 def _link(reference: ChildReference) -> str:
-    return encode_reference(reference, current_app.config["SECRET_KEY"])
+    return encode_reference(reference, current_app.config["SECRET_KEY"], session_key=reference_key())
 
 
 @bp.get("/search")
@@ -122,7 +124,7 @@ def search_results() -> ResponseReturnValue:
                            purposes=purpose_choices(), status=400)
     # Post/Redirect/Get: the results live at a GET URL (so Back works) that carries no CHI or name.
     reference = SearchReference(searched.query, searched.purpose, searched.by_chi, current_user.id)
-    results_ref = encode_search(reference, current_app.config["SECRET_KEY"])
+    results_ref = encode_search(reference, current_app.config["SECRET_KEY"], session_key=reference_key())
     session[LAST_RESULTS] = results_ref  # only the opaque reference, for the child page's "Back to results"
     return redirect(url_for("children.results", ref=results_ref), code=303)
 
@@ -132,7 +134,7 @@ def search_results() -> ResponseReturnValue:
 def results(ref: str) -> ResponseReturnValue:
     """The results of a search, asked again of every agency (nothing from the first asking was kept)."""
     try:
-        reference = decode_search(ref, current_app.config["SECRET_KEY"], current_user.id)
+        reference = decode_search(ref, current_app.config["SECRET_KEY"], current_user.id, session_key=reference_key())
     except BadReference:
         abort(404)
     searched = SearchRequest(reference.query, reference.purpose, reference.by_chi)
@@ -147,7 +149,7 @@ def _back_to_results() -> str | None:
     if not ref:
         return None
     try:
-        decode_search(ref, current_app.config["SECRET_KEY"], current_user.id)
+        decode_search(ref, current_app.config["SECRET_KEY"], current_user.id, session_key=reference_key())
     except BadReference:
         return None
     return url_for("children.results", ref=ref)

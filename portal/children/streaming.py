@@ -18,6 +18,7 @@ from jinja2_fragments.flask import render_block
 from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
+from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
 from portal.capacity import Saturated
 from portal.children import presenter
@@ -55,6 +56,12 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
         for source in sources:
             answered[source.agency] = source
             yield sse(f"status-{source.agency}", str(progress_item(source)))
+        if not session_is_live():  # signed out, timed out or revoked while the agencies answered
+            yield sse("record", render_template(
+                "children/_stream_message.html", title="You have been signed out",
+                body="Your session ended, so the record is not shown. Sign in again to continue.", signed_out=True))
+            yield sse("done", "")
+            return
         ordered = [answered[c.agency] for c in registry().connectors if c.agency in answered]
         yield _record_event(token, user, reference, decision, ordered)
         yield sse("done", "")

@@ -115,3 +115,44 @@ def upsert_user(
 def list_users() -> list[SignedInUser]:
     with db.session() as session:
         return [_snapshot(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as the admin and IG pages list it (whether it may sign in, never a password)."""
+
+    id: int
+    username: str
+    display_name: str
+    role_label: str
+    organisation: str
+    team: str
+    active: bool
+
+
+def _row(user: User) -> AccountRow:
+    return AccountRow(id=user.id, username=user.username, display_name=user.display_name,
+                      role_label=user.role_label, organisation=user.organisation.name, team=user.organisation.team,
+                      active=bool(user.active))
+
+
+def list_accounts() -> list[AccountRow]:
+    with db.session() as session:
+        return [_row(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def get_account(user_id: int) -> AccountRow | None:
+    with db.session() as session:
+        user = session.get(User, user_id)
+        return _row(user) if user else None
+
+
+def set_account_active(user_id: int, active: bool) -> AccountRow | None:
+    """Allow or stop an account signing in; None when there is no such account."""
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return None
+        user.active = active
+        session.flush()
+        return _row(user)

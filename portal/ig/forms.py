@@ -33,6 +33,8 @@ EVENT_TYPE_LABELS: dict[str, str] = {
     EventType.MEETING_PRESENCE.value: "Meeting: family presence changed",
     EventType.MEETING_REVEAL.value: "Meeting: withheld item revealed",
     EventType.MEETING_END.value: "Meeting ended",
+    EventType.ACCOUNT_CHANGE.value: "Account disabled or enabled",
+    EventType.SESSIONS_ENDED.value: "Sessions ended",
 }
 
 

@@ -14,6 +14,7 @@ from flask import Response, abort, request, url_for
 from flask.typing import ResponseReturnValue
 
 import portal.ig.review_routes  # noqa: F401  (registers the break-glass and dashboard views on bp)
+import portal.ig.session_routes  # noqa: F401  (registers the sessions page on bp)
 from portal import auditing
 from portal.audit.export import export_csv, export_fhir_bundle
 from portal.audit.queries import count_entries, get_entry, iter_entries, search_entries, viewers_of_child

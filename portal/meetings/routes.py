@@ -16,6 +16,7 @@ from flask_login import current_user
 from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
+from portal.auth.sessions import reference_key
 from portal.children import audit_events as child_audit
 from portal.children.reference import BadReference, ChildReference, decode_reference, encode_reference
 from portal.children.service import now_utc
@@ -53,7 +54,7 @@ def _colleagues() -> list[SignedInUser]:
 
 def _child(token: str) -> ChildReference:
     try:
-        return decode_reference(token, current_app.config["SECRET_KEY"], current_user.id)
+        return decode_reference(token, current_app.config["SECRET_KEY"], current_user.id, session_key=reference_key())
     except BadReference:
         abort(404)
 
@@ -123,9 +124,9 @@ def create_meeting(token: str) -> ResponseReturnValue:
     if errors:
         return render_page("meetings/new.html", token=token, entered=entered, errors=errors, colleagues=_colleagues(),
                            types=MEETING_TYPES, purposes=purpose_choices(), status=400)
+    bound = encode_reference(reference, current_app.config["SECRET_KEY"], session_key=reference_key())
     meeting = store.create_meeting(current_user.id, entered.meeting_type, entered.family_present,
-                                   entered.child_present, encode_reference(reference, current_app.config["SECRET_KEY"]),
-                                   attendees, now_utc(), _time_box())
+                                   entered.child_present, bound, attendees, now_utc(), _time_box())
     if entered.action == "start":
         return _start(meeting)
     return redirect(url_for("meetings.prepare", public_id=meeting.public_id))

@@ -13,6 +13,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from portal.access.decision import AccessDecision
+from portal.auth.sessions import reference_key
 from portal.children.reference import BadReference, ChildReference, decode_reference
 from portal.children.service import ChildRecord, assemble, decide_access
 from portal.children.viewing import AuditedView, audited_view
@@ -35,7 +36,9 @@ class Screen:
 
 def child_reference(meeting: MeetingInfo, user_id: int) -> ChildReference | None:
     try:
-        return decode_reference(meeting.child_reference, current_app.config["SECRET_KEY"], user_id)
+        # Bound to the session it was made in, like every child link: the meeting dies with the session.
+        return decode_reference(meeting.child_reference, current_app.config["SECRET_KEY"], user_id,
+                                session_key=reference_key())
     except BadReference:
         return None
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.support.sandbox import RunningSandbox, environment, running_sandbox
 
@@ -56,21 +57,34 @@ def give_break_glass(username: str, chi: str, *, started: datetime, minutes: int
                       timedelta(minutes=minutes))
 
 
-def search_token(app: Flask, username: str, chi: str, purpose: str = "child_protection") -> str:
-    """The opaque reference a CHI search would have issued this user for its results page."""
+def _session_key(client: FlaskClient | None) -> str:
+    if client is None:
+        return ""
+    with client.session_transaction() as session:
+        return str(session.get("reference_key", ""))
+
+
+def search_token(app: Flask, username: str, chi: str, purpose: str = "child_protection", *,
+                 client: FlaskClient | None = None) -> str:
+    """The opaque reference a CHI search would have issued this user for its results page, in `client`'s session."""
     from connectors.models import PersonQuery
     from portal.children.reference import SearchReference, encode_search
 
     with app.app_context():
         user_id = user_named(username).id
     reference = SearchReference(PersonQuery(chi=chi), purpose, True, user_id)
-    return encode_search(reference, app.config["SECRET_KEY"])
+    return encode_search(reference, app.config["SECRET_KEY"], session_key=_session_key(client))
 
 
-def child_token(app: Flask, username: str, chi: str, purpose: str = "child_protection") -> str:
-    """The opaque reference the search would have issued this user for this child."""
+def child_token(app: Flask, username: str, chi: str, purpose: str = "child_protection", *,
+                client: FlaskClient | None = None) -> str:
+    """The opaque reference the search would have issued this user for this child, in `client`'s session.
+
+    Links are bound to the session they were made in; without a signed-in `client` the link opens nowhere.
+    """
     from portal.children.reference import ChildReference, encode_reference
 
     with app.app_context():
         user_id = user_named(username).id
-    return encode_reference(ChildReference(chi=chi, purpose=purpose, user_id=user_id), app.config["SECRET_KEY"])
+    return encode_reference(ChildReference(chi=chi, purpose=purpose, user_id=user_id), app.config["SECRET_KEY"],
+                            session_key=_session_key(client))

@@ -89,12 +89,18 @@ OTHER_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "notifications.list_notifications": ("GET", "/notifications", ALL_SIGNED_IN),
     "notifications.read_notification": ("POST", "/notifications/999999/read", ALL_SIGNED_IN),
     "notifications.open_link": ("GET", "/notifications/open/not-a-link-sent-to-anyone", PRACTITIONERS),
+    "admin.accounts": ("GET", "/admin/accounts", ADMIN),
+    "admin.disable_account": ("POST", "/admin/accounts/999999/disable", ADMIN),
+    "admin.enable_account": ("POST", "/admin/accounts/999999/enable", ADMIN),
+    "ig.sessions": ("GET", "/ig/sessions", IG),
+    "ig.end_user_sessions": ("POST", "/ig/sessions/999999/end", IG),
+    "auth.stay_signed_in": ("POST", "/session/stay-signed-in", ALL_SIGNED_IN),
     "auth.sign_out": ("POST", "/sign-out", ALL_SIGNED_IN),
 }
 # Reachable without signing in (sign-in itself, the SSO hand-off and the provider's back-channel logout, probes,
 # assets).
 PUBLIC = {"static", "auth.sign_in", "auth.sso_start", "auth.sso_callback", "auth.sso_back_channel_logout",
-          "health.healthz", "health.readyz",
+          "health.healthz", "health.readyz", "auth.session_status",
           # Published transparency snapshots: aggregate, suppressed figures, and 404 unless TRANSPARENCY_PUBLIC.
           "transparency.public_latest", "transparency.public_snapshot", "transparency.public_csv",
           "transparency.public_json", "transparency.public_schema"}
@@ -176,7 +182,7 @@ def test_child_routes_allow_and_refuse_per_role_and_relationship_state(  # type:
     csrf = extract_csrf(client.get("/").get_data(as_text=True))
     failures = []
     for state, chi in state_children.items():
-        token = child_token(access_app, username, chi)
+        token = child_token(access_app, username, chi, client=client)
         forms = {
             "children.search_results": {"chi": chi, "purpose": "child_protection"},
             "children.decide_identity": {"agency": "health", "source_id": "x-1", "decision": "confirm"},
@@ -184,7 +190,7 @@ def test_child_routes_allow_and_refuse_per_role_and_relationship_state(  # type:
             "children.break_glass": {"reason": BREAK_GLASS_REASON, "justification": JUSTIFICATION},
         }
         for endpoint, (method, suffix) in CHILD_ROUTES.items():
-            search = search_token(access_app, username, chi)
+            search = search_token(access_app, username, chi, client=client)
             if suffix.startswith(("/children/search", "/children/results", "/meetings/")):
                 path = suffix.format(token=token, search=search)
             else:
@@ -239,7 +245,7 @@ def test_break_glass_opens_the_record_until_it_is_ended(access_app, client, sign
     """The break-glass cells above, followed through: refused → grant → open → ended → refused again."""
     chi = state_children["absent"]
     sign_in("teacher")
-    token = child_token(access_app, "teacher", chi)
+    token = child_token(access_app, "teacher", chi, client=client)
     csrf = extract_csrf(client.get("/").get_data(as_text=True))
     assert client.get(f"/children/{token}").status_code == 403
     started = client.post(f"/children/{token}/break-glass",
@@ -256,7 +262,7 @@ def test_break_glass_is_refused_and_audited_for_a_purpose_that_does_not_allow_it
         access_app, client, sign_in, state_children) -> None:
     chi = state_children["absent"]
     sign_in("teacher")
-    token = child_token(access_app, "teacher", chi, purpose="girfec_wellbeing")
+    token = child_token(access_app, "teacher", chi, purpose="girfec_wellbeing", client=client)
     csrf = extract_csrf(client.get("/").get_data(as_text=True))
     response = client.post(f"/children/{token}/break-glass",
                            data={"csrf_token": csrf, "reason": BREAK_GLASS_REASON, "justification": JUSTIFICATION})
@@ -271,7 +277,7 @@ def test_break_glass_expires_when_its_time_is_up(access_app, client, sign_in, st
     """Moving the portal's clock past the grant's end refuses the record again, offering break-glass anew."""
     chi = state_children["absent"]
     sign_in("teacher")
-    token = child_token(access_app, "teacher", chi)
+    token = child_token(access_app, "teacher", chi, client=client)
     csrf = extract_csrf(client.get("/").get_data(as_text=True))
     client.post(f"/children/{token}/break-glass",
                 data={"csrf_token": csrf, "reason": BREAK_GLASS_REASON, "justification": JUSTIFICATION})

@@ -32,7 +32,7 @@ def protected_child(sandbox) -> dict:  # type: ignore[no-untyped-def]
 
 
 def start_meeting(app: Flask, client: FlaskClient, chi: str, *, family: bool, action: str = "start") -> str:
-    token = child_token(app, "lead.professional", chi)
+    token = child_token(app, "lead.professional", chi, client=client)
     page = client.get(f"/meetings/new/{token}")
     assert page.status_code == 200
     with app.app_context():

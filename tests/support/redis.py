@@ -55,3 +55,10 @@ def keys_with(prefix: str) -> list[bytes]:
 
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
     return list(client.scan_iter(match=f"*{prefix}*", count=500))
+
+
+@contextmanager
+def redis_session_settings() -> Iterator[dict[str, str]]:
+    """Settings for a Redis session store under a prefix of this test's own; its keys are deleted afterwards."""
+    with redis_prefix("scv-sessions") as prefix:
+        yield {"SESSION_STORE": "redis", "REDIS_URL": REDIS_URL, "SESSION_KEY_PREFIX": f"{prefix}:"}

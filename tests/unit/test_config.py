@@ -24,6 +24,8 @@ def test_production_starts_with_real_settings() -> None:
         DATABASE_URL="postgresql+psycopg://portal@db/portal",
         AUDIT_HMAC_KEY="k" * 40,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        SESSION_STORE="redis",
+        REDIS_URL="redis://sessions:6379/0",
     )
     assert settings.audit_database_url == "postgresql+psycopg://portal@db/portal"
 
@@ -60,3 +62,10 @@ def test_several_workers_refuse_process_local_rate_limits() -> None:
 def test_a_bad_search_limit_fails_fast() -> None:
     with pytest.raises(ValueError, match="SEARCH_RATE_LIMIT"):
         Settings(SEARCH_RATE_LIMIT="lots")
+
+
+def test_production_refuses_sessions_kept_in_one_workers_files() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        Settings(PORTAL_ENV="production", SECRET_KEY="s" * 40, DATABASE_URL="postgresql+psycopg://portal@db/portal",
+                 AUDIT_HMAC_KEY="k" * 40, SESSION_STORE="filesystem")
+    assert "SESSION_STORE=redis" in str(error.value)
