@@ -31,11 +31,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from portal.cli import register_cli
     from portal.errors import init_errors
+    from portal.limits import init_limits
     from portal.navigation import init_navigation
     from portal.observability import init_observability
     from portal.security import init_security
 
     init_security(app)
+    init_limits(app)
     init_errors(app)
     init_observability(app)
     init_navigation(app)
