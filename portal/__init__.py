@@ -69,6 +69,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         OIDC_CLIENT_SECRET=settings.OIDC_CLIENT_SECRET,
         OIDC_NAME=settings.OIDC_NAME,
         FEDERATION_DEADLINE_S=settings.FEDERATION_DEADLINE_S,
+        REFUSAL_RATE_LIMIT=settings.REFUSAL_RATE_LIMIT,
         DB_POOL=(settings.DB_POOL_SIZE, settings.DB_POOL_OVERFLOW, settings.DB_POOL_TIMEOUT_S),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
