@@ -44,3 +44,11 @@ def record_shown(view: AuditedView, record: ChildRecord, event_type: str, *,
                              details={"page": view.chronology.page.number, "filtered": view.params.raw,
                                       **(details or {})})
 
+
+
+def audited_view(record: ChildRecord, event_type: str, args: MultiDict[str, str] | None = None, *,
+                 page_size: int = presenter.PAGE_SIZE, details: Mapping[str, Any] | None = None) -> AuditedView:
+    """Prepare, then audit, for callers that render afterwards (prefer rendering between the two)."""
+    view = prepare_view(record, args, page_size=page_size)
+    record_shown(view, record, event_type, details=details)
+    return view
