@@ -89,7 +89,8 @@ def test_an_invalid_break_glass_request_is_refused_and_audited_once(app, client,
     csrf = extract_csrf(client.get("/children/search").get_data(as_text=True))
     for form, message in (({"reason": "", "justification": "x" * 40}, "Select why this is an emergency"),
                           ({"reason": "immediate_risk", "justification": "too short"}, "at least"),
-                          ({"reason": "immediate_risk", "justification": "y" * 2001}, "Explanation must be 2000 characters or fewer")):
+                          ({"reason": "immediate_risk", "justification": "y" * 2001},
+                           "Explanation must be 2000 characters or fewer")):
         before = len(_refusals(app))
         response = client.post(f"/children/{token}/break-glass", data={**form, "csrf_token": csrf})
         assert response.status_code == 400
