@@ -65,6 +65,16 @@ def test_an_invalid_child_link_is_refused_and_audited_once_without_a_chi(  # typ
     assert entry.user_id == "lead.professional"
 
 
+def test_an_invalid_link_to_start_a_meeting_is_refused_and_audited_once(app, client, sign_in) -> None:  # type: ignore[no-untyped-def]
+    sign_in("lead.professional")
+    before = len(_refusals(app))
+    foreign = REFERENCE_CASES["another user's"](app)
+    assert client.get(f"/meetings/new/{foreign}").status_code == 404
+    refusals = _refusals(app)
+    assert len(refusals) == before + 1
+    assert refusals[0].outcome_text == "refused: invalid reference" and refusals[0].subject_chi is None
+
+
 def test_invalid_searches_are_refused_and_audited_once(app, client, sign_in) -> None:  # type: ignore[no-untyped-def]
     sign_in("lead.professional")
     token = extract_csrf(client.get("/children/search").get_data(as_text=True))
