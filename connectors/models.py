@@ -49,6 +49,7 @@ class SourceState(str, enum.Enum):
 
     ANSWERED = "answered"
     NO_RECORD = "no_record"
+    WRONG_PERSON = "wrong_person"  # it answered, but only with another person's records (all dropped)
     WITHHELD = "withheld"
     TIMED_OUT = "timed_out"
     FAILED = "failed"

@@ -48,7 +48,6 @@ class ContractSource(Protocol):
     supports_paging: bool
     supports_retry: bool  # can fail once with 503 and then answer
     supports_server_errors: bool  # can answer with HTTP 500
-    supports_wrong_child: bool  # False where the wire cannot express another person's rows
 
     def config(self, **limits: Any) -> dict[str, Any]:
         """The agency's config table. `limits`: read_timeout, response_cap, max_pages, unreachable, bad_credentials."""
@@ -59,7 +58,9 @@ class ContractSource(Protocol):
         ...
 
     def inject(self, fault: str, **kwargs: Any) -> None:
-        """Apply a fault: hang, latency (latency_ms), error500, error503_once, malformed, wrong_child, page_forever."""
+        """Apply a fault: hang, latency (latency_ms), error500, error503_once, malformed, wrong_child, page_forever,
+        refuse. Every kind must support `wrong_child` (the source answers with another person's records, each
+        saying whose it is) and `refuse` (the source goes away, or is replaced, after answering)."""
         ...
 
     def clear(self) -> None:
@@ -234,15 +235,36 @@ class ConnectorContract:
         with pytest.raises(ResponseTooLargeError):
             capped.fetch_records(person, capped.categories, deadline=_deadline(FAR_DEADLINE_S))
 
+    # -- whose records ----------------------------------------------------------------------------
+    # Every connector kind, present and future, must check whose each item is: no `supports_*` opt-out.
+
     def test_another_childs_records_are_dropped_and_counted(self, source: ContractSource, make) -> None:
-        if not source.supports_wrong_child:
-            pytest.skip("this source cannot be made to answer with another person's records")
         connector = make()
         person = self._person(source, connector)
         source.inject("wrong_child")
         records = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
         assert records.dropped_wrong_child > 0
         assert all(e.subject_source_id == person.source_id for e in records.events)
+
+    def test_an_answer_about_another_person_shows_nothing_of_theirs(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        own = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+        own_ids = {i.source_record_id for i in (*own.events, *own.facts)}
+        source.inject("wrong_child")
+        answer = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+        foreign = [i for i in (*answer.events, *answer.facts) if i.source_record_id not in own_ids]
+        assert foreign == [], "an item the person's own answer does not hold was kept"
+        assert answer.dropped_wrong_child > 0
+
+    def test_a_source_that_goes_away_after_answering_is_unavailable(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+        source.inject("refuse")
+        with pytest.raises(SourceUnavailableError) as caught:
+            connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
+        assert connector.display_name in caught.value.reason
 
     def test_failure_reasons_carry_no_personal_data(self, source: ContractSource, make) -> None:
         connector = make()

@@ -31,11 +31,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from portal.cli import register_cli
     from portal.errors import init_errors
+    from portal.limits import init_limits
     from portal.navigation import init_navigation
     from portal.observability import init_observability
     from portal.security import init_security
 
     init_security(app)
+    init_limits(app)
     init_errors(app)
     init_observability(app)
     init_navigation(app)
@@ -70,6 +72,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         OIDC_CLIENT_SECRET=settings.OIDC_CLIENT_SECRET,
         OIDC_NAME=settings.OIDC_NAME,
         FEDERATION_DEADLINE_S=settings.FEDERATION_DEADLINE_S,
+        REFUSAL_RATE_LIMIT=settings.REFUSAL_RATE_LIMIT,
         DB_POOL=(settings.DB_POOL_SIZE, settings.DB_POOL_OVERFLOW, settings.DB_POOL_TIMEOUT_S),
         MAX_CONTENT_LENGTH=1024 * 1024,
         TRANSPARENCY_PUBLIC=settings.TRANSPARENCY_PUBLIC,

@@ -109,8 +109,11 @@ class Settings(BaseSettings):
     RATELIMIT_KEY_PREFIX: str = Field(default="portal", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     PORTAL_WORKERS: int = Field(default=1, ge=1, le=256)  # worker processes per machine (gunicorn.conf.py reads it too)
     SEARCH_RATE_LIMIT: str = "60 per minute"  # searches per signed-in user, to bound probing for children
+    # Every refused request (a forged or foreign child link, an invalid search) writes an audit entry; past this
+    # many per user the portal answers 429 and writes nothing more.
+    REFUSAL_RATE_LIMIT: str = "30 per minute"
 
-    @field_validator("SEARCH_RATE_LIMIT")
+    @field_validator("SEARCH_RATE_LIMIT", "REFUSAL_RATE_LIMIT")
     @classmethod
     def _rate_limit_parses(cls, value: str) -> str:
         from limits import parse_many

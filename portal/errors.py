@@ -18,9 +18,18 @@ MESSAGES = {
     403: ("You do not have permission to see this page", "Your role does not give you access to this page."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Sorry, there is a problem with that request", "That action is not allowed on this page."),
+    413: ("Sorry, there is a problem with that request",
+          "What you sent is too large. Go back and try again with less."),
+    429: ("Too many refused requests",
+          "You have been refused too often in a short time. Wait a minute, then try again."),
     503: ("Sorry, the service is unavailable",
           "The portal cannot record access right now, so it is not showing any records. Try again in a few minutes."),
 }
+
+
+def error_page(status: int, title: str | None = None, body: str | None = None) -> ResponseReturnValue:
+    """The error page in the portal's layout, with the standard message for `status` unless given one."""
+    return _page(status, title, body)
 
 
 def _page(status: int, title: str | None = None, body: str | None = None) -> ResponseReturnValue:

@@ -179,8 +179,8 @@ def search(
         anchor = _bare_chi(query.chi)
         wrong = [p for p in people if anchor and p.chi and _bare_chi(p.chi) != anchor]
         people = [p for p in people if p not in wrong]
-        state = SourceState.ANSWERED if people else SourceState.NO_RECORD
-        notes = ["" if people else "no record held", _wrong_child_note(len(wrong))]
+        state = SourceState.ANSWERED if people else SourceState.WRONG_PERSON if wrong else SourceState.NO_RECORD
+        notes = ["" if people or wrong else "no record held", _wrong_child_note(len(wrong))]
         reason = "; ".join(filter(None, notes))
         statuses.append(
             SourceStatus(
@@ -218,6 +218,9 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     else:
         item_count, state = 0, SourceState.NO_RECORD
         reason = _no_record_reason(len(sorted_people.candidates))
+    if wrong_child and not item_count and not sorted_people.candidates:
+        # Everything it sent was about someone else: saying "no record held" would not be true.
+        state, reason = SourceState.WRONG_PERSON, "answered only with another person's records"
     reason = "; ".join(filter(None, [reason, _wrong_child_note(wrong_child), lookup_note]))
     status = SourceStatus(
         connector.agency,
@@ -251,7 +254,8 @@ def _flag_second_records(
 def _wrong_child_note(count: int) -> str:
     if not count:
         return ""
-    return f"{count} {'record' if count == 1 else 'records'} for a different child dropped"
+    return f"{count:,} {'record' if count == 1 else 'records'} for another person {'was' if count == 1 else 'were'} " \
+        "dropped"
 
 
 def _no_record_reason(candidate_count: int) -> str:

@@ -283,6 +283,8 @@ def _gaps(
             continue
         elif status.state == SourceState.NO_RECORD:
             gaps.append(f"{name}: no record held")
+        elif status.state == SourceState.WRONG_PERSON:
+            gaps.append(f"{name}: answered only with another person's records")
         else:
             gaps.append(f"{name}: none recorded")
     return tuple(dict.fromkeys(gaps))

@@ -67,6 +67,8 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(settings: Settings, template_database: Path, tmp_path: Path) -> Iterator[Flask]:
     shutil.copyfile(template_database, tmp_path / "portal.db")
     app = create_app(settings)
+    # Route-by-route checks are refused far faster than a person is; tests of the limit set their own.
+    app.config["REFUSAL_RATE_LIMIT"] = "10000 per minute"
     yield app
     dispose_engines()
 

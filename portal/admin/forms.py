@@ -9,7 +9,9 @@ from werkzeug.datastructures import MultiDict
 
 from portal.access.roles import RELATIONSHIP_BASES, TIME_LIMITED_BASES
 from portal.identity import validate_chi
+from portal.inputs import InvalidInput, date_from_parts
 
+MAX_HOLDER_CHARS = 200
 FIELDS = ("chi", "basis", "holder", "starts-day", "starts-month", "starts-year", "ends-day", "ends-month", "ends-year")
 
 
@@ -29,12 +31,9 @@ def _date(values: dict[str, str], prefix: str, label: str, errors: dict[str, str
     if not any(parts):
         return None
     try:
-        day, month, year = (int(p) for p in parts)
-        if year < 1900:
-            raise ValueError
-        return date(year, month, day)
-    except ValueError:
-        errors[f"{prefix}-day"] = f"{label} must be a real date, for example 27 3 2026"
+        return date_from_parts(*parts, label=label)
+    except InvalidInput as error:
+        errors[f"{prefix}-day"] = str(error)
         return None
 
 
@@ -52,6 +51,8 @@ def check_relationship_form(form: MultiDict[str, str]) -> RelationshipForm:
         errors["basis"] = "Choose the basis of the relationship"
     if not values["holder"]:
         errors["holder"] = "Choose who holds the relationship"
+    elif len(values["holder"]) > MAX_HOLDER_CHARS:
+        errors["holder"] = f"Who holds the relationship must be {MAX_HOLDER_CHARS} characters or fewer"
     starts = _date(values, "starts", "Start date", errors)
     if starts is None and "starts-day" not in errors:
         errors["starts-day"] = "Enter the start date"

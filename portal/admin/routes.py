@@ -28,9 +28,12 @@ from portal.data.relationship_admin import (
 )
 from portal.data.relationship_import import import_relationships_file
 from portal.identity import validate_chi
+from portal.inputs import InvalidInput, page_number
+from portal.limits import limit_refusals
 from portal.rendering import render_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+limit_refusals(bp)
 PAGE_SIZE = 25
 MAX_IMPORT_ERRORS_SHOWN = 50
 
@@ -44,16 +47,19 @@ def _page(form: RelationshipForm | None = None, import_errors: list[str] | None 
     raw_chi = request.args.get("chi", "").strip()
     chi_filter = validate_chi(raw_chi) if raw_chi else None
     filter_error = chi_filter.reason if chi_filter and not chi_filter.valid else None
-    page_number = request.args.get("page", "1")
+    try:
+        page, page_error = page_number(request.args.get("page")), None
+    except InvalidInput as error:
+        page, page_error = 1, str(error)
     child_chi = chi_filter.value if chi_filter and chi_filter.valid else None
     holders = holder_choices()
     holder = request.args.get("holder", "")
     holder = holder if holder in {choice.value for choice in holders} else ""
-    listing = page_of_relationships(child_chi, int(page_number) if page_number.isdigit() else 1, PAGE_SIZE, _now(),
-                                    holder=holder or None)
+    listing = page_of_relationships(child_chi, page, PAGE_SIZE, _now(), holder=holder or None)
     suggestions = _check_source(child_chi) if child_chi else None
     form = form or RelationshipForm()
-    errors = {**form.errors, **({"filter-chi": filter_error} if filter_error else {})}
+    errors = {**form.errors, **({"filter-chi": filter_error} if filter_error else {}),
+              **({"page": page_error} if page_error else {})}
     if import_errors:
         errors = {**errors, **{f"csv-file-{n}": message for n, message in enumerate(import_errors)}}
     return render_page("admin/relationships.html", listing=listing, form=form, errors=errors,

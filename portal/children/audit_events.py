@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact
 from portal import auditing
@@ -114,6 +114,30 @@ def record_busy(reference: ChildReference, decision: AccessDecision | None, retr
         "refused", outcome=4, outcome_text=f"the portal was busy; asked to try again in {retry_after_s} s",
         subject_chi=reference.chi, details={"busy": True, "retry_after_s": retry_after_s}, **fields,
     )
+
+
+def record_invalid_reference(problem: str) -> None:
+    """A child link this portal did not issue to this user, or cannot read: no child is known, so no CHI."""
+    auditing.record("refused", outcome=4, outcome_text="refused: invalid reference",
+                    details={"route": _route(), "reference": problem})
+
+
+def record_invalid_search(fields: Sequence[str]) -> None:
+    """A search refused for its input: which fields were wrong, never what was typed."""
+    auditing.record("refused", outcome=4, outcome_text="refused: invalid search",
+                    details={"route": _route(), "invalid_fields": list(fields)})
+
+
+def record_invalid_break_glass(reference: ChildReference, decision: AccessDecision, fields: Sequence[str]) -> None:
+    auditing.record(
+        "refused", outcome=4, outcome_text="refused: invalid break-glass request", subject_chi=reference.chi,
+        details={"route": _route(), "invalid_fields": list(fields), "break_glass_available": True},
+        **_decision_fields(decision),
+    )
+
+
+def _route() -> str:
+    return (request.endpoint or "").rsplit(".", 1)[-1]
 
 
 def record_identity_decision(reference: ChildReference, agency: str, source_id: str, confirmed: bool) -> None:

@@ -13,7 +13,10 @@ from datetime import date
 from connectors.models import PersonQuery
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES, practitioner_purposes
 from portal.identity import validate_chi
+from portal.inputs import InvalidInput, date_from_parts
 
+MAX_JUSTIFICATION = 2000  # what the audit entry keeps of it
+MAX_CHI_CHARS = 20  # ten digits and whatever spacing people type
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ' .-]{1,80}$")
 
@@ -49,6 +52,9 @@ def validate_search(entered: SearchInput, today: date) -> SearchRequest:
     errors: dict[str, str] = {}
     if entered.purpose not in PURPOSES or not PURPOSES[entered.purpose].practitioner_route:
         errors["purpose"] = "Select why you need to see this child's information"
+    if len(entered.chi) > MAX_CHI_CHARS:
+        errors["chi"] = "Enter a valid CHI number: 10 digits, like 010203 4567"
+        return SearchRequest(PersonQuery(), entered.purpose, True, _ordered(errors))
     if entered.chi:
         check = validate_chi(entered.chi)
         if not check.valid:
@@ -77,13 +83,10 @@ def _birth_date(entered: SearchInput, today: date, errors: dict[str, str]) -> da
     if not any(parts):
         errors["dob-day"] = "Enter the child's date of birth"
         return None
-    if not all(part.isdigit() for part in parts):
-        errors["dob-day"] = "Date of birth must be a real date, like 27 3 2015"
-        return None
     try:
-        value = date(int(entered.dob_year), int(entered.dob_month), int(entered.dob_day))
-    except ValueError:
-        errors["dob-day"] = "Date of birth must be a real date, like 27 3 2015"
+        value = date_from_parts(*parts, label="Date of birth")
+    except InvalidInput as error:
+        errors["dob-day"] = str(error)
         return None
     if value > today:
         errors["dob-day"] = "Date of birth must be in the past"
@@ -114,4 +117,6 @@ def break_glass_errors(reason_code: str, justification: str) -> dict[str, str]:
         errors["justification"] = "Explain why you need to see this child's information now"
     elif len(justification) < MIN_JUSTIFICATION:
         errors["justification"] = f"Explanation must be at least {MIN_JUSTIFICATION} characters"
+    elif len(justification) > MAX_JUSTIFICATION:
+        errors["justification"] = f"Explanation must be {MAX_JUSTIFICATION} characters or fewer"
     return errors

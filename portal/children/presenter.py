@@ -12,6 +12,7 @@ from connectors.models import SHANARRI
 from portal.children.first_screen import missing_answers
 from portal.children.service import ChildRecord
 from portal.chronology import ChronologyFilter, ChronologyView, build_chronology, filter_events
+from portal.inputs import InvalidInput, date_from_parts, iso_date, page_number
 from portal.labels import label, long_date
 from portal.timeline import Timeline, build_timeline
 
@@ -44,7 +45,10 @@ def parse_params(args: MultiDict[str, str], known_agencies: set[str]) -> Chronol
         errors["to-day"] = "End date must be the same as or after the start date"
     text = args.get("q", "").strip()[:100]
     show_all = args.get("show") == "all"
-    page = int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1
+    try:
+        page = page_number(args.get("page"))
+    except InvalidInput as error:
+        errors["page"], page = str(error), 1
     criteria = ChronologyFilter(agencies, shanarri, date_from, date_to, not show_all, text)
     raw = {"agency": sorted(agencies), "shanarri": sorted(shanarri),
            "from": date_from.isoformat() if date_from else "", "to": date_to.isoformat() if date_to else "",
@@ -57,8 +61,8 @@ def _date(args: MultiDict[str, str], key: str, label: str, errors: dict[str, str
           ) -> date | None:
     """A date from GOV.UK day/month/year boxes (`from-day` …), or from a link's ISO value (`from=2024-03-27`).
 
-    Strict: a missing part, a part that is not a number or a date that does not exist is a
-    GOV.UK error on the day box, never a guess and never a 500.
+    Strict (portal.inputs): a missing part, a part that is not an ASCII number, a date that does not
+    exist or lies outside the years a record can hold is a GOV.UK error on the day box, never a 500.
     """
     parts = {part: args.get(f"{key}-{part}", "").strip() for part in ("day", "month", "year")}
     if not any(parts.values()):
@@ -66,9 +70,9 @@ def _date(args: MultiDict[str, str], key: str, label: str, errors: dict[str, str
         if not iso:
             return None
         try:
-            value = date.fromisoformat(iso)
-        except ValueError:
-            errors[f"{key}-day"] = f"{label} must be a real date"
+            value = iso_date(iso, label)
+        except InvalidInput as error:
+            errors[f"{key}-day"] = str(error)
             return None
         typed.update({f"{key}-day": str(value.day), f"{key}-month": str(value.month), f"{key}-year": str(value.year)})
         return value
@@ -77,13 +81,10 @@ def _date(args: MultiDict[str, str], key: str, label: str, errors: dict[str, str
     if missing:
         errors[f"{key}-day"] = f"{label} must include a {' and '.join(missing)}"
         return None
-    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
-        errors[f"{key}-day"] = f"{label} must be a real date"
-        return None
     try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        errors[f"{key}-day"] = f"{label} must be a real date"
+        return date_from_parts(parts["day"], parts["month"], parts["year"], label)
+    except InvalidInput as error:
+        errors[f"{key}-day"] = str(error)
         return None
 
 

@@ -35,15 +35,19 @@ from portal.children.reference import (
 from portal.children.searching import run_search
 from portal.children.service import assemble, decide_access, header_from_search, now_utc
 from portal.children.streaming import event_stream
-from portal.children.viewing import audited_view
+from portal.children.viewing import prepare_view, record_shown
 from portal.chronology import format_event_date
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
+from portal.errors import error_page
+from portal.limits import limit_refusals
 from portal.ratelimits import probe_limit
 from portal.rendering import render_page
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 LAST_RESULTS = "last_results"  # session key: the opaque reference of the user's latest search
+limit_refusals(bp)
 PRINT_PAGE_SIZE = 10_000  # a printout carries every significant event, not one screen's page
+MAX_SOURCE_ID_CHARS = 200  # an agency's own record id
 
 
 @bp.app_template_global("event_date")
@@ -83,10 +87,16 @@ for _name, _global in {"safety_statuses": _safety_statuses, "people_fields": fir
 
 
 def _reference(token: str) -> ChildReference:
+    """The child link's reference; an unknown, tampered, expired or another user's link is an audited 404."""
     try:
         reference = decode_reference(token, current_app.config["SECRET_KEY"], current_user.id,
                                      session_key=reference_key())
-    except BadReference:
+    except BadReference as error:
+        audit_events.record_invalid_reference("another user's" if "someone else" in str(error) else
+                                              "unknown, tampered or expired")
+        abort(404)
+    if reference.purpose not in PURPOSES:  # only a forged link could carry one
+        audit_events.record_invalid_reference("unknown purpose")
         abort(404)
     g.child_reference = reference  # a "busy" refusal of this request is audited against this child
     return reference
@@ -120,6 +130,7 @@ def search_results() -> ResponseReturnValue:
     entered = SearchInput.from_form(request.form)
     searched = validate_search(entered, now_utc().date())
     if searched.errors:
+        audit_events.record_invalid_search(list(searched.errors))
         return render_page("children/search.html", entered=entered, errors=searched.errors,
                            purposes=purpose_choices(), status=400)
     # Post/Redirect/Get: the results live at a GET URL (so Back works) that carries no CHI or name.
@@ -203,8 +214,12 @@ def decide_identity(token: str) -> ResponseReturnValue:
         return refusal
     agency, source_id = request.form.get("agency", ""), request.form.get("source_id", "")
     confirm = request.form.get("decision") == "confirm"
-    if not agency or not source_id or request.form.get("decision") not in ("confirm", "reject"):
-        abort(400)
+    known_agencies = {a for a, _ in _configured_agencies()}
+    if agency not in known_agencies or not source_id or len(source_id) > MAX_SOURCE_ID_CHARS \
+            or request.form.get("decision") not in ("confirm", "reject"):
+        return error_page(400, "Sorry, there is a problem with that request",
+                          "That identity decision names no record this portal offered. Go back to the child's "
+                          "page and use the Confirm or Reject button.")
     audit_events.record_identity_decision(reference, agency, source_id, confirm)
     flash("Record confirmed as this child for this session." if confirm else "Record marked as not this child.",
           "success")
@@ -236,10 +251,12 @@ def break_glass(token: str) -> ResponseReturnValue:
     reason_code, justification = request.form.get("reason", ""), request.form.get("justification", "").strip()
     errors = break_glass_errors(reason_code, justification)  # one message per empty or wrong field
     if errors:
+        audit_events.record_invalid_break_glass(reference, decision, list(errors))
         return _refused(token, reference, decision, errors=errors, status=400)
     try:
         started = begin_break_glass(current_user, reference.chi, reason_code, justification, now_utc())
     except BreakGlassError as error:
+        audit_events.record_invalid_break_glass(reference, decision, ["justification"])
         return _refused(token, reference, decision, errors={"justification": str(error).capitalize()}, status=400)
     audit_events.record_break_glass_start(reference, reason_code, justification, started.grant_id,
                                           started.grant.expires_at.isoformat())
@@ -270,8 +287,8 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     args = request.args
     if printing:  # a printout carries every matching event: all pages, whatever page was on screen
         args = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "page"])
-    view = audited_view(record, event_type, args, page_size=PRINT_PAGE_SIZE if printing else presenter.PAGE_SIZE,
-                        details={"sections": sorted(presenter.print_sections(args))} if printing else None)
+    view = prepare_view(record, args, page_size=PRINT_PAGE_SIZE if printing else presenter.PAGE_SIZE)
+    # Built in memory first: the entry says what was shown, so nothing may fail after it is written.
     response = render_page(template, block=block, token=token, decision=decision, record=record,
                            params=view.params, chronology=view.chronology, timeline=view.timeline,
                            agencies=_configured_agencies(), purpose=PURPOSES[reference.purpose],
@@ -282,6 +299,8 @@ def _render_record(token: str, *, block: str | None, event_type: str,
         pairs = presenter.query_string(view.params.raw, page=view.params.page if view.params.page > 1 else "")
         response.headers["HX-Push-Url"] = url_for("children.child_content", token=token) + (
             "?" + urlencode(pairs) if pairs else "")
+    record_shown(view, record, event_type,
+                 details={"sections": sorted(presenter.print_sections(args))} if printing else None)
     return response
 
 

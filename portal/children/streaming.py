@@ -24,7 +24,7 @@ from portal.capacity import Saturated
 from portal.children import presenter
 from portal.children.reference import ChildReference
 from portal.children.service import build_record, gather_as_answered
-from portal.children.viewing import audited_view
+from portal.children.viewing import prepare_view, record_shown
 from portal.sources import registry
 
 NO_RECONNECT_MS = 24 * 3600 * 1000
@@ -72,15 +72,16 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
 
 def _record_event(token, user, reference, decision, sources) -> str:  # type: ignore[no-untyped-def]
     record = build_record(user, reference, decision, sources)
+    view = prepare_view(record)
+    html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
+                        params=view.params, chronology=view.chronology, timeline=view.timeline,
+                        purpose=PURPOSES[reference.purpose], query_string=presenter.query_string)
     try:
-        view = audited_view(record, "view_child", details={"delivery": "stream"})
+        record_shown(view, record, "view_child", details={"delivery": "stream"})
     except AuditUnavailable:
         current_app.logger.error("audit trail unavailable; refusing to stream content")
         return sse("record", render_template(
             "children/_stream_message.html", title="Sorry, the service is unavailable",
             body="The portal cannot record access right now, so it is not showing any records. "
                  "Try again in a few minutes."))
-    html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
-                        params=view.params, chronology=view.chronology, timeline=view.timeline,
-                        purpose=PURPOSES[reference.purpose], query_string=presenter.query_string)
     return sse("record", html)

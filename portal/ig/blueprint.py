@@ -6,8 +6,10 @@ from flask import Blueprint, current_app
 
 from portal.auth.permissions import roles_required
 from portal.ig.flags import FlagThresholds
+from portal.limits import limit_refusals
 
 bp = Blueprint("ig", __name__, url_prefix="/ig")
+limit_refusals(bp)
 ig_only = roles_required("ig_officer")
 READ_PURPOSE = "HOPERAT"  # HL7 ActReason for healthcare operations: IG review of the trail
 SAR_PURPOSE = "PATRQT"  # patient (here: child or family) requested: a subject access request

@@ -10,8 +10,10 @@ from typing import Any
 from portal.audit.models import EventType
 from portal.identity import validate_chi
 from portal.ig.flags import UK
+from portal.inputs import InvalidInput, date_from_parts, page_number
 
 PAGE_SIZE = 25
+MAX_TEXT_CHARS = 100  # a user id, organisation or CHI typed into a search
 EVENT_TYPE_LABELS: dict[str, str] = {
     EventType.SEARCH.value: "Search result",
     EventType.VIEW_CHILD.value: "View of a child",
@@ -74,12 +76,9 @@ def read_date(args: Mapping[str, str], prefix: str, label: str, errors: dict[str
         errors[f"{prefix}-{missing[0]}"] = f"{label} must include a {missing[0]}"
         return None
     try:
-        day, month, year = (int(part) for part in parts)
-        if year < 1000:
-            raise ValueError("year needs four digits")
-        return date(year, month, day)
-    except ValueError:
-        errors[f"{prefix}-day"] = f"{label} must be a real date, for example 27 3 2026"
+        return date_from_parts(*parts, label=label)
+    except InvalidInput as error:
+        errors[f"{prefix}-day"] = str(error)
         return None
 
 
@@ -88,11 +87,19 @@ def uk_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UK).astimezone(UTC)
 
 
-def _read_page(raw: str | None) -> int:
+def _read_page(raw: str | None, errors: dict[str, str]) -> int:
     try:
-        return max(1, min(int(raw or "1"), 10_000))
-    except ValueError:
+        return page_number(raw)
+    except InvalidInput as error:
+        errors["page"] = str(error)
         return 1
+
+
+def _limit_lengths(values: dict[str, str], keys: tuple[str, ...], errors: dict[str, str]) -> None:
+    for key in keys:
+        if len(values[key]) > MAX_TEXT_CHARS:
+            errors[key] = f"Enter {MAX_TEXT_CHARS} characters or fewer"
+            values[key] = values[key][:MAX_TEXT_CHARS]
 
 
 def read_trail_search(args: Mapping[str, str]) -> TrailSearch:
@@ -104,6 +111,7 @@ def read_trail_search(args: Mapping[str, str]) -> TrailSearch:
             search.values[f"{prefix}-{part}"] = (args.get(f"{prefix}-{part}") or "").strip()
     errors = search.errors
     values = search.values
+    _limit_lengths(values, keys, errors)
     chi = read_chi(values["chi"], "chi", errors)
     if chi:
         search.filters["child"] = chi
@@ -126,7 +134,7 @@ def read_trail_search(args: Mapping[str, str]) -> TrailSearch:
         search.filters["since"] = uk_midnight(start)
     if end:
         search.filters["until"] = uk_midnight(end + timedelta(days=1))
-    search.page = _read_page(args.get("page"))
+    search.page = _read_page(args.get("page"), errors)
     return search
 
 

@@ -23,6 +23,7 @@ from portal.children.service import now_utc
 from portal.data import meetings as store
 from portal.data.users import SignedInUser, list_users
 from portal.extensions import htmx
+from portal.limits import limit_refusals
 from portal.meetings import audit_events, screen
 from portal.meetings.forms import (
     MEETING_TYPES,
@@ -35,6 +36,7 @@ from portal.meetings.forms import (
 from portal.rendering import render_page
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+limit_refusals(bp)
 MAX_SELECTION = 5_000  # more ids than any chronology holds: a bigger form is not one this portal sent
 
 
@@ -54,9 +56,16 @@ def _colleagues() -> list[SignedInUser]:
 
 def _child(token: str) -> ChildReference:
     try:
-        return decode_reference(token, current_app.config["SECRET_KEY"], current_user.id, session_key=reference_key())
-    except BadReference:
+        reference = decode_reference(token, current_app.config["SECRET_KEY"], current_user.id,
+                                     session_key=reference_key())
+    except BadReference as error:
+        child_audit.record_invalid_reference("another user's" if "someone else" in str(error) else
+                                             "unknown, tampered or expired")
         abort(404)
+    if reference.purpose not in PURPOSES:  # only a forged link could carry one
+        child_audit.record_invalid_reference("unknown purpose")
+        abort(404)
+    return reference
 
 
 def _meeting(public_id: str) -> store.MeetingInfo:

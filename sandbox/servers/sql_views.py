@@ -15,8 +15,11 @@ def quote_literal(value: str) -> str:
 
 
 def wrong_child_view(qualified: str, real: str, people: str, columns: list[str], target: str | None) -> str:
-    """A view showing, under each person's id, the rows of a different person.
+    """A view filing, under each person's id, the rows of a different person (a broken link or join).
 
+    `person_id` (the key a reader looks rows up by) is relabelled; every other column, including
+    `subject_person_id` (whom the record says it is about), stays the other person's, as it would
+    in a real case system that mis-files records. A reader that checks whose rows it got can tell.
     By default "different" is the next person (in id order, wrapping round) who has rows in
     the table; with `target`, every person sees the target's rows.
     """

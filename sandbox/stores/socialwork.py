@@ -28,6 +28,9 @@ def _value(row: Mapping[str, Any], column: str) -> Any:
 
 
 # Column name -> SQL type. Every id and date is TEXT (dates as ISO strings).
+# `person_id` is the key records are filed (and looked up) under; `subject_person_id` is the
+# person the record is about, as the record itself says. In a healthy database they agree;
+# the `wrong_child` fault breaks the filing, not the record, so a reader can tell.
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "people": (
         ("person_id", "TEXT PRIMARY KEY"), ("chi", "TEXT"), ("forename", "TEXT NOT NULL"),
@@ -35,48 +38,56 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("sex", "TEXT"), ("postcode", "TEXT"), ("address", "TEXT"), ("security_label", "TEXT NOT NULL"),
     ),
     "allocations": (
-        ("allocation_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("worker_name", "TEXT NOT NULL"),
+        ("allocation_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("subject_person_id", "TEXT NOT NULL"), ("worker_name", "TEXT NOT NULL"),
         ("worker_role", "TEXT NOT NULL"), ("team", "TEXT NOT NULL"), ("start_date", "TEXT NOT NULL"),
         ("end_date", "TEXT"), ("is_lead_professional", "INTEGER NOT NULL"),
     ),
     "referrals": (
-        ("referral_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("referral_date", "TEXT NOT NULL"),
+        ("referral_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("subject_person_id", "TEXT NOT NULL"), ("referral_date", "TEXT NOT NULL"),
         ("source", "TEXT NOT NULL"), ("reason", "TEXT NOT NULL"), ("outcome", "TEXT"),
         ("security_label", "TEXT NOT NULL"), *FAMILY_MARKS,
     ),
     "assessments": (
-        ("assessment_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("start_date", "TEXT NOT NULL"),
+        ("assessment_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("subject_person_id", "TEXT NOT NULL"), ("start_date", "TEXT NOT NULL"),
         ("end_date", "TEXT"), ("assessment_type", "TEXT NOT NULL"), ("outcome", "TEXT"),
     ),
     "cp_registrations": (
-        ("registration_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("registration_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("subject_person_id", "TEXT NOT NULL"),
         ("registered_date", "TEXT NOT NULL"), ("deregistered_date", "TEXT"), ("cppm_date", "TEXT NOT NULL"),
         ("next_review_date", "TEXT"),
     ),
     "cp_concerns": (("registration_id", "TEXT NOT NULL"), ("area_of_concern", "TEXT NOT NULL")),
     "looked_after_spells": (
-        ("spell_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("start_date", "TEXT NOT NULL"),
+        ("spell_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("subject_person_id", "TEXT NOT NULL"), ("start_date", "TEXT NOT NULL"),
         ("end_date", "TEXT"), ("setting", "TEXT NOT NULL"), ("legal_basis", "TEXT NOT NULL"),
         ("placement_type", "TEXT NOT NULL"),
     ),
     "childs_plans": (
-        ("plan_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("plan_type", "TEXT NOT NULL"),
+        ("plan_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("subject_person_id", "TEXT NOT NULL"), ("plan_type", "TEXT NOT NULL"),
         ("lead_professional", "TEXT"), ("status", "TEXT NOT NULL"), ("next_review_date", "TEXT"),
     ),
     "significant_events": (
-        ("event_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("event_date", "TEXT NOT NULL"),
+        ("event_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("subject_person_id", "TEXT NOT NULL"), ("event_date", "TEXT NOT NULL"),
         ("date_certainty", "TEXT NOT NULL"), ("sequence", "INTEGER NOT NULL"), ("title", "TEXT NOT NULL"),
         ("summary", "TEXT"), ("shanarri", "TEXT"), ("action", "TEXT"), ("impact", "TEXT"),
         ("author_role", "TEXT"), ("significant", "INTEGER NOT NULL"), ("security_label", "TEXT NOT NULL"),
         ("sealed", "INTEGER NOT NULL"), *FAMILY_MARKS,
     ),
     "case_notes": (
-        ("note_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("note_date", "TEXT NOT NULL"),
+        ("note_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("subject_person_id", "TEXT NOT NULL"), ("note_date", "TEXT NOT NULL"),
         ("summary", "TEXT NOT NULL"), ("author_role", "TEXT"), ("security_label", "TEXT NOT NULL"),
         ("sealed", "INTEGER NOT NULL"), *FAMILY_MARKS,
     ),
     "contacts": (
-        ("contact_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"),
+        ("contact_id", "TEXT PRIMARY KEY"), ("person_id", "TEXT NOT NULL"),
+        ("subject_person_id", "TEXT NOT NULL"), ("name", "TEXT NOT NULL"),
         ("relationship", "TEXT NOT NULL"), ("parental_responsibility", "INTEGER NOT NULL"),
         ("do_not_inform", "INTEGER NOT NULL"), ("security_label", "TEXT NOT NULL"),
     ),
@@ -108,7 +119,7 @@ def create_sqlite(path: Path | str, rows: Rows) -> None:
                 names = [c for c, _ in columns]
                 conn.executemany(
                     f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                    [tuple(_value(row, c) for c in names) for row in rows.get(table, ())],
+                    [_values(row, names) for row in rows.get(table, ())],
                 )
     finally:
         conn.close()
@@ -137,7 +148,7 @@ def create_postgres(
                 names = [c for c, _ in columns]
                 placeholders = ", ".join(["%s"] * len(names))
                 statement = f"INSERT INTO {schema}.{table} ({', '.join(names)}) VALUES ({placeholders})"
-                cur.executemany(statement, [tuple(_value(row, c) for c in names) for row in rows.get(table, ())])
+                cur.executemany(statement, [_values(row, names) for row in rows.get(table, ())])
         conn.commit()
     ensure_reader_role(url, schema=schema, reader_role=reader_role)
 
@@ -175,6 +186,11 @@ def drop_postgres_schema(url: str, schema: str) -> None:
 def libpq_url(url: str) -> str:
     """Turn an SQLAlchemy URL (`postgresql+psycopg://…`) into one libpq accepts."""
     return re.sub(r"^postgres(ql)?\+\w+://", "postgresql://", url)
+
+
+def _values(row: Mapping[str, Any], names: Sequence[str]) -> tuple[Any, ...]:
+    # A record is about the person it is filed under unless it says otherwise.
+    return tuple(row.get(c, row.get("person_id")) if c == "subject_person_id" else _value(row, c) for c in names)
 
 
 def _create_table_sql(qualified_table: str, columns: tuple[tuple[str, str], ...]) -> str:

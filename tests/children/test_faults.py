@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -61,12 +63,54 @@ def test_broken_agency_fails_with_a_reason_and_the_rest_is_shown(  # type: ignor
     assert others <= _agencies_in_chronology(html) | {"police"}
 
 
-def test_records_for_a_different_child_are_dropped_and_reported(child_app, client, sign_in, sandbox, faults) -> None:  # type: ignore[no-untyped-def]
-    sign_in("lead.professional")
-    faults("education", "wrong_child")
-    child = sandbox.child("multi_agency")
-    _, html = open_child(client, child["chi"])
-    state, details = _states(html)["education"]
-    assert "different child" in details
+def _rows(html: str, agency: str) -> set[str]:
+    """Each chronology row of one agency as its date, title and summary text."""
     soup = BeautifulSoup(html, "html.parser")
-    assert soup.select_one("[data-testid=child-name]").get_text(strip=True) == f"{child['forename']} {child['surname']}"
+    return {" ".join(cell.get_text(" ", strip=True) for cell in row.select("td")[:2])
+            for row in soup.select(f"[data-testid=chronology-table] tr[data-agency={agency}]")}
+
+
+@pytest.mark.parametrize("agency", ["health", "social_work", "education", "police", "scra"])
+def test_an_agency_answering_with_another_childs_records_shows_none_of_them(  # type: ignore[no-untyped-def]
+    child_app, client, sign_in, sandbox, faults, agency: str
+) -> None:
+    sign_in("lead.professional")
+    child = sandbox.child("multi_agency")
+    everything = "?show=all"
+    content_url, _ = open_child(client, child["chi"])
+    own = _rows(client.get(content_url + everything).get_data(as_text=True), agency)
+    # Another child with records of their own here that this child's page does not show.
+    for other in [c for c in sandbox.children("multi_agency")
+                  if c["surname"] != child["surname"] and agency in c["ids"]]:
+        other_url, _ = open_child(client, other["chi"])
+        theirs = _rows(client.get(other_url + everything).get_data(as_text=True), agency) - own
+        if theirs:
+            break
+    assert theirs, "no other child with records at this agency"
+
+    faults(agency, "wrong_child", subject_id=other["ids"][agency])
+    content_url, html = open_child(client, child["chi"])
+    html = client.get(content_url + everything).get_data(as_text=True)
+    shown = _rows(html, agency)
+    assert not shown & theirs, "another child's records were shown as this child's"
+    assert shown <= own
+    page_text = BeautifulSoup(html, "html.parser").get_text(" ", strip=True)
+    assert other["surname"] not in page_text
+    state, details = _states(html)[agency]
+    assert state in ("wrong_person", "answered")
+    assert re.search(r"[\d,]+ records? for another person (was|were) dropped", details), details
+
+
+def test_a_social_work_database_gone_away_is_reported_failed(  # type: ignore[no-untyped-def]
+    child_app, client, sign_in, sandbox, faults
+) -> None:
+    sign_in("lead.professional")
+    child = sandbox.child("multi_agency")
+    _, html = open_child(client, child["chi"])  # the connection is open and has read the database
+    assert _states(html)["social_work"][0] == "answered"
+    faults("social_work", "refuse")
+    _, html = open_child(client, child["chi"])
+    state, details = _states(html)["social_work"]
+    assert state == "failed"
+    assert "could not be reached" in details
+    assert "social_work" not in _agencies_in_chronology(html)

@@ -46,7 +46,6 @@ class SandboxSource:
     supports_paging = True
     supports_retry = False  # the sandbox's 503 does not clear itself after one answer
     supports_server_errors = True
-    supports_wrong_child = True
 
     def __init__(self, handle: SandboxHandle, agency: str, known_person: PersonQuery) -> None:
         self.handle, self.agency, self.known_person = handle, agency, known_person
@@ -110,9 +109,6 @@ class SandboxSqlSource(SandboxSource):
 
     supports_paging = False
     supports_server_errors = False
-    # The sandbox's wrong_child view relabels another person's rows with the asked-for person_id,
-    # so no statement filtering on person_id can tell them apart (see test_sql_connector.py for the drop).
-    supports_wrong_child = False
 
     def __init__(self, handle: SandboxHandle, known_person: PersonQuery) -> None:
         super().__init__(handle, "social_work", known_person)
@@ -132,7 +128,7 @@ class SandboxSqlSource(SandboxSource):
         return {}
 
     def inject(self, fault: str, **kwargs: Any) -> None:
-        if fault not in ("hang", "latency", "malformed"):
+        if fault not in ("hang", "latency", "malformed", "wrong_child", "refuse"):
             pytest.skip(f"the social work sandbox has no {fault} fault")
         self._post_fault(fault, **kwargs)
 

@@ -45,7 +45,6 @@ class FakeHttpSource:
     supports_paging = True
     supports_retry = True
     supports_server_errors = True
-    supports_wrong_child = True
     page_size = 2  # small, so the fake's lists span several pages
     agency: str
     fake: FakeAgency

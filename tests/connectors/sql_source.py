@@ -13,6 +13,8 @@ import pytest
 
 from connectors.base import CallTiming
 from connectors.models import PersonQuery, PersonRecord
+from sandbox.servers.faults import FaultSpec
+from sandbox.servers.sql_faults import SqliteFaults
 from sandbox.stores.socialwork import create_sqlite
 from tests.connectors.sources import sql_config
 
@@ -92,13 +94,11 @@ class SqlSource:
     supports_paging = False
     supports_retry = False
     supports_server_errors = False
-    # The statements filter on person_id, so the database cannot hand back another person's rows
-    # under them; the drop is tested with an unfiltered statement in test_sql_connector.py.
-    supports_wrong_child = False
 
     def __init__(self, path: Path) -> None:
         self.path = path
         create_sqlite(path, ROWS)
+        self.faults = SqliteFaults(path)
         self.log: list[str] = []
         self._lock_stop: threading.Event | None = None
         self._lock_thread: threading.Thread | None = None
@@ -116,6 +116,9 @@ class SqlSource:
     def inject(self, fault: str, **kwargs: Any) -> None:
         if fault in ("hang", "latency"):
             self._hold_exclusive_lock(kwargs.get("latency_ms", 30_000) / 1000)
+        elif fault in ("wrong_child", "refuse"):
+            # The sandbox's own fault: mis-filed rows that keep their subject, or the file renamed away.
+            self.faults.apply(FaultSpec(mode=fault))
         elif fault == "malformed":
             with sqlite3.connect(self.path) as conn:
                 conn.execute("UPDATE significant_events SET event_date = '31/02/2025' WHERE event_id = 'se-1'")
@@ -127,6 +130,7 @@ class SqlSource:
             self._lock_stop.set()
             self._lock_thread.join()
             self._lock_stop = self._lock_thread = None
+        self.faults.clear()
         with sqlite3.connect(self.path) as conn:
             conn.execute("UPDATE significant_events SET event_date = '2025-01-05' WHERE event_id = 'se-1'")
         self.log.clear()

@@ -43,6 +43,13 @@ def test_sqlite_wrong_child_serves_another_persons_rows_under_the_asked_id(fault
     set_fault(faults, "social_work", mode="wrong_child")
     rows = read_events(data_dir, "sw1")
     assert rows and {r[0] for r in rows} == {"sw1"} and all(r[1].endswith("of sw2") for r in rows)
+    # Mis-filed, not rewritten: each row still says whom it is about, as a real mis-filed record would.
+    conn = sqlite3.connect(f"file:{data_dir / 'socialwork.db'}?mode=ro", uri=True)
+    try:
+        subjects = conn.execute("SELECT DISTINCT subject_person_id FROM significant_events WHERE person_id = 'sw1'")
+        assert {r[0] for r in subjects} == {"sw2"}
+    finally:
+        conn.close()
     clear_fault(faults, "social_work")
     assert all(r[1].endswith("of sw1") for r in read_events(data_dir, "sw1"))
 

@@ -128,7 +128,7 @@ def test_wrong_child_records_are_dropped_and_reported() -> None:
     assert [p.source_id for p in result.people] == ["p1"]
     assert [e.source_record_id for e in result.records.events] == ["mine"]
     assert result.status.dropped_wrong_child == 2
-    assert "2 records for a different child dropped" in result.status.reason
+    assert "2 records for another person were dropped" in result.status.reason
     assert ("fetch_records", ("p2", police.categories)) not in police.calls
 
 
@@ -287,4 +287,4 @@ def test_search_by_chi_drops_and_reports_records_for_another_child() -> None:
     assert [child.chi for child in outcome.children] == [CHI]
     [status] = outcome.statuses
     assert status.dropped_wrong_child == 1
-    assert status.reason == "1 record for a different child dropped"
+    assert status.reason == "1 record for another person was dropped"
