@@ -83,7 +83,7 @@ def test_an_identity_decision_with_an_oversized_record_id_is_refused(access_app,
     with app.app_context():
         give_relationship("lead.professional", CHI, starts=datetime.now(UTC) - timedelta(days=1))
     sign_in("lead.professional")
-    token = child_token(app, "lead.professional", CHI)
+    token = child_token(app, "lead.professional", CHI, client=client)
     csrf = extract_csrf(client.get("/children/search").get_data(as_text=True))
     for source_id in ("x" * 201, "y" * 4_000):
         response = client.post(f"/children/{token}/identity", data={

@@ -69,7 +69,10 @@ def test_no_route_answers_5xx_or_audits_what_it_did_not_show(access_app: Flask, 
         give_relationship("lead.professional", chi, starts=datetime.now(UTC) - timedelta(days=30))
     clients = {role: _signed_in(access_app, role) for role in ROLES}
     clients["anonymous"] = access_app.test_client()
-    tokens = {role: child_token(access_app, role, chi) for role in ROLES}
+    # Links are bound to the session that made them, so each role's link is made in its own client's session.
+    tokens = {role: child_token(access_app, role, chi, client=clients[role]) for role in ROLES}
+    # The links really open the child, so the child routes' own parsing is what gets fuzzed, not a 404.
+    assert clients["lead.professional"].get(f"/children/{tokens['lead.professional']}/content").status_code == 200
     csrf = extract_csrf(clients["lead.professional"].get("/").get_data(as_text=True))
     csrfs = {role: extract_csrf(c.get("/" if role != "anonymous" else "/sign-in").get_data(as_text=True))
              for role, c in clients.items()}

@@ -95,7 +95,7 @@ def test_invalid_searches_are_refused_and_audited_once(app, client, sign_in) -> 
 
 def test_an_invalid_break_glass_request_is_refused_and_audited_once(app, client, sign_in) -> None:  # type: ignore[no-untyped-def]
     sign_in("teacher")
-    token = child_token(app, "teacher", CHI)
+    token = child_token(app, "teacher", CHI, client=client)
     csrf = extract_csrf(client.get("/children/search").get_data(as_text=True))
     for form, message in (({"reason": "", "justification": "x" * 40}, "Select why this is an emergency"),
                           ({"reason": "immediate_risk", "justification": "too short"}, "at least"),
