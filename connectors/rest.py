@@ -247,7 +247,10 @@ class RestConnector(HttpConnector):
         total = body.get("total")
         more = bool(body.get(self.next_field)) and bool(items)
         return EventSlice(tuple(events), total if isinstance(total, int) else None,
-                          window.offset + len(items) if more else None, len(items))
+                          window.offset + len(items) if more else None, len(items),
+                          total_is_events=spec.event.always_applies,
+                          filters_applied=not window.significant_only or spec.event.table.get("significant") is None
+                          or "significant" in params)
 
     # -- paging ---------------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ class EventSlice:
     total: int | None  # items matching the window's filters, as the source counts them; None if it cannot say
     next_offset: int | None
     items_sent: int  # items the source put on the wire for this answer
+    total_is_events: bool = True  # False: some items the source counts do not become events (e.g. cancelled)
+    filters_applied: bool = True  # False: the source could not apply every filter, so `total` counts more
 
 
 class EventStream(Protocol):

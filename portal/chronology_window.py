@@ -25,7 +25,7 @@ from portal.chronology import ChronologyFilter, Entry, Page, filter_events, grou
 __all__ = ["AgencyStreams", "StreamStats", "WindowedView", "agency_streams", "windowed_chronology"]
 
 GROUP_WINDOW_DAYS = 2  # group_incidents' default: events further apart than this never share a group
-_Key = tuple[int, int, int, int, int]
+_Key = tuple[int, int, int, str, int, int]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class StreamStats:
     requests: int = 0
     items_sent: int = 0
     total: int | None = None
+    total_is_events: bool = True
+    filters_applied: bool = True
     next_offset: int | None = 0
     windows: list[EventWindow] = field(default_factory=list)
 
@@ -83,6 +85,7 @@ class WindowedView:
     page: Page
     matching_events: int  # exact when `counts_exact`, otherwise a lower bound ("at least")
     counts_exact: bool
+    matching_at_most: int | None  # when not exact: the sources' own totals, an upper bound (None: cannot say)
     stats: tuple[StreamStats, ...]
 
     @property
@@ -135,8 +138,8 @@ def windowed_chronology(
         number = min(number, pages)
     start = (number - 1) * size
     shown = Page(tuple(entries[start:start + size]), number, size, len(entries))
-    counts_exact, matching_count = _matching_count(readers, criteria, visible, exhausted, len(matching))
-    return WindowedView(shown, matching_count, counts_exact, tuple(r.stats for r in readers))
+    counts_exact, matching_count, at_most = _matching_count(readers, criteria, visible, exhausted, len(matching))
+    return WindowedView(shown, matching_count, counts_exact, at_most, tuple(r.stats for r in readers))
 
 
 def _read_until(merged: _Peekable, matching: list[ChronologyEvent], passes: Callable[[ChronologyEvent], bool],
@@ -157,24 +160,27 @@ def _far_apart(a: date, b: date) -> bool:
 
 
 def _matching_count(readers: Sequence[_Reader], criteria: ChronologyFilter,
-                    visible: Callable[[ChronologyEvent], bool] | None, exhausted: bool, read: int) -> tuple[bool, int]:
-    """The number of events matching the filters: counted when all was read, from the sources' totals when
-    every filter was applied at the source, otherwise at least what was read."""
+                    visible: Callable[[ChronologyEvent], bool] | None, exhausted: bool, read: int
+                    ) -> tuple[bool, int, int | None]:
+    """How many events match: counted when all was read; the sources' totals when every filter was applied
+    at the source and every item counted is an event; otherwise at least what was read, at most the totals."""
     if exhausted:
-        return True, read
+        return True, read, read
     totals = [r.stats.total for r in readers]
+    at_most = sum(t for t in totals if t is not None) if all(t is not None for t in totals) else None
     portal_side = bool(criteria.agencies or criteria.shanarri or criteria.date_from or criteria.text.strip())
-    if visible is None and not portal_side and all(t is not None for t in totals):
-        return True, sum(t for t in totals if t is not None)
-    return False, read
+    pushed_all = not portal_side and all(r.stats.filters_applied for r in readers)
+    if at_most is not None and visible is None and pushed_all and all(r.stats.total_is_events for r in readers):
+        return True, at_most, at_most
+    return False, read, at_most
 
 
 class _Reader:
     """One stream read lazily in chunks, yielding (merge key, event) in the chronology's order.
 
     A source sorts by date then its own id; the chronology orders a day's events by sequence,
-    then by listing order (ascending). So each day is held until complete, put back in listing
-    order, and sorted by sequence before it is yielded.
+    then record id, then listing order (ascending). So each day is held until complete, put back
+    in listing order, and sorted before it is yielded.
     """
 
     def __init__(self, agency_index: int, position: int, stream: EventStream, agency: str, base: EventWindow,
@@ -190,8 +196,9 @@ class _Reader:
             self.stats.requests += 1
             self.stats.items_sent += answer.items_sent
             self.stats.windows.append(window)
-            if self.stats.total is None:
-                self.stats.total = answer.total
+            if self.stats.requests == 1:
+                self.stats.total, self.stats.total_is_events = answer.total, answer.total_is_events
+                self.stats.filters_applied = answer.filters_applied
             self.stats.next_offset = answer.next_offset
             yield from answer.events
             self.step = min(self.step * 2, 1000)  # a page that needs more usually needs much more
@@ -208,9 +215,10 @@ class _Reader:
 
     def _flush(self, day: list[ChronologyEvent], direction: int) -> Iterator[tuple[_Key, ChronologyEvent]]:
         listing = day[::-1] if self.base.newest_first else day
-        ordered = sorted(enumerate(listing), key=lambda pair: pair[1].sequence)
-        for rank, (_, event) in enumerate(ordered):
-            key = (direction * event.event_date.toordinal(), self.agency_index, event.sequence, self.position, rank)
+        ordered = sorted(listing, key=lambda event: (event.sequence, event.source_record_id))
+        for rank, event in enumerate(ordered):
+            key = (direction * event.event_date.toordinal(), self.agency_index, event.sequence,
+                   event.source_record_id, self.position, rank)
             yield key, event
 
 
