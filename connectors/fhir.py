@@ -199,7 +199,8 @@ class FhirConnector(HttpConnector):
         return EventSlice(tuple(self._events_of(resource_type, person, matches)),
                           total if isinstance(total, int) else None,
                           window.offset + len(matches) if more else None, len(resources),
-                          total_is_events=False, filters_applied=not window.significant_only)  # cancelled or undated resources are counted but not shown
+                          # Cancelled or undated resources are counted but not shown; significance is read here.
+                          total_is_events=False, filters_applied=not window.significant_only)
 
     def _events_of(self, resource_type: str, person: PersonRecord,
                    resources: list[dict[str, Any]]) -> list[ChronologyEvent]:
