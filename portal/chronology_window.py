@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -104,11 +105,14 @@ def windowed_chronology(
     deadline: float,
     visible: Callable[[ChronologyEvent], bool] | None = None,
     chunk: int | None = None,
+    executor: Executor | None = None,
 ) -> WindowedView:
     """The page `build_chronology(...)` would show, reading each stream only as far as the page needs.
 
     `visible` is the access policy's per-event test (applied before the chronology's own filters,
     as the view does). A page past the end is brought back to the last page, as `paginate` does.
+    With an `executor`, every stream's first window is asked for at once (the page then waits for the
+    slowest source, not the sum); later windows, rarely needed, are asked for as the merge reaches them.
     """
     criteria = criteria or ChronologyFilter()
     size = max(1, page_size)
@@ -118,6 +122,9 @@ def windowed_chronology(
     step = chunk or size * number + 1  # enough for the page and one entry past it, if nothing is filtered out
     readers = [_Reader(index, position, stream, agency.agency, base, step, deadline)
                for index, agency in enumerate(agencies) for position, stream in enumerate(agency.streams)]
+    if executor is not None:
+        for future in [executor.submit(reader.prefetch) for reader in readers]:
+            future.result()
     merged = _Peekable(heapq.merge(*(iter(r) for r in readers), key=lambda pair: pair[0]))
 
     def passes(event: ChronologyEvent) -> bool:
@@ -188,9 +195,21 @@ class _Reader:
         self.agency_index, self.position, self.stream = agency_index, position, stream
         self.base, self.step, self.deadline = base, step, deadline
         self.stats = StreamStats(agency, stream.name, stream.pushed_down)
+        self._first: list[ChronologyEvent] | None = None
+
+    def prefetch(self) -> None:
+        """Ask for the first window now (on a pool thread), so the merge starts with every source's answer."""
+        self._first = list(self._next_window())
 
     def _chunks(self) -> Iterator[ChronologyEvent]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield from first
         while self.stats.next_offset is not None:
+            yield from self._next_window()
+
+    def _next_window(self) -> Iterator[ChronologyEvent]:
+        if self.stats.next_offset is not None:
             window = replace(self.base, offset=self.stats.next_offset, limit=self.step)
             answer = self.stream.fetch(window, deadline=self.deadline)
             self.stats.requests += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 
 from connectors.base import Connector
 from connectors.models import ChronologyEvent, PersonQuery, PersonRecord
@@ -35,7 +36,8 @@ def fetch_all_page(sources: list[list[ChronologyEvent]], criteria: ChronologyFil
 
 
 def windowed_page(connectors: Sequence[Connector], people: dict[str, list[PersonRecord]],
-                  criteria: ChronologyFilter, *, newest_first: bool, page: int, page_size: int) -> WindowedView:
+                  criteria: ChronologyFilter, *, newest_first: bool, page: int, page_size: int,
+                  executor: Executor | None = None) -> WindowedView:
     agencies = [agency_streams(c, people[c.agency], c.categories) for c in connectors]
     return windowed_chronology(agencies, criteria, newest_first=newest_first, page=page, page_size=page_size,
-                               deadline=time.monotonic() + DEADLINE_S)
+                               deadline=time.monotonic() + DEADLINE_S, executor=executor)
