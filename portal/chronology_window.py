@@ -17,7 +17,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from connectors.models import ChronologyEvent, PersonRecord, SourceRecords
 from connectors.window import EventStream, EventWindow, WholeListStream
@@ -92,6 +92,22 @@ class WindowedView:
     @property
     def total_pages_known(self) -> bool:
         return self.counts_exact
+
+    def audit_details(self) -> dict[str, dict[str, Any]]:
+        """Per agency: the record ids shown on this page, and each window asked for (no record content)."""
+        details: dict[str, dict[str, Any]] = {}
+        for stats in self.stats:
+            entry = details.setdefault(stats.agency, {"shown": [], "asked": [], "items_sent": 0})
+            entry["items_sent"] += stats.items_sent
+            entry["asked"] += [{"list": stats.name, "order": "newest first" if w.newest_first else "oldest first",
+                                "offset": w.offset, "limit": w.limit, "until": w.date_to.isoformat() if w.date_to
+                                else None, "significant_only": w.significant_only, "at_source": stats.pushed_down}
+                               for w in stats.windows]
+        for entry in self.page.items:
+            for event in getattr(entry, "events", (entry,)):
+                details.setdefault(event.agency, {"shown": [], "asked": [], "items_sent": 0})
+                details[event.agency]["shown"].append(event.source_record_id)
+        return details
 
 
 def windowed_chronology(

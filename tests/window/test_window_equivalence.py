@@ -45,6 +45,13 @@ def _assert_same(registry: Registry, chi: str, newest_first: bool, name: str, pa
     assert window.page.items == whole.page.items, where
     assert window.page.number == whole.page.number, where
     assert window.page.has_next == whole.page.has_next, where
+    # The audit lists per agency the record ids on the page and the windows asked for.
+    details = window.audit_details()
+    shown = [e for entry in whole.page.items for e in getattr(entry, "events", (entry,))]
+    for agency in {e.agency for e in shown}:
+        assert details[agency]["shown"] == [e.source_record_id for e in shown if e.agency == agency], where
+    assert all(a["order"] == ("newest first" if newest_first else "oldest first")
+               for d in details.values() for a in d["asked"]), where
     if not window.page.has_next:  # the last page: everything was read, so the entries are counted
         assert window.page.total_items == whole.page.total_items, where
     if window.counts_exact:
