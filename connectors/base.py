@@ -37,6 +37,7 @@ from connectors.errors import (
     UnauthorisedError,
 )
 from connectors.models import PersonQuery, PersonRecord, SourceRecords
+from connectors.window import EventStream
 
 log = logging.getLogger("connectors.http")
 # urllib3 logs every request line at DEBUG, query string included, and agency searches carry a CHI
@@ -67,6 +68,14 @@ class Connector(ABC):
     @abstractmethod
     def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         """Events and key facts for one person, asking the source only for `categories`."""
+
+    def event_streams(self, person: PersonRecord, categories: frozenset[str]) -> tuple[EventStream, ...] | None:
+        """This person's events as sorted, seekable streams (connectors.window), or None if the source cannot.
+
+        None declares that the source cannot sort or limit: the chronology then reads it whole
+        through `fetch_records`. Streams cover every event `fetch_records` would return for `categories`.
+        """
+        return None
 
     def close(self) -> None:  # noqa: B027 - a connector with nothing to release need not override
         """Release connections."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -23,8 +23,10 @@ from connectors.fhir_mapping import (
     immunisation_summary,
     map_patient_facts,
 )
-from connectors.models import PersonQuery, PersonRecord, SourceRecords
+from connectors.models import ChronologyEvent, PersonQuery, PersonRecord, SourceRecords
+from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
+MAX_WINDOW = 200  # resources asked for in one search (the server may cap `_count` lower)
 CHI_SYSTEM_NHS = "https://fhir.nhs.uk/Id/chi-number"
 CHI_SYSTEM_OID = "urn:oid:2.16.840.1.113883.2.1.3.2.4.16.53"
 
@@ -40,6 +42,11 @@ CATEGORY_RESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Resource types that may become chronology events (the others give key facts only).
+EVENT_TYPES = ("Encounter", "Condition", "Immunization", "Appointment", "EpisodeOfCare", "CarePlan")
+WINDOW_TYPES = ("Encounter", "Immunization", "Appointment", "EpisodeOfCare", "CarePlan")
+
+
 @dataclass(frozen=True)
 class FhirOptions:
     """FHIR specifics: identifier systems and page size."""
@@ -49,6 +56,8 @@ class FhirOptions:
     accepted_chi_systems: tuple[str, ...] = (CHI_SYSTEM_NHS, CHI_SYSTEM_OID)
     page_size: int = 100
     extra_identifier_systems: Mapping[str, str] = field(default_factory=dict)  # kind -> system, e.g. "local"
+    # Types whose `date` search parameter is the date the chronology shows, so `_sort=date` orders their events.
+    window_types: tuple[str, ...] = WINDOW_TYPES
 
 
 class FhirConnector(HttpConnector):
@@ -68,6 +77,7 @@ class FhirConnector(HttpConnector):
             accepted_chi_systems=systems if chi_system in systems else (chi_system, *systems),
             page_size=int(config.get("page_size", 100)),
             extra_identifier_systems=dict(config.get("identifier_systems", {})),
+            window_types=tuple(config.get("window_types", WINDOW_TYPES)),
         )
         return cls(options=options, **common)
 
@@ -152,6 +162,55 @@ class FhirConnector(HttpConnector):
         return self._search(resource_type, {"patient": patient_id, "_count": str(self.options.page_size)},
                             deadline=deadline)
 
+    # -- windows of events (connectors.window) -----------------------------------------------------
+
+    def event_streams(self, person: PersonRecord, categories: frozenset[str]) -> tuple[EventStream, ...]:
+        """One stream per event-bearing resource type asked for: `_sort`/`_count` where the date is the event's."""
+        wanted = categories & self.categories
+        types = dict.fromkeys(t for c in sorted(wanted) for t in CATEGORY_RESOURCES.get(c, ()) if t in EVENT_TYPES)
+        streams: list[EventStream] = []
+        for resource_type in types:
+            if resource_type in self.options.window_types:
+                streams.append(FhirEventStream(self, resource_type, person))
+            else:
+                streams.append(WholeListStream(resource_type, partial(self._type_events, resource_type, person)))
+        return tuple(streams)
+
+    @unreadable_as_malformed
+    def _type_events(self, resource_type: str, person: PersonRecord, deadline: float) -> list[ChronologyEvent]:
+        return self._events_of(resource_type, person, self._resources_of(resource_type, person.source_id, deadline))
+
+    @unreadable_as_malformed
+    def _event_window(self, resource_type: str, person: PersonRecord, window: EventWindow,
+                      deadline: float) -> EventSlice:
+        count = min(window.limit, MAX_WINDOW)
+        params = {"patient": person.source_id, "_sort": "-date" if window.newest_first else "date",
+                  "_count": str(count), "_getpagesoffset": str(window.offset)}
+        if window.date_to is not None:
+            params["date"] = f"lt{(window.date_to + timedelta(days=1)).isoformat()}"
+        bundle = self.get_json(resource_type, params, deadline=deadline, endpoint=f"{resource_type} search")
+        if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+            raise MalformedResponseError(f"{self.display_name} answered a search without a FHIR Bundle")
+        resources = [entry["resource"] for entry in bundle.get("entry") or []
+                     if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)]
+        matches = [r for r in resources if r.get("resourceType") == resource_type]
+        more = any(link.get("relation") == "next" for link in bundle.get("link", [])) and bool(matches)
+        total = bundle.get("total")
+        return EventSlice(tuple(self._events_of(resource_type, person, matches)),
+                          total if isinstance(total, int) else None,
+                          window.offset + len(matches) if more else None, len(resources),
+                          # Cancelled or undated resources are counted but not shown; significance is read here.
+                          total_is_events=False, filters_applied=not window.significant_only)
+
+    def _events_of(self, resource_type: str, person: PersonRecord,
+                   resources: list[dict[str, Any]]) -> list[ChronologyEvent]:
+        ctx = MappingContext(self.agency, self.source_system, person.source_id)
+        out = Mapped(events=[], facts=[])
+        for resource in resources:
+            if resource.get("resourceType") == resource_type and belongs_to(resource, person.source_id):
+                MAPPERS[resource_type](ctx, resource, out)
+        return out.events
+
     # -- paging ---------------------------------------------------------------------------------
 
     def _search(self, resource_type: str, params: Mapping[str, str], *, deadline: float) -> list[dict[str, Any]]:
@@ -178,6 +237,19 @@ class FhirConnector(HttpConnector):
         raise MalformedResponseError(
             f"{self.display_name} kept sending more pages than the {self.http.max_pages} allowed"
         )
+
+
+class FhirEventStream:
+    """One resource type searched with `_sort=-date|date`, `_count` and `_getpagesoffset`; `Bundle.total` counts."""
+
+    pushed_down = True
+
+    def __init__(self, connector: FhirConnector, resource_type: str, person: PersonRecord) -> None:
+        self.name = resource_type
+        self._read = partial(connector._event_window, resource_type, person)
+
+    def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
+        return self._read(window, deadline)
 
 
 __all__ = ["CATEGORY_RESOURCES", "CHI_SYSTEM_NHS", "CHI_SYSTEM_OID", "FhirConnector", "FhirOptions", "HttpSettings"]

@@ -122,6 +122,11 @@ class _Spec:
             raise ConfigurationError(f"{self.where}: '{key}' is required")
         return self.table[key]
 
+    @property
+    def always_applies(self) -> bool:
+        """No `when`/`unless` condition: every item becomes one."""
+        return not (self.table.get("when") or self.table.get("unless"))
+
     def applies_to(self, item: Mapping[str, Any]) -> bool:
         when, unless = self.table.get("when"), self.table.get("unless")
         if when and not truthy(lookup(item, when)):

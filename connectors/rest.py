@@ -26,7 +26,9 @@ from connectors.mapping import (
     parse_source_date,
 )
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
+from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
+MAX_WINDOW = 200  # events asked for in one request when the agency sets no page size
 _SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
 
 
@@ -57,6 +59,7 @@ class CollectionSpec:
     event: EventMapping | None
     facts: tuple[FactMapping, ...]
     percentage: PercentageSummary | None
+    window: bool = False  # the source sorts this list by the event's date and takes sort/order/offset/until
 
 
 class RestConnector(HttpConnector):
@@ -197,6 +200,58 @@ class RestConnector(HttpConnector):
                  if f.category in wanted]
         return [f for f in facts if f is not None]
 
+    # -- windows of events (connectors.window) -----------------------------------------------------
+
+    def event_streams(self, person: PersonRecord, categories: frozenset[str]) -> tuple[EventStream, ...]:
+        """One stream per event-bearing collection asked for; a collection not marked `window` is read whole."""
+        wanted = categories & self.categories
+        streams: list[EventStream] = []
+        for spec in self.collections:
+            has_events = (spec.event is not None and spec.event.category in wanted) or (
+                spec.percentage is not None and spec.percentage.category in wanted)
+            if not has_events:
+                continue
+            if spec.window:
+                streams.append(RestEventStream(self, spec, person, wanted))
+            else:
+                streams.append(WholeListStream(spec.name, partial(self._collection_events, spec, person, wanted)))
+        return tuple(streams)
+
+    @unreadable_as_malformed
+    def _collection_events(self, spec: CollectionSpec, person: PersonRecord, wanted: frozenset[str],
+                           deadline: float) -> list[ChronologyEvent]:
+        ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
+        items, _notices, _dropped = self._collection_items(spec, person, deadline)
+        return _map_items(spec, items, ctx, wanted)[0]
+
+    @unreadable_as_malformed
+    def _event_window(self, spec: CollectionSpec, person: PersonRecord, wanted: frozenset[str],
+                      window: EventWindow, deadline: float) -> EventSlice:
+        assert spec.event is not None
+        params = {"sort": "date", "order": "desc" if window.newest_first else "asc",
+                  self.page_size_param: str(min(window.limit, self.page_size or MAX_WINDOW)),
+                  "offset": str(window.offset)}
+        if window.date_to is not None:
+            params["until"] = window.date_to.isoformat()
+        if window.significant_only and isinstance(spec.event.table.get("significant"), str):
+            params["significant"] = "true"  # a constant flag is not a field the source can filter on
+        path = spec.path.replace("{id}", quote(person.source_id, safe=""))
+        body = self.get_json(path, params, deadline=deadline, endpoint=spec.name)
+        items = body.get(spec.list_field) if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
+        mine = [i for i in items
+                if not spec.subject_field or as_text(lookup(i, spec.subject_field)) in ("", person.source_id)]
+        ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
+        events = _map_items(spec, mine, ctx, wanted)[0]
+        total = body.get("total")
+        more = bool(body.get(self.next_field)) and bool(items)
+        return EventSlice(tuple(events), total if isinstance(total, int) else None,
+                          window.offset + len(items) if more else None, len(items),
+                          total_is_events=spec.event.always_applies,
+                          filters_applied=not window.significant_only or spec.event.table.get("significant") is None
+                          or "significant" in params)
+
     # -- paging ---------------------------------------------------------------------------------
 
     def _pages(self, path: str, params: Mapping[str, str] | None, list_field: str, *,
@@ -217,6 +272,20 @@ class RestConnector(HttpConnector):
             params = None  # the next URL carries the whole query
         raise MalformedResponseError(f"{self.display_name} kept sending more pages than the {self.http.max_pages} "
                                      "allowed")
+
+
+class RestEventStream:
+    """One REST collection the agency sorts and pages for the portal (`sort`, `order`, `offset`, `until`)."""
+
+    pushed_down = True
+
+    def __init__(self, connector: RestConnector, spec: CollectionSpec, person: PersonRecord,
+                 wanted: frozenset[str]) -> None:
+        self.name = spec.name
+        self._read = partial(connector._event_window, spec, person, wanted)
+
+    def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
+        return self._read(window, deadline)
 
 
 def _map_items(spec: CollectionSpec, items: list[Mapping[str, Any]], ctx: ItemContext,
@@ -294,4 +363,5 @@ def _collection_spec(table: Any, where: str) -> CollectionSpec:
         list_field=str(table.get("list_field", "items")), subject_field=table.get("subject_field"),
         id_field=str(table.get("id_field", "id")), event=event,
         facts=tuple(build_facts(table.get("facts"), where, first)), percentage=percentage,
+        window=bool(table.get("window", False)) and event is not None and percentage is None,
     )

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -39,8 +41,10 @@ from connectors.errors import (
 )
 from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, build_facts, parse_source_date, truthy
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
+from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
 _SELECT_ONLY = re.compile(r"^\s*(select|with)\b[^;]*;?\s*$", re.IGNORECASE | re.DOTALL)
+_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
 _MIN_USEFUL_S = 0.05
 
@@ -58,6 +62,7 @@ class QuerySpec:
     event: EventMapping | None
     facts: tuple[FactMapping, ...]
     notice: str | None = None  # set: the query counts withheld (sealed) rows and this text is shown if any
+    window: bool = False  # the query may be wrapped in ORDER BY <event date> … LIMIT for chronology windows
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,63 @@ class SqlConnector(Connector):
         return SourceRecords(events=tuple(events), facts=tuple(facts), restricted_notices=tuple(notices),
                              dropped_wrong_child=dropped)
 
+    # -- windows of events (connectors.window) -----------------------------------------------------
+
+    def event_streams(self, person: PersonRecord, categories: frozenset[str]) -> tuple[EventStream, ...]:
+        """One stream per event query asked for: windowed in SQL where configured, otherwise read whole."""
+        wanted = categories & self.categories
+        streams: list[EventStream] = []
+        for spec in self.queries:
+            if spec.notice is not None or spec.event is None or spec.event.category not in wanted:
+                continue
+            if spec.window:
+                streams.append(SqlEventStream(self, spec, person))
+            else:
+                streams.append(WholeListStream(spec.name, partial(self._query_events, spec, person)))
+        return tuple(streams)
+
+    @unreadable_as_malformed
+    def _query_events(self, spec: QuerySpec, person: PersonRecord, deadline: float) -> list[ChronologyEvent]:
+        rows = self._run(spec.name, spec.sql, {"person_id": person.source_id}, deadline=deadline)
+        return self._row_events(spec, _collect(self._mine(spec, rows, person), spec), person)
+
+    @unreadable_as_malformed
+    def _event_window(self, spec: QuerySpec, person: PersonRecord, window: EventWindow, deadline: float) -> EventSlice:
+        assert spec.event is not None
+        if window.significant_only and spec.event.table.get("significant") is False:
+            return EventSlice((), 0, None, 0)  # a list the agency marks routine holds nothing significant
+        inner = spec.sql.strip().rstrip(";")
+        params: dict[str, Any] = {"person_id": person.source_id}
+        where = ""
+        if window.date_to is not None:
+            # `<` the next day also bounds a date stored with a time of day.
+            where = f" WHERE w.{spec.event.date_path} < :before"
+            params["before"] = (window.date_to + timedelta(days=1)).isoformat()
+        direction = "DESC" if window.newest_first else "ASC"
+        limit = max(1, min(window.limit, self.max_rows))
+        sql = (f"SELECT * FROM ({inner}) AS w{where} ORDER BY w.{spec.event.date_path} {direction}, "
+               f"w.{spec.id_field} {direction} LIMIT :limit OFFSET :offset")
+        rows = self._run(spec.name, sql, {**params, "limit": limit, "offset": window.offset}, deadline=deadline)
+        total = None
+        if window.offset == 0:  # the source's own count, asked once per stream
+            counted = self._run(f"{spec.name} count", f"SELECT COUNT(*) AS total FROM ({inner}) AS w{where}", params,
+                                deadline=deadline)
+            total = int(next(iter(counted[0].values()))) if counted else None
+        events = self._row_events(spec, self._mine(spec, rows, person), person)
+        more = len(rows) == limit
+        return EventSlice(tuple(events), total, window.offset + len(rows) if more else None, len(rows),
+                          total_is_events=spec.event.always_applies,
+                          filters_applied=not window.significant_only or spec.event.table.get("significant") is None)
+
+    def _mine(self, spec: QuerySpec, rows: list[dict[str, Any]], person: PersonRecord) -> list[dict[str, Any]]:
+        return [r for r in rows if not spec.subject_field or as_text(r.get(spec.subject_field)) == person.source_id]
+
+    def _row_events(self, spec: QuerySpec, rows: list[dict[str, Any]], person: PersonRecord) -> list[ChronologyEvent]:
+        assert spec.event is not None
+        ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
+        built = (spec.event.build(row, ctx, as_text(row.get(spec.id_field)) or "") for row in rows)
+        return [event for event in built if event is not None]
+
     # -- execution ------------------------------------------------------------------------------
 
     def _run(self, name: str, sql: str, params: Mapping[str, Any], *, deadline: float) -> list[dict[str, Any]]:
@@ -249,6 +311,19 @@ class SqlConnector(Connector):
         return FatalError(f"{name} could not answer the query ({type(error).__name__})")
 
 
+class SqlEventStream:
+    """One configured query, wrapped in ORDER BY its event date and LIMIT/OFFSET, with a COUNT for the total."""
+
+    pushed_down = True
+
+    def __init__(self, connector: SqlConnector, spec: QuerySpec, person: PersonRecord) -> None:
+        self.name = spec.name
+        self._read = partial(connector._event_window, spec, person)
+
+    def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
+        return self._read(window, deadline)
+
+
 def _read_only_engine(url: str, connect_timeout: float, pool_size: int = 5, pool_overflow: int = 5) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -309,4 +384,16 @@ def _query_spec(table: Any, where: str) -> QuerySpec:
         event=EventMapping(table["event"], f"{where}.event", first) if "event" in table else None,
         facts=tuple(build_facts(table.get("facts"), where, first)),
         notice=str(table["notice"]) if table.get("notice") else None,
+        window=_windowable(table, where),
     )
+
+
+def _windowable(table: Mapping[str, Any], where: str) -> bool:
+    """A query can be windowed when it has one row per event and its date and id are plain column names."""
+    if not table.get("window"):
+        return False
+    event = table.get("event")
+    columns = (event.get("date") if isinstance(event, Mapping) else None, table.get("id_field", "id"))
+    if table.get("collect") or table.get("notice") or not all(isinstance(c, str) and _COLUMN.match(c) for c in columns):
+        raise ConfigurationError(f"{where}: 'window' needs an event, one row per id and plain date/id column names")
+    return True

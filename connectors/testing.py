@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, Protocol
 
 import pytest
@@ -28,12 +29,14 @@ from connectors.errors import (
     TimedOutError,
     UnauthorisedError,
 )
-from connectors.models import LABELS, PersonQuery, PersonRecord
+from connectors.models import LABELS, ChronologyEvent, PersonQuery, PersonRecord
 from connectors.registry import build_connector
+from connectors.window import EventStream, EventWindow
 
 # Generous bounds: the behaviour is "gives up at the deadline", not a precise timing.
 SHORT_DEADLINE_S = 0.6
 FAR_DEADLINE_S = 10.0
+MAX_WINDOWS = 500  # a stream whose cursor never ends fails the contract instead of hanging it
 
 
 class ContractSource(Protocol):
@@ -275,6 +278,69 @@ class ConnectorContract:
         for value in (person.surname, person.forename, person.chi, person.source_id):
             if value:
                 assert value not in caught.value.reason
+
+
+    # -- chronology windows (connectors.window) ----------------------------------------------------
+
+    def _streams_or_skip(self, connector: Connector, person: PersonRecord) -> tuple[EventStream, ...]:
+        streams = connector.event_streams(person, connector.categories)
+        if streams is None:
+            pytest.skip("this connector declares it cannot sort or limit: its events are read whole")
+        return streams
+
+    def test_event_streams_hold_exactly_the_events_fetch_records_returns(self, source: ContractSource,
+                                                                         make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        streams = self._streams_or_skip(connector, person)
+        whole = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S)).events
+        for newest_first in (True, False):
+            read = [e for stream in streams for e in _read_stream(stream, newest_first, limit=3)]
+            assert sorted(map(_identity, read)) == sorted(map(_identity, whole))
+
+    def test_event_streams_answer_in_date_order_and_within_the_limit(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        for stream in self._streams_or_skip(connector, person):
+            for newest_first in (True, False):
+                answer = stream.fetch(EventWindow(newest_first=newest_first, limit=3),
+                                      deadline=_deadline(FAR_DEADLINE_S))
+                dates = [e.event_date for e in answer.events]
+                assert dates == sorted(dates, reverse=newest_first), stream.name
+                if stream.pushed_down:  # the source itself sent no more than asked for
+                    assert answer.items_sent <= 3, stream.name
+                    assert answer.total is None or answer.total >= len(answer.events), stream.name
+
+    def test_event_streams_apply_the_date_bound(self, source: ContractSource, make) -> None:
+        connector = make()
+        person = self._person(source, connector)
+        streams = self._streams_or_skip(connector, person)
+        whole = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S)).events
+        if not whole:
+            pytest.skip("the known person has no events here")
+        bound = sorted(e.event_date for e in whole)[len(whole) // 2]
+        read = [e for stream in streams for e in _read_stream(stream, True, limit=5, date_to=bound)]
+        assert sorted(map(_identity, read)) == sorted(_identity(e) for e in whole if e.event_date <= bound)
+
+
+def _identity(event: ChronologyEvent) -> tuple[str, str, str, str]:
+    return event.source_record_id, event.event_date.isoformat(), event.title, event.category
+
+
+def _read_stream(stream: EventStream, newest_first: bool, *, limit: int,
+                 date_to: date | None = None) -> list[ChronologyEvent]:
+    """Every event of one stream, window by window, following its cursor."""
+    events: list[ChronologyEvent] = []
+    offset: int | None = 0
+    for _ in range(MAX_WINDOWS):
+        if offset is None:
+            return events
+        answer = stream.fetch(EventWindow(newest_first=newest_first, offset=offset, limit=limit, date_to=date_to),
+                              deadline=_deadline(FAR_DEADLINE_S))
+        events.extend(answer.events)
+        assert answer.next_offset is None or answer.next_offset > offset, "a cursor must move forward"
+        offset = answer.next_offset
+    raise AssertionError(f"{stream.name} kept offering more windows than the {MAX_WINDOWS} a test reads")
 
 
 def _deadline(seconds: float) -> float:

@@ -51,15 +51,16 @@ def format_event_date(event: ChronologyEvent) -> str:
 def merge(sources: Iterable[Iterable[ChronologyEvent]], *, newest_first: bool = True) -> list[ChronologyEvent]:
     """Merge per-source event lists (in configuration order) into one list ordered by event date.
 
-    Events on the same day keep their order: source order first, then each source's sequence.
+    Events on the same day: source order first, then each source's sequence, then the source's record id,
+    so the order never depends on how a source happened to list them (a windowed read sorts the same way).
     """
-    keyed: list[tuple[int, int, int, ChronologyEvent]] = []
+    keyed: list[tuple[int, int, int, str, ChronologyEvent]] = []
     for source_index, events in enumerate(sources):
         for event in events:
-            keyed.append((event.event_date.toordinal(), source_index, event.sequence, event))
+            keyed.append((event.event_date.toordinal(), source_index, event.sequence, event.source_record_id, event))
     direction = -1 if newest_first else 1
-    keyed.sort(key=lambda item: (direction * item[0], item[1], item[2]))
-    return [item[3] for item in keyed]
+    keyed.sort(key=lambda item: (direction * item[0], item[1], item[2], item[3]))
+    return [item[4] for item in keyed]
 
 
 @dataclass(frozen=True)

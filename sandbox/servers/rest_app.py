@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,8 @@ log = logging.getLogger("sandbox.rest")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 PAGING_PARAMS = ("page_size", "offset")
+# Per-person lists take these too, as real case systems do: order by the item's date, bound it, keep significant.
+LIST_PARAMS = ("sort", "order", "since", "until", "significant")
 RESTRICTED_NOTICE = "Some records held about this person are restricted and have not been shared."
 
 # Returns an error response when the request is not authorised, None when it is.
@@ -119,7 +122,8 @@ class PersonApi:
         spec = self.spec
         if collection not in spec.sub_collections:
             return error_json(404, "not_found")
-        _reject_unknown(request, set(PAGING_PARAMS))
+        _reject_unknown(request, {*PAGING_PARAMS, *LIST_PARAMS})
+        descending, list_clauses = _list_options(request)
         if self.store.get(spec.person_collection, person_id) is None:
             return error_json(404, "not_found", f"no such {spec.id_field}")
         subject = person_id
@@ -127,12 +131,13 @@ class PersonApi:
         if fault and fault.mode == "wrong_child":
             subject = fault.subject_id or self.store.other_subject(collection, person_id) or person_id
         size, offset = _paging(request)
-        clauses = [Clause("subject_id = ?", [subject])]
-        page = self.store.search(collection, clauses, limit=size, offset=offset)
+        clauses = [Clause("subject_id = ?", [subject]), *list_clauses]
+        page = self.store.search(collection, clauses, descending=descending, limit=size, offset=offset)
         page, next_offset = self._page_forever(collection, clauses, page, size, offset)
         for item, owner in zip(page.items, page.subject_ids, strict=True):
             item.setdefault(spec.id_field, owner)
-        body: dict[str, Any] = {"items": page.items, "next": _next_url(request, size, next_offset)}
+        body: dict[str, Any] = {"items": page.items, "total": page.total,
+                                "next": _next_url(request, size, next_offset)}
         if self.store.sealed_count(collection, person_id):
             body["restricted_notice"] = RESTRICTED_NOTICE
         return _json(body)
@@ -157,6 +162,30 @@ def _reject_unknown(request: Request, known: set[str]) -> None:
     unknown = sorted(set(request.args) - known)
     if unknown:
         raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}")
+
+
+def _list_options(request: Request) -> tuple[bool, list[Clause]]:
+    """`sort=date` with `order=asc|desc`, `since`/`until` (ISO days, inclusive) and `significant=true|false`."""
+    args = request.args
+    if args.get("sort", "date") != "date":
+        raise BadRequest("sort must be date")
+    order = args.get("order", "asc")
+    if order not in ("asc", "desc"):
+        raise BadRequest("order must be asc or desc")
+    clauses: list[Clause] = []
+    for name, sql in (("since", "substr(sort_date, 1, 10) >= ?"), ("until", "substr(sort_date, 1, 10) <= ?")):
+        if name in args:
+            try:
+                clauses.append(Clause(sql, [date.fromisoformat(args[name]).isoformat()]))
+            except ValueError as e:
+                raise BadRequest(f"{name} must be a date like 2024-03-01") from e
+    if "significant" in args:
+        if args["significant"] not in ("true", "false"):
+            raise BadRequest("significant must be true or false")
+        # An item without the flag is significant, as the portal reads it.
+        clauses.append(Clause("coalesce(json_extract(json, '$.significant'), 1) = ?",
+                              [1 if args["significant"] == "true" else 0]))
+    return order == "desc", clauses
 
 
 def _paging(request: Request) -> tuple[int, int]:

@@ -99,6 +99,10 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("people_by_name", "people", ("surname", "forename", "birth_date")),
     *((f"{table}_by_person", table, ("person_id",)) for table in TABLES if table not in ("people", "cp_concerns")),
     ("cp_concerns_by_registration", "cp_concerns", ("registration_id",)),
+    # The portal's chronology windows: one person's rows in date order, newest or oldest first.
+    ("case_notes_by_person_date", "case_notes", ("person_id", "note_date")),
+    ("significant_events_by_person_date", "significant_events", ("person_id", "event_date")),
+    ("referrals_by_person_date", "referrals", ("person_id", "referral_date")),
 )
 
 Rows = Mapping[str, Sequence[Mapping[str, Any]]]

@@ -56,6 +56,12 @@ class FakeHttpSource:
             self.fake.origin + self.base_path
         config["max_retries"] = 1
         config["page_size"] = limits.get("page_size", self.page_size)
+        # These stand-in servers cannot sort or seek (they page by `page`, ignore `_sort`): declare it, as an
+        # agency's configuration would, so their events are read whole.
+        for collection in config.get("collections", []):
+            collection.pop("window", None)
+        if config.get("kind") == "fhir":
+            config["window_types"] = []
         for limit, key in (("read_timeout", "read_timeout"), ("response_cap", "max_response_bytes"),
                            ("max_pages", "max_pages")):
             if limit in limits:
