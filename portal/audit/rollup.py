@@ -14,15 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, TextClause, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.bind import Bind, resolve_engine
 from portal.audit.flow_sql import CUBE, CUBE_KEYS, cube_columns, period_query, source_cube_select
+from portal.audit.governance_sql import CALLS_TABLE, calls_select, clause_select, week_of_day
 from portal.audit.models import UtcDateTime, audit_entries
 
 DAYS = "audit_rollup_days"
 FLOWS = "audit_daily_flows"
+CALLS = "audit_daily_calls"
+CLAUSES = "audit_daily_clauses"
 
 
 def _midnight(day: date) -> datetime:
@@ -70,8 +73,30 @@ def add_rollups_to_cube(connection: Connection, plan: PeriodPlan) -> None:
     keys = ", ".join(CUBE_KEYS[1:])
     sql = (f"INSERT INTO {CUBE} (month, {keys}, {', '.join(columns)}) "
            f"SELECT substr(day, 1, 7), {keys}, {sums} FROM {FLOWS} WHERE day IN :days GROUP BY 1, 2, 3, 4, 5")
-    statement = text(sql).bindparams(bindparam("days", expanding=True))
-    connection.execute(statement, {"days": [day.isoformat() for day in plan.summarised]})
+    connection.execute(_days_query(sql), {"days": [day.isoformat() for day in plan.summarised]})
+
+
+def _days_query(sql: str) -> TextClause:
+    return text(sql).bindparams(bindparam("days", expanding=True))
+
+
+def rolled_up_clauses(connection: Connection, plan: PeriodPlan) -> list[tuple[str, int]]:
+    """(clause, views) over the summarised days."""
+    if not plan.summarised:
+        return []
+    rows = connection.execute(_days_query(f"SELECT clause, SUM(views) FROM {CLAUSES} WHERE day IN :days "
+                                          "GROUP BY clause"), {"days": [day.isoformat() for day in plan.summarised]})
+    return [(str(clause), int(views)) for clause, views in rows]
+
+
+def add_rolled_up_calls(connection: Connection, plan: PeriodPlan) -> None:
+    """Add the summarised days' calls to the reliability table, by week."""
+    if not plan.summarised:
+        return
+    week = week_of_day(connection.dialect.name, "day")
+    connection.execute(_days_query(f"INSERT INTO {CALLS_TABLE} SELECT {week}, agency, status, bucket_ms, SUM(calls) "
+                                   f"FROM {CALLS} WHERE day IN :days GROUP BY 1, 2, 3, 4"),
+                       {"days": [day.isoformat() for day in plan.summarised]})
 
 
 def _summarise(connection: Connection, day: date) -> None:
@@ -81,8 +106,13 @@ def _summarise(connection: Connection, day: date) -> None:
     connection.execute(text(f"INSERT INTO {DAYS} (day, summarised_at) VALUES (:day, :now)")
                        .bindparams(bindparam("now", type_=UtcDateTime())),
                        {"day": day.isoformat(), "now": datetime.now(UTC)})
-    connection.execute(period_query(f"INSERT INTO {FLOWS} ({columns}) {grouped}"),
-                       {"start": _midnight(day), "end": _midnight(day + timedelta(days=1))})
+    bounds = {"start": _midnight(day), "end": _midnight(day + timedelta(days=1))}
+    connection.execute(period_query(f"INSERT INTO {FLOWS} ({columns}) {grouped}"), bounds)
+    literal = f"'{day.isoformat()}'"
+    connection.execute(period_query(f"INSERT INTO {CALLS} (day, agency, status, bucket_ms, calls) "
+                                    f"{calls_select(dialect, literal)}"), bounds)
+    connection.execute(period_query(f"INSERT INTO {CLAUSES} (day, clause, views) {clause_select(dialect, literal)}"),
+                       bounds)
 
 
 def summarise_days(bind: Bind, today: date | None = None) -> list[date]:

@@ -23,6 +23,8 @@ depends_on = None
 
 DAYS = "audit_rollup_days"
 FLOWS = "audit_daily_flows"
+CALLS = "audit_daily_calls"
+CLAUSES = "audit_daily_clauses"
 # Kept in step with portal.audit.flow_sql.SOURCE_REASONS (a migration must not import the code it migrates for).
 REASONS = ("category_not_agreed", "restricted_withheld", "sealed_notice", "timed_out", "failed", "not_matched",
            "wrong_person_dropped")
@@ -48,17 +50,36 @@ def upgrade() -> None:
         *counts,
     )
     op.create_index("ix_audit_daily_flows_day", FLOWS, ["day"])
+    op.create_table(  # agency reliability: calls per status and answer time in ms (for p95)
+        CALLS,
+        sa.Column("day", sa.String(10), sa.ForeignKey(f"{DAYS}.day"), nullable=False),
+        sa.Column("agency", sa.Text),
+        sa.Column("status", sa.Text),
+        sa.Column("bucket_ms", sa.BigInteger, nullable=False),
+        sa.Column("calls", sa.BigInteger, nullable=False),
+    )
+    op.create_index("ix_audit_daily_calls_day", CALLS, ["day"])
+    op.create_table(  # views citing each agreement clause
+        CLAUSES,
+        sa.Column("day", sa.String(10), sa.ForeignKey(f"{DAYS}.day"), nullable=False),
+        sa.Column("clause", sa.Text),
+        sa.Column("views", sa.BigInteger, nullable=False),
+    )
+    op.create_index("ix_audit_daily_clauses_day", CLAUSES, ["day"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"""DO $$
                        BEGIN
                            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'portal_audit_writer') THEN
-                               GRANT INSERT, SELECT ON {DAYS}, {FLOWS} TO portal_audit_writer;
+                               GRANT INSERT, SELECT ON {DAYS}, {FLOWS}, {CALLS}, {CLAUSES} TO portal_audit_writer;
                            END IF;
                        END
                        $$""")
 
 
 def downgrade() -> None:
+    for table in (CLAUSES, CALLS):
+        op.drop_index(f"ix_{table}_day", table)
+        op.drop_table(table)
     op.drop_index("ix_audit_daily_flows_day", FLOWS)
     op.drop_table(FLOWS)
     op.drop_table(DAYS)
