@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -170,3 +171,20 @@ def test_p95_is_the_exact_nearest_rank_time_with_or_without_rollups(engine: Engi
     # The new entries are on a summarised day, which never happens in use (past days are closed): the rollup is
     # what the page reads, so they do not show — proof the figures come from it.
     assert governance_for_period(engine, *day).reliability == before
+
+
+@pytest.mark.postgres
+def test_two_rollups_at_once_summarise_each_day_exactly_once() -> None:
+    with fresh_database("transparency_rollup_race") as url:
+        engines = [create_engine(url) for _ in range(2)]
+        upgrade_audit_engine(engines[0])
+        generate(engines[0])
+        today = (FIRST + timedelta(days=DAYS)).date()
+        raw = figures(engines[0], FIRST, FIRST + timedelta(days=DAYS))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(lambda made: summarise_days(made, today=today), engines))
+        every_day = [(FIRST + timedelta(days=n)).date() for n in range(DAYS)]
+        assert sorted(results[0] + results[1]) == every_day  # each day by one run or the other, never both
+        assert figures(engines[0], FIRST, FIRST + timedelta(days=DAYS)) == raw
+        for made in engines:
+            made.dispose()
