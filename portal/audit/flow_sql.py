@@ -164,19 +164,13 @@ def cube_statements(dialect: str) -> list[str]:
 def stop_rows(dialect: str) -> str:
     """A SELECT of stoppages in the period, one row per (month, organisation, role, purpose, agency, reason)
     with `n` (times) and `items` (held back), from the cube plus the whole-entry stops (refusals and break-glass
-    starts, which have no source agency). Needs `cube_statements` run first on the same connection."""
+    starts, which have no source agency). Needs `build_cube` run first on the same connection."""
     keys = ", ".join(CUBE_KEYS)
     from_cube = [f"SELECT {keys}, '{reason}' AS reason, n_{reason} AS n, i_{reason} AS items "
                  f"FROM {CUBE} WHERE n_{reason} > 0" for reason in SOURCE_REASONS]
-    entry_events = _quoted(tuple(ENTRY_REASONS.values()))
-    entry_reason = " ".join(f"WHEN '{event}' THEN '{reason}'" for reason, event in ENTRY_REASONS.items())
-    from_entries = f"""SELECT {month_of(dialect, "e.recorded_at")} AS month, e.organisation, e.user_role,
-                              e.purpose_code, NULL AS agency, CASE e.event_type {entry_reason} END AS reason,
-                              COUNT(*) AS n, 0 AS items
-                       FROM audit_entries e
-                       WHERE e.event_type IN ({entry_events}) AND e.recorded_at >= :start AND e.recorded_at < :end
-                       GROUP BY 1, 2, 3, 4, 6"""
-    return " UNION ALL ".join([*from_cube, from_entries])
+    from portal.audit.entry_counts import entry_stop_rows
+
+    return " UNION ALL ".join([*from_cube, entry_stop_rows()])
 
 
 def tune_for_aggregation(connection: Connection) -> None:
@@ -190,16 +184,20 @@ def tune_for_aggregation(connection: Connection) -> None:
 def build_cube(connection: Connection, start: datetime, end: datetime) -> None:
     """Fill the cube for [start, end) on this connection (a temporary table: private to it): whole days already
     summarised come from the daily rollup, the rest (part days, days not yet summarised) from the raw trail."""
-    from portal.audit.rollup import add_rollups_to_cube, split_period
+    from portal.audit.entry_counts import ENTRY_COUNTS, create_entry_counts, entry_counts_select
+    from portal.audit.rollup import add_rolled_up_entry_counts, add_rollups_to_cube, split_period
 
     tune_for_aggregation(connection)
     create, fill = cube_statements(connection.dialect.name)[:2], cube_statements(connection.dialect.name)[2]
-    for statement in create:
+    for statement in [*create, *create_entry_counts()]:
         connection.exec_driver_sql(statement)
+    counts = f"INSERT INTO {ENTRY_COUNTS} {entry_counts_select(month_of(connection.dialect.name, 'recorded_at'))}"
     plan = split_period(connection, start, end)
     for raw_start, raw_end in plan.raw:
         connection.execute(period_query(fill), {"start": raw_start, "end": raw_end})
+        connection.execute(period_query(counts), {"start": raw_start, "end": raw_end})
     add_rollups_to_cube(connection, plan)
+    add_rolled_up_entry_counts(connection, plan)
 
 
 def period_query(sql: str) -> TextClause:

@@ -18,6 +18,9 @@ from sqlalchemy import Connection, TextClause, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.bind import Bind, resolve_engine
+from portal.audit.entry_counts import COUNTS as ENTRY_COUNT_COLUMNS
+from portal.audit.entry_counts import ENTRY_COUNTS, entry_counts_select
+from portal.audit.entry_counts import KEYS as ENTRY_KEYS
 from portal.audit.flow_sql import CUBE, CUBE_KEYS, cube_columns, period_query, source_cube_select
 from portal.audit.governance_sql import CALLS_TABLE, calls_select, clause_select, week_of_day
 from portal.audit.models import UtcDateTime, audit_entries
@@ -26,6 +29,7 @@ DAYS = "audit_rollup_days"
 FLOWS = "audit_daily_flows"
 CALLS = "audit_daily_calls"
 CLAUSES = "audit_daily_clauses"
+ENTRIES = "audit_daily_entries"
 
 
 def _midnight(day: date) -> datetime:
@@ -80,6 +84,17 @@ def _days_query(sql: str) -> TextClause:
     return text(sql).bindparams(bindparam("days", expanding=True))
 
 
+def add_rolled_up_entry_counts(connection: Connection, plan: PeriodPlan) -> None:
+    """Add the summarised days' whole-entry counts to the period's entry counts, by month."""
+    if not plan.summarised:
+        return
+    keys = ", ".join(ENTRY_KEYS)
+    sums = ", ".join(f"SUM({name})" for name in ENTRY_COUNT_COLUMNS)
+    connection.execute(_days_query(f"INSERT INTO {ENTRY_COUNTS} SELECT substr(day, 1, 7), {keys}, {sums} "
+                                   f"FROM {ENTRIES} WHERE day IN :days GROUP BY 1, 2, 3, 4"),
+                       {"days": [day.isoformat() for day in plan.summarised]})
+
+
 def rolled_up_clauses(connection: Connection, plan: PeriodPlan) -> list[tuple[str, int]]:
     """(clause, views) over the summarised days."""
     if not plan.summarised:
@@ -112,6 +127,9 @@ def _summarise(connection: Connection, day: date) -> None:
     connection.execute(period_query(f"INSERT INTO {CALLS} (day, agency, status, bucket_ms, calls) "
                                     f"{calls_select(dialect, literal)}"), bounds)
     connection.execute(period_query(f"INSERT INTO {CLAUSES} (day, clause, views) {clause_select(dialect, literal)}"),
+                       bounds)
+    entry_columns = ", ".join(["day", *ENTRY_KEYS, *ENTRY_COUNT_COLUMNS])
+    connection.execute(period_query(f"INSERT INTO {ENTRIES} ({entry_columns}) {entry_counts_select(literal)}"),
                        bounds)
 
 

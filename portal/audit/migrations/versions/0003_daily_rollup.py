@@ -25,6 +25,8 @@ DAYS = "audit_rollup_days"
 FLOWS = "audit_daily_flows"
 CALLS = "audit_daily_calls"
 CLAUSES = "audit_daily_clauses"
+ENTRIES = "audit_daily_entries"
+TABLES = (DAYS, FLOWS, CALLS, CLAUSES, ENTRIES)
 # Kept in step with portal.audit.flow_sql.SOURCE_REASONS (a migration must not import the code it migrates for).
 REASONS = ("category_not_agreed", "restricted_withheld", "sealed_notice", "timed_out", "failed", "not_matched",
            "wrong_person_dropped")
@@ -66,18 +68,27 @@ def upgrade() -> None:
         sa.Column("views", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_audit_daily_clauses_day", CLAUSES, ["day"])
+    op.create_table(  # whole entries: successful views, refusals, break-glass starts
+        ENTRIES,
+        sa.Column("day", sa.String(10), sa.ForeignKey(f"{DAYS}.day"), nullable=False),
+        sa.Column("organisation", sa.Text),
+        sa.Column("user_role", sa.Text),
+        sa.Column("purpose_code", sa.Text),
+        *(sa.Column(name, sa.BigInteger, nullable=False) for name in ("views", "n_refused", "n_break_glass")),
+    )
+    op.create_index("ix_audit_daily_entries_day", ENTRIES, ["day"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"""DO $$
                        BEGIN
                            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'portal_audit_writer') THEN
-                               GRANT INSERT, SELECT ON {DAYS}, {FLOWS}, {CALLS}, {CLAUSES} TO portal_audit_writer;
+                               GRANT INSERT, SELECT ON {", ".join(TABLES)} TO portal_audit_writer;
                            END IF;
                        END
                        $$""")
 
 
 def downgrade() -> None:
-    for table in (CLAUSES, CALLS):
+    for table in (ENTRIES, CLAUSES, CALLS):
         op.drop_index(f"ix_{table}_day", table)
         op.drop_table(table)
     op.drop_index("ix_audit_daily_flows_day", FLOWS)
