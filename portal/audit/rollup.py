@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Connection, TextClause, bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.bind import Bind, resolve_engine
@@ -76,12 +76,15 @@ def add_rollups_to_cube(connection: Connection, plan: PeriodPlan) -> None:
     sums = ", ".join(f"SUM({column})" for column in columns)
     keys = ", ".join(CUBE_KEYS[1:])
     sql = (f"INSERT INTO {CUBE} (month, {keys}, {', '.join(columns)}) "
-           f"SELECT substr(day, 1, 7), {keys}, {sums} FROM {FLOWS} WHERE day IN :days GROUP BY 1, 2, 3, 4, 5")
-    connection.execute(_days_query(sql), {"days": [day.isoformat() for day in plan.summarised]})
+           f"SELECT substr(day, 1, 7), {keys}, {sums} FROM {FLOWS} WHERE day >= :first AND day <= :last "
+           "GROUP BY 1, 2, 3, 4, 5")
+    connection.execute(text(sql), _span(plan))
 
 
-def _days_query(sql: str) -> TextClause:
-    return text(sql).bindparams(bindparam("days", expanding=True))
+def _span(plan: PeriodPlan) -> dict[str, str]:
+    """The first and last summarised day: every rollup row between them belongs to the period, because rows exist
+    only for summarised days and every summarised day between them is in `plan.summarised`."""
+    return {"first": plan.summarised[0].isoformat(), "last": plan.summarised[-1].isoformat()}
 
 
 def add_rolled_up_entry_counts(connection: Connection, plan: PeriodPlan) -> None:
@@ -90,17 +93,17 @@ def add_rolled_up_entry_counts(connection: Connection, plan: PeriodPlan) -> None
         return
     keys = ", ".join(ENTRY_KEYS)
     sums = ", ".join(f"SUM({name})" for name in ENTRY_COUNT_COLUMNS)
-    connection.execute(_days_query(f"INSERT INTO {ENTRY_COUNTS} SELECT substr(day, 1, 7), {keys}, {sums} "
-                                   f"FROM {ENTRIES} WHERE day IN :days GROUP BY 1, 2, 3, 4"),
-                       {"days": [day.isoformat() for day in plan.summarised]})
+    connection.execute(text(f"INSERT INTO {ENTRY_COUNTS} SELECT substr(day, 1, 7), {keys}, {sums} "
+                                   f"FROM {ENTRIES} WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4"),
+                       _span(plan))
 
 
 def rolled_up_clauses(connection: Connection, plan: PeriodPlan) -> list[tuple[str, int]]:
     """(clause, views) over the summarised days."""
     if not plan.summarised:
         return []
-    rows = connection.execute(_days_query(f"SELECT clause, SUM(views) FROM {CLAUSES} WHERE day IN :days "
-                                          "GROUP BY clause"), {"days": [day.isoformat() for day in plan.summarised]})
+    rows = connection.execute(text(f"SELECT clause, SUM(views) FROM {CLAUSES} "
+                                   "WHERE day >= :first AND day <= :last GROUP BY clause"), _span(plan))
     return [(str(clause), int(views)) for clause, views in rows]
 
 
@@ -109,9 +112,9 @@ def add_rolled_up_calls(connection: Connection, plan: PeriodPlan) -> None:
     if not plan.summarised:
         return
     week = week_of_day(connection.dialect.name, "day")
-    connection.execute(_days_query(f"INSERT INTO {CALLS_TABLE} SELECT {week}, agency, status, bucket_ms, SUM(calls) "
-                                   f"FROM {CALLS} WHERE day IN :days GROUP BY 1, 2, 3, 4"),
-                       {"days": [day.isoformat() for day in plan.summarised]})
+    connection.execute(text(f"INSERT INTO {CALLS_TABLE} SELECT {week}, agency, status, bucket_ms, SUM(calls) "
+                                   f"FROM {CALLS} WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4"),
+                       _span(plan))
 
 
 def _summarise(connection: Connection, day: date) -> None:
