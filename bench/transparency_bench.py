@@ -95,7 +95,7 @@ def publish(client: FlaskClient, days: int) -> Callable[[], int]:
     return post
 
 
-def run(entries: int, keep: bool) -> list[tuple[str, str, float]]:
+def run(entries: int, keep: bool, skip_verify: bool = False, skip_before: bool = False) -> list[tuple[str, str, float]]:
     from portal import create_app
     from portal.audit.store import upgrade_audit_store
     from portal.config import Settings
@@ -118,6 +118,16 @@ def run(entries: int, keep: bool) -> list[tuple[str, str, float]]:
             create_accounts()
         client = app.test_client()
         sign_in(client)
+        for name, path in (("flows and stoppages page", "/transparency/?"),
+                           ("governance page", "/transparency/governance?")):
+            for days in (() if skip_before else (30, 365)):
+                rows.append((f"{name}, no rollup", f"last {days} days",
+                             timed(get(client, f"{path}{period_args(days)}"))[0]))
+        from portal.audit.rollup import summarise_days
+
+        summarise_s, summarised = timed(lambda: summarise_days(engine))
+        rows.append(("rollup: summarise every past day", f"{len(summarised):,} days", summarise_s))  # type: ignore[arg-type]
+        rows.append(("rollup: rerun (nothing new)", "0 days", timed(lambda: summarise_days(engine))[0]))
         for days in (30, 90, 365):
             args = period_args(days)
             label = f"last {days} days"
@@ -141,6 +151,9 @@ def run(entries: int, keep: bool) -> list[tuple[str, str, float]]:
             fetch = get(client, f"/ig/dashboard?days={days}")
             fetch()
             rows.append(("IG dashboard (charts and flags)", f"last {days} days", timed(fetch)[0]))
+        if skip_verify:
+            engine.dispose()
+            return rows
         full_s, full = timed(lambda: verify_chain(engine, batch_size=5000))
         rows.append(("verify: full chain", f"{full.entries_checked:,} entries, ok={full.ok}", full_s))  # type: ignore[attr-defined]
         with engine.connect() as connection:
@@ -174,8 +187,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (its name is printed)")
+    parser.add_argument("--skip-verify", action="store_true", help="time the pages only, not the chain checks")
+    parser.add_argument("--skip-before", action="store_true", help="do not time the pages before the rollup")
     options = parser.parse_args()
-    print_table(run(options.entries, options.keep))
+    print_table(run(options.entries, options.keep, options.skip_verify, options.skip_before))
 
 
 if __name__ == "__main__":

@@ -71,10 +71,12 @@ def register_cli(app: Flask) -> None:
     from portal.cli_audit import audit_cli
     from portal.cli_notifications import notifications_cli, sso_cli
     from portal.cli_sandbox import sandbox_cli
+    from portal.cli_transparency import transparency_cli
 
     portal_cli.add_command(sandbox_cli)
     portal_cli.add_command(relationships_cli)
     portal_cli.add_command(audit_cli)
     portal_cli.add_command(notifications_cli)
     portal_cli.add_command(sso_cli)
+    portal_cli.add_command(transparency_cli)
     app.cli.add_command(portal_cli)

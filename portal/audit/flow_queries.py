@@ -13,12 +13,10 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from portal.audit.bind import Bind, read_connection
-from portal.audit.flow_sql import CUBE, VIEW_EVENTS, build_cube, month_of, run, stop_rows
-from portal.audit.models import Outcome
+from portal.audit.entry_counts import ENTRY_COUNTS
+from portal.audit.flow_sql import CUBE, build_cube, run, stop_rows
 
 Row = tuple[object, ...]
-_VIEW_FILTER = (f"event_type IN ({', '.join(repr(event) for event in VIEW_EVENTS)}) "
-                f"AND outcome = {int(Outcome.SUCCESS)} AND recorded_at >= :start AND recorded_at < :end")
 
 
 @dataclass(frozen=True)
@@ -45,12 +43,13 @@ def _rows(connection: Connection, sql: str, start: datetime, end: datetime) -> l
 
 
 def views_grouped(connection: Connection, start: datetime, end: datetime, first: str, second: str) -> list[Row]:
-    """Successful views in the period counted by two entry columns (e.g. organisation and role)."""
+    """Successful views in the period counted by two entry columns (e.g. organisation and role); from the
+    entry counts (`build_cube` first)."""
     columns = {"organisation", "user_role", "purpose_code"}
     if first not in columns or second not in columns:
         raise ValueError("views can be grouped by organisation, user_role or purpose_code")
-    sql = (f"SELECT {first}, {second}, COUNT(*) FROM audit_entries WHERE {_VIEW_FILTER} "
-           f"GROUP BY {first}, {second} ORDER BY {first}, {second}")
+    sql = (f"SELECT {first}, {second}, SUM(views) FROM {ENTRY_COUNTS} "
+           f"GROUP BY {first}, {second} HAVING SUM(views) > 0 ORDER BY {first}, {second}")
     return _rows(connection, sql, start, end)
 
 
@@ -81,8 +80,7 @@ def stops_by_reason(connection: Connection, start: datetime, end: datetime) -> l
 
 
 def views_by_month(connection: Connection, start: datetime, end: datetime) -> list[Row]:
-    month = month_of(connection.dialect.name, "recorded_at")
-    sql = f"SELECT {month}, COUNT(*) FROM audit_entries WHERE {_VIEW_FILTER} GROUP BY 1 ORDER BY 1"
+    sql = f"SELECT month, SUM(views) FROM {ENTRY_COUNTS} GROUP BY 1 HAVING SUM(views) > 0 ORDER BY 1"
     return _rows(connection, sql, start, end)
 
 

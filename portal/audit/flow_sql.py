@@ -124,47 +124,53 @@ CUBE = "tr_flow_cube"
 CUBE_KEYS = ("month", "organisation", "user_role", "purpose_code", "agency")
 
 
+def cube_columns() -> list[str]:
+    """The cube's count columns, in order: asked, answered, items, then per reason occurrences and items held back."""
+    return ["asked", "answered", "items", *(f"{kind}_{reason}" for reason in SOURCE_REASONS for kind in ("n", "i"))]
+
+
+def source_cube_select(dialect: str, first_key: str) -> str:
+    """A SELECT over the period's source rows grouped by (first_key, organisation, role, purpose, agency), giving
+    `cube_columns()`. `first_key` is SQL: the month for the cube, a day literal for the daily rollup."""
+    sums = []
+    for reason, test in SOURCE_REASONS.items():
+        items = _REASON_ITEMS.get(reason, "0")
+        sums.append(f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END), SUM(CASE WHEN {test} THEN {items} ELSE 0 END)")
+    return f"""SELECT {first_key}, src.organisation, src.user_role, src.purpose_code,
+                   src.agency, COUNT(*), SUM(CASE WHEN src.status = 'answered' THEN 1 ELSE 0 END),
+                   SUM(src.item_count), {", ".join(sums)}
+            FROM ({source_rows(dialect)}) AS src
+            GROUP BY 1, 2, 3, 4, 5"""
+
+
 def cube_statements(dialect: str) -> list[str]:
-    """Statements that fill a temporary table with one row per (month, organisation, role, purpose, agency):
-    times asked, answered, items, and per reason how often the source stopped and what it held back.
+    """Statements that create, then fill from the raw trail for [:start, :end), a temporary table with one row per
+    (month, organisation, role, purpose, agency): times asked, answered, items, and per reason how often the
+    source stopped and what it held back. The table may hold several rows per key (raw pieces and daily rollups):
+    every reader sums.
 
     One pass over the JSON per page: every breakdown of flows and stoppages is then a GROUP BY over this small
     table (months × organisations × roles × purposes × agencies), not another pass over the trail.
     """
     reason_columns = [f"n_{reason} BIGINT, i_{reason} BIGINT" for reason in SOURCE_REASONS]
-    sums = []
-    for reason, test in SOURCE_REASONS.items():
-        items = _REASON_ITEMS.get(reason, "0")
-        sums.append(f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END), SUM(CASE WHEN {test} THEN {items} ELSE 0 END)")
     return [
         f"DROP TABLE IF EXISTS {CUBE}",
         f"""CREATE TEMPORARY TABLE {CUBE} (month TEXT, organisation TEXT, user_role TEXT, purpose_code TEXT,
             agency TEXT, asked BIGINT, answered BIGINT, items BIGINT, {", ".join(reason_columns)})""",
-        f"""INSERT INTO {CUBE}
-            SELECT {month_of(dialect, "src.recorded_at")}, src.organisation, src.user_role, src.purpose_code,
-                   src.agency, COUNT(*), SUM(CASE WHEN src.status = 'answered' THEN 1 ELSE 0 END),
-                   SUM(src.item_count), {", ".join(sums)}
-            FROM ({source_rows(dialect)}) AS src
-            GROUP BY 1, 2, 3, 4, 5""",
+        f"INSERT INTO {CUBE} {source_cube_select(dialect, month_of(dialect, 'src.recorded_at'))}",
     ]
 
 
 def stop_rows(dialect: str) -> str:
     """A SELECT of stoppages in the period, one row per (month, organisation, role, purpose, agency, reason)
     with `n` (times) and `items` (held back), from the cube plus the whole-entry stops (refusals and break-glass
-    starts, which have no source agency). Needs `cube_statements` run first on the same connection."""
+    starts, which have no source agency). Needs `build_cube` run first on the same connection."""
     keys = ", ".join(CUBE_KEYS)
     from_cube = [f"SELECT {keys}, '{reason}' AS reason, n_{reason} AS n, i_{reason} AS items "
                  f"FROM {CUBE} WHERE n_{reason} > 0" for reason in SOURCE_REASONS]
-    entry_events = _quoted(tuple(ENTRY_REASONS.values()))
-    entry_reason = " ".join(f"WHEN '{event}' THEN '{reason}'" for reason, event in ENTRY_REASONS.items())
-    from_entries = f"""SELECT {month_of(dialect, "e.recorded_at")} AS month, e.organisation, e.user_role,
-                              e.purpose_code, NULL AS agency, CASE e.event_type {entry_reason} END AS reason,
-                              COUNT(*) AS n, 0 AS items
-                       FROM audit_entries e
-                       WHERE e.event_type IN ({entry_events}) AND e.recorded_at >= :start AND e.recorded_at < :end
-                       GROUP BY 1, 2, 3, 4, 6"""
-    return " UNION ALL ".join([*from_cube, from_entries])
+    from portal.audit.entry_counts import entry_stop_rows
+
+    return " UNION ALL ".join([*from_cube, entry_stop_rows()])
 
 
 def tune_for_aggregation(connection: Connection) -> None:
@@ -176,13 +182,22 @@ def tune_for_aggregation(connection: Connection) -> None:
 
 
 def build_cube(connection: Connection, start: datetime, end: datetime) -> None:
-    """Fill the cube for [start, end) on this connection (a temporary table: private to it)."""
+    """Fill the cube for [start, end) on this connection (a temporary table: private to it): whole days already
+    summarised come from the daily rollup, the rest (part days, days not yet summarised) from the raw trail."""
+    from portal.audit.entry_counts import ENTRY_COUNTS, create_entry_counts, entry_counts_select
+    from portal.audit.rollup import add_rolled_up_entry_counts, add_rollups_to_cube, split_period
+
     tune_for_aggregation(connection)
-    for statement in cube_statements(connection.dialect.name):
-        if ":start" in statement:
-            connection.execute(period_query(statement), {"start": start, "end": end})
-        else:
-            connection.exec_driver_sql(statement)
+    create, fill = cube_statements(connection.dialect.name)[:2], cube_statements(connection.dialect.name)[2]
+    for statement in [*create, *create_entry_counts()]:
+        connection.exec_driver_sql(statement)
+    counts = f"INSERT INTO {ENTRY_COUNTS} {entry_counts_select(month_of(connection.dialect.name, 'recorded_at'))}"
+    plan = split_period(connection, start, end)
+    for raw_start, raw_end in plan.raw:
+        connection.execute(period_query(fill), {"start": raw_start, "end": raw_end})
+        connection.execute(period_query(counts), {"start": raw_start, "end": raw_end})
+    add_rollups_to_cube(connection, plan)
+    add_rolled_up_entry_counts(connection, plan)
 
 
 def period_query(sql: str) -> TextClause:
