@@ -183,7 +183,9 @@ def test_without_javascript_the_waiting_page_says_what_will_happen(browser, base
 
 def test_break_glass_errors_per_field_uk_time_and_a_banner_that_stays(signed_in, base_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
     page: Page = signed_in("teacher")
-    child = [c for c in sandbox.children("multi_agency") if c.get("chi")][-2]  # the access journey uses [-1]
+    # Journeys share one portal: access uses [-1] and [-3], notifications [-2]; a grant left by one must not open
+    # this child for the teacher.
+    child = [c for c in sandbox.children("multi_agency") if c.get("chi")][-4]
     SearchPage(page, base_url).open().search_chi(child["chi"]).open()
     RefusedPage(page)
     expect(page.get_by_test_id("change-purpose")).to_be_visible()  # a refusal offers another purpose

@@ -58,7 +58,11 @@ def test_ig_officer_publishes_a_snapshot_that_a_visitor_reads_and_downloads(  # 
     rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"))))
     timed_out = [row for row in rows if row["table_id"] == "stoppages_by_reason_and_agency"
                  and row["row"] == "Source timed out" and row["column"] == "Police Scotland"]
-    assert timed_out and int(timed_out[0]["value"]) >= 9
-    assert not [row for row in rows if row["value"] and 0 < int(row["value"]) < 5]
+    # Other journeys share this portal's trail, so whether secondary suppression hides this cell depends on what
+    # they left; the cell is published either way, and the figures against the export are checked in
+    # tests/transparency. What holds always: no figure of 1-4 is published, and a hidden cell carries no value.
+    assert len(timed_out) == 1
+    assert [row for row in rows if row["suppressed"] and row["value"] != ""] == []
+    assert [row for row in rows if not row["suppressed"] and int(row["value"]) in range(1, 5)] == []
     assert TRANSPARENCY_CHI not in download.path().read_text(encoding="utf-8")
     visitor.context.close()

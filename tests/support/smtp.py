@@ -31,11 +31,15 @@ class Inbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]
 
-    def wait_for(self, address: str, count: int = 1, timeout_s: float = 15.0) -> list[EmailMessage]:
-        """The messages to `address` once `count` have arrived; fails the test if they do not."""
+    def mark(self) -> int:
+        """Where the inbox stands now: pass it to `wait_for(since=…)` to see only what arrives after."""
+        return len(self.messages)
+
+    def wait_for(self, address: str, count: int = 1, timeout_s: float = 15.0, since: int = 0) -> list[EmailMessage]:
+        """The messages to `address` (after `since`) once `count` have arrived; fails the test if they do not."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            found = self.to(address)
+            found = [m for m in self.messages[since:] if address in str(m["To"])]
             if len(found) >= count:
                 return found
             time.sleep(0.1)
