@@ -126,14 +126,6 @@ def test_the_agencies_stop_when_the_run_is_stopped(run_demo, demo_env: dict[str,
     assert not pid_file(demo_env["INSTANCE_PATH"]).exists()
 
 
-def test_the_agencies_die_with_a_killed_run(run_demo, demo_env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    process, _, _ = run_demo()
-    pids = _recorded_pids(demo_env)
-    process.kill()  # no handler runs: the kernel ends the children (they asked to die with their parent)
-    process.wait(10)
-    assert _wait(lambda: _gone(pids)), "agency processes outlived a killed run"
-
-
 def test_systems_left_by_a_crashed_run_are_stopped_before_starting(run_demo, demo_env: dict[str, str],  # type: ignore[no-untyped-def]
                                                                    cohort_dir: Path) -> None:
     # A run that crashed without its children dying: they still hold the ports, with the old credentials.
