@@ -8,15 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from portal.audit import AuditInput, AuditWriter
 from portal.audit.dashboard_queries import flag_candidates
 from portal.audit.queries import iter_entries
-from portal.audit.store import upgrade_audit_engine
 from portal.ig.flags import FlagThresholds, all_flags
 from portal.ig.surnames import surname_hash, surname_of
-from tests.support.postgres import fresh_database
+from tests.support.audit_store import migrated_audit_engine
 
 KEY = "dashboard-sql-key"
 START = datetime(2026, 3, 23, 0, 0, tzinfo=UTC)  # a week across the change to BST (29 March 2026)
@@ -26,17 +25,8 @@ PEOPLE = [("teacher", "Sam Reid"), ("hv", "Jo Campbell"), ("police", "Chris Bair
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        made = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
-        upgrade_audit_engine(made)
+    with migrated_audit_engine(request.param, tmp_path, "dashboard_sql") as made:
         yield made
-        made.dispose()
-        return
-    with fresh_database("dashboard_sql") as url:
-        made = create_engine(url)
-        upgrade_audit_engine(made)
-        yield made
-        made.dispose()
 
 
 def _trail(engine: Engine) -> None:

@@ -19,6 +19,7 @@ from portal.audit.flow_queries import flows_for_period
 from portal.audit.governance_queries import governance_for_period
 from portal.audit.rollup import summarise_days
 from portal.audit.store import upgrade_audit_engine
+from tests.support.audit_store import migrated_audit_engine
 from tests.support.postgres import fresh_database
 from tests.transparency.test_sql_aggregation import DEC, NOV, _seed
 
@@ -30,17 +31,8 @@ STATUSES = ("answered", "answered", "no_record", "withheld", "timed_out", "faile
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        made = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
-        upgrade_audit_engine(made)
+    with migrated_audit_engine(request.param, tmp_path, "transparency_rollup") as made:
         yield made
-        made.dispose()
-        return
-    with fresh_database("transparency_rollup") as url:
-        made = create_engine(url)
-        upgrade_audit_engine(made)
-        yield made
-        made.dispose()
 
 
 def _source(rng: random.Random, agency: str) -> SourceAudit:

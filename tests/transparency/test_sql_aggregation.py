@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from portal.audit import AuditInput, AuditWriter, SourceAudit
 from portal.audit.flow_queries import flows_for_period
 from portal.audit.governance_queries import governance_for_period
-from portal.audit.store import upgrade_audit_engine
-from tests.support.postgres import fresh_database
+from tests.support.audit_store import migrated_audit_engine
 
 NOV = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 DEC = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -21,17 +20,8 @@ DEC = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        made = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
-        upgrade_audit_engine(made)
+    with migrated_audit_engine(request.param, tmp_path, "transparency_sql") as made:
         yield made
-        made.dispose()
-        return
-    with fresh_database("transparency_sql") as url:
-        made = create_engine(url)
-        upgrade_audit_engine(made)
-        yield made
-        made.dispose()
 
 
 def _view(org: str, role: str, purpose: str, *sources: SourceAudit, chi: str | None = "0101011237",
