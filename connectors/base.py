@@ -214,7 +214,7 @@ class HttpConnector(Connector):
             raise MalformedResponseError(f"{self.display_name} sent a paging link to another server")
 
     def get_json(
-        self, path: str, params: Mapping[str, str] | None = None, *, deadline: float, endpoint: str = ""
+        self, path: str, params: Mapping[str, str | list[str]] | None = None, *, deadline: float, endpoint: str = ""
     ) -> Any:
         """GET `path` and parse its JSON body, retrying transient failures while the deadline allows."""
         endpoint = endpoint or path.split("?")[0]
@@ -238,7 +238,7 @@ class HttpConnector(Connector):
             return self._parse_json(body)
 
     def _exchange(
-        self, url: str, params: Mapping[str, str] | None, *, deadline: float, endpoint: str, attempt: int
+        self, url: str, params: Mapping[str, str | list[str]] | None, *, deadline: float, endpoint: str, attempt: int
     ) -> bytes:
         left = remaining(deadline)
         if left < _MIN_USEFUL_S:

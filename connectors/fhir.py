@@ -45,6 +45,7 @@ CATEGORY_RESOURCES: dict[str, tuple[str, ...]] = {
 # Resource types that may become chronology events (the others give key facts only).
 EVENT_TYPES = ("Encounter", "Condition", "Immunization", "Appointment", "EpisodeOfCare", "CarePlan")
 WINDOW_TYPES = ("Encounter", "Immunization", "Appointment", "EpisodeOfCare", "CarePlan")
+PERIOD_TYPES = ("Encounter", "EpisodeOfCare", "CarePlan")  # `date` searches the start: a period may begin earlier
 
 
 @dataclass(frozen=True)
@@ -184,10 +185,14 @@ class FhirConnector(HttpConnector):
     def _event_window(self, resource_type: str, person: PersonRecord, window: EventWindow,
                       deadline: float) -> EventSlice:
         count = min(window.limit, MAX_WINDOW)
-        params = {"patient": person.source_id, "_sort": "-date" if window.newest_first else "date",
-                  "_count": str(count), "_getpagesoffset": str(window.offset)}
+        base = {"patient": person.source_id, "_sort": "-date" if window.newest_first else "date",
+                "_count": str(count), "_getpagesoffset": str(window.offset)}
+        dates = []  # FHIR repeats `date` for AND: on or after the first day, before the day after the last
+        if window.date_from is not None and resource_type not in PERIOD_TYPES:
+            dates.append(f"ge{window.date_from.isoformat()}")
         if window.date_to is not None:
-            params["date"] = f"lt{(window.date_to + timedelta(days=1)).isoformat()}"
+            dates.append(f"lt{(window.date_to + timedelta(days=1)).isoformat()}")
+        params: dict[str, str | list[str]] = {**base, **({"date": dates} if dates else {})}
         bundle = self.get_json(resource_type, params, deadline=deadline, endpoint=f"{resource_type} search")
         if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
             raise MalformedResponseError(f"{self.display_name} answered a search without a FHIR Bundle")
@@ -196,11 +201,13 @@ class FhirConnector(HttpConnector):
         matches = [r for r in resources if r.get("resourceType") == resource_type]
         more = any(link.get("relation") == "next" for link in bundle.get("link", [])) and bool(matches)
         total = bundle.get("total")
+        foreign = sum(1 for r in matches if not belongs_to(r, person.source_id))
         return EventSlice(tuple(self._events_of(resource_type, person, matches)),
                           total if isinstance(total, int) else None,
                           window.offset + len(matches) if more else None, len(resources),
                           # Cancelled or undated resources are counted but not shown; significance is read here.
-                          total_is_events=False, filters_applied=not window.significant_only)
+                          total_is_events=False, filters_applied=not window.significant_only,
+                          dropped_wrong_child=foreign)
 
     def _events_of(self, resource_type: str, person: PersonRecord,
                    resources: list[dict[str, Any]]) -> list[ChronologyEvent]:

@@ -231,6 +231,9 @@ class RestConnector(HttpConnector):
         params = {"sort": "date", "order": "desc" if window.newest_first else "asc",
                   self.page_size_param: str(min(window.limit, self.page_size or MAX_WINDOW)),
                   "offset": str(window.offset)}
+        if window.date_from is not None and "end_date" not in spec.event.table:
+            # `since` is on the start date: a period that began earlier but overlaps must still be read.
+            params["since"] = window.date_from.isoformat()
         if window.date_to is not None:
             params["until"] = window.date_to.isoformat()
         if window.significant_only and isinstance(spec.event.table.get("significant"), str):
@@ -244,13 +247,14 @@ class RestConnector(HttpConnector):
                 if not spec.subject_field or as_text(lookup(i, spec.subject_field)) in ("", person.source_id)]
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
         events = _map_items(spec, mine, ctx, wanted)[0]
-        total = body.get("total")
+        total = body.get("total")  # `mine` drops another person's items, counted as the whole read counts them
         more = bool(body.get(self.next_field)) and bool(items)
         return EventSlice(tuple(events), total if isinstance(total, int) else None,
                           window.offset + len(items) if more else None, len(items),
                           total_is_events=spec.event.always_applies,
                           filters_applied=not window.significant_only or spec.event.table.get("significant") is None
-                          or "significant" in params)
+                          or "significant" in params,
+                          dropped_wrong_child=len(items) - len(mine))
 
     # -- paging ---------------------------------------------------------------------------------
 

@@ -212,11 +212,18 @@ class SqlConnector(Connector):
             return EventSlice((), 0, None, 0)  # a list the agency marks routine holds nothing significant
         inner = spec.sql.strip().rstrip(";")
         params: dict[str, Any] = {"person_id": person.source_id}
-        where = ""
+        conditions: list[str] = []
+        if window.date_from is not None and "end_date" not in spec.event.table:  # periods may start earlier
+            conditions.append(f"w.{spec.event.date_path} >= :after")
+            params["after"] = window.date_from.isoformat()
         if window.date_to is not None:
             # `<` the next day also bounds a date stored with a time of day.
-            where = f" WHERE w.{spec.event.date_path} < :before"
+            conditions.append(f"w.{spec.event.date_path} < :before")
             params["before"] = (window.date_to + timedelta(days=1)).isoformat()
+        flag = spec.event.table.get("significant")
+        if window.significant_only and isinstance(flag, str) and flag.isidentifier():
+            conditions.append(f"(w.{flag} IS NULL OR w.{flag} <> 0)")  # no flag counts as significant
+        where = " WHERE " + " AND ".join(conditions) if conditions else ""
         direction = "DESC" if window.newest_first else "ASC"
         limit = max(1, min(window.limit, self.max_rows))
         sql = (f"SELECT * FROM ({inner}) AS w{where} ORDER BY w.{spec.event.date_path} {direction}, "
@@ -227,11 +234,14 @@ class SqlConnector(Connector):
             counted = self._run(f"{spec.name} count", f"SELECT COUNT(*) AS total FROM ({inner}) AS w{where}", params,
                                 deadline=deadline)
             total = int(next(iter(counted[0].values()))) if counted else None
-        events = self._row_events(spec, self._mine(spec, rows, person), person)
+        mine = self._mine(spec, rows, person)
+        events = self._row_events(spec, mine, person)
         more = len(rows) == limit
         return EventSlice(tuple(events), total, window.offset + len(rows) if more else None, len(rows),
                           total_is_events=spec.event.always_applies,
-                          filters_applied=not window.significant_only or spec.event.table.get("significant") is None)
+                          filters_applied=not window.significant_only or flag is None
+                          or (isinstance(flag, str) and flag.isidentifier()),
+                          dropped_wrong_child=len(rows) - len(mine))
 
     def _mine(self, spec: QuerySpec, rows: list[dict[str, Any]], person: PersonRecord) -> list[dict[str, Any]]:
         return [r for r in rows if not spec.subject_field or as_text(r.get(spec.subject_field)) == person.source_id]

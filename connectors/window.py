@@ -25,6 +25,7 @@ class EventWindow:
     newest_first: bool = True
     offset: int = 0
     limit: int = 50
+    date_from: date | None = None  # events starting on or after this day
     date_to: date | None = None  # events starting on or before this day
     significant_only: bool = False
 
@@ -39,6 +40,7 @@ class EventSlice:
     items_sent: int  # items the source put on the wire for this answer
     total_is_events: bool = True  # False: some items the source counts do not become events (e.g. cancelled)
     filters_applied: bool = True  # False: the source could not apply every filter, so `total` counts more
+    dropped_wrong_child: int = 0  # items in this answer filed under the person but about someone else (dropped)
 
 
 class EventStream(Protocol):
@@ -85,6 +87,8 @@ class WholeListStream:
 
 def _passes(event: ChronologyEvent, window: EventWindow) -> bool:
     if window.significant_only and not event.significant:
+        return False
+    if window.date_from is not None and event.event_date < window.date_from:
         return False
     return window.date_to is None or event.event_date <= window.date_to
 

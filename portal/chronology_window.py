@@ -22,8 +22,9 @@ from typing import Any, Protocol
 from connectors.models import ChronologyEvent, PersonRecord, SourceRecords
 from connectors.window import EventStream, EventWindow, WholeListStream
 from portal.chronology import ChronologyFilter, Entry, Page, filter_events, group_incidents
+from portal.chronology_resume import Resume, StreamCursor, before, entries_before, resume_offset, resume_point
 
-__all__ = ["AgencyStreams", "StreamStats", "WindowedView", "agency_streams", "windowed_chronology"]
+__all__ = ["AgencyStreams", "Resume", "StreamStats", "WindowedView", "agency_streams", "windowed_chronology"]
 
 GROUP_WINDOW_DAYS = 2  # group_incidents' default: events further apart than this never share a group
 _Key = tuple[int, int, int, str, int, int]
@@ -76,7 +77,10 @@ class StreamStats:
     total_is_events: bool = True
     filters_applied: bool = True
     next_offset: int | None = 0
+    dropped_wrong_child: int = 0
     windows: list[EventWindow] = field(default_factory=list)
+    marks: list[tuple[int, date]] = field(default_factory=list)  # (offset asked, date of its first event)
+    last_read: date | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class WindowedView:
     counts_exact: bool
     matching_at_most: int | None  # when not exact: the sources' own totals, an upper bound (None: cannot say)
     stats: tuple[StreamStats, ...]
+    next_page: Resume | None = None  # where the following page can start reading (None: there is none)
 
     @property
     def total_pages_known(self) -> bool:
@@ -99,9 +104,13 @@ class WindowedView:
         for stats in self.stats:
             entry = details.setdefault(stats.agency, {"shown": [], "asked": [], "items_sent": 0})
             entry["items_sent"] += stats.items_sent
+            if stats.dropped_wrong_child:
+                entry["dropped_wrong_child"] = entry.get("dropped_wrong_child", 0) + stats.dropped_wrong_child
             entry["asked"] += [{"list": stats.name, "order": "newest first" if w.newest_first else "oldest first",
-                                "offset": w.offset, "limit": w.limit, "until": w.date_to.isoformat() if w.date_to
-                                else None, "significant_only": w.significant_only, "at_source": stats.pushed_down}
+                                "offset": w.offset, "limit": w.limit,
+                                "since": w.date_from.isoformat() if w.date_from else None,
+                                "until": w.date_to.isoformat() if w.date_to else None,
+                                "significant_only": w.significant_only, "at_source": stats.pushed_down}
                                for w in stats.windows]
         for entry in self.page.items:
             for event in getattr(entry, "events", (entry,)):
@@ -122,6 +131,7 @@ def windowed_chronology(
     visible: Callable[[ChronologyEvent], bool] | None = None,
     chunk: int | None = None,
     executor: Executor | None = None,
+    resume: Resume | None = None,
 ) -> WindowedView:
     """The page `build_chronology(...)` would show, reading each stream only as far as the page needs.
 
@@ -129,15 +139,21 @@ def windowed_chronology(
     as the view does). A page past the end is brought back to the last page, as `paginate` does.
     With an `executor`, every stream's first window is asked for at once (the page then waits for the
     slowest source, not the sum); later windows, rarely needed, are asked for as the merge reaches them.
+    With `resume` (from the previous page's `next_page`), reading starts where that page left off.
     """
     criteria = criteria or ChronologyFilter()
     size = max(1, page_size)
     number = max(1, page)
-    base = EventWindow(newest_first=newest_first, date_to=criteria.date_to,
+    base = EventWindow(newest_first=newest_first, date_from=criteria.date_from, date_to=criteria.date_to,
                        significant_only=criteria.significant_only)
-    step = chunk or size * number + 1  # enough for the page and one entry past it, if nothing is filtered out
-    readers = [_Reader(index, position, stream, agency.agency, base, step, deadline)
-               for index, agency in enumerate(agencies) for position, stream in enumerate(agency.streams)]
+    streams = [(index, position, agency.agency, stream) for index, agency in enumerate(agencies)
+               for position, stream in enumerate(agency.streams)]
+    resume = resume if _fits(resume, streams, number, size) else None
+    cursors: Sequence[StreamCursor | None] = resume.streams if resume and resume.streams else [None] * len(streams)
+    skipped = resume.entries_before if resume else 0  # entries before the resume point, on earlier pages
+    step = chunk or size * number + 1 - skipped  # the page and one entry past it, if nothing is filtered out
+    readers = [_Reader(index, position, stream, name, base, step, deadline, cursor, resume.day if resume else None)
+               for (index, position, name, stream), cursor in zip(streams, cursors, strict=True)]
     if executor is not None:
         for future in [executor.submit(reader.prefetch) for reader in readers]:
             future.result()
@@ -147,7 +163,7 @@ def windowed_chronology(
         return (visible is None or visible(event)) and bool(filter_events([event], criteria))
 
     matching: list[ChronologyEvent] = []
-    wanted = size * number + 1  # entries: the page and one more, to know whether there is a next page
+    wanted = size * number + 1 - skipped  # entries: the page and one more, to know whether there is a next page
     target = wanted
     while True:
         _read_until(merged, matching, passes, target)
@@ -157,12 +173,43 @@ def windowed_chronology(
         target = len(matching) + wanted - len(entries)  # a group folds events into one entry: read more
     exhausted = merged.exhausted
     if exhausted:
-        pages = max(1, math.ceil(len(entries) / size))
+        pages = max(1, math.ceil((skipped + len(entries)) / size))
+        if number > pages and resume is not None:  # the record shrank since the last page: read it afresh
+            return windowed_chronology(agencies, criteria, newest_first=newest_first, group=group, page=pages,
+                                       page_size=size, deadline=deadline, visible=visible, executor=executor)
         number = min(number, pages)
-    start = (number - 1) * size
-    shown = Page(tuple(entries[start:start + size]), number, size, len(entries))
-    counts_exact, matching_count, at_most = _matching_count(readers, criteria, visible, exhausted, len(matching))
-    return WindowedView(shown, matching_count, counts_exact, at_most, tuple(r.stats for r in readers))
+    start = (number - 1) * size - skipped
+    shown = Page(tuple(entries[start:start + size]), number, size, skipped + len(entries))
+    before_count = resume.matching_before if resume else 0
+    counts_exact, matching_count, at_most = _matching_count(readers, criteria, visible, exhausted,
+                                                            before_count + len(matching))
+    following = _next_page(readers, matching, entries, start + size, number + 1, resume, newest_first)
+    return WindowedView(shown, matching_count, counts_exact, at_most, tuple(r.stats for r in readers), following)
+
+
+def _fits(resume: Resume | None, streams: Sequence[tuple[int, int, str, EventStream]], page: int, size: int) -> bool:
+    """A resume point is used only for the page it was made for, over the same streams."""
+    if resume is None or resume.page != page or resume.entries_before > (page - 1) * size:
+        return False
+    named = [(name, stream.name) for _, _, name, stream in streams]
+    return not resume.streams or [(c.agency, c.name) for c in resume.streams] == named
+
+
+def _next_page(readers: Sequence[_Reader], matching: Sequence[ChronologyEvent], entries: Sequence[Entry],
+               next_entry: int, page: int, resume: Resume | None, newest_first: bool) -> Resume | None:
+    """Where the page after this one can start reading (the previous resume point if no later one is safe)."""
+    if next_entry >= len(entries):
+        return None
+    position = resume_point(matching, entries, next_entry)
+    if position == 0:
+        return replace(resume, page=page) if resume else Resume(page)
+    day = matching[position].event_date
+    cursors = tuple(StreamCursor(r.stats.agency, r.stats.name,
+                                 resume_offset(r.start, r.stats.marks, r.stats.next_offset is None, r.stats.last_read,
+                                               day, newest_first),
+                                 r.stats.total, r.stats.total_is_events, r.stats.filters_applied) for r in readers)
+    return Resume(page, day, (resume.entries_before if resume else 0) + entries_before(entries, matching, position),
+                  (resume.matching_before if resume else 0) + position, cursors, resume.known if resume else None)
 
 
 def _read_until(merged: _Peekable, matching: list[ChronologyEvent], passes: Callable[[ChronologyEvent], bool],
@@ -207,10 +254,15 @@ class _Reader:
     """
 
     def __init__(self, agency_index: int, position: int, stream: EventStream, agency: str, base: EventWindow,
-                 step: int, deadline: float) -> None:
+                 step: int, deadline: float, cursor: StreamCursor | None = None, day: date | None = None) -> None:
         self.agency_index, self.position, self.stream = agency_index, position, stream
-        self.base, self.step, self.deadline = base, step, deadline
+        self.base, self.step, self.deadline, self.day = base, step, deadline, day
         self.stats = StreamStats(agency, stream.name, stream.pushed_down)
+        self.start: int | None = 0
+        if cursor is not None:  # continuing from an earlier page: the source's totals were given then
+            self.start = self.stats.next_offset = cursor.offset
+            self.stats.total, self.stats.total_is_events = cursor.total, cursor.total_is_events
+            self.stats.filters_applied = cursor.filters_applied
         self._first: list[ChronologyEvent] | None = None
 
     def prefetch(self) -> None:
@@ -231,11 +283,17 @@ class _Reader:
             self.stats.requests += 1
             self.stats.items_sent += answer.items_sent
             self.stats.windows.append(window)
-            if self.stats.requests == 1:
+            self.stats.dropped_wrong_child += answer.dropped_wrong_child
+            if self.stats.requests == 1 and window.offset == 0:
                 self.stats.total, self.stats.total_is_events = answer.total, answer.total_is_events
                 self.stats.filters_applied = answer.filters_applied
             self.stats.next_offset = answer.next_offset
-            yield from answer.events
+            if answer.events:
+                self.stats.marks.append((window.offset, answer.events[0].event_date))
+                self.stats.last_read = answer.events[-1].event_date
+            day = self.day
+            yield from (e for e in answer.events
+                        if day is None or not before(e.event_date, day, self.base.newest_first))
             self.step = min(self.step * 2, 1000)  # a page that needs more usually needs much more
 
     def __iter__(self) -> Iterator[tuple[_Key, ChronologyEvent]]:

@@ -75,6 +75,7 @@ class GatherRequest:
     references: tuple[PersonRecord, ...] = ()  # records already known to be this child (from the search)
     confirmed_people: tuple[PersonRecord, ...] = ()  # confirmed candidates, fetched even if no lookup finds them
     find_by_demographics: bool = True  # also ask by name and birth date, to offer records that lack the CHI
+    read_records: bool = True  # False: identity only (who is linked), e.g. when the chronology reads in windows
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
         references=request.references,
     )
     collected: list[SourceRecords] = []
-    for scored in sorted_people.linked:
+    for scored in sorted_people.linked if request.read_records else ():
         records = connector.fetch_records(scored.person, allowed, deadline=deadline)
         collected.append(only_this_person(records, scored.person, allowed))
     records = combine_records(collected)

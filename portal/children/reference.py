@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,6 +20,7 @@ from datetime import date
 from cryptography.fernet import Fernet, InvalidToken
 
 from connectors.models import PersonQuery
+from portal.chronology_resume import Resume, StreamCursor
 
 REFERENCE_LIFETIME_S = 12 * 3600  # never longer than the absolute session lifetime
 
@@ -146,3 +148,50 @@ def decode_search(token: str, secret_key: str, user_id: int, ttl_s: int = REFERE
     if reference.user_id != user_id:
         raise BadReference("This link to search results was made for someone else.")
     return reference
+
+
+def encode_page(resume: Resume, binding: str, secret_key: str, session_key: str = "") -> str:
+    """The "next page" reference: where each agency's list resumes, bound to one child, user, session and set of
+    filters (`binding`). It holds offsets, totals and a date, never record content; encrypted like a child link."""
+    payload = {
+        "w": 1,  # marks a page reference, so it can never be read as a child or search reference
+        "b": hashlib.sha256(binding.encode("utf-8")).hexdigest(),
+        "n": resume.page,
+        "d": resume.day.isoformat() if resume.day else None,
+        "e": resume.entries_before,
+        "m": resume.matching_before,
+        "s": [[c.agency, c.name, c.offset, c.total, c.total_is_events, c.filters_applied] for c in resume.streams],
+    }
+    token = _fernet(secret_key, session_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    return token.decode("ascii").rstrip("=")
+
+
+def decode_page(token: str, binding: str, secret_key: str, session_key: str = "",
+                ttl_s: int = REFERENCE_LIFETIME_S) -> Resume:
+    """The resume point, if this portal issued it in this session for the same `binding`; BadReference otherwise."""
+    padded = token + "=" * (-len(token) % 4)
+    try:
+        payload = json.loads(_fernet(secret_key, session_key).decrypt(padded.encode("ascii"), ttl=ttl_s))
+        if payload.get("w") != 1:
+            raise ValueError("not a page reference")
+        same = hmac.compare_digest(str(payload["b"]), hashlib.sha256(binding.encode("utf-8")).hexdigest())
+        resume = Resume(
+            page=_count(payload["n"], minimum=1),
+            day=date.fromisoformat(payload["d"]) if payload["d"] else None,
+            entries_before=_count(payload["e"]),
+            matching_before=_count(payload["m"]),
+            streams=tuple(StreamCursor(str(a), str(n), None if o is None else _count(o),
+                                       None if t is None else _count(t), bool(te), bool(fa))
+                          for a, n, o, t, te, fa in payload["s"]),
+        )
+    except (InvalidToken, ValueError, KeyError, TypeError, UnicodeError, AttributeError) as error:
+        raise BadReference("This link to a chronology page is not valid or has expired.") from error
+    if not same:
+        raise BadReference("This link to a chronology page was made for other filters or another child.")
+    return resume
+
+
+def _count(value: object, minimum: int = 0) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError("not a count")
+    return value
