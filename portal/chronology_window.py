@@ -132,6 +132,7 @@ def windowed_chronology(
     chunk: int | None = None,
     executor: Executor | None = None,
     resume: Resume | None = None,
+    as_one_list: bool = False,
 ) -> WindowedView:
     """The page `build_chronology(...)` would show, reading each stream only as far as the page needs.
 
@@ -140,6 +141,8 @@ def windowed_chronology(
     With an `executor`, every stream's first window is asked for at once (the page then waits for the
     slowest source, not the sum); later windows, rarely needed, are asked for as the merge reaches them.
     With `resume` (from the previous page's `next_page`), reading starts where that page left off.
+    `as_one_list` orders a day's events as `build_chronology([all events])` does (the child view's way):
+    by sequence and record id across agencies, rather than agency by agency.
     """
     criteria = criteria or ChronologyFilter()
     size = max(1, page_size)
@@ -148,6 +151,8 @@ def windowed_chronology(
                        significant_only=criteria.significant_only)
     streams = [(index, position, agency.agency, stream) for index, agency in enumerate(agencies)
                for position, stream in enumerate(agency.streams)]
+    if as_one_list:
+        streams = [(0, position, name, stream) for position, (_, _, name, stream) in enumerate(streams)]
     resume = resume if _fits(resume, streams, number, size) else None
     cursors: Sequence[StreamCursor | None] = resume.streams if resume and resume.streams else [None] * len(streams)
     skipped = resume.entries_before if resume else 0  # entries before the resume point, on earlier pages
@@ -176,7 +181,8 @@ def windowed_chronology(
         pages = max(1, math.ceil((skipped + len(entries)) / size))
         if number > pages and resume is not None:  # the record shrank since the last page: read it afresh
             return windowed_chronology(agencies, criteria, newest_first=newest_first, group=group, page=pages,
-                                       page_size=size, deadline=deadline, visible=visible, executor=executor)
+                                       page_size=size, deadline=deadline, visible=visible, executor=executor,
+                                       as_one_list=as_one_list)
         number = min(number, pages)
     start = (number - 1) * size - skipped
     shown = Page(tuple(entries[start:start + size]), number, size, skipped + len(entries))

@@ -35,6 +35,7 @@ from portal.children.reference import (
 from portal.children.searching import run_search
 from portal.children.service import assemble, decide_access, header_from_search, now_utc
 from portal.children.streaming import event_stream
+from portal.children.turning import turn_page, with_next_link
 from portal.children.viewing import prepare_view, record_shown
 from portal.chronology import format_event_date
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
@@ -197,6 +198,10 @@ def stream_child(token: str) -> ResponseReturnValue:
 @bp.get("/<token>/chronology")
 @roles_required(*PRACTITIONER_ROLES)
 def chronology(token: str) -> ResponseReturnValue:
+    if request.args.get("at") and request.headers.get("HX-Request"):  # "next page": read on from where it stopped
+        reference, decision, refusal = _open(token)
+        return refusal if refusal is not None else turn_page(token, reference, decision, request.args["at"],
+                                                             _configured_agencies())
     return _render_record(token, block="chronology", event_type="chronology_page")
 
 
@@ -288,6 +293,8 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     if printing:  # a printout carries every matching event: all pages, whatever page was on screen
         args = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "page"])
     view = prepare_view(record, args, page_size=PRINT_PAGE_SIZE if printing else presenter.PAGE_SIZE)
+    if not printing:  # "next page" continues in windows from here (a printout has no pages)
+        view = with_next_link(view, reference)
     # Built in memory first: the entry says what was shown, so nothing may fail after it is written.
     response = render_page(template, block=block, token=token, decision=decision, record=record,
                            params=view.params, chronology=view.chronology, timeline=view.timeline,

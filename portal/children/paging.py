@@ -1,0 +1,157 @@
+"""A chronology page turn read in windows: ask each agency only for what could land on the page.
+
+The first view gathers everything (the KIS's derived facts and the timeline need every event).
+Turning a page keeps the timeline on screen (it does not change with the page) and reads the
+chronology through `portal.chronology_window`: identity as usual (who is linked at each agency),
+then each agency's sorted lists from where the previous page stopped, filtered by the access
+policy item by item, as `filter_items` does for the whole record. Nothing is kept between requests
+except the opaque "next page" reference in the link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from flask import current_app
+
+from connectors.errors import ConnectorError
+from connectors.models import ChronologyEvent, SourceState, SourceStatus
+from connectors.window import EventSlice, EventStream, EventWindow
+from portal.access.decision import AccessDecision, Requester
+from portal.access.filtering import may_see
+from portal.children import presenter
+from portal.children.reference import ChildReference, encode_page
+from portal.children.service import ChildRecord, build_record, gather_request
+from portal.chronology import ChronologyView, Page
+from portal.chronology_window import AgencyStreams, Resume, WindowedView, agency_streams, windowed_chronology
+from portal.federation import GatheredSource, gather
+from portal.metrics import observed
+from portal.sources import executor, registry
+
+
+@dataclass(frozen=True)
+class WindowedChronology:
+    """What the chronology table draws for a windowed page ("at least" where the sources cannot count)."""
+
+    page: Page
+    matching_events: int
+    total_events: int | None  # None: not known (events the filters leave out were never asked for)
+    at_least: bool
+    next_at: str = ""  # the next page's reference (empty: none)
+
+
+def page_binding(reference: ChildReference, params: presenter.ChronologyParams) -> str:
+    """What a page reference is valid for: this child, purpose and user, under these filters and this order."""
+    filters = {key: value for key, value in params.raw.items() if key != "page"}
+    return json.dumps([reference.user_id, hashlib.sha256(reference.chi.encode()).hexdigest(), reference.purpose,
+                       filters], sort_keys=True)
+
+
+def first_page_link(reference: ChildReference, view: ChronologyView, params: presenter.ChronologyParams,
+                    secret_key: str, session_key: str) -> str:
+    """The reference for page 2 of a page built from everything: read from the start, counts as counted."""
+    page = view.page
+    if not page.has_next:
+        return ""
+    known = (page.total_items, view.matching_events, view.total_events)
+    return encode_page(Resume(page.number + 1, known=known), page_binding(reference, params), secret_key, session_key)
+
+
+def identity_record(user: object, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
+    """Who is linked at each agency, and the KIS inputs that need no events (no agency's events are read)."""
+    request = replace(gather_request(reference, decision), read_records=False)
+    sources = gather(registry().connectors, request, deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
+                     executor=executor())
+    return build_record(user, reference, decision, list(observed(sources)))
+
+
+class _Policy:
+    """The access policy's per-item test, and what it (and the identity check) took out, per agency."""
+
+    def __init__(self, record: ChildRecord, user: object) -> None:
+        self._decision, self._requester = record.decision, Requester.from_user(user)
+        self._people = {s.agency: {p.source_id for p in s.people} for s in record.sources}
+        self.wrong_child: Counter[str] = Counter()
+        self.removed: Counter[str] = Counter()
+
+    def __call__(self, event: ChronologyEvent) -> bool:
+        if event.subject_source_id is not None and event.subject_source_id not in self._people.get(event.agency, ()):
+            self.wrong_child[event.agency] += 1  # about someone else, as only_this_person drops it
+            return False
+        if not (event.category in self._decision.categories_for(event.agency) and
+                may_see(event, self._decision, self._requester)):
+            self.removed[event.agency] += 1
+            return False
+        return True
+
+
+class _Answering:
+    """A stream whose failure costs its agency's part of the page (said on the page), not the page."""
+
+    def __init__(self, stream: EventStream, failures: dict[str, str], agency: str) -> None:
+        self._stream, self._failures, self._agency = stream, failures, agency
+        self.name, self.pushed_down = stream.name, stream.pushed_down
+
+    def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
+        if self._agency not in self._failures:
+            try:
+                return self._stream.fetch(window, deadline=deadline)
+            except (ConnectorError, TimeoutError) as error:
+                self._failures[self._agency] = str(error) or "did not answer"
+        return EventSlice((), 0, None, 0)
+
+
+def windowed_page(record: ChildRecord, user: object, params: presenter.ChronologyParams, resume: Resume | None,
+                  *, page_size: int = presenter.PAGE_SIZE) -> tuple[ChildRecord, WindowedView, _Policy]:
+    """The page, read in windows from the agencies where this child is linked (only those the filter names)."""
+    wanted = params.criteria.agencies
+    failures: dict[str, str] = {}
+    agencies: list[AgencyStreams] = []
+    by_agency = {source.agency: source for source in record.sources}
+    for connector in registry().connectors:
+        source = by_agency.get(connector.agency)
+        if source is None or not source.people or (wanted and connector.agency not in wanted):
+            continue  # agency filter pushed down: an agency not chosen is not asked
+        allowed = record.decision.categories_for(connector.agency) & frozenset(connector.categories)
+        streams = agency_streams(connector, source.people, allowed)
+        agencies.append(AgencyStreams(streams.agency, tuple(_Answering(s, failures, connector.agency)
+                                                             for s in streams.streams)))
+    policy = _Policy(record, user)
+    view = windowed_chronology(agencies, params.criteria, newest_first=params.newest_first, page=params.page,
+                               page_size=page_size, visible=policy, executor=executor(), resume=resume,
+                               as_one_list=True,  # the view merges one list of every agency's events
+                               deadline=time.monotonic() + current_app.config["FEDERATION_DEADLINE_S"])
+    for stats in view.stats:  # rows the source filed under this child but about someone else, dropped there
+        policy.wrong_child[stats.agency] += stats.dropped_wrong_child
+    return _with_failures(record, failures, policy), view, policy
+
+
+def _with_failures(record: ChildRecord, failures: dict[str, str], policy: _Policy) -> ChildRecord:
+    """Say on the page (and in the audit) which agency's part is missing, and what was dropped as someone else's."""
+    sources: list[GatheredSource] = []
+    for source in record.sources:
+        status = source.status
+        if source.agency in failures:
+            status = SourceStatus(source.agency, SourceState.FAILED, failures[source.agency], status.elapsed_ms,
+                                  withheld_categories=status.withheld_categories)
+        elif policy.wrong_child[source.agency]:
+            count = policy.wrong_child[source.agency] + status.dropped_wrong_child
+            status = replace(status, dropped_wrong_child=count)
+        sources.append(replace(source, status=status))
+    return replace(record, sources=tuple(sources))
+
+
+def table_for(view: WindowedView, resume: Resume | None, next_at: str) -> WindowedChronology:
+    """The counts the page shows: counted when the window read everything, else those counted on page 1,
+    else at least what was read."""
+    known = resume.known if resume else None
+    page = view.page
+    if view.counts_exact or known is None:
+        return WindowedChronology(page, view.matching_events, None, not view.counts_exact, next_at)
+    entries, matching, total = known
+    return WindowedChronology(replace(page, total_items=max(entries, page.total_items)), matching, total, False,
+                              next_at)
