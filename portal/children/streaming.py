@@ -24,6 +24,7 @@ from portal.capacity import Saturated
 from portal.children import presenter
 from portal.children.reference import ChildReference
 from portal.children.service import build_record, gather_as_answered
+from portal.children.turning import with_next_link
 from portal.children.viewing import prepare_view, record_shown
 from portal.sources import registry
 
@@ -72,7 +73,7 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
 
 def _record_event(token, user, reference, decision, sources) -> str:  # type: ignore[no-untyped-def]
     record = build_record(user, reference, decision, sources)
-    view = prepare_view(record)
+    view = with_next_link(prepare_view(record), reference)  # page 2 onwards read in windows
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
                         params=view.params, chronology=view.chronology, timeline=view.timeline,
                         purpose=PURPOSES[reference.purpose], query_string=presenter.query_string)
