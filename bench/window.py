@@ -1,94 +1,144 @@
-"""Benchmark: a chronology page read in windows, for the 5,000-event child and an ordinary one. (Not a test.)
+"""Benchmark: chronology pages read in windows, for the 5,000-event child and an ordinary one. (Not a test.)
 
-    .venv/bin/python -m bench.window
+    .venv/bin/python -m bench.window [--runs 7]
 
-Starts the five sandbox agencies on the demo cohort, then for each child times the first page,
-page 2 and page 40 read in windows (median of several runs) against reading everything, and
-prints the items each agency sent for the page. Prints counts and timings only, never records.
+Starts the five sandbox agencies on the demo cohort. For each child it links every agency's record
+(by CHI; the large child's police record has no CHI, so it is linked as a practitioner would confirm
+it, by name and date of birth), then walks pages 1 to 40 from each page's resume point, as "next
+page" does in the view, and times page 1, page 2 and page 40 (median of several walks). It also
+times page 40 read from the start (a link straight to page 40) and the old fetch-all read. It prints
+the items each agency sent for each page and whether each list was windowed at the source or read
+whole (the honest fallback). Prints counts and timings only, never records.
+
+Wall times on a shared machine are noisy: compare the ratio and the item counts, not the milliseconds.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 
 from connectors.base import Connector
 from connectors.models import ChronologyEvent, PersonQuery, PersonRecord
 from connectors.registry import load_registry
 from portal.chronology import ChronologyFilter, build_chronology
-from portal.chronology_window import WindowedView, agency_streams, windowed_chronology
+from portal.chronology_window import Resume, WindowedView, agency_streams, windowed_chronology
 from tests.support.sandbox import running_sandbox
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "connectors.toml"
 PAGE_SIZE = 50
-RUNS = 5
+LAST_PAGE = 40
 EVERYTHING = ChronologyFilter(significant_only=False)
-
-
-def _people(connectors: list[Connector], chi: str) -> dict[str, list[PersonRecord]]:
-    deadline = time.monotonic() + 30
-    return {c.agency: [p for p in c.find_people(PersonQuery(chi=chi), deadline=deadline) if p.chi == chi]
-            for c in connectors}
-
-
 POOL = ThreadPoolExecutor(max_workers=16)  # the view's fan-out pool stands in here
 
 
-def _windowed(connectors: list[Connector], people: dict[str, list[PersonRecord]], page: int) -> WindowedView:
-    agencies = [agency_streams(c, people[c.agency], c.categories) for c in connectors]
-    return windowed_chronology(agencies, EVERYTHING, page=page, page_size=PAGE_SIZE, deadline=time.monotonic() + 30,
-                               executor=POOL)
-
-
-def _fetch_all(connectors: list[Connector], people: dict[str, list[PersonRecord]], page: int) -> int:
+def _people(connectors: list[Connector], child: dict) -> dict[str, list[PersonRecord]]:
+    """Each agency's record of this child: by CHI, else the one the cohort says it is (a confirmed candidate)."""
     deadline = time.monotonic() + 30
+    linked: dict[str, list[PersonRecord]] = {}
+    for c in connectors:
+        found = [p for p in c.find_people(PersonQuery(chi=child["chi"]), deadline=deadline) if p.chi == child["chi"]]
+        own_id = child.get("ids", {}).get(c.agency)
+        if not found and own_id:
+            query = PersonQuery(surname=child["surname"], birth_date=_day(child["birth_date"]))
+            found = [p for p in c.find_people(query, deadline=deadline) if p.source_id == own_id]
+        linked[c.agency] = found
+    return linked
+
+
+def _day(text: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+def _page(connectors: list[Connector], people: dict[str, list[PersonRecord]], page: int,
+          resume: Resume | None) -> WindowedView:
+    agencies = [agency_streams(c, people[c.agency], c.categories) for c in connectors if people[c.agency]]
+    return windowed_chronology(agencies, EVERYTHING, page=page, page_size=PAGE_SIZE, deadline=time.monotonic() + 60,
+                               executor=POOL, resume=resume, as_one_list=True)
+
+
+def _walk(connectors: list[Connector], people: dict[str, list[PersonRecord]]) -> dict[int, tuple[float, WindowedView]]:
+    """Pages 1..LAST_PAGE, each from the resume point the page before gave; (ms, view) per page."""
+    timed: dict[int, tuple[float, WindowedView]] = {}
+    resume = None
+    for page in range(1, LAST_PAGE + 1):
+        started = time.perf_counter()
+        view = _page(connectors, people, page, resume)
+        timed[page] = ((time.perf_counter() - started) * 1000, view)
+        if view.next_page is None:
+            break
+        resume = view.next_page
+    return timed
+
+
+def _fetch_all(connectors: list[Connector], people: dict[str, list[PersonRecord]]) -> int:
+    deadline = time.monotonic() + 60
 
     def events(c: Connector) -> list[ChronologyEvent]:
         return [e for p in people[c.agency] for e in c.fetch_records(p, c.categories, deadline=deadline).events]
 
     sources = list(POOL.map(events, connectors))  # agencies in parallel, as the view gathers
-    build_chronology(sources, EVERYTHING, page=page, page_size=PAGE_SIZE)
+    build_chronology([[e for s in sources for e in s]], EVERYTHING, page=1, page_size=PAGE_SIZE)
     return sum(map(len, sources))
 
 
-def _median_ms(call) -> float:  # type: ignore[no-untyped-def]
+def _timed(call, runs: int) -> float:  # type: ignore[no-untyped-def]
     times = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
         call()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
 
+def _sent(view: WindowedView) -> str:
+    sent: Counter[str] = Counter()
+    asked: Counter[str] = Counter()
+    whole: set[str] = set()
+    for stats in view.stats:
+        sent[stats.agency] += stats.items_sent
+        asked[stats.agency] += stats.requests
+        if not stats.pushed_down:
+            whole.add(stats.agency)
+    return ", ".join(f"{a} {sent[a]} ({asked[a]}{', has a list read whole' if a in whole else ''})" for a in sent)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as folder, running_sandbox(Path(folder)) as sandbox:
-        registry = load_registry(CONFIG, sandbox.env)
-        connectors = list(registry.connectors)
-        large = sandbox.child("large")
-        others = [c for c in sandbox.cohort if "large" not in c["tags"]]
-        ordinary = max(others[:40], key=lambda c: sum(bool(v) for v in _people(connectors, c["chi"]).values()))
-        print(f"page size {PAGE_SIZE}; median of {RUNS} runs; every source's first window asked for at once")
-        print(f"{'child':<10} {'read':<10} {'page':>4} {'ms':>8}  items sent per agency (requests)")
-        for label, child in (("ordinary", ordinary), ("large", large)):
-            people = _people(connectors, child["chi"])
-            for page in (1, 2, 40):
-                view = _windowed(connectors, people, page)
-                ms = _median_ms(partial(_windowed, connectors, people, page))
-                sent: Counter[str] = Counter()
-                asked: Counter[str] = Counter()
-                for stats in view.stats:
-                    sent[stats.agency] += stats.items_sent
-                    asked[stats.agency] += stats.requests
-                detail = ", ".join(f"{a} {sent[a]} ({asked[a]})" for a in sent)
-                print(f"{label:<10} {'windows':<10} {view.page.number:>4} {ms:>8.0f}  {detail}")
-            total = _fetch_all(connectors, people, 1)
-            ms = _median_ms(partial(_fetch_all, connectors, people, 1))
-            print(f"{label:<10} {'fetch-all':<10} {1:>4} {ms:>8.0f}  {total} events in all")
+        connectors = list(load_registry(CONFIG, sandbox.env).connectors)
+        children = {"ordinary": sandbox.child("multi_agency"), "large": sandbox.child("large")}
+        people = {label: _people(connectors, child) for label, child in children.items()}
+        print(f"page size {PAGE_SIZE}; median of {runs} walks of pages 1-{LAST_PAGE} (each page from the one before)")
+        print(f"{'child':<9} {'read':<22} {'page':>4} {'ms':>7}  items sent per agency (requests)")
+        walks = {label: [_walk(connectors, people[label]) for _ in range(runs)] for label in children}
+        for label in children:
+            for page in (1, 2, LAST_PAGE):
+                if page not in walks[label][0]:
+                    continue
+                ms = statistics.median(w[page][0] for w in walks[label])
+                view = walks[label][0][page][1]
+                print(f"{label:<9} {'windows, resumed':<22} {view.page.number:>4} {ms:>7.0f}  {_sent(view)}")
+            if LAST_PAGE in walks[label][0]:
+                ms = _timed(lambda label=label: _page(connectors, people[label], LAST_PAGE, None), runs)
+                view = _page(connectors, people[label], LAST_PAGE, None)
+                print(f"{label:<9} {'windows, from start':<22} {LAST_PAGE:>4} {ms:>7.0f}  {_sent(view)}")
+            total = _fetch_all(connectors, people[label])
+            ms = _timed(lambda label=label: _fetch_all(connectors, people[label]), runs)
+            print(f"{label:<9} {'fetch-all':<22} {1:>4} {ms:>7.0f}  {total} events in all")
+        ratios = [large[1][0] / ordinary[1][0] for large, ordinary in zip(walks["large"], walks["ordinary"],
+                                                                          strict=True)]
+        print(f"first page, large / ordinary: median {statistics.median(ratios):.2f}x over {runs} paired walks "
+              f"(range {min(ratios):.2f}-{max(ratios):.2f}x)")
         for connector in connectors:
             connector.close()
 

@@ -322,21 +322,40 @@ class ConnectorContract:
         read = [e for stream in streams for e in _read_stream(stream, True, limit=5, date_to=bound)]
         assert sorted(map(_identity, read)) == sorted(_identity(e) for e in whole if e.event_date <= bound)
 
+    def test_event_streams_keep_every_event_the_start_date_and_significance_filters_keep(
+            self, source: ContractSource, make) -> None:
+        # A source may apply these itself or not (then it sends more, and the portal filters), but it must never
+        # lose an event that passes: a period that began before the start date and runs past it still counts.
+        connector = make()
+        person = self._person(source, connector)
+        streams = self._streams_or_skip(connector, person)
+        whole = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S)).events
+        if not whole:
+            pytest.skip("the known person has no events here")
+        start = sorted(e.event_date for e in whole)[len(whole) // 2]
+        read = [e for stream in streams for e in _read_stream(stream, False, limit=4, date_from=start)]
+        due = {_identity(e) for e in whole if (e.end_date or e.event_date) >= start}
+        assert due <= set(map(_identity, read)) <= set(map(_identity, whole))
+        read = [e for stream in streams for e in _read_stream(stream, True, limit=4, significant_only=True)]
+        due = {_identity(e) for e in whole if e.significant}
+        assert due <= set(map(_identity, read)) <= set(map(_identity, whole))
+
 
 def _identity(event: ChronologyEvent) -> tuple[str, str, str, str]:
     return event.source_record_id, event.event_date.isoformat(), event.title, event.category
 
 
-def _read_stream(stream: EventStream, newest_first: bool, *, limit: int,
-                 date_to: date | None = None) -> list[ChronologyEvent]:
+def _read_stream(stream: EventStream, newest_first: bool, *, limit: int, date_to: date | None = None,
+                 date_from: date | None = None, significant_only: bool = False) -> list[ChronologyEvent]:
     """Every event of one stream, window by window, following its cursor."""
     events: list[ChronologyEvent] = []
     offset: int | None = 0
     for _ in range(MAX_WINDOWS):
         if offset is None:
             return events
-        answer = stream.fetch(EventWindow(newest_first=newest_first, offset=offset, limit=limit, date_to=date_to),
-                              deadline=_deadline(FAR_DEADLINE_S))
+        window = EventWindow(newest_first=newest_first, offset=offset, limit=limit, date_from=date_from,
+                             date_to=date_to, significant_only=significant_only)
+        answer = stream.fetch(window, deadline=_deadline(FAR_DEADLINE_S))
         events.extend(answer.events)
         assert answer.next_offset is None or answer.next_offset > offset, "a cursor must move forward"
         offset = answer.next_offset
