@@ -27,9 +27,9 @@ from portal.data.relationship_admin import (
     relationship_row,
 )
 from portal.data.relationship_import import import_relationships_file
-from portal.identity import validate_chi
 from portal.inputs import InvalidInput, page_number
 from portal.limits import limit_refusals
+from portal.record.identify import validate_chi
 from portal.rendering import render_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -18,7 +18,7 @@ from portal.access.purposes import act_reasons_for
 from portal.audit.entry import SourceAudit
 from portal.children.reference import ChildReference
 from portal.children.service import ChildRecord
-from portal.federation import GatheredSource, SearchOutcome
+from portal.record.gather import GatheredSource, SearchOutcome
 
 RESTRICTED_LABELS = (LABEL_RESTRICTED, LABEL_VERY_RESTRICTED)
 

@@ -11,10 +11,10 @@ from werkzeug.datastructures import MultiDict
 from connectors.models import SHANARRI
 from portal.children.first_screen import missing_answers
 from portal.children.service import ChildRecord
-from portal.chronology import ChronologyFilter, ChronologyView, build_chronology, filter_events
 from portal.inputs import InvalidInput, date_from_parts, iso_date, page_number
 from portal.labels import label, long_date
-from portal.timeline import Timeline, build_timeline
+from portal.record.merge import ChronologyFilter, ChronologyView, build_chronology, filter_events
+from portal.record.plot_timeline import Timeline, build_timeline
 
 PAGE_SIZE = 50
 

@@ -36,11 +36,11 @@ from portal.children.searching import run_search
 from portal.children.service import assemble, decide_access, header_from_search, now_utc
 from portal.children.streaming import event_stream
 from portal.children.viewing import prepare_view, record_shown
-from portal.chronology import format_event_date
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
 from portal.errors import error_page
 from portal.limits import limit_refusals
 from portal.ratelimits import probe_limit
+from portal.record.merge import format_event_date
 from portal.rendering import render_page
 
 bp = Blueprint("children", __name__, url_prefix="/children")

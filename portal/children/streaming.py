@@ -20,11 +20,11 @@ from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
 from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
-from portal.capacity import Saturated
 from portal.children import presenter
 from portal.children.reference import ChildReference
 from portal.children.service import build_record, gather_as_answered
 from portal.children.viewing import prepare_view, record_shown
+from portal.record.pool import Saturated
 from portal.sources import registry
 
 NO_RECONNECT_MS = 24 * 3600 * 1000

@@ -17,8 +17,8 @@ from werkzeug.datastructures import MultiDict
 
 from portal.children import audit_events, presenter
 from portal.children.service import ChildRecord
-from portal.chronology import ChronologyView
-from portal.timeline import Timeline
+from portal.record.merge import ChronologyView
+from portal.record.plot_timeline import Timeline
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from connectors.models import ChronologyEvent
-from portal.chronology import format_date, format_event_date
 from portal.labels import EVENT_TYPES, label, plain_value
+from portal.record.merge import format_date, format_event_date
 
 # Seven hues with at least 3:1 contrast on white, and five shapes: 7 × 5 = 35 distinct pairs
 # (7 and 5 share no factor, so type n's pair (n mod 7, n mod 5) never repeats below 35 types).
