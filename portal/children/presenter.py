@@ -98,7 +98,7 @@ def timeline_for(record: ChildRecord, params: ChronologyParams) -> Timeline:
     filtered = filter_events(record.events, params.criteria)
     lanes = [(source.agency, record.agency_names.get(source.agency, source.agency)) for source in record.sources]
     return build_timeline(filtered, lanes, start=params.criteria.date_from, end=params.criteria.date_to,
-                          gaps=missing_answers(record))
+                          gaps=missing_answers(record), lane_name=lambda agency: label(agency, "agency"))
 
 
 def query_string(raw: Mapping[str, object], **changes: object) -> list[tuple[str, str]]:

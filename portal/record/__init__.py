@@ -16,4 +16,5 @@ steps, audit, and render. In the order one view runs them (DESIGN.md §2):
     merge_window    the same page read from sorted streams, only as far as the screen needs
     summarise       the Key Information Summary from key facts
     plot_timeline   timeline geometry: lanes, markers and busy periods on a date axis
+    words           plain words for event types and agencies' coded values, dates written out
 """
