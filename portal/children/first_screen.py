@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from connectors.models import SourceState
-from portal.children.service import ChildRecord
+from portal.children.assemble import ChildRecord
 from portal.labels import label, long_date, plain_value
 from portal.record.summarise import SummaryField
 

@@ -14,9 +14,9 @@ from werkzeug.datastructures import MultiDict
 
 from portal.access.decision import AccessDecision
 from portal.auth.sessions import reference_key
+from portal.children.assemble import ChildRecord, assemble, decide_access
 from portal.children.reference import BadReference, ChildReference, decode_reference
-from portal.children.service import ChildRecord, assemble, decide_access
-from portal.children.viewing import AuditedView, audited_view
+from portal.children.shown import AuditedView, audited_view
 from portal.data.meetings import MeetingInfo, record_shown
 from portal.meetings.masking import MaskedItems, MeetingMask, mask
 from portal.record.plot_timeline import Timeline

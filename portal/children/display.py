@@ -9,8 +9,8 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from connectors.models import SHANARRI
+from portal.children.assemble import ChildRecord
 from portal.children.first_screen import missing_answers
-from portal.children.service import ChildRecord
 from portal.inputs import InvalidInput, date_from_parts, iso_date, page_number
 from portal.labels import label, long_date
 from portal.record.merge import ChronologyFilter, ChronologyView, build_chronology, filter_events
