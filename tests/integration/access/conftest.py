@@ -9,16 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.sandbox import RunningSandbox, environment, running_sandbox
+from tests.support.sandbox import RunningSandbox, environment
 
 BREAK_GLASS_REASON = "immediate_risk"
 JUSTIFICATION = "Child presenting at school with injuries; allocated worker not reachable by phone."
-
-
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as running:
-        yield running
 
 
 @pytest.fixture

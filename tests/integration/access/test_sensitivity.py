@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from tests.integration.children.conftest import child_app, open_child  # noqa: F401 - child_app is a fixture
+from tests.integration.children.conftest import open_child
 
 V_POLICE_TITLE = "Domestic abuse: bail condition breach"  # the cohort's V police item (sandbox/cohort/hard_cases.py)
 

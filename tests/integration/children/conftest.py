@@ -1,50 +1,13 @@
-"""The child view against the real sandbox agencies (separate processes, real HTTP and SQL)."""
+"""Helpers for the child view tests: search by CHI and open a record through the real pages.
+
+The sandbox agencies, `child_app` and `faults` come from tests/integration/conftest.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import date
-from pathlib import Path
-
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.demo import seed_demo_relationships
 from tests.conftest import extract_csrf
-from tests.support.sandbox import RunningSandbox, environment, running_sandbox, set_fault
-
-
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as running:
-        yield running
-
-
-@pytest.fixture
-def child_app(app: Flask, sandbox: RunningSandbox, tmp_path: Path) -> Iterator[Flask]:
-    """The portal wired to the sandbox, with the demo relationships."""
-    with environment(sandbox.env):
-        with app.app_context():
-            seed_demo_relationships(sandbox.cohort, tmp_path, today=date.today())
-        yield app
-        registry = app.extensions.get("registry")
-        if registry is not None:
-            registry.close()
-
-
-@pytest.fixture
-def faults(sandbox: RunningSandbox) -> Iterator[Callable[..., None]]:
-    """Set agency faults for one test; all are cleared afterwards."""
-    touched: set[str] = set()
-
-    def _set(agency: str, mode: str | None, **options: object) -> None:
-        touched.add(agency)
-        set_fault(sandbox, agency, mode, **options)
-
-    yield _set
-    for agency in touched:
-        set_fault(sandbox, agency, None)
 
 
 def search_chi(client: FlaskClient, chi: str, purpose: str = "child_protection"):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""The five sandbox agencies on the demo cohort, and the demo connector configuration pointed at them."""
+"""The demo connector configuration pointed at the shared sandbox agencies (tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ from pathlib import Path
 import pytest
 
 from connectors.registry import Registry, load_registry
-from tests.support.sandbox import RunningSandbox, running_sandbox
+from tests.support.sandbox import RunningSandbox
 
 CONFIG = Path(__file__).resolve().parents[3] / "config" / "connectors.toml"
-
-
-@pytest.fixture(scope="package")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    with running_sandbox(tmp_path_factory.mktemp("window-sandbox")) as running:
-        yield running
 
 
 @pytest.fixture(scope="package")

@@ -1,4 +1,4 @@
-"""Fixtures for the audit trail end to end: the sandbox agencies, portals on PostgreSQL or SQLite."""
+"""Fixtures for the audit trail end to end: portals on PostgreSQL or SQLite wired to the shared sandbox agencies."""
 
 from __future__ import annotations
 
@@ -9,14 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.support.sandbox import RunningSandbox, environment, running_sandbox
-
-
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    """The five agency systems as real processes, shared by every test in this folder."""
-    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as running:
-        yield running
+from tests.support.sandbox import RunningSandbox, environment
 
 
 def prepare_portal_database(settings_dir: Path, sandbox: RunningSandbox, **overrides: object) -> dict[str, str]:
