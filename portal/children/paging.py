@@ -2,7 +2,7 @@
 
 The first view gathers everything (the KIS's derived facts and the timeline need every event).
 Turning a page keeps the timeline on screen (it does not change with the page) and reads the
-chronology through `portal.chronology_window`: identity as usual (who is linked at each agency),
+chronology through `portal.record.merge_window`: identity as usual (who is linked at each agency),
 then each agency's sorted lists from where the previous page stopped, filtered by the access
 policy item by item, as `filter_items` does for the whole record. Nothing is kept between requests
 except the opaque "next page" reference in the link.
@@ -23,13 +23,13 @@ from connectors.models import ChronologyEvent, SourceState, SourceStatus
 from connectors.window import EventSlice, EventStream, EventWindow
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import may_see
-from portal.children import presenter
+from portal.children import display
+from portal.children.assemble import ChildRecord, build_record, gather_request
 from portal.children.reference import ChildReference, encode_page
-from portal.children.service import ChildRecord, build_record, gather_request
-from portal.chronology import ChronologyView, Page
-from portal.chronology_window import AgencyStreams, Resume, WindowedView, agency_streams, windowed_chronology
-from portal.federation import GatheredSource, gather
 from portal.metrics import observed
+from portal.record.gather import GatheredSource, gather
+from portal.record.merge import ChronologyView, Page
+from portal.record.merge_window import AgencyStreams, Resume, WindowedView, agency_streams, windowed_chronology
 from portal.sources import executor, registry
 
 
@@ -44,14 +44,14 @@ class WindowedChronology:
     next_at: str = ""  # the next page's reference (empty: none)
 
 
-def page_binding(reference: ChildReference, params: presenter.ChronologyParams) -> str:
+def page_binding(reference: ChildReference, params: display.ChronologyParams) -> str:
     """What a page reference is valid for: this child, purpose and user, under these filters and this order."""
     filters = {key: value for key, value in params.raw.items() if key != "page"}
     return json.dumps([reference.user_id, hashlib.sha256(reference.chi.encode()).hexdigest(), reference.purpose,
                        filters], sort_keys=True)
 
 
-def first_page_link(reference: ChildReference, view: ChronologyView, params: presenter.ChronologyParams,
+def first_page_link(reference: ChildReference, view: ChronologyView, params: display.ChronologyParams,
                     secret_key: str, session_key: str) -> str:
     """The reference for page 2 of a page built from everything: read from the start, counts as counted."""
     page = view.page
@@ -105,8 +105,8 @@ class _Answering:
         return EventSlice((), 0, None, 0)
 
 
-def windowed_page(record: ChildRecord, user: object, params: presenter.ChronologyParams, resume: Resume | None,
-                  *, page_size: int = presenter.PAGE_SIZE) -> tuple[ChildRecord, WindowedView, _Policy]:
+def windowed_page(record: ChildRecord, user: object, params: display.ChronologyParams, resume: Resume | None,
+                  *, page_size: int = display.PAGE_SIZE) -> tuple[ChildRecord, WindowedView, _Policy]:
     """The page, read in windows from the agencies where this child is linked (only those the filter names)."""
     wanted = params.criteria.agencies
     failures: dict[str, str] = {}

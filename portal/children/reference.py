@@ -20,7 +20,7 @@ from datetime import date
 from cryptography.fernet import Fernet, InvalidToken
 
 from connectors.models import PersonQuery
-from portal.chronology_resume import Resume, StreamCursor
+from portal.record.merge_resume import Resume, StreamCursor
 
 REFERENCE_LIFETIME_S = 12 * 3600  # never longer than the absolute session lifetime
 

@@ -20,12 +20,12 @@ from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
 from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
-from portal.capacity import Saturated
-from portal.children import presenter
+from portal.children import display
+from portal.children.assemble import build_record, gather_as_answered
 from portal.children.reference import ChildReference
-from portal.children.service import build_record, gather_as_answered
+from portal.children.shown import prepare_view, record_shown
 from portal.children.turning import with_next_link
-from portal.children.viewing import prepare_view, record_shown
+from portal.record.pool import Saturated
 from portal.sources import registry
 
 NO_RECONNECT_MS = 24 * 3600 * 1000
@@ -76,7 +76,7 @@ def _record_event(token, user, reference, decision, sources) -> str:  # type: ig
     view = with_next_link(prepare_view(record), reference)  # page 2 onwards read in windows
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
                         params=view.params, chronology=view.chronology, timeline=view.timeline,
-                        purpose=PURPOSES[reference.purpose], query_string=presenter.query_string)
+                        purpose=PURPOSES[reference.purpose], query_string=display.query_string)
     try:
         record_shown(view, record, "view_child", details={"delivery": "stream"})
     except AuditUnavailable:

@@ -17,7 +17,7 @@ from flask_login import current_user
 from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.auth.sessions import reference_key
-from portal.children import audit_events, presenter
+from portal.children import audit_events, display
 from portal.children.paging import (
     WindowedChronology,
     first_page_link,
@@ -27,7 +27,7 @@ from portal.children.paging import (
     windowed_page,
 )
 from portal.children.reference import BadReference, ChildReference, decode_page, encode_page
-from portal.children.viewing import AuditedView
+from portal.children.shown import AuditedView
 from portal.errors import error_page
 from portal.rendering import render_page
 
@@ -46,7 +46,7 @@ def turn_page(token: str, reference: ChildReference, decision: AccessDecision, a
               agencies: list[tuple[str, str]]) -> ResponseReturnValue:
     """The chronology fragment for the next page; the timeline on screen is kept (it does not change)."""
     names = {agency for agency, _ in agencies}
-    params = presenter.parse_params(request.args, names)
+    params = display.parse_params(request.args, names)
     secret, session_key = current_app.config["SECRET_KEY"], reference_key()
     try:
         resume = decode_page(at, page_binding(reference, params), secret, session_key)
@@ -64,8 +64,8 @@ def turn_page(token: str, reference: ChildReference, decision: AccessDecision, a
     table = table_for(view, resume, following)
     response = render_page("children/child.html", block="chronology", token=token, decision=decision,
                            record=record, params=params, chronology=table, timeline=None, agencies=agencies,
-                           purpose=PURPOSES[reference.purpose], query_string=presenter.query_string)
-    pairs = presenter.query_string(params.raw, page=view.page.number if view.page.number > 1 else "")
+                           purpose=PURPOSES[reference.purpose], query_string=display.query_string)
+    pairs = display.query_string(params.raw, page=view.page.number if view.page.number > 1 else "")
     response.headers["HX-Push-Url"] = url_for("children.child_content", token=token) + (
         "?" + urlencode(pairs) if pairs else "")
     shown = [e for entry in view.page.items for e in getattr(entry, "events", (entry,))]
