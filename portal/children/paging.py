@@ -82,8 +82,8 @@ class _Policy:
         if event.subject_source_id is not None and event.subject_source_id not in self._people.get(event.agency, ()):
             self.wrong_child[event.agency] += 1  # about someone else, as only_this_person drops it
             return False
-        if not (event.category in self._decision.categories_for(event.agency) and
-                may_see(event, self._decision, self._requester)):
+        allowed = not event.category or event.category in self._decision.categories_for(event.agency)
+        if not (allowed and may_see(event, self._decision, self._requester)):
             self.removed[event.agency] += 1
             return False
         return True

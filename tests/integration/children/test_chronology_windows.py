@@ -88,3 +88,19 @@ def test_a_tampered_or_foreign_page_link_is_refused_cleanly(child_app, client, s
         assert response.status_code == 400, bad
         assert "That link to a chronology page is not valid here" in response.get_data(as_text=True)
     assert client.get(link, headers=HX).status_code == 200, "the link as issued still works"
+
+
+def test_an_agency_failing_during_a_page_turn_costs_only_its_part(child_app, client, sign_in, sandbox,  # type: ignore[no-untyped-def]
+                                                                  faults) -> None:
+    sign_in("lead.professional")
+    _, html = open_child(client, sandbox.child("large")["chi"])
+    link = _next(_soup(html))
+    faults("education", "error500")
+    turned = client.get(link, headers=HX)
+    assert turned.status_code == 200
+    page = _soup(turned.get_data(as_text=True))
+    assert "Page 2 of" in page.get_text()
+    rows = page.select("[data-testid=chronology-table] tr[data-agency]")
+    assert rows and "education" not in {row["data-agency"] for row in rows}
+    notice = page.select_one("[data-testid=chronology-incomplete] [data-agency=education]")
+    assert notice is not None, "the page says education's part is missing"
