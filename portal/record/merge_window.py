@@ -26,6 +26,7 @@ from portal.record.merge_resume import Resume, StreamCursor, before, entries_bef
 
 __all__ = ["AgencyStreams", "Resume", "StreamStats", "WindowedView", "agency_streams", "windowed_chronology"]
 
+MIN_FIRST_WINDOW = 16  # below this, another round trip costs more than the items it saves
 GROUP_WINDOW_DAYS = 2  # group_incidents' default: events further apart than this never share a group
 _Key = tuple[int, int, int, str, int, int]
 
@@ -156,7 +157,7 @@ def windowed_chronology(
     resume = resume if _fits(resume, streams, number, size) else None
     cursors: Sequence[StreamCursor | None] = resume.streams if resume and resume.streams else [None] * len(streams)
     skipped = resume.entries_before if resume else 0  # entries before the resume point, on earlier pages
-    step = chunk or size * number + 1 - skipped  # the page and one entry past it, if nothing is filtered out
+    step = chunk or _first_window(size * number + 1 - skipped, streams)
     readers = [_Reader(index, position, stream, name, base, step, deadline, cursor, resume.day if resume else None)
                for (index, position, name, stream), cursor in zip(streams, cursors, strict=True)]
     if executor is not None:
@@ -191,6 +192,13 @@ def windowed_chronology(
                                                             before_count + len(matching))
     following = _next_page(readers, matching, entries, start + size, number + 1, resume, newest_first)
     return WindowedView(shown, matching_count, counts_exact, at_most, tuple(r.stats for r in readers), following)
+
+
+def _first_window(needed: int, streams: Sequence[tuple[int, int, str, EventStream]]) -> int:
+    """How many events to ask each list for first: the page's share for several lists, twice over (a page's
+    events are rarely all from one list); a list that runs short is asked again for twice as many."""
+    sorting = sum(1 for *_, stream in streams if stream.pushed_down)
+    return min(needed, max(MIN_FIRST_WINDOW, math.ceil(2 * needed / max(1, sorting))))
 
 
 def _fits(resume: Resume | None, streams: Sequence[tuple[int, int, str, EventStream]], page: int, size: int) -> bool:
