@@ -161,6 +161,7 @@ def encode_page(resume: Resume, binding: str, secret_key: str, session_key: str 
         "e": resume.entries_before,
         "m": resume.matching_before,
         "s": [[c.agency, c.name, c.offset, c.total, c.total_is_events, c.filters_applied] for c in resume.streams],
+        "k": list(resume.known) if resume.known else None,
     }
     token = _fernet(secret_key, session_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return token.decode("ascii").rstrip("=")
@@ -183,12 +184,21 @@ def decode_page(token: str, binding: str, secret_key: str, session_key: str = ""
             streams=tuple(StreamCursor(str(a), str(n), None if o is None else _count(o),
                                        None if t is None else _count(t), bool(te), bool(fa))
                           for a, n, o, t, te, fa in payload["s"]),
+            known=_known(payload["k"]),
         )
     except (InvalidToken, ValueError, KeyError, TypeError, UnicodeError, AttributeError) as error:
         raise BadReference("This link to a chronology page is not valid or has expired.") from error
     if not same:
         raise BadReference("This link to a chronology page was made for other filters or another child.")
     return resume
+
+
+def _known(value: object) -> tuple[int, int, int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError("not three counts")
+    return _count(value[0]), _count(value[1]), _count(value[2])
 
 
 def _count(value: object, minimum: int = 0) -> int:
