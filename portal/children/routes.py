@@ -292,7 +292,7 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     # Built in memory first: the entry says what was shown, so nothing may fail after it is written.
     response = render_page(template, block=block, token=token, decision=decision, record=record,
                            params=view.params, chronology=view.chronology, timeline=view.timeline,
-                           agencies=_configured_agencies(), purpose=PURPOSES[reference.purpose],
+                           agencies=list(record.agency_names.items()), purpose=PURPOSES[reference.purpose],
                            query_string=display.query_string, printed_at=now_utc(),
                            sections=display.print_sections(args), back_to_results=_back_to_results())
     if block == "chronology" and request.headers.get("HX-Request"):

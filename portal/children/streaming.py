@@ -21,11 +21,10 @@ from portal.audit.writer import AuditUnavailable
 from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
 from portal.children import display
-from portal.children.assemble import build_record, gather_as_answered
+from portal.children.assemble import Gathering, build_record, start_gathering
 from portal.children.reference import ChildReference
 from portal.children.shown import prepare_view, record_shown
 from portal.record.pool import Saturated
-from portal.sources import registry
 
 NO_RECONNECT_MS = 24 * 3600 * 1000
 
@@ -39,7 +38,7 @@ def sse(event: str, html: str) -> str:
 def event_stream(token: str, reference: ChildReference, decision: AccessDecision) -> Response:
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     try:
-        sources = gather_as_answered(reference, decision)  # every agency is asked now, or none
+        gathering = start_gathering(reference, decision)  # every agency is asked now, or none
     except Saturated as busy:
         # The page's EventSource would not show a 503 page: the busy message arrives as the record instead.
         body = refuse_busy("fanout", busy.retry_after_s)
@@ -52,9 +51,9 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
     def events() -> Iterator[str]:
         yield f"retry: {NO_RECONNECT_MS}\n\n"
         progress_item = get_template_attribute("children/_statuses.html", "progress_item")
-        answered = {}
-        for source in sources:
-            answered[source.agency] = source
+        answered = []
+        for source in gathering.answers:
+            answered.append(source)
             yield sse(f"status-{source.agency}", str(progress_item(source)))
         if not session_is_live():  # signed out, timed out or revoked while the agencies answered
             yield sse("record", render_template(
@@ -62,16 +61,15 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
                 body="Your session ended, so the record is not shown. Sign in again to continue.", signed_out=True))
             yield sse("done", "")
             return
-        ordered = [answered[c.agency] for c in registry().connectors if c.agency in answered]
-        yield _record_event(token, user, reference, decision, ordered)
+        yield _record_event(token, user, reference, decision, gathering, gathering.in_order(answered))
         yield sse("done", "")
 
     return Response(events(), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _record_event(token, user, reference, decision, sources) -> str:  # type: ignore[no-untyped-def]
-    record = build_record(user, reference, decision, sources)
+def _record_event(token, user, reference, decision, gathering: Gathering, sources) -> str:  # type: ignore[no-untyped-def]
+    record = build_record(user, reference, decision, sources, gathering.agencies)
     view = prepare_view(record)
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
                         params=view.params, chronology=view.chronology, timeline=view.timeline,
