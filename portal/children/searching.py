@@ -14,8 +14,17 @@ from portal.children.forms import SearchRequest
 from portal.children.match_words import SEXES, how_matched, mark_lookalikes, match_strength
 from portal.children.reference import ChildReference
 from portal.record.gather import ChildMatch, search
-from portal.record.match import ScoredPerson
+from portal.record.match import MatchResult
 from portal.sources import agency_names, executor, registry
+
+
+@dataclass(frozen=True)
+class FoundCandidate:
+    """A record without this child's identifier that may be them, and how close a match in words."""
+
+    person: PersonRecord
+    match: MatchResult
+    strength: str
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ class FoundChild:
     how_found: str  # in words: which details matched, never a bare score
     strength: str  # "Exact identifier", "Close match" or "Possible match"
     by_identifier: bool
-    candidates: tuple[ScoredPerson, ...]
+    candidates: tuple[FoundCandidate, ...]
     link: str | None
     check_carefully: str = ""  # set when another child in the results shares birth date and address or name
 
@@ -71,7 +80,7 @@ def _found(child: ChildMatch, searched: SearchRequest, user_id: int, link: Calla
         how_found=how_matched(child.match, searched, tuple(names.get(a, a) for a in child.agencies)),
         strength=match_strength(child.match),
         by_identifier=child.match.basis == "identifier",
-        candidates=child.candidates,
+        candidates=tuple(FoundCandidate(c.person, c.match, match_strength(c.match)) for c in child.candidates),
         link=link(reference) if reference else None,
     )
 

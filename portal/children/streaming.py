@@ -10,6 +10,7 @@ streaming, a long `retry` stops the browser reconnecting, which would gather aga
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from flask import Response, current_app, get_template_attribute, render_template, stream_with_context
 from flask_login import current_user
@@ -22,6 +23,7 @@ from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
 from portal.children import display
 from portal.children.assemble import Gathering, build_record, start_gathering
+from portal.children.page import build_page
 from portal.children.reference import ChildReference
 from portal.children.shown import prepare_view, record_shown
 from portal.record.pool import Saturated
@@ -35,7 +37,8 @@ def sse(event: str, html: str) -> str:
     return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
 
 
-def event_stream(token: str, reference: ChildReference, decision: AccessDecision) -> Response:
+def event_stream(token: str, reference: ChildReference, decision: AccessDecision, today: date) -> Response:
+    """Stream the statuses, then the record; `today` is what "review overdue" is measured against."""
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     try:
         gathering = start_gathering(reference, decision)  # every agency is asked now, or none
@@ -61,17 +64,18 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
                 body="Your session ended, so the record is not shown. Sign in again to continue.", signed_out=True))
             yield sse("done", "")
             return
-        yield _record_event(token, user, reference, decision, gathering, gathering.in_order(answered))
+        yield _record_event(token, user, reference, decision, gathering, gathering.in_order(answered), today)
         yield sse("done", "")
 
     return Response(events(), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _record_event(token, user, reference, decision, gathering: Gathering, sources) -> str:  # type: ignore[no-untyped-def]
+def _record_event(token, user, reference, decision, gathering: Gathering, sources, today) -> str:  # type: ignore[no-untyped-def]
     record = build_record(user, reference, decision, sources, gathering.agencies)
     view = prepare_view(record)
-    html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
+    page = build_page(record, view.params, view.chronology.page, today)
+    html = render_block("children/child.html", "record", token=token, decision=decision, record=record, page=page,
                         params=view.params, chronology=view.chronology, timeline=view.timeline,
                         purpose=PURPOSES[reference.purpose], query_string=display.query_string)
     try:
