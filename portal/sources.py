@@ -41,6 +41,3 @@ def executor() -> FanoutExecutor:
                     on_change=fanout_load_changed)
     return extensions["federation_pool"]
 
-
-def agency_names() -> dict[str, str]:
-    return {connector.agency: connector.display_name for connector in registry().connectors}

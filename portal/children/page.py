@@ -1,8 +1,8 @@
 """Everything the child's page draws beyond the record itself, worked out before rendering.
 
 The templates only read what is here: they call no Python back per field or per event.
-Built once per view (page, stream and print alike) by `shown.prepare_view`, for the
-chronology page on screen only, so a long chronology costs no more than its page.
+Built once per view (page, stream and print alike) from the view `shown.prepare_view`
+prepared, for the chronology page on screen only, so a long chronology costs no more than its page.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from portal.access.decision import AccessDecision
 from portal.access.filtering import explain
 from portal.children import first_screen
 from portal.children.assemble import ChildRecord
-from portal.children.display import AgreedValue, ChronologyParams, agreed_values, filter_words
+from portal.children.display import AgreedValue, ChronologyParams, agreed_values, filter_words, query_string
 from portal.children.match_words import match_strength
 from portal.record.gather import GatheredSource
 from portal.record.identify import ScoredPerson
@@ -79,6 +79,9 @@ class RecordPage:
     candidates: tuple[Candidate, ...]
     entries: tuple[EntryRows, ...]  # the chronology page on screen
     filter_words: str
+    filters_query: list[tuple[str, str]]  # the filters as query pairs, on no particular page (print, back)
+    previous_query: list[tuple[str, str]]  # the filters on the previous page ([] on the first)
+    next_query: list[tuple[str, str]]  # the filters on the next page ([] on the last)
 
 
 def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today: date) -> RecordPage:
@@ -95,6 +98,9 @@ def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today:
         candidates=_candidates(record),
         entries=tuple(_entry(entry, decision) for entry in page.items),
         filter_words=filter_words(params),
+        filters_query=query_string(params.raw, page=""),
+        previous_query=query_string(params.raw, page=page.number - 1) if page.has_previous else [],
+        next_query=query_string(params.raw, page=page.number + 1) if page.has_next else [],
     )
 
 

@@ -269,7 +269,7 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     response = render_page(template, block=block, token=token, decision=decision, record=record, page=page,
                            params=view.params, chronology=view.chronology, timeline=view.timeline,
                            agencies=list(record.agency_names.items()), purpose=PURPOSES[reference.purpose],
-                           query_string=display.query_string, printed_at=now_utc(),
+                           printed_at=now_utc(),
                            sections=display.print_sections(args), back_to_results=_back_to_results())
     if block == "chronology" and request.headers.get("HX-Request"):
         # Filters and page live in the address bar, so Back, reload and print keep them.

@@ -15,7 +15,7 @@ from portal.children.match_words import SEXES, how_matched, mark_lookalikes, mat
 from portal.children.reference import ChildReference
 from portal.record.gather import ChildMatch, search
 from portal.record.match import MatchResult
-from portal.sources import agency_names, executor, registry
+from portal.sources import executor, registry
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,10 @@ class SearchResults:
 
 
 def run_search(searched: SearchRequest, user_id: int, link: Callable[[ChildReference], str]) -> SearchResults:
-    outcome = search(registry().connectors, searched.query, current_app.config["FEDERATION_DEADLINE_S"],
-                     executor=executor())
+    connectors = registry().connectors  # once per search: who is asked, and their names
+    outcome = search(connectors, searched.query, current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
     audit_events.record_search(searched.purpose, searched.by_chi, outcome)
-    names = agency_names()
+    names = {connector.agency: connector.display_name for connector in connectors}
     children = tuple(_found(child, searched, user_id, link, names) for child in outcome.children)
     return SearchResults(mark_lookalikes(children), outcome.statuses, names)
 

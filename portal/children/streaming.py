@@ -21,7 +21,6 @@ from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
 from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
-from portal.children import display
 from portal.children.assemble import Gathering, build_record, start_gathering
 from portal.children.page import build_page
 from portal.children.reference import ChildReference
@@ -77,7 +76,7 @@ def _record_event(token, user, reference, decision, gathering: Gathering, source
     page = build_page(record, view.params, view.chronology.page, today)
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record, page=page,
                         params=view.params, chronology=view.chronology, timeline=view.timeline,
-                        purpose=PURPOSES[reference.purpose], query_string=display.query_string)
+                        purpose=PURPOSES[reference.purpose])
     try:
         record_shown(view, record, "view_child", details={"delivery": "stream"})
     except AuditUnavailable:

@@ -1,4 +1,4 @@
-"""The page and the stream gather the same way: the agencies looked up once per view, each agency asked once."""
+"""The search, the page and the stream: the agencies looked up once per view, each agency asked once."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _flows(html: str) -> list[str]:
 def test_page_and_stream_each_look_up_the_agencies_once_and_ask_each_agency_once(  # type: ignore[no-untyped-def]
         child_app, client, sign_in, sandbox, monkeypatch) -> None:
     import portal.sources
-    from portal.children import assemble
+    from portal.children import assemble, searching
     from portal.record.pool import FanoutExecutor
 
     lookups: list[str] = []
@@ -36,10 +36,12 @@ def test_page_and_stream_each_look_up_the_agencies_once_and_ask_each_agency_once
 
     monkeypatch.setattr(portal.sources, "registry", counted_registry)
     monkeypatch.setattr(assemble, "registry", counted_registry)
+    monkeypatch.setattr(searching, "registry", counted_registry)
     monkeypatch.setattr(FanoutExecutor, "submit_all", counted_submit_all)
 
     sign_in("lead.professional")
     content_url, _ = open_child(client, sandbox.child("multi_agency")["chi"])
+    assert (len(lookups), batches) == (2, [5, 5])  # the search, then the record: one look-up and one batch each
     shell = BeautifulSoup(client.get(content_url.removesuffix("/content")).get_data(as_text=True), "html.parser")
     stream_url = shell.select_one("#child-record")["sse-connect"]
 
