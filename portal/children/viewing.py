@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.children import audit_events, presenter
 from portal.children.service import ChildRecord
-from portal.chronology import ChronologyView
+from portal.chronology import ChronologyView, entry_events
 from portal.timeline import Timeline
 
 
@@ -37,7 +37,7 @@ def prepare_view(record: ChildRecord, args: MultiDict[str, str] | None = None, *
 
 def record_shown(view: AuditedView, record: ChildRecord, event_type: str, *,
                  details: Mapping[str, Any] | None = None) -> None:
-    shown = [e for entry in view.chronology.page.items for e in getattr(entry, "events", (entry,))]
+    shown = [e for entry in view.chronology.page.items for e in entry_events(entry)]
     # A chronology page re-shows events only; views and prints show the summary's facts too.
     facts = record.facts if event_type != "chronology_page" else ()
     audit_events.record_view(event_type, record, shown, facts,

@@ -17,6 +17,7 @@ from portal.auth.sessions import reference_key
 from portal.children.reference import BadReference, ChildReference, decode_reference
 from portal.children.service import ChildRecord, assemble, decide_access
 from portal.children.viewing import AuditedView, audited_view
+from portal.chronology import entry_events
 from portal.data.meetings import MeetingInfo, record_shown
 from portal.meetings.masking import MaskedItems, MeetingMask, mask
 from portal.summary import build_summary
@@ -77,7 +78,7 @@ def open_screen(user: object, meeting: MeetingInfo, reference: ChildReference, d
                                  "meeting_status": meeting.status})
     if meeting.status == "live":
         keys = [(e.agency, e.source_record_id) for entry in view.chronology.page.items
-                for e in getattr(entry, "events", (entry,))]
+                for e in entry_events(entry)]
         record_shown(meeting.id, keys, now)
     return Screen(meeting, shown_record, masked, view)
 
