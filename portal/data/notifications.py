@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, and_, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -90,7 +91,7 @@ def new_link_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def add_notifications(rows: Sequence[dict]) -> list[int]:
+def add_notifications(rows: Sequence[dict[str, Any]]) -> list[int]:
     """Store new notifications (each a dict of Notification's fields); their ids, in order."""
     with db.session() as session:
         items = [Notification(**row) for row in rows]
