@@ -26,10 +26,11 @@ import time
 from pathlib import Path
 
 from cachelib.file import FileSystemCache
-from flask import Flask, Response, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_url, login_user, logout_user
 from flask_session import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.auth.session_store import FileSessionIndex, RedisSessionIndex, SessionIndex
 from portal.data.users import SignedInUser
@@ -46,7 +47,8 @@ TOO_LONG = "You were signed out because your session reached its maximum length.
 
 
 def _index(app: Flask | None = None) -> SessionIndex:
-    return (app or current_app).extensions["session_index"]
+    index: SessionIndex = (app or current_app).extensions["session_index"]
+    return index
 
 
 def current_session_id() -> str | None:
@@ -137,7 +139,7 @@ def session_is_live() -> bool:
     return expired_reason(time.time()) is None
 
 
-def to_sign_in(message: str | None) -> Response:
+def to_sign_in(message: str | None) -> BaseResponse:
     """Send the browser to the sign-in page (saying `message` there); for htmx a whole-page redirect,
     never a fragment of the sign-in page in place of part of a record."""
     if message:

@@ -99,7 +99,7 @@ def _audit_store_writable(reasons: dict[str, str]) -> bool:
 
 
 def _connectors_loaded(reasons: dict[str, str]) -> bool:
-    from connectors.registry import ConfigurationError
+    from connectors.errors import ConfigurationError
     from portal.sources import registry
 
     try:
