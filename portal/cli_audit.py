@@ -97,7 +97,7 @@ def export(export_format: str, child: str | None, user: str | None, since: str |
     from portal.audit.models import EventType
     from portal.audit.writer import AuditUnavailable, AuditWriter
     from portal.extensions import audit_db
-    from portal.identity import validate_chi
+    from portal.record.identify import validate_chi
 
     if child is not None:
         check = validate_chi(child)
