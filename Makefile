@@ -80,4 +80,4 @@ demo-data: venv
 	$(FLASK) portal seed-demo
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache .mypy_cache
