@@ -23,7 +23,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.PROXY_HOPS:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)  # type: ignore[method-assign]
+        # Flask's documented way to add WSGI middleware; mypy sees replacing a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)
     _load_policy(app, settings)
     _init_templates(app)
     _init_extensions(app)

@@ -266,7 +266,7 @@ class _Validator:
         if value not in known:
             self.problem(self.lines.key_line(block, key), f"unknown {kind} {value!r} (known: {', '.join(known)})")
             return None
-        return value
+        return str(value)  # one of `known`
 
     def members(
         self, raw: dict[str, Any], block: Block, key: str, known: tuple[str, ...], kind: str, context: str = ""

@@ -259,7 +259,8 @@ def relationship_text(relationship: RelationshipBasis) -> str:
     name = RELATIONSHIP_BASES.get(relationship.basis, relationship.basis)
     team = " (through your team)" if relationship.holder == "team" else ""
     kind, _, agency = relationship.source.partition(":")
-    recorded = _SOURCE_TEXT.get(kind, lambda _: f"recorded by {relationship.source}")(agency)
+    describe = _SOURCE_TEXT.get(kind)
+    recorded = describe(agency) if describe else f"recorded by {relationship.source}"
     return f"{name} for this child{team}, {recorded}"
 
 
