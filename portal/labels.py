@@ -12,19 +12,12 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from connectors.categories import CATEGORIES
+from connectors.agencies import DOMAIN_NAMES, DOMAINS
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.access.roles import RELATIONSHIP_BASES
+from portal.agencies import configured_agencies
 
 UK = ZoneInfo("Europe/London")
-
-AGENCIES: dict[str, str] = {
-    "health": "Health",
-    "social_work": "Social work",
-    "education": "Education",
-    "police": "Police",
-    "scra": "Children's Reporter (SCRA)",
-}
 
 EVENT_TYPES: dict[str, str] = {
     "emergency": "Emergency attendance",
@@ -86,7 +79,9 @@ ROLES: dict[str, str] = {
 }
 
 _TABLES: dict[str, dict[str, str]] = {
-    "agency": AGENCIES,
+    # Agencies named after their domain keep the domain's short words; any other configured
+    # agency ("education_north") gets its display name from the connectors file (see label()).
+    "agency": dict(DOMAIN_NAMES),
     "event_type": EVENT_TYPES,
     "purpose": {code: purpose.label for code, purpose in PURPOSES.items()},
     "basis": {**RELATIONSHIP_BASES, "break_glass": "Break-glass (emergency access)", "none": "No relationship"},
@@ -94,7 +89,7 @@ _TABLES: dict[str, dict[str, str]] = {
     "act_reason": ACT_REASONS,
     "value": VALUE_WORDS,
     "role": ROLES,
-    "category": {code: words for per_agency in CATEGORIES.values() for code, words in per_agency.items()},
+    "category": {code: words for domain in DOMAINS.values() for code, words in domain.categories.items()},
 }
 
 
@@ -108,7 +103,10 @@ def label(code: str | None, kind: str) -> str:
     """The plain words for `code` in table `kind` (agency, event_type, purpose, basis, …)."""
     if not code:
         return ""
-    return _TABLES[kind].get(code) or readable(code)
+    words = _TABLES[kind].get(code)
+    if words is None and kind == "agency" and code in configured_agencies():
+        words = configured_agencies().name(code)
+    return words or readable(code)
 
 
 def event_type_codes() -> tuple[str, ...]:

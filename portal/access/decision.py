@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 
+from connectors.agencies import AgencyDirectory
 from portal.access.roles import TIME_LIMITED_BASES
 
 
@@ -111,6 +112,7 @@ class AccessDecision:
     basis_text: str = ""  # e.g. "Health visitor for this child, recorded by an administrator"
     break_glass_expires_at: datetime | None = None
     clause_refs: tuple[str, ...] = field(default=())  # every clause used, for the audit entry
+    agencies: AgencyDirectory = field(default_factory=AgencyDirectory)  # names and vocabularies for the panels
 
     @property
     def under_break_glass(self) -> bool:
