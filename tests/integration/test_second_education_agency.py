@@ -94,8 +94,7 @@ def partnership(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partnershi
         pupils = write_second_council(main_dir, north_dir)
         north_key = secrets.token_urlsafe(24)
         north = start_all(north_dir, ports={"education": free_port()}, agencies=("education",),
-                          env={"SANDBOX_EDUCATION_API_KEY": north_key,
-                               "SANDBOX_ADMIN_KEY": sandbox.admin_key})
+                          env={"SANDBOX_EDUCATION_API_KEY": north_key})
         try:
             yield Partnership(sandbox, north.urls["education"], north_key, pupils)
         finally:
@@ -197,6 +196,7 @@ def test_a_second_education_agency_is_configuration_only(partnership: Partnershi
     north_rows = _rows(soup, "education_north")
     titles = " ".join(row.get_text(" ", strip=True) for row in north_rows)
     assert "Started at Strathbrae shared provision" in titles and "Distressed after weekend contact" in titles
+    assert "Low attendance: 70%" in titles
     assert _rows(soup, "education") and _rows(soup, "health")
 
     # "Why can I see this?" on a Strathbrae item cites its own clause and names its source.
