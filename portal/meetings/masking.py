@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from connectors.agencies import DOMAINS
 from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact, ThirdParty
-from portal.chronology import format_event_date
+from portal.record.merge import format_event_date
 
 ItemKey = tuple[str, str]  # (agency, source_record_id)
 
