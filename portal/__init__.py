@@ -82,10 +82,15 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 
 def _load_policy(app: Flask, settings: Settings) -> None:
-    """Sharing agreements are validated at start: a bad file stops the portal, naming file, line and problem."""
+    """Sharing agreements are validated at start against the configured agencies: a bad file stops the portal,
+    naming file, line and problem (a clause for an agency with no connectors table included)."""
+    from connectors.agencies import read_agencies
     from portal.access.agreements import load_agreements
+    from portal.agencies import install
 
-    agreements = load_agreements(settings.AGREEMENTS_FILE)
+    agencies = read_agencies(settings.CONNECTORS_FILE)
+    install(app, agencies)
+    agreements = load_agreements(settings.AGREEMENTS_FILE, agencies=agencies)
     for warning in agreements.warnings:
         app.logger.warning("agreements: %s", warning)
     app.extensions["agreements"] = agreements

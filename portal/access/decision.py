@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from connectors.agencies import AgencyDirectory
 from portal.access.roles import TIME_LIMITED_BASES
 
 
@@ -125,6 +126,7 @@ class AccessDecision:
     basis_text: str = ""  # e.g. "Health visitor for this child, recorded by an administrator"
     break_glass_expires_at: datetime | None = None
     clause_refs: tuple[str, ...] = field(default=())  # every clause used, for the audit entry
+    agencies: AgencyDirectory = field(default_factory=AgencyDirectory)  # names and vocabularies for the panels
 
     @property
     def under_break_glass(self) -> bool:

@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime
 
 from flask import current_app
 
-from connectors.models import ChronologyEvent, KeyFact, PersonRecord
+from connectors.models import ChronologyEvent, KeyFact
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import filter_items, source_notices
 from portal.access.policy import decide
+from portal.agencies import header_rank
 from portal.children.reference import ChildReference
 from portal.data.access_lookup import break_glass_for, relationship_for
 from portal.data.users import SignedInUser
@@ -24,8 +25,6 @@ from portal.record.gather import GatheredSource, GatherRequest, gather
 from portal.record.gather import gather_as_answered as gather_sources_as_answered
 from portal.record.summarise import KeyInformationSummary, build_summary, derived_facts
 from portal.sources import agency_names, executor, registry
-
-HEADER_PREFERENCE = ("health", "education", "social_work", "scra", "police")
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,8 @@ def build_record(user: SignedInUser, reference: ChildReference, decision: Access
     # Name, date of birth, CHI and counts are derived from what this user may see, never from the raw answers.
     visible = [_only(source, kept_events.items, kept_facts.items) for source in sources]
     summary_facts = [*kept_facts.items, *derived_facts(visible, now_utc())]
-    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names)
+    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names,
+                            domains={s.agency: s.domain or s.agency for s in sources})
     return ChildRecord(
         reference=reference,
         decision=decision,
@@ -151,13 +151,13 @@ def header_from_search(reference: ChildReference) -> ChildHeader:
 
 
 def _header(reference: ChildReference, sources: Sequence[GatheredSource], names: dict[str, str]) -> ChildHeader:
-    linked: dict[str, PersonRecord] = {}
-    for source in sources:
-        for scored in source.links:
-            linked.setdefault(source.agency, scored.person)
-    for agency in HEADER_PREFERENCE:
-        person = linked.get(agency)
+    for source in sorted(sources, key=_header_rank):
+        person = source.links[0].person if source.links else None
         if person and (person.forename or person.surname):
             name = " ".join(part for part in (person.forename, person.surname) if part)
-            return ChildHeader(name, person.birth_date, reference.chi, names.get(agency, agency))
+            return ChildHeader(name, person.birth_date, reference.chi, names.get(source.agency, source.agency))
     return header_from_search(reference)
+
+
+def _header_rank(source: GatheredSource) -> int:
+    return header_rank(source.domain or source.agency)

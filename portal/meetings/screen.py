@@ -63,7 +63,8 @@ def masked_record(record: ChildRecord, settings: MeetingMask) -> tuple[ChildReco
     masked = mask(record.events, record.facts, replace(settings, child_names=settings.child_names + child_names))
     if not settings.family_present:
         return replace(record, events=masked.events), masked
-    summary = build_summary(masked.facts, [s.status for s in record.sources], agency_names=record.agency_names)
+    summary = build_summary(masked.facts, [s.status for s in record.sources], agency_names=record.agency_names,
+                            domains={s.agency: s.domain or s.agency for s in record.sources})
     return replace(record, events=masked.events, facts=masked.facts, notices={}, summary=summary), masked
 
 
