@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)  # type: ignore[method-assign]
     _load_policy(app, settings)
+    _load_connectors(app, settings)
     _init_templates(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -87,6 +88,15 @@ def _load_policy(app: Flask, settings: Settings) -> None:
     for warning in agreements.warnings:
         app.logger.warning("agreements: %s", warning)
     app.extensions["agreements"] = agreements
+
+
+def _load_connectors(app: Flask, settings: Settings) -> None:
+    """The connectors file is validated at start too; connectors are built (credentials read) on first use."""
+    import os
+
+    from connectors.registry import read_config
+
+    app.extensions["connectors_config"] = read_config(settings.CONNECTORS_FILE, os.environ)
 
 
 def _init_templates(app: Flask) -> None:
