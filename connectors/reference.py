@@ -55,7 +55,10 @@ def models_of(kinds: Mapping[str, ConnectorKind[Any]]) -> list[tuple[str, type[B
     for name, kind in kinds.items():
         sections.append((f'`kind = "{name}"`', kind.model))
     seen = {model for _, model in sections}
-    for _, model in list(sections):
+    index = 0
+    while index < len(sections):  # tables found inside tables are described after them
+        model = sections[index][1]
+        index += 1
         for nested in _nested(model):
             if nested not in seen:
                 seen.add(nested)
