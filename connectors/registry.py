@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, cast
 
-from pydantic import Tag, TypeAdapter, ValidationError
+from pydantic import BaseModel, Tag, TypeAdapter, ValidationError
 
 from connectors.base import CallTiming, Connector
 from connectors.config.agency import AgencyConfig, Defaults
@@ -27,7 +27,7 @@ from connectors.errors import ConfigurationError
 from connectors.kinds import BuildContext, ConnectorKind, connector_kinds, register_kind
 
 __all__ = ["ConnectorsConfig", "Registry", "build_connector", "build_registry", "load_registry", "read_config",
-           "register_kind", "registered_kinds", "validate_document", "with_defaults"]
+           "register_kind", "registered_kinds", "unset_variables", "validate_document", "with_defaults"]
 _TOP_LEVEL = ("defaults", "agencies")
 
 
@@ -79,6 +79,26 @@ def read_config(path: Path, env: Mapping[str, str]) -> ConnectorsConfig:
         return validate_document(document, env)
     except ConfigurationError as e:
         raise ConfigurationError("\n".join(f"{path}: {line}" for line in e.reason.splitlines())) from None
+
+
+def unset_variables(config: ConnectorsConfig, env: Mapping[str, str]) -> list[str]:
+    """Every `<key>_env` an enabled agency names whose variable is unset or empty (checked at start in production)."""
+    found: list[str] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                item = getattr(value, name)
+                if name.endswith("_env") and isinstance(item, str) and not env.get(item):
+                    found.append(f"{where}.{name}: environment variable {item!r} is not set")
+                walk(item, f"{where}.{name}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{where}[{index}]")
+
+    for agency, table in config.enabled.items():
+        walk(table, f"agencies.{agency}")
+    return found
 
 
 def load_registry(path: Path, env: Mapping[str, str], *,

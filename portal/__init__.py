@@ -91,7 +91,11 @@ def _load_policy(app: Flask, settings: Settings) -> None:
 
 
 def _load_connectors(app: Flask, settings: Settings) -> None:
-    """The connectors file is validated at start too; connectors are built (credentials read) on first use."""
+    """The connectors file is validated at start too, naming file, table and key.
+
+    Connectors are built (credentials read from the environment) on first use: the demo sets the
+    sandbox's credentials after start-up, and a missing credential shows on /readyz, not as a crash.
+    """
     import os
 
     from connectors.registry import read_config

@@ -86,7 +86,7 @@ def connectors_check(path: str | None) -> None:
     import os
 
     from connectors.errors import ConfigurationError
-    from connectors.registry import read_config
+    from connectors.registry import read_config, unset_variables
 
     target = Path(path) if path else current_app.config["SETTINGS"].CONNECTORS_FILE
     try:
@@ -94,6 +94,8 @@ def connectors_check(path: str | None) -> None:
     except ConfigurationError as error:
         raise click.ClickException(error.reason) from None
     click.echo(f"{target}: {len(config.enabled)} agencies configured, no problems found.")
+    for line in unset_variables(config, os.environ):
+        click.echo(f"Note: {line} here (connectors read credentials when first used).")
 
 
 def register_cli(app: Flask) -> None:

@@ -136,3 +136,12 @@ def test_a_default_may_itself_use_a_variable() -> None:
     assert expand(table, {}, "t") == {"url": "sqlite:///instance/x.db"}
     assert expand(table, {"DATA_DIR": "/srv/d"}, "t") == {"url": "sqlite:////srv/d/x.db"}
     assert expand(table, {"DB_URL": "postgresql://r@h/db"}, "t") == {"url": "postgresql://r@h/db"}
+
+
+def test_unset_credential_variables_are_listed_before_anything_is_built(tmp_path: Path) -> None:
+    from connectors.registry import read_config, unset_variables
+
+    config = read_config(DEMO_CONFIG, {"SANDBOX_DATA_DIR": str(tmp_path)})
+    assert unset_variables(config, {**DEMO_ENV, "SANDBOX_SCRA_API_KEY": ""}) == [
+        "agencies.scra.auth.key_env: environment variable 'SANDBOX_SCRA_API_KEY' is not set"]
+    assert len(unset_variables(config, {})) == 5  # health token, education and SCRA keys, police id and secret

@@ -56,13 +56,16 @@ def test_serve_demo_exits_with_the_reason_and_no_stack_trace(tmp_path: Path) -> 
     assert "sandbox" not in result.stdout.lower()  # nothing was started
 
 
-def test_connectors_check_names_the_problem(app: Flask, tmp_path: Path) -> None:
+def test_connectors_check_names_the_problem(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SANDBOX_HEALTH_TOKEN", raising=False)
     bad = _bad_copy(tmp_path)
     result = app.test_cli_runner().invoke(args=["portal", "connectors", "check", str(bad)])
     assert result.exit_code == 1
     assert "agencies.social_work.queries[7].event.action" in result.output
     good = app.test_cli_runner().invoke(args=["portal", "connectors", "check", str(DEMO)])
     assert good.exit_code == 0 and "5 agencies configured, no problems found" in good.output
+    assert "Note: agencies.health.auth.token_env: environment variable 'SANDBOX_HEALTH_TOKEN' is not set" in \
+        good.output
 
 
 def test_connectors_schema_prints_the_reference(app: Flask) -> None:
