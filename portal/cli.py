@@ -68,6 +68,37 @@ def import_relationships(path: str) -> None:
     click.echo(f"Imported {report.created} {noun}; {report.skipped} already present.")
 
 
+connectors_cli = AppGroup("connectors", help="The agency connectors configuration (CONNECTORS_FILE).")
+
+
+@connectors_cli.command("schema")
+def connectors_schema() -> None:
+    """Print the reference of every connectors-config key as Markdown (docs/connectors.md)."""
+    from connectors.kinds import connector_kinds
+    from connectors.reference import markdown
+
+    click.echo(markdown(connector_kinds()), nl=False)
+
+
+@connectors_cli.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
+def connectors_check(path: str | None) -> None:
+    """Validate a connectors file (default CONNECTORS_FILE) without starting anything."""
+    import os
+
+    from connectors.errors import ConfigurationError
+    from connectors.registry import read_config, unset_variables
+
+    target = Path(path) if path else current_app.config["SETTINGS"].CONNECTORS_FILE
+    try:
+        config = read_config(target, os.environ)
+    except ConfigurationError as error:
+        raise click.ClickException(error.reason) from None
+    click.echo(f"{target}: {len(config.enabled)} agencies configured, no problems found.")
+    for line in unset_variables(config, os.environ):
+        click.echo(f"Note: {line} here (connectors read credentials when first used).")
+
+
 def register_cli(app: Flask) -> None:
     from portal.cli_audit import audit_cli
     from portal.cli_notifications import notifications_cli, sso_cli
@@ -76,6 +107,7 @@ def register_cli(app: Flask) -> None:
 
     portal_cli.add_command(sandbox_cli)
     portal_cli.add_command(relationships_cli)
+    portal_cli.add_command(connectors_cli)
     portal_cli.add_command(audit_cli)
     portal_cli.add_command(notifications_cli)
     portal_cli.add_command(sso_cli)
