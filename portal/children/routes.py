@@ -6,6 +6,7 @@ draws) and shown.py (the page shown and audited); audit entries in audit_events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
@@ -56,9 +57,10 @@ def today() -> date:
 
 # Plain words and one date format on every page (portal/labels.py). What the child's page shows per field and
 # per event is worked out before rendering (portal/children/page.py): no template calls back for it.
-for _name, _filter in {"label": labels.label, "long_date": labels.long_date, "long_datetime": labels.long_datetime,
-                       "clock_time": labels.clock_time, "plain": labels.plain_value,
-                       "capitalize_first": labels.capitalize_first}.items():
+_FILTERS: dict[str, Callable[..., str]] = {
+    "label": labels.label, "long_date": labels.long_date, "long_datetime": labels.long_datetime,
+    "clock_time": labels.clock_time, "plain": labels.plain_value, "capitalize_first": labels.capitalize_first}
+for _name, _filter in _FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 
 
@@ -281,8 +283,8 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     return response
 
 
-def _refused(token: str, reference: ChildReference, decision, *, errors: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
-             status: int = 403) -> ResponseReturnValue:
+def _refused(token: str, reference: ChildReference, decision: AccessDecision, *,
+             errors: dict[str, str] | None = None, status: int = 403) -> ResponseReturnValue:
     return render_page("children/refused.html", token=token, decision=decision, errors=errors or {},
                        reasons=BREAK_GLASS_REASONS, purpose=PURPOSES[reference.purpose], status=status,
                        back_to_results=_back_to_results(), entered=request.form, purposes=purpose_choices(),

@@ -9,7 +9,7 @@ streaming, a long `retry` stops the browser reconnecting, which would gather aga
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from flask import Response, current_app, get_template_attribute, render_template, stream_with_context
@@ -25,6 +25,8 @@ from portal.children.assemble import Gathering, build_record, start_gathering
 from portal.children.page import build_page
 from portal.children.reference import ChildReference
 from portal.children.shown import prepare_view, record_shown
+from portal.data.users import SignedInUser
+from portal.record.gather import GatheredSource
 from portal.record.pool import Saturated
 
 NO_RECONNECT_MS = 24 * 3600 * 1000
@@ -38,7 +40,7 @@ def sse(event: str, html: str) -> str:
 
 def event_stream(token: str, reference: ChildReference, decision: AccessDecision, today: date) -> Response:
     """Stream the statuses, then the record; `today` is what "review overdue" is measured against."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: SignedInUser = current_user._get_current_object()  # the user itself, for use after the request
     try:
         gathering = start_gathering(reference, decision)  # every agency is asked now, or none
     except Saturated as busy:
@@ -49,11 +51,10 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
                         mimetype="text/event-stream", headers={"Cache-Control": "no-store",
                                                                "Retry-After": str(busy.retry_after_s)})
 
-    @stream_with_context
     def events() -> Iterator[str]:
         yield f"retry: {NO_RECONNECT_MS}\n\n"
         progress_item = get_template_attribute("children/_statuses.html", "progress_item")
-        answered = []
+        answered: list[GatheredSource] = []
         for source in gathering.answers:
             answered.append(source)
             yield sse(f"status-{source.agency}", str(progress_item(source)))
@@ -66,11 +67,12 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
         yield _record_event(token, user, reference, decision, gathering, gathering.in_order(answered), today)
         yield sse("done", "")
 
-    return Response(events(), mimetype="text/event-stream",
+    return Response(stream_with_context(events()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _record_event(token, user, reference, decision, gathering: Gathering, sources, today) -> str:  # type: ignore[no-untyped-def]
+def _record_event(token: str, user: SignedInUser, reference: ChildReference, decision: AccessDecision,
+                  gathering: Gathering, sources: Sequence[GatheredSource], today: date) -> str:
     record = build_record(user, reference, decision, sources, gathering.agencies)
     view = prepare_view(record)
     page = build_page(record, view.params, view.chronology.page, today)
