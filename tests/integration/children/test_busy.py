@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 
 from portal.audit.queries import search_entries
-from portal.capacity import Load
 from portal.extensions import audit_db
+from portal.record.pool import Load
 from portal.sources import executor
 from tests.integration.children.conftest import open_child
 

@@ -156,12 +156,12 @@ def test_an_unreachable_mail_server_is_given_up_on_after_the_configured_attempts
 
 
 def test_the_daily_digest_counts_flags_for_ig_without_naming_anyone(notify_app: Flask, smtp) -> None:  # type: ignore[no-untyped-def]
-    from portal import auditing
+    from portal.audit import trail
 
     inbox, _ = smtp
     with notify_app.app_context():
         for _ in range(3):  # three refusals in a day: the "repeated refusals" flag
-            auditing.record("refused", outcome=4, subject_chi=CHI, details={"route": "show_child"},
+            trail.record("refused", outcome=4, subject_chi=CHI, details={"route": "show_child"},
                             user_id="teacher", user_display_name="Sam Reid", user_role="practitioner")
     result = notify_app.test_cli_runner().invoke(args=["portal", "notifications", "digest"])
     assert result.exit_code == 0, result.output

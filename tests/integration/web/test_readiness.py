@@ -49,9 +49,9 @@ def test_ready_when_everything_answers_and_the_probe_leaves_no_trace(tmp_path: P
                                                   "sessions": True}}
     assert _audit_entry_count(audit_url) == before  # the probe insert was rolled back every time
     with app.app_context():
-        from portal import auditing
+        from portal.audit import trail
 
-        auditing.record("sign_out")  # the chain still takes the next entry after the probes
+        trail.record("sign_out")  # the chain still takes the next entry after the probes
     assert _audit_entry_count(audit_url) == before + 1
     dispose_engines()
 

@@ -8,8 +8,8 @@ from concurrent.futures import Executor
 
 from connectors.base import Connector
 from connectors.models import ChronologyEvent, PersonQuery, PersonRecord
-from portal.chronology import ChronologyFilter, ChronologyView, build_chronology
-from portal.chronology_window import WindowedView, agency_streams, windowed_chronology
+from portal.record.merge import ChronologyFilter, ChronologyView, build_chronology
+from portal.record.merge_window import WindowedView, agency_streams, windowed_chronology
 
 DEADLINE_S = 20.0
 

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.models import ChronologyEvent, PersonRecord
 from connectors.registry import Registry
-from portal.chronology import ChronologyFilter
+from portal.record.merge import ChronologyFilter
 from tests.integration.window.support import fetch_all_events, fetch_all_page, linked_people, windowed_page
 from tests.support.sandbox import RunningSandbox
 

@@ -11,8 +11,8 @@ import pytest
 
 from connectors.base import run_concurrently
 from connectors.models import SourceState
-from portal.capacity import FanoutExecutor, Load, Saturated
-from portal.fanout import Failure, fan_out, fan_out_as_answered
+from portal.record.fan_out import Failure, fan_out, fan_out_as_answered
+from portal.record.pool import FanoutExecutor, Load, Saturated
 
 WAIT_S = 10  # only a hang reaches it
 

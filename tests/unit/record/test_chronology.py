@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from connectors.models import ChronologyEvent, DateCertainty
-from portal.chronology import (
+from portal.record.merge import (
     ChronologyFilter,
     IncidentGroup,
     build_chronology,
@@ -156,7 +156,7 @@ def test_a_5000_event_chronology_merges_groups_and_pages() -> None:
 
 
 def test_timeline_has_one_lane_per_agency_and_places_events_by_date() -> None:
-    from portal.timeline import build_timeline
+    from portal.record.plot_timeline import build_timeline
 
     events = [
         ev("police", "p1", date(2020, 1, 1), "Concern", event_type="concern"),
@@ -181,7 +181,7 @@ def test_timeline_has_one_lane_per_agency_and_places_events_by_date() -> None:
 
 
 def test_timeline_zooms_to_a_date_range_with_month_ticks() -> None:
-    from portal.timeline import build_timeline
+    from portal.record.plot_timeline import build_timeline
 
     events = [ev("police", "old", date(2019, 5, 5)), ev("police", "in", date(2024, 2, 10))]
     timeline = build_timeline(events, [("police", "Police")], start=date(2024, 1, 1), end=date(2024, 3, 31))

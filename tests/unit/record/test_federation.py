@@ -18,7 +18,7 @@ from connectors.models import (
     SourceRecords,
     SourceState,
 )
-from portal.federation import GatherRequest, gather, search
+from portal.record.gather import GatherRequest, gather, search
 from tests.support.fakes import FakeConnector
 
 CHI = "1503741206"

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from connectors.models import PersonQuery, PersonRecord
-from portal.identity import (
+from portal.record.identify import (
     classify_people,
     mod10_check_digit,
     mod11_check_digit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from connectors.models import PersonQuery, PersonRecord
-from portal.matching import MatchThresholds, score_candidate
+from portal.record.match import MatchThresholds, score_candidate
 
 BIRTH = date(2015, 3, 12)
 QUERY = PersonQuery(forename="Kate", surname="Mackenzie", birth_date=BIRTH, postcode="EH6 5AB", sex="female")
@@ -126,7 +126,7 @@ def test_threshold_is_configurable() -> None:
 
 
 def test_lookup_surnames_lists_recorded_names_before_guessed_spellings_and_is_capped() -> None:
-    from portal.matching import lookup_surnames
+    from portal.record.match import lookup_surnames
 
     assert lookup_surnames("Mackenzie") == ["Mackenzie", "Mckenzie"]
     assert lookup_surnames("McKenzie") == ["McKenzie", "MacKenzie"]

@@ -14,7 +14,7 @@ from connectors.models import (
     SourceState,
     SourceStatus,
 )
-from portal.summary import FIELDS, FieldSpec, build_summary, summarise_sources
+from portal.record.summarise import FIELDS, FieldSpec, build_summary, summarise_sources
 
 NAMES = {"health": "Health", "education": "Education", "social_work": "Social work", "police": "Police", "scra": "SCRA"}
 AS_OF = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from connectors.models import ChronologyEvent
-from portal.timeline import BUSY_MARKERS, LEGEND, build_timeline, style_for
+from portal.record.plot_timeline import BUSY_MARKERS, LEGEND, build_timeline, style_for
 
 
 def _event(day: date, kind: str = "attendance", end: date | None = None, ident: str = "",

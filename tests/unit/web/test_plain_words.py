@@ -9,7 +9,7 @@ from portal.children.first_screen import overdue_reviews
 from portal.children.forms import SearchRequest
 from portal.children.match_words import how_matched, match_strength
 from portal.labels import clock_time, label, long_date, long_datetime, plain_value
-from portal.matching import MatchResult
+from portal.record.match import MatchResult
 
 
 def test_every_code_the_issue_found_on_screen_has_words() -> None:

@@ -1,7 +1,7 @@
 """Ask every agency at once, wait no longer than one deadline, keep only this child's records.
 
 `gather` serves the child's page; `search` serves the search page. Both fan out on
-the worker's one bounded pool (portal.capacity) and return an answer for every
+the worker's one bounded pool (portal.record.pool) and return an answer for every
 configured connector, in configuration order, even when a connector thread is still
 hung: stragglers are abandoned, not joined. Nothing fetched is cached, logged or written anywhere.
 """
@@ -22,12 +22,12 @@ from connectors.models import (
     SourceState,
     SourceStatus,
 )
-from portal.capacity import FanoutExecutor
-from portal.fanout import Failure, fan_out, fan_out_as_answered, ms_since
-from portal.identity import MatchThresholds, ScoredPerson, classify_people
-from portal.matching import lookup_surnames
-from portal.search_grouping import ChildMatch, group_children
-from portal.source_records import combine_records, only_this_person
+from portal.record.fan_out import Failure, fan_out, fan_out_as_answered, ms_since
+from portal.record.group_search import ChildMatch, group_children
+from portal.record.identify import MatchThresholds, ScoredPerson, classify_people
+from portal.record.keep_this_child import combine_records, only_this_person
+from portal.record.match import lookup_surnames
+from portal.record.pool import FanoutExecutor
 
 __all__ = [
     "ChildMatch",

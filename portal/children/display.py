@@ -9,12 +9,12 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from connectors.models import SHANARRI
+from portal.children.assemble import ChildRecord
 from portal.children.first_screen import missing_answers
-from portal.children.service import ChildRecord
-from portal.chronology import ChronologyFilter, ChronologyView, build_chronology, filter_events
 from portal.inputs import InvalidInput, date_from_parts, iso_date, page_number
 from portal.labels import label, long_date
-from portal.timeline import Timeline, build_timeline
+from portal.record.merge import ChronologyFilter, ChronologyView, build_chronology, filter_events
+from portal.record.plot_timeline import Timeline, build_timeline
 
 PAGE_SIZE = 50
 
@@ -98,7 +98,7 @@ def timeline_for(record: ChildRecord, params: ChronologyParams) -> Timeline:
     filtered = filter_events(record.events, params.criteria)
     lanes = [(source.agency, record.agency_names.get(source.agency, source.agency)) for source in record.sources]
     return build_timeline(filtered, lanes, start=params.criteria.date_from, end=params.criteria.date_to,
-                          gaps=missing_answers(record))
+                          gaps=missing_answers(record), lane_name=lambda agency: label(agency, "agency"))
 
 
 def query_string(raw: Mapping[str, object], **changes: object) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connectors.models import PersonQuery, PersonRecord
-from portal.matching import MatchResult, MatchThresholds, ScoredPerson, score_candidate
+from portal.record.match import MatchResult, MatchThresholds, ScoredPerson, score_candidate
 
 
 @dataclass(frozen=True)

@@ -15,24 +15,24 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from portal.children import audit_events, presenter
-from portal.children.service import ChildRecord
-from portal.chronology import ChronologyView
-from portal.timeline import Timeline
+from portal.children import audit_events, display
+from portal.children.assemble import ChildRecord
+from portal.record.merge import ChronologyView
+from portal.record.plot_timeline import Timeline
 
 
 @dataclass(frozen=True)
 class AuditedView:
-    params: presenter.ChronologyParams
+    params: display.ChronologyParams
     chronology: ChronologyView
     timeline: Timeline
 
 
 def prepare_view(record: ChildRecord, args: MultiDict[str, str] | None = None, *,
-                 page_size: int = presenter.PAGE_SIZE) -> AuditedView:
-    params = presenter.parse_params(args or MultiDict(), {s.agency for s in record.sources})
-    chronology = presenter.chronology_for(record, params, page_size)
-    return AuditedView(params, chronology, presenter.timeline_for(record, params))
+                 page_size: int = display.PAGE_SIZE) -> AuditedView:
+    params = display.parse_params(args or MultiDict(), {s.agency for s in record.sources})
+    chronology = display.chronology_for(record, params, page_size)
+    return AuditedView(params, chronology, display.timeline_for(record, params))
 
 
 def record_shown(view: AuditedView, record: ChildRecord, event_type: str, *,
@@ -47,7 +47,7 @@ def record_shown(view: AuditedView, record: ChildRecord, event_type: str, *,
 
 
 def audited_view(record: ChildRecord, event_type: str, args: MultiDict[str, str] | None = None, *,
-                 page_size: int = presenter.PAGE_SIZE, details: Mapping[str, Any] | None = None) -> AuditedView:
+                 page_size: int = display.PAGE_SIZE, details: Mapping[str, Any] | None = None) -> AuditedView:
     """Prepare, then audit, for callers that render afterwards (prefer rendering between the two)."""
     view = prepare_view(record, args, page_size=page_size)
     record_shown(view, record, event_type, details=details)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import NamedTuple
 
 from connectors.models import PersonQuery, PersonRecord
-from portal.matching import (
+from portal.record.match import (
     MatchResult,
     MatchThresholds,
     ScoredPerson,

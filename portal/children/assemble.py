@@ -13,16 +13,16 @@ from datetime import UTC, date, datetime
 from flask import current_app
 
 from connectors.models import ChronologyEvent, KeyFact, PersonRecord
-from portal import federation
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import filter_items, source_notices
 from portal.access.policy import decide
 from portal.children.reference import ChildReference
 from portal.data.access_lookup import break_glass_for, relationship_for
-from portal.federation import GatheredSource, GatherRequest, gather
 from portal.metrics import observed
+from portal.record.gather import GatheredSource, GatherRequest, gather
+from portal.record.gather import gather_as_answered as gather_sources_as_answered
+from portal.record.summarise import KeyInformationSummary, build_summary, derived_facts
 from portal.sources import agency_names, executor, registry
-from portal.summary import KeyInformationSummary, build_summary, derived_facts
 
 HEADER_PREFERENCE = ("health", "education", "social_work", "scra", "police")
 
@@ -86,9 +86,9 @@ def gather_as_answered(reference: ChildReference, decision: AccessDecision) -> I
     Every agency is asked at once on the worker's shared pool, before this returns: when the
     pool is full, Saturated is raised here, before any response has started.
     """
-    sources = federation.gather_as_answered(registry().connectors, gather_request(reference, decision),
-                                            deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
-                                            executor=executor())
+    sources = gather_sources_as_answered(registry().connectors, gather_request(reference, decision),
+                                         deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
+                                         executor=executor())
     return observed(sources)
 
 

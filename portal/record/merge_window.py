@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from connectors.models import ChronologyEvent, PersonRecord, SourceRecords
 from connectors.window import EventStream, EventWindow, WholeListStream
-from portal.chronology import ChronologyFilter, Entry, Page, filter_events, group_incidents
+from portal.record.merge import ChronologyFilter, Entry, Page, filter_events, group_incidents
 
 __all__ = ["AgencyStreams", "StreamStats", "WindowedView", "agency_streams", "windowed_chronology"]
 

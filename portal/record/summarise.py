@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from connectors.models import KeyFact, SourceResult, SourceState, SourceStatus
-from portal.chronology import format_date, format_event_date
+from portal.record.merge import format_date, format_event_date
 
 __all__ = [
     "FIELDS",

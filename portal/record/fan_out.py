@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 
 from connectors.errors import ConnectorError, TimedOutError
 from connectors.models import SourceState
-from portal.capacity import FanoutExecutor, default_executor
+from portal.record.pool import FanoutExecutor, default_executor
 
 
 class Named(Protocol):

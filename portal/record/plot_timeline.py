@@ -3,7 +3,7 @@
 The template draws an SVG from these numbers; the chronology table is its text
 alternative, and a list stands in for the drawing on narrow screens.
 
-The key is fixed and documented: every event type in `portal.labels.EVENT_TYPES` has its
+The key is fixed and documented: every event type in `portal.record.words.EVENT_TYPES` has its
 own colour *and* shape (`STYLES`), the same on every child and every load, so a
 practitioner can learn it once. Colour is never the only cue. Colours all reach 3:1
 against white (WCAG 1.4.11). A type no one has listed yet is drawn as "Other event".
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from connectors.models import ChronologyEvent
-from portal.chronology import format_date, format_event_date
-from portal.labels import EVENT_TYPES, label, plain_value
+from portal.record.merge import format_date, format_event_date
+from portal.record.words import EVENT_TYPES, plain_value, readable
 
 # Seven hues with at least 3:1 contrast on white, and five shapes: 7 × 5 = 35 distinct pairs
 # (7 and 5 share no factor, so type n's pair (n mod 7, n mod 5) never repeats below 35 types).
@@ -146,11 +146,12 @@ def build_timeline(
     label_width: float = 10.0,
     merge_within_px: float = 3.0,
     gaps: Mapping[str, str] | None = None,
+    lane_name: Callable[[str], str] = readable,
 ) -> Timeline:
     """Lay out events between `start` and `end` (default: the events' span) on per-agency lanes.
 
     `lanes` is (agency key, label) in display order; agencies with events but no lane
-    get one at the end so nothing is silently hidden. `gaps` says, per agency, why its
+    get one at the end (named by `lane_name`) so nothing is silently hidden. `gaps` says, per agency, why its
     lane may be incomplete (it did not answer, or withheld categories).
     """
     chosen = list(events)
@@ -162,7 +163,7 @@ def build_timeline(
         clamped = min(max(day, start), end)
         return round(label_width + (clamped - start).days / span_days * plot_width, 1)
 
-    lane_order = list(lanes) + [(a, label(a, "agency")) for a in _extra_agencies(chosen, lanes)]
+    lane_order = list(lanes) + [(a, lane_name(a)) for a in _extra_agencies(chosen, lanes)]
     built: list[Lane] = []
     for index, (agency, name) in enumerate(lane_order):
         # The lane's name sits on its own line 18 px above the markers' centre line.
