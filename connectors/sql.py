@@ -251,9 +251,7 @@ class SqlConnector(Connector):
             outcome = type(error).__name__
             raise error from e
         finally:
-            if self.on_call is not None:
-                self.on_call(CallTiming(self.agency, name, None, round((time.monotonic() - started) * 1000), 1,
-                                        outcome))
+            self.report_call(name, None, started, 1, outcome)
 
     @contextmanager
     def _read_only_connection(self, deadline: float, budget: float) -> Iterator[Connection]:
