@@ -68,20 +68,6 @@ class FhirConnector(HttpConnector):
         super().__init__(**kwargs)
         self.options = options or FhirOptions()
 
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> FhirConnector:
-        """Build from one `[agencies.<key>]` table; `common` holds what the registry already validated."""
-        systems = tuple(config.get("accepted_chi_systems", (CHI_SYSTEM_NHS, CHI_SYSTEM_OID)))
-        chi_system = str(config.get("chi_system", CHI_SYSTEM_NHS))
-        options = FhirOptions(
-            chi_system=chi_system,
-            accepted_chi_systems=systems if chi_system in systems else (chi_system, *systems),
-            page_size=int(config.get("page_size", 100)),
-            extra_identifier_systems=dict(config.get("identifier_systems", {})),
-            window_types=tuple(config.get("window_types", WINDOW_TYPES)),
-        )
-        return cls(options=options, **common)
-
     # -- people ---------------------------------------------------------------------------------
 
     @unreadable_as_malformed
