@@ -10,7 +10,7 @@ from connectors.errors import ConfigurationError
 from connectors.kinds import built_in_kinds
 from connectors.reference import markdown, undocumented
 from connectors.registry import read_config
-from tests.connectors.sources import DEMO_CONFIG
+from tests.integration.connectors.sources import DEMO_CONFIG
 
 DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "connectors.md"
 
