@@ -12,7 +12,7 @@ from connectors.reference import markdown, undocumented
 from connectors.registry import read_config
 from tests.integration.connectors.sources import DEMO_CONFIG
 
-DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "connectors.md"
+DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "connectors.md"
 
 
 def test_the_reference_page_is_what_the_models_generate() -> None:
