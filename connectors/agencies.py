@@ -90,11 +90,6 @@ class AgencyDirectory:
         agency = self.get(key)
         return agency.name if agency else key.replace("_", " ").capitalize()
 
-    def organisation(self, key: str) -> str:
-        """The body that holds the data, as agreements, "Why can I see this?" and the transparency pages name it."""
-        agency = self.get(key)
-        return agency.organisation if agency else key.replace("_", " ").capitalize()
-
     def names(self) -> dict[str, str]:
         return {agency.key: agency.name for agency in self.agencies}
 

@@ -38,11 +38,6 @@ def agency_name(key: str) -> str:
     return configured_agencies().name(key)
 
 
-def organisation_name(key: str) -> str:
-    """The configured organisation ('Police Scotland'), or the key made readable."""
-    return configured_agencies().organisation(key)
-
-
 # Whose record names the child (header, search results): by domain, then configuration order within one.
 HEADER_PREFERENCE = ("health", "education", "social_work", "scra", "police")
 

@@ -89,7 +89,7 @@ def source_notices(decision: AccessDecision, agency: str, notices: Iterable[str]
 
 def restricted_notice(decision: AccessDecision, agency: str) -> str:
     """'Restricted information exists – contact <owning team>' for one source."""
-    team = decision.owning_teams.get(agency) or decision.agencies.organisation(agency)
+    team = decision.owning_teams.get(agency) or decision.agencies.name(agency)
     return RESTRICTED_NOTICE.format(team=team)
 
 
@@ -102,7 +102,7 @@ def explain(item: Item, decision: AccessDecision) -> str:
     category = decision.agencies.category_words(item.agency, item.category)
     purpose = PURPOSES[decision.purpose].label if decision.purpose in PURPOSES else decision.purpose
     parts = [
-        f"{category} from {decision.agencies.organisation(item.agency)}.",
+        f"{category} from {decision.agencies.name(item.agency)}.",
         f"Your access: {decision.basis_text}.",
         f"Purpose: {purpose}.",
         f"Shared under agreement {clause}.",

@@ -172,8 +172,8 @@ def _grant(
     if not any(allowed.values()):
         return AccessDecision(
             allowed=False,
-            reason=f"No sharing agreement lets {agreements.agencies.organisation(requester.agency)} staff in your "
-            f"role see information for '{purpose.label}'.",
+            reason=f"No sharing agreement lets {agreements.agencies.name(requester.agency)} staff in your role see "
+            f"information for '{purpose.label}'.",
             basis=basis,
             purpose=purpose.code,
             withheld=MappingProxyType(withheld),
@@ -215,7 +215,7 @@ def _withheld_rule(requester: Requester, purpose: Purpose, agreements: Agreement
     if ours:
         purposes = sorted({PURPOSES[p].label for c in ours for p in c.purposes})
         return f"{ours[0].ref}: shared with you only for {', '.join(purposes)}"
-    return f"No agreement shares this with {agreements.agencies.organisation(requester.agency)} staff in your role"
+    return f"No agreement shares this with {agreements.agencies.name(requester.agency)} staff in your role"
 
 
 def _break_glass_available(requester: Requester, purpose: Purpose, agreements: Agreements) -> bool:
@@ -261,7 +261,7 @@ def relationship_text(relationship: RelationshipBasis, agreements: Agreements | 
     name = RELATIONSHIP_BASES.get(relationship.basis, relationship.basis)
     team = " (through your team)" if relationship.holder == "team" else ""
     kind, _, agency = relationship.source.partition(":")
-    agency_name = agreements.agencies.organisation(agency) if agreements is not None else agency
+    agency_name = agreements.agencies.name(agency) if agreements is not None else agency
     recorded = _SOURCE_TEXT.get(kind, lambda _: f"recorded by {relationship.source}")(agency_name)
     return f"{name} for this child{team}, {recorded}"
 

@@ -203,7 +203,7 @@ def test_a_second_education_agency_is_configuration_only(partnership: Partnershi
     note = next(row for row in north_rows if "Distressed after weekend contact" in row.get_text())
     why = note.select_one(".portal-why").get_text(" ", strip=True)
     assert f"Shared under agreement {CLAUSE_REF}" in why
-    assert "Significant pastoral notes from Strathbrae Council." in why
+    assert f"Significant pastoral notes from {NORTH_NAME}" in why
 
     # The KIS: the school field has both councils' values, each naming its source; a value both
     # education agencies agree on (the date of birth) is shown once, with both among its sources.
