@@ -272,7 +272,7 @@ class _Validator:
         if not isinstance(value, str) or value not in self.agencies:
             self.problem(self.lines.key_line(block, "source"), self.unknown_agency(value))
             return None
-        return value
+        return str(value)  # one of `known`
 
     def categories_of(self, source: str) -> tuple[str, ...]:
         agency = self.agencies.get(source)

@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any, Protocol
 
 from connectors.agencies import AgencyDirectory
 from portal.access.roles import TIME_LIMITED_BASES
 
 
-def _empty() -> Mapping:
+def _empty() -> Mapping[Any, Any]:
     return MappingProxyType({})
 
 
@@ -28,6 +29,19 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+class RequestingUser(Protocol):
+    """What a requester is built from: `portal.data.users.SignedInUser` (the signed-in user) fits."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def agency(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Requester:
     """The signed-in user as the policy needs them: role, agency and team of their organisation."""
@@ -38,9 +52,9 @@ class Requester:
     team: str
 
     @classmethod
-    def from_user(cls, user: object) -> Requester:
+    def from_user(cls, user: RequestingUser) -> Requester:
         """Build from anything with id, role, agency and team (e.g. the signed-in user snapshot)."""
-        return cls(user.id, user.role, user.agency, user.team)  # type: ignore[attr-defined]
+        return cls(user.id, user.role, user.agency, user.team)
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from connectors.models import LABEL_NORMAL, LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact
 from portal.access.decision import AccessDecision, Requester
 from portal.access.purposes import PURPOSES
 
 Item = ChronologyEvent | KeyFact
+ItemT = TypeVar("ItemT", bound=Item)  # events in, events out; facts in, facts out
 
 # HL7 v3 Confidentiality levels below N are no more sensitive than N.
 _AS_NORMAL = {"U", "L", "M", LABEL_NORMAL}
@@ -25,10 +27,10 @@ RESTRICTED_NOTICE = "Restricted information exists – contact {team}"
 
 
 @dataclass(frozen=True)
-class FilteredItems:
+class FilteredItems(Generic[ItemT]):
     """What may be shown, the 'restricted information exists' notices, and how many items were removed."""
 
-    items: tuple[Item, ...]
+    items: tuple[ItemT, ...]
     notices: tuple[str, ...] = ()
     removed: int = 0
 
@@ -61,9 +63,9 @@ def may_see(item: Item, decision: AccessDecision, requester: Requester) -> bool:
     return True
 
 
-def filter_items(items: Iterable[Item], decision: AccessDecision, requester: Requester) -> FilteredItems:
+def filter_items(items: Iterable[ItemT], decision: AccessDecision, requester: Requester) -> FilteredItems[ItemT]:
     """Keep what the decision allows; turn withheld R/V items into notices where the agreement permits."""
-    kept: list[Item] = []
+    kept: list[ItemT] = []
     removed = 0
     notice_agencies: list[str] = []
     for item in items:

@@ -19,6 +19,7 @@ from portal.access.policy import decide
 from portal.agencies import header_rank
 from portal.children.reference import ChildReference
 from portal.data.access_lookup import break_glass_for, relationship_for
+from portal.data.users import SignedInUser
 from portal.metrics import observed
 from portal.record.gather import GatheredSource, GatherRequest, gather
 from portal.record.gather import gather_as_answered as gather_sources_as_answered
@@ -56,16 +57,16 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def decide_access(user: object, reference: ChildReference, now: datetime) -> AccessDecision:
+def decide_access(user: SignedInUser, reference: ChildReference, now: datetime) -> AccessDecision:
     """May this user see this child for the reference's purpose, and which categories from whom."""
     requester = Requester.from_user(user)
-    relationship = relationship_for(user, reference.chi, now)  # type: ignore[arg-type]
-    grant = break_glass_for(user, reference.chi, now)  # type: ignore[arg-type]
+    relationship = relationship_for(user, reference.chi, now)
+    grant = break_glass_for(user, reference.chi, now)
     agreements = current_app.extensions["agreements"]
     return decide(requester, reference.chi, reference.purpose, relationship, grant, agreements, now)
 
 
-def assemble(user: object, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
+def assemble(user: SignedInUser, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
     """Gather from every agency within the deadline, then keep only what the decision lets this user see."""
     connectors = registry().connectors
     sources = gather(connectors, gather_request(reference, decision),
@@ -91,7 +92,7 @@ def gather_as_answered(reference: ChildReference, decision: AccessDecision) -> I
     return observed(sources)
 
 
-def build_record(user: object, reference: ChildReference, decision: AccessDecision,
+def build_record(user: SignedInUser, reference: ChildReference, decision: AccessDecision,
                  sources: Sequence[GatheredSource]) -> ChildRecord:
     """Keep only what the decision lets this user see, and build the summary (all in memory)."""
     requester = Requester.from_user(user)
@@ -104,14 +105,14 @@ def build_record(user: object, reference: ChildReference, decision: AccessDecisi
     # Name, date of birth, CHI and counts are derived from what this user may see, never from the raw answers.
     visible = [_only(source, kept_events.items, kept_facts.items) for source in sources]
     summary_facts = [*kept_facts.items, *derived_facts(visible, now_utc())]
-    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names,  # type: ignore[arg-type]
+    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names,
                             domains={s.agency: s.domain or s.agency for s in sources})
     return ChildRecord(
         reference=reference,
         decision=decision,
         sources=tuple(sources),
-        events=tuple(kept_events.items),  # type: ignore[arg-type]
-        facts=tuple(kept_facts.items),  # type: ignore[arg-type]
+        events=kept_events.items,
+        facts=kept_facts.items,
         notices=notices,
         removed_by_policy=kept_events.removed + kept_facts.removed,
         summary=summary,
@@ -120,11 +121,11 @@ def build_record(user: object, reference: ChildReference, decision: AccessDecisi
     )
 
 
-def _only(source: GatheredSource, events: Sequence[object], facts: Sequence[object]) -> GatheredSource:
+def _only(source: GatheredSource, events: Sequence[ChronologyEvent], facts: Sequence[KeyFact]) -> GatheredSource:
     records = replace(
         source.records,
-        events=tuple(e for e in events if e.agency == source.agency),  # type: ignore[attr-defined]
-        facts=tuple(f for f in facts if f.agency == source.agency),  # type: ignore[attr-defined]
+        events=tuple(e for e in events if e.agency == source.agency),
+        facts=tuple(f for f in facts if f.agency == source.agency),
     )
     return replace(source, records=records)
 

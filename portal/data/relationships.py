@@ -31,10 +31,12 @@ class RelationshipError(ValueError):
 
 
 class PortalUser(Protocol):
-    """What the queries need of a user: the ORM User and the signed-in snapshot both fit."""
+    """What the queries need of a user: the ORM User and the signed-in snapshot both fit (read only)."""
 
-    id: int
-    organisation_id: int
+    @property
+    def id(self) -> int: ...
+    @property
+    def organisation_id(self) -> int: ...
 
 
 def utcnow() -> datetime:
