@@ -22,7 +22,8 @@ INTRO = """\
 # Connectors configuration reference
 
 Generated from the models in `connectors/config/` by `flask portal connectors schema`; do not edit by
-hand (a test compares this page with the models). The portal reads `CONNECTORS_FILE`
+hand (a test compares this page with the models). This page covers the built-in kinds; the command
+also describes kinds that installed packages add. The portal reads `CONNECTORS_FILE`
 (`config/connectors.toml`) at start-up and refuses to start if any table is wrong, naming the file,
 the table (`agencies.social_work.queries[2].event`) and the key.
 
