@@ -63,7 +63,7 @@ def models_of(kinds: Mapping[str, ConnectorKind[Any]]) -> list[tuple[str, type[B
         for nested in _nested(model):
             if nested not in seen:
                 seen.add(nested)
-                sections.append((f"`{nested.__name__}`", nested))
+                sections.append((_heading(nested), nested))
     return sections
 
 
@@ -100,6 +100,12 @@ def _describe(model: type[BaseModel], key: str, info: FieldInfo) -> str:
     if not text:
         raise ValueError(f"{model.__name__}.{key} has no description")
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _heading(model: type[BaseModel]) -> str:
+    """A nested table's heading: its docstring up to the first colon (`[[agencies.<key>.queries]]`)."""
+    first = _doc(model).split(": ", 1)[0]
+    return first if first.startswith("`") else f"`{model.__name__}`"
 
 
 def _doc(model: type[BaseModel]) -> str:
