@@ -205,7 +205,7 @@ class FhirConnector(HttpConnector):
     def _iter_search(
         self, resource_type: str, params: Mapping[str, str], *, deadline: float
     ) -> Iterator[dict[str, Any]]:
-        url: str | None = resource_type
+        url = resource_type
         query: Mapping[str, str] | None = params
         for _page in range(self.http.max_pages):
             bundle = self.get_json(url, query, deadline=deadline, endpoint=f"{resource_type} search")
@@ -215,9 +215,11 @@ class FhirConnector(HttpConnector):
                 resource = entry.get("resource") if isinstance(entry, dict) else None
                 if isinstance(resource, dict):
                     yield resource
-            url = next((link.get("url") for link in bundle.get("link", []) if link.get("relation") == "next"), None)
-            if not url:
+            next_url = next((link.get("url") for link in bundle.get("link", []) if link.get("relation") == "next"),
+                            None)
+            if not next_url:
                 return
+            url = str(next_url)
             self.check_same_origin(url)
             query = None  # the next link carries the whole query; get_json enforces the deadline
         raise MalformedResponseError(

@@ -239,7 +239,7 @@ class RestConnector(HttpConnector):
 
     def _pages(self, path: str, params: Mapping[str, str] | None, list_field: str, *,
                deadline: float) -> Iterator[tuple[list[Mapping[str, Any]], Mapping[str, Any]]]:
-        url: str | None = path
+        url = path
         if self.page_size is not None:
             params = {**(params or {}), self.page_size_param: str(self.page_size)}
         for _page in range(self.http.max_pages):
@@ -248,10 +248,11 @@ class RestConnector(HttpConnector):
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
                 raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
             yield items, body
-            url = body.get(self.next_field)
-            if not url:
+            next_url = body.get(self.next_field)
+            if not next_url:
                 return
-            self.check_same_origin(str(url))
+            url = str(next_url)
+            self.check_same_origin(url)
             params = None  # the next URL carries the whole query
         raise MalformedResponseError(f"{self.display_name} kept sending more pages than the {self.http.max_pages} "
                                      "allowed")

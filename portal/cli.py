@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask.globals import app_ctx
 
 portal_cli = AppGroup("portal", help="Single Child View administration commands.")
 
@@ -46,7 +47,7 @@ def serve_demo(port: int) -> None:
     """Start the sandbox agencies and serve the portal on 127.0.0.1 until Ctrl-C."""
     from portal.demo import serve_demo as serve
 
-    serve(current_app._get_current_object(), port)  # type: ignore[attr-defined]
+    serve(app_ctx.app, port)  # the app itself, not the current_app proxy: the server outlives this context
 
 
 relationships_cli = AppGroup("relationships", help="Legitimate relationships between practitioners and children.")
