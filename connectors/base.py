@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -60,6 +60,7 @@ class Connector(ABC):
     source_system: str
     categories: frozenset[str]
     executor: Executor | None = None  # set by share_executor; without one, parallel reads run in turn
+    on_call: Callable[[CallTiming], None] | None = None  # told of every call to the source, with its timing
 
     @abstractmethod
     def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
@@ -83,6 +84,13 @@ class Connector(ABC):
     def share_executor(self, executor: Executor) -> None:
         """Run this connector's parallel reads on the caller's bounded pool (one pool per process)."""
         self.executor = executor
+
+    def report_call(self, endpoint: str, status: int | None, started: float, attempt: int, outcome: str) -> CallTiming:
+        """Time one call to the source from `started` (monotonic) and tell `on_call`; no query text, only names."""
+        timing = CallTiming(self.agency, endpoint, status, round((time.monotonic() - started) * 1000), attempt, outcome)
+        if self.on_call is not None:
+            self.on_call(timing)
+        return timing
 
 
 @dataclass(frozen=True)
@@ -121,10 +129,11 @@ class CallTiming:
 
 
 _UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
-F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C", bound="Connector")
+P = ParamSpec("P")
 
 
-def unreadable_as_malformed(method: F) -> F:
+def unreadable_as_malformed(method: Callable[Concatenate[C, P], T]) -> Callable[Concatenate[C, P], T]:
     """Turn a record the mapping cannot read (a list where a dict was due, a bad number) into a malformed answer.
 
     The practitioner sees "<agency> sent a record the portal could not read" as that source's status,
@@ -132,13 +141,13 @@ def unreadable_as_malformed(method: F) -> F:
     """
 
     @functools.wraps(method)
-    def guarded(self: Connector, *args: Any, **kwargs: Any) -> Any:
+    def guarded(self: C, /, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(self, *args, **kwargs)
         except _UNREADABLE as e:
             raise MalformedResponseError(f"{self.display_name} sent a record the portal could not read") from e
 
-    return guarded  # type: ignore[return-value]
+    return guarded
 
 
 def run_concurrently(tasks: Sequence[Callable[[], T]], *, max_workers: int,
@@ -328,18 +337,9 @@ class HttpConnector(Connector):
         return FatalError(f"{self.display_name} could not be asked: {type(error).__name__}")
 
     def _record(self, endpoint: str, status: int | None, started: float, attempt: int, outcome: str) -> None:
-        timing = CallTiming(
-            agency=self.agency,
-            endpoint=endpoint,
-            status=status,
-            elapsed_ms=round((time.monotonic() - started) * 1000),
-            attempt=attempt,
-            outcome=outcome,
-        )
+        timing = self.report_call(endpoint, status, started, attempt, outcome)
         log.debug("%s %s -> %s in %d ms (attempt %d, %s)", timing.agency, endpoint, status, timing.elapsed_ms,
                   attempt, outcome)
-        if self.on_call is not None:
-            self.on_call(timing)
 
 
 def _shared_session(http: HttpSettings) -> requests.Session:

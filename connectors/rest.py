@@ -14,22 +14,16 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.base import HttpConnector, run_concurrently, unreadable_as_malformed
-from connectors.errors import ConfigurationError, MalformedResponseError
-from connectors.mapping import (
-    EventMapping,
-    FactMapping,
-    ItemContext,
-    PercentageSummary,
-    as_text,
-    build_facts,
-    lookup,
-    parse_source_date,
-)
+from connectors.errors import MalformedResponseError
+from connectors.items import map_items, person_from_item
+from connectors.mapping import EventMapping, FactMapping, ItemContext, PercentageSummary, as_text, lookup
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
+from connectors.paging import follow_pages
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
 MAX_WINDOW = 200  # events asked for in one request when the agency sets no page size
-_SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
+# Where a person's attributes are read when `[people.fields]` does not say (sex and previous surname: only if it does).
+PERSON_DEFAULTS = {"forename": "forename", "surname": "surname", "birth_date": "dob", "postcode": "postcode"}
 
 
 @dataclass(frozen=True)
@@ -78,22 +72,6 @@ class RestConnector(HttpConnector):
         self.notice_field = notice_field
         self.next_field = next_field
 
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> RestConnector:
-        """Build from one `[agencies.<key>]` table; raises ConfigurationError naming the key at fault."""
-        where = f"agencies.{common['agency']}"
-        people = _people_spec(config.get("people"), f"{where}.people")
-        raw_collections = config.get("collections", [])
-        if not isinstance(raw_collections, list):
-            raise ConfigurationError(f"{where}: 'collections' must be an array of tables ([[...collections]])")
-        collections = tuple(_collection_spec(c, f"{where}.collections[{i}]") for i, c in enumerate(raw_collections))
-        person_facts = tuple(build_facts(config.get("person_facts"), f"{where}.person_facts", ""))
-        return cls(people=people, collections=collections, person_facts=person_facts,
-                   notice_field=str(config.get("notice_field", "restricted_notice")),
-                   next_field=str(config.get("next_field", "next")),
-                   page_size=int(config["page_size"]) if "page_size" in config else None,
-                   page_size_param=str(config.get("page_size_param", "page_size")), **common)
-
     # -- people ---------------------------------------------------------------------------------
 
     @unreadable_as_malformed
@@ -118,24 +96,9 @@ class RestConnector(HttpConnector):
         return found
 
     def _person(self, item: Mapping[str, Any]) -> PersonRecord:
-        fields = self.people.fields
-        identifiers = tuple(
-            (kind, as_text(lookup(item, path)).replace(" ", "") if kind == "chi" else as_text(lookup(item, path)))
-            for kind, path in self.people.identifiers.items() if as_text(lookup(item, path))
-        )
-        sex = as_text(lookup(item, fields["sex"])).lower() if "sex" in fields else ""
-        previous = as_text(lookup(item, fields["previous_surname"])) if "previous_surname" in fields else ""
-        return PersonRecord(
-            agency=self.agency,
-            source_id=as_text(lookup(item, self.people.id_field)),
-            identifiers=identifiers,
-            forename=as_text(lookup(item, fields.get("forename", "forename"))) or None,
-            surname=as_text(lookup(item, fields.get("surname", "surname"))) or None,
-            birth_date=parse_source_date(lookup(item, fields.get("birth_date", "dob")), what=self.display_name),
-            sex=_SEXES.get(sex),
-            postcode=as_text(lookup(item, fields.get("postcode", "postcode"))) or None,
-            previous_surnames=(previous,) if previous else (),
-        )
+        return person_from_item(item, agency=self.agency, source_name=self.display_name,
+                                id_field=self.people.id_field, identifiers=self.people.identifiers,
+                                fields=self.people.fields, defaults=PERSON_DEFAULTS)
 
     # -- records --------------------------------------------------------------------------------
 
@@ -176,11 +139,9 @@ class RestConnector(HttpConnector):
             notice = body.get(self.notice_field)
             if notice and str(notice) not in notices:
                 notices.append(str(notice))
-            for item in page_items:
-                if spec.subject_field and as_text(lookup(item, spec.subject_field)) not in ("", person.source_id):
-                    dropped += 1
-                    continue
-                items.append(item)
+            mine = _about(spec, page_items, person)
+            dropped += len(page_items) - len(mine)
+            items.extend(mine)
         return items, notices, dropped
 
     def _person_facts(self, person: PersonRecord, wanted: frozenset[str], ctx: ItemContext, *,
@@ -231,20 +192,17 @@ class RestConnector(HttpConnector):
         params = {"sort": "date", "order": "desc" if window.newest_first else "asc",
                   self.page_size_param: str(min(window.limit, self.page_size or MAX_WINDOW)),
                   "offset": str(window.offset)}
-        if window.date_from is not None and "end_date" not in spec.event.table:
+        if window.date_from is not None and not spec.event.spec.end_date:
             # `since` is on the start date: a period that began earlier but overlaps must still be read.
             params["since"] = window.date_from.isoformat()
         if window.date_to is not None:
             params["until"] = window.date_to.isoformat()
-        if window.significant_only and isinstance(spec.event.table.get("significant"), str):
+        if window.significant_only and spec.event.significant_field is not None:
             params["significant"] = "true"  # a constant flag is not a field the source can filter on
         path = spec.path.replace("{id}", quote(person.source_id, safe=""))
         body = self.get_json(path, params, deadline=deadline, endpoint=spec.name)
-        items = body.get(spec.list_field) if isinstance(body, dict) else None
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
-        mine = [i for i in items
-                if not spec.subject_field or as_text(lookup(i, spec.subject_field)) in ("", person.source_id)]
+        items = self._list_in(body, spec.list_field)
+        mine = _about(spec, items, person)
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
         events = _map_items(spec, mine, ctx, wanted)[0]
         total = body.get("total")  # `mine` drops another person's items, counted as the whole read counts them
@@ -252,7 +210,7 @@ class RestConnector(HttpConnector):
         return EventSlice(tuple(events), total if isinstance(total, int) else None,
                           window.offset + len(items) if more else None, len(items),
                           total_is_events=spec.event.always_applies,
-                          filters_applied=not window.significant_only or spec.event.table.get("significant") is None
+                          filters_applied=not window.significant_only or spec.event.spec.significant is None
                           or "significant" in params,
                           dropped_wrong_child=len(items) - len(mine))
 
@@ -260,22 +218,17 @@ class RestConnector(HttpConnector):
 
     def _pages(self, path: str, params: Mapping[str, str] | None, list_field: str, *,
                deadline: float) -> Iterator[tuple[list[Mapping[str, Any]], Mapping[str, Any]]]:
-        url: str | None = path
         if self.page_size is not None:
             params = {**(params or {}), self.page_size_param: str(self.page_size)}
-        for _page in range(self.http.max_pages):
-            body = self.get_json(url, params, deadline=deadline, endpoint=path.split("/")[-1] or path)
-            items = body.get(list_field) if isinstance(body, dict) else None
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
-            yield items, body
-            url = body.get(self.next_field)
-            if not url:
-                return
-            self.check_same_origin(str(url))
-            params = None  # the next URL carries the whole query
-        raise MalformedResponseError(f"{self.display_name} kept sending more pages than the {self.http.max_pages} "
-                                     "allowed")
+        for body in follow_pages(self, path, params, deadline=deadline, endpoint=path.split("/")[-1] or path,
+                                 next_link=lambda page: page.get(self.next_field)):
+            yield self._list_in(body, list_field), body
+
+    def _list_in(self, body: Any, list_field: str) -> list[Mapping[str, Any]]:
+        items = body.get(list_field) if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
+        return items
 
 
 class RestEventStream:
@@ -292,17 +245,16 @@ class RestEventStream:
         return self._read(window, deadline)
 
 
+def _about(spec: CollectionSpec, items: list[Mapping[str, Any]], person: PersonRecord) -> list[Mapping[str, Any]]:
+    """The items about this person: one naming another subject is dropped (an item naming none is kept)."""
+    if not spec.subject_field:
+        return items
+    return [i for i in items if as_text(lookup(i, spec.subject_field)) in ("", person.source_id)]
+
+
 def _map_items(spec: CollectionSpec, items: list[Mapping[str, Any]], ctx: ItemContext,
                wanted: frozenset[str]) -> tuple[list[ChronologyEvent], list[KeyFact]]:
-    events: list[ChronologyEvent] = []
-    facts: list[KeyFact] = []
-    for item in items:
-        record_id = as_text(lookup(item, spec.id_field)) or None
-        if spec.event is not None and spec.event.category in wanted:
-            event = spec.event.build(item, ctx, record_id or "")
-            if event is not None:
-                events.append(event)
-        facts.extend(f for f in (m.build(item, ctx, record_id) for m in spec.facts if m.category in wanted) if f)
+    events, facts = map_items(items, ctx, wanted, id_field=spec.id_field, event=spec.event, facts=spec.facts)
     if spec.percentage is not None and spec.percentage.category in wanted:
         more_events, more_facts = spec.percentage.build(items, ctx)
         events.extend(more_events)
@@ -320,52 +272,3 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
                 return ""
             out = out.replace(placeholder, value)
     return out
-
-
-def _str_map(value: Any, where: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
-        raise ConfigurationError(f"{where} must be a table of strings")
-    return dict(value)
-
-
-def _people_spec(table: Any, where: str) -> PeopleSpec:
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"{where}: a [{where}] table is required")
-    for key in ("path", "list_field", "id_field"):
-        if not table.get(key):
-            raise ConfigurationError(f"{where}: '{key}' is required")
-    by_identifier = table.get("by_identifier", {})
-    if not isinstance(by_identifier, Mapping):
-        raise ConfigurationError(f"{where}.by_identifier must be a table of tables")
-    return PeopleSpec(
-        path=str(table["path"]), list_field=str(table["list_field"]), id_field=str(table["id_field"]),
-        by_chi=_str_map(table.get("by_chi"), f"{where}.by_chi"),
-        by_identifier={k: _str_map(v, f"{where}.by_identifier.{k}") for k, v in by_identifier.items()},
-        by_demographics=_str_map(table.get("by_demographics"), f"{where}.by_demographics"),
-        identifiers=_str_map(table.get("identifiers"), f"{where}.identifiers"),
-        fields=_str_map(table.get("fields"), f"{where}.fields"),
-    )
-
-
-def _collection_spec(table: Any, where: str) -> CollectionSpec:
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"{where} must be a table")
-    for key in ("name", "path", "categories"):
-        if not table.get(key):
-            raise ConfigurationError(f"{where}: '{key}' is required")
-    categories = table["categories"]
-    if not isinstance(categories, list) or not categories:
-        raise ConfigurationError(f"{where}: 'categories' must be a non-empty list")
-    first = str(categories[0])
-    event = EventMapping(table["event"], f"{where}.event", first) if "event" in table else None
-    percentage = PercentageSummary(table["percentage"], f"{where}.percentage", first) \
-        if "percentage" in table else None
-    return CollectionSpec(
-        name=str(table["name"]), path=str(table["path"]), categories=frozenset(map(str, categories)),
-        list_field=str(table.get("list_field", "items")), subject_field=table.get("subject_field"),
-        id_field=str(table.get("id_field", "id")), event=event,
-        facts=tuple(build_facts(table.get("facts"), where, first)), percentage=percentage,
-        window=bool(table.get("window", False)) and event is not None and percentage is None,
-    )

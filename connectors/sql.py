@@ -13,7 +13,6 @@ process, which bounds what one portal process can ask of the agency's server.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -39,13 +38,13 @@ from connectors.errors import (
     TimedOutError,
     UnauthorisedError,
 )
-from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, build_facts, parse_source_date, truthy
+from connectors.items import map_items, person_from_item
+from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, truthy
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
-_SELECT_ONLY = re.compile(r"^\s*(select|with)\b[^;]*;?\s*$", re.IGNORECASE | re.DOTALL)
-_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
+# A person's attributes are read from the column of the same name unless `[people.fields]` names another.
+PERSON_DEFAULTS = {name: name for name in ("forename", "surname", "birth_date", "sex", "postcode", "previous_surname")}
 _MIN_USEFUL_S = 0.05
 
 
@@ -89,36 +88,6 @@ class SqlConnector(Connector):
         self.on_call = on_call
         self.engine = _read_only_engine(url, connect_timeout, pool_size, pool_overflow)
 
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> SqlConnector:
-        """Build from one `[agencies.<key>]` table (kind = "sql")."""
-        where = f"agencies.{common['agency']}"
-        people = config.get("people")
-        if not isinstance(people, Mapping):
-            raise ConfigurationError(f"{where}: a [{where}.people] table is required")
-        spec = SqlPeopleSpec(
-            by_chi=_select(people.get("by_chi"), f"{where}.people.by_chi"),
-            by_demographics=_select(people.get("by_demographics"), f"{where}.people.by_demographics"),
-            id_field=str(people.get("id_field", "person_id")),
-            identifiers=dict(people.get("identifiers", {"chi": "chi"})),
-            fields=dict(people.get("fields", {})),
-        )
-        raw = config.get("queries", [])
-        if not isinstance(raw, list):
-            raise ConfigurationError(f"{where}: 'queries' must be an array of tables ([[...queries]])")
-        queries = tuple(_query_spec(q, f"{where}.queries[{i}]") for i, q in enumerate(raw))
-        url = config.get("url")
-        if not url:
-            raise ConfigurationError(f"{where}: 'url' (or 'url_env') is required")
-        return cls(url=str(url), people=spec, queries=queries,
-                   statement_timeout=float(config.get("statement_timeout", 2.5)),
-                   connect_timeout=float(config.get("connect_timeout", 1.0)),
-                   max_rows=int(config.get("max_rows", 5000)), schema=config.get("schema"),
-                   pool_size=int(config.get("pool_size", 5)), pool_overflow=int(config.get("pool_overflow", 5)),
-                   categories=common["categories"], agency=common["agency"], domain=common["domain"],
-                   display_name=common["display_name"], source_system=common["source_system"],
-                   on_call=common.get("on_call"))
-
     def close(self) -> None:
         self.engine.dispose()
 
@@ -138,20 +107,9 @@ class SqlConnector(Connector):
         return [self._person(row) for row in rows]
 
     def _person(self, row: Mapping[str, Any]) -> PersonRecord:
-        fields = self.people.fields
-
-        def col(name: str) -> str:
-            return as_text(row.get(fields.get(name, name)))
-
-        previous = col("previous_surname")
-        return PersonRecord(
-            agency=self.agency, source_id=as_text(row.get(self.people.id_field)),
-            identifiers=tuple((k, as_text(row.get(c))) for k, c in self.people.identifiers.items() if row.get(c)),
-            forename=col("forename") or None, surname=col("surname") or None,
-            birth_date=parse_source_date(row.get(fields.get("birth_date", "birth_date")), what=self.display_name),
-            sex=_SEXES.get(col("sex").lower()), postcode=col("postcode") or None,
-            previous_surnames=(previous,) if previous else (),
-        )
+        return person_from_item(row, agency=self.agency, source_name=self.display_name, id_field=self.people.id_field,
+                                identifiers=self.people.identifiers, fields=self.people.fields,
+                                defaults=PERSON_DEFAULTS)
 
     # -- records --------------------------------------------------------------------------------
 
@@ -172,16 +130,12 @@ class SqlConnector(Connector):
                 if rows and truthy(next(iter(rows[0].values()), 0)) and spec.notice not in notices:
                     notices.append(spec.notice)
                 continue
-            mine = [r for r in rows if not spec.subject_field or as_text(r.get(spec.subject_field)) == person.source_id]
+            mine = self._mine(spec, rows, person)
             dropped += len(rows) - len(mine)
-            for row in _collect(mine, spec):
-                record_id = as_text(row.get(spec.id_field)) or None
-                if spec.event is not None and spec.event.category in wanted:
-                    event = spec.event.build(row, ctx, record_id or "")
-                    if event is not None:
-                        events.append(event)
-                facts.extend(f for f in (m.build(row, ctx, record_id) for m in spec.facts if m.category in wanted)
-                             if f is not None)
+            more_events, more_facts = map_items(_collect(mine, spec), ctx, wanted, id_field=spec.id_field,
+                                                event=spec.event, facts=spec.facts)
+            events.extend(more_events)
+            facts.extend(more_facts)
         return SourceRecords(events=tuple(events), facts=tuple(facts), restricted_notices=tuple(notices),
                              dropped_wrong_child=dropped)
 
@@ -208,20 +162,22 @@ class SqlConnector(Connector):
     @unreadable_as_malformed
     def _event_window(self, spec: QuerySpec, person: PersonRecord, window: EventWindow, deadline: float) -> EventSlice:
         assert spec.event is not None
-        if window.significant_only and spec.event.table.get("significant") is False:
+        if window.significant_only and spec.event.significant_fixed is False:
             return EventSlice((), 0, None, 0)  # a list the agency marks routine holds nothing significant
         inner = spec.sql.strip().rstrip(";")
         params: dict[str, Any] = {"person_id": person.source_id}
         conditions: list[str] = []
-        if window.date_from is not None and "end_date" not in spec.event.table:  # periods may start earlier
+        if window.date_from is not None and not spec.event.spec.end_date:  # a period may start earlier
             conditions.append(f"w.{spec.event.date_path} >= :after")
             params["after"] = window.date_from.isoformat()
         if window.date_to is not None:
             # `<` the next day also bounds a date stored with a time of day.
             conditions.append(f"w.{spec.event.date_path} < :before")
             params["before"] = (window.date_to + timedelta(days=1)).isoformat()
-        flag = spec.event.table.get("significant")
-        if window.significant_only and isinstance(flag, str) and flag.isidentifier():
+        flag = spec.event.significant_field
+        if flag is not None and not flag.isidentifier():
+            flag = None  # only a plain column name goes into SQL
+        if window.significant_only and flag is not None:
             conditions.append(f"(w.{flag} IS NULL OR w.{flag} <> 0)")  # no flag counts as significant
         where = " WHERE " + " AND ".join(conditions) if conditions else ""
         direction = "DESC" if window.newest_first else "ASC"
@@ -239,8 +195,8 @@ class SqlConnector(Connector):
         more = len(rows) == limit
         return EventSlice(tuple(events), total, window.offset + len(rows) if more else None, len(rows),
                           total_is_events=spec.event.always_applies,
-                          filters_applied=not window.significant_only or flag is None
-                          or (isinstance(flag, str) and flag.isidentifier()),
+                          filters_applied=not window.significant_only or spec.event.spec.significant is None
+                          or flag is not None,
                           dropped_wrong_child=len(rows) - len(mine))
 
     def _mine(self, spec: QuerySpec, rows: list[dict[str, Any]], person: PersonRecord) -> list[dict[str, Any]]:
@@ -249,8 +205,7 @@ class SqlConnector(Connector):
     def _row_events(self, spec: QuerySpec, rows: list[dict[str, Any]], person: PersonRecord) -> list[ChronologyEvent]:
         assert spec.event is not None
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
-        built = (spec.event.build(row, ctx, as_text(row.get(spec.id_field)) or "") for row in rows)
-        return [event for event in built if event is not None]
+        return map_items(rows, ctx, frozenset({spec.event.category}), id_field=spec.id_field, event=spec.event)[0]
 
     # -- execution ------------------------------------------------------------------------------
 
@@ -275,9 +230,7 @@ class SqlConnector(Connector):
             outcome = type(error).__name__
             raise error from e
         finally:
-            if self.on_call is not None:
-                self.on_call(CallTiming(self.agency, name, None, round((time.monotonic() - started) * 1000), 1,
-                                        outcome))
+            self.report_call(name, None, started, 1, outcome)
 
     @contextmanager
     def _read_only_connection(self, deadline: float, budget: float) -> Iterator[Connection]:
@@ -358,12 +311,6 @@ def _read_only_engine(url: str, connect_timeout: float, pool_size: int = 5, pool
                          pool_timeout=max(connect_timeout, 0.1))
 
 
-def _select(sql: Any, where: str) -> str:
-    if not isinstance(sql, str) or not _SELECT_ONLY.match(sql):
-        raise ConfigurationError(f"{where}: must be a single SELECT statement")
-    return sql
-
-
 def _collect(rows: list[dict[str, Any]], spec: QuerySpec) -> list[dict[str, Any]]:
     if not spec.collect:
         return rows
@@ -375,35 +322,3 @@ def _collect(rows: list[dict[str, Any]], spec: QuerySpec) -> list[dict[str, Any]
             if row.get(column) not in (None, ""):
                 merged[column].append(row[column])
     return list(grouped.values())
-
-
-def _query_spec(table: Any, where: str) -> QuerySpec:
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"{where} must be a table")
-    for key in ("name", "sql", "categories"):
-        if not table.get(key):
-            raise ConfigurationError(f"{where}: '{key}' is required")
-    categories = table["categories"]
-    if not isinstance(categories, list):
-        raise ConfigurationError(f"{where}: 'categories' must be a list")
-    first = str(categories[0])
-    return QuerySpec(
-        name=str(table["name"]), sql=_select(table["sql"], f"{where}.sql"), categories=frozenset(map(str, categories)),
-        subject_field=table.get("subject_field", "person_id"), id_field=str(table.get("id_field", "id")),
-        collect=tuple(table.get("collect", ())),
-        event=EventMapping(table["event"], f"{where}.event", first) if "event" in table else None,
-        facts=tuple(build_facts(table.get("facts"), where, first)),
-        notice=str(table["notice"]) if table.get("notice") else None,
-        window=_windowable(table, where),
-    )
-
-
-def _windowable(table: Mapping[str, Any], where: str) -> bool:
-    """A query can be windowed when it has one row per event and its date and id are plain column names."""
-    if not table.get("window"):
-        return False
-    event = table.get("event")
-    columns = (event.get("date") if isinstance(event, Mapping) else None, table.get("id_field", "id"))
-    if table.get("collect") or table.get("notice") or not all(isinstance(c, str) and _COLUMN.match(c) for c in columns):
-        raise ConfigurationError(f"{where}: 'window' needs an event, one row per id and plain date/id column names")
-    return True

@@ -6,25 +6,24 @@ before anything it returns is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from flask import current_app
 
-from connectors.models import ChronologyEvent, KeyFact, PersonRecord
+from connectors.models import ChronologyEvent, KeyFact
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import filter_items, source_notices
 from portal.access.policy import decide
+from portal.agencies import header_rank
 from portal.children.reference import ChildReference
 from portal.data.access_lookup import break_glass_for, relationship_for
+from portal.data.users import SignedInUser
 from portal.metrics import observed
-from portal.record.gather import GatheredSource, GatherRequest, gather
-from portal.record.gather import gather_as_answered as gather_sources_as_answered
+from portal.record.gather import ConnectorLike, GatheredSource, GatherRequest, gather_as_answered
 from portal.record.summarise import KeyInformationSummary, build_summary, derived_facts
-from portal.sources import agency_names, executor, registry
-
-HEADER_PREFERENCE = ("health", "education", "social_work", "scra", "police")
+from portal.sources import executor, registry
 
 
 @dataclass(frozen=True)
@@ -57,43 +56,54 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def decide_access(user: object, reference: ChildReference, now: datetime) -> AccessDecision:
+def decide_access(user: SignedInUser, reference: ChildReference, now: datetime) -> AccessDecision:
     """May this user see this child for the reference's purpose, and which categories from whom."""
     requester = Requester.from_user(user)
-    relationship = relationship_for(user, reference.chi, now)  # type: ignore[arg-type]
-    grant = break_glass_for(user, reference.chi, now)  # type: ignore[arg-type]
+    relationship = relationship_for(user, reference.chi, now)
+    grant = break_glass_for(user, reference.chi, now)
     agreements = current_app.extensions["agreements"]
     return decide(requester, reference.chi, reference.purpose, relationship, grant, agreements, now)
 
 
-def assemble(user: object, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
+def assemble(user: SignedInUser, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
     """Gather from every agency within the deadline, then keep only what the decision lets this user see."""
-    connectors = registry().connectors
-    sources = gather(connectors, gather_request(reference, decision),
-                     deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
-    return build_record(user, reference, decision, list(observed(sources)))
+    gathering = start_gathering(reference, decision)
+    return build_record(user, reference, decision, gathering.in_order(gathering.answers), gathering.agencies)
 
 
-def gather_request(reference: ChildReference, decision: AccessDecision) -> GatherRequest:
+@dataclass(frozen=True)
+class Gathering:
+    """One view's agency calls, all started: who was asked (looked up once), and each answer as it comes."""
+
+    agencies: dict[str, str]  # agency key → display name, in configuration order
+    answers: Iterator[GatheredSource]
+
+    def in_order(self, answered: Iterable[GatheredSource]) -> list[GatheredSource]:
+        """The answers in configuration order, whatever order they arrived in."""
+        by_agency = {source.agency: source for source in answered}
+        return [by_agency[agency] for agency in self.agencies if agency in by_agency]
+
+
+def start_gathering(reference: ChildReference, decision: AccessDecision) -> Gathering:
+    """Ask every agency at once on the worker's shared pool: the one fan-out of the page and the stream alike.
+
+    When the pool is full, Saturated is raised here, having asked nobody, before any response has started.
+    """
+    connectors = registry().connectors  # once per view: the request, the order and the names all come from it
+    answers = gather_as_answered(connectors, gather_request(connectors, reference, decision),
+                                 deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
+    return Gathering({c.agency: c.display_name for c in connectors}, observed(answers))
+
+
+def gather_request(connectors: Sequence[ConnectorLike], reference: ChildReference,
+                   decision: AccessDecision) -> GatherRequest:
     """Ask each agency only for the categories the decision allows (minimisation at query time)."""
-    allowed = {connector.agency: decision.categories_for(connector.agency) for connector in registry().connectors}
+    allowed = {connector.agency: decision.categories_for(connector.agency) for connector in connectors}
     return GatherRequest(query=reference.query(), allowed=allowed, confirmed=reference.confirmed)
 
 
-def gather_as_answered(reference: ChildReference, decision: AccessDecision) -> Iterator[GatheredSource]:
-    """Each agency's result as soon as it has one (or the deadline passes), for progress on screen.
-
-    Every agency is asked at once on the worker's shared pool, before this returns: when the
-    pool is full, Saturated is raised here, before any response has started.
-    """
-    sources = gather_sources_as_answered(registry().connectors, gather_request(reference, decision),
-                                         deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
-                                         executor=executor())
-    return observed(sources)
-
-
-def build_record(user: object, reference: ChildReference, decision: AccessDecision,
-                 sources: Sequence[GatheredSource]) -> ChildRecord:
+def build_record(user: SignedInUser, reference: ChildReference, decision: AccessDecision,
+                 sources: Sequence[GatheredSource], agencies: Mapping[str, str]) -> ChildRecord:
     """Keep only what the decision lets this user see, and build the summary (all in memory)."""
     requester = Requester.from_user(user)
     events = [event for source in sources for event in source.records.events]
@@ -101,17 +111,18 @@ def build_record(user: object, reference: ChildReference, decision: AccessDecisi
     kept_events = filter_items(events, decision, requester)
     kept_facts = filter_items(facts, decision, requester)
     notices = _notices(sources, decision, kept_events.notices + kept_facts.notices)
-    names = agency_names()
+    names = dict(agencies)
     # Name, date of birth, CHI and counts are derived from what this user may see, never from the raw answers.
     visible = [_only(source, kept_events.items, kept_facts.items) for source in sources]
     summary_facts = [*kept_facts.items, *derived_facts(visible, now_utc())]
-    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names)  # type: ignore[arg-type]
+    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names,
+                            domains={s.agency: s.domain or s.agency for s in sources})
     return ChildRecord(
         reference=reference,
         decision=decision,
         sources=tuple(sources),
-        events=tuple(kept_events.items),  # type: ignore[arg-type]
-        facts=tuple(kept_facts.items),  # type: ignore[arg-type]
+        events=kept_events.items,
+        facts=kept_facts.items,
         notices=notices,
         removed_by_policy=kept_events.removed + kept_facts.removed,
         summary=summary,
@@ -120,11 +131,11 @@ def build_record(user: object, reference: ChildReference, decision: AccessDecisi
     )
 
 
-def _only(source: GatheredSource, events: Sequence[object], facts: Sequence[object]) -> GatheredSource:
+def _only(source: GatheredSource, events: Sequence[ChronologyEvent], facts: Sequence[KeyFact]) -> GatheredSource:
     records = replace(
         source.records,
-        events=tuple(e for e in events if e.agency == source.agency),  # type: ignore[attr-defined]
-        facts=tuple(f for f in facts if f.agency == source.agency),  # type: ignore[attr-defined]
+        events=tuple(e for e in events if e.agency == source.agency),
+        facts=tuple(f for f in facts if f.agency == source.agency),
     )
     return replace(source, records=records)
 
@@ -150,13 +161,13 @@ def header_from_search(reference: ChildReference) -> ChildHeader:
 
 
 def _header(reference: ChildReference, sources: Sequence[GatheredSource], names: dict[str, str]) -> ChildHeader:
-    linked: dict[str, PersonRecord] = {}
-    for source in sources:
-        for scored in source.links:
-            linked.setdefault(source.agency, scored.person)
-    for agency in HEADER_PREFERENCE:
-        person = linked.get(agency)
+    for source in sorted(sources, key=_header_rank):
+        person = source.links[0].person if source.links else None
         if person and (person.forename or person.surname):
             name = " ".join(part for part in (person.forename, person.surname) if part)
-            return ChildHeader(name, person.birth_date, reference.chi, names.get(agency, agency))
+            return ChildHeader(name, person.birth_date, reference.chi, names.get(source.agency, source.agency))
     return header_from_search(reference)
+
+
+def _header_rank(source: GatheredSource) -> int:
+    return header_rank(source.domain or source.agency)

@@ -26,6 +26,7 @@ from portal.access.filtering import may_see
 from portal.children import display
 from portal.children.assemble import ChildRecord, build_record, gather_request
 from portal.children.reference import ChildReference, encode_page
+from portal.data.users import SignedInUser
 from portal.metrics import observed
 from portal.record.gather import GatheredSource, gather
 from portal.record.merge import ChronologyView, Page
@@ -61,18 +62,20 @@ def first_page_link(reference: ChildReference, view: ChronologyView, params: dis
     return encode_page(Resume(page.number + 1, known=known), page_binding(reference, params), secret_key, session_key)
 
 
-def identity_record(user: object, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
+def identity_record(user: SignedInUser, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
     """Who is linked at each agency, and the KIS inputs that need no events (no agency's events are read)."""
-    request = replace(gather_request(reference, decision), read_records=False)
-    sources = gather(registry().connectors, request, deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
+    connectors = registry().connectors
+    request = replace(gather_request(connectors, reference, decision), read_records=False)
+    sources = gather(connectors, request, deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
                      executor=executor())
-    return build_record(user, reference, decision, list(observed(sources)))
+    return build_record(user, reference, decision, list(observed(sources)),
+                        {c.agency: c.display_name for c in connectors})
 
 
 class _Policy:
     """The access policy's per-item test, and what it (and the identity check) took out, per agency."""
 
-    def __init__(self, record: ChildRecord, user: object) -> None:
+    def __init__(self, record: ChildRecord, user: SignedInUser) -> None:
         self._decision, self._requester = record.decision, Requester.from_user(user)
         self._people = {s.agency: {p.source_id for p in s.people} for s in record.sources}
         self.wrong_child: Counter[str] = Counter()
@@ -105,7 +108,7 @@ class _Answering:
         return EventSlice((), 0, None, 0)
 
 
-def windowed_page(record: ChildRecord, user: object, params: display.ChronologyParams, resume: Resume | None,
+def windowed_page(record: ChildRecord, user: SignedInUser, params: display.ChronologyParams, resume: Resume | None,
                   *, page_size: int = display.PAGE_SIZE) -> tuple[ChildRecord, WindowedView, _Policy]:
     """The page, read in windows from the agencies where this child is linked (only those the filter names)."""
     wanted = params.criteria.agencies

@@ -14,10 +14,13 @@ from flask import current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal import labels
 from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.auth.sessions import reference_key
 from portal.children import audit_events, display
+from portal.children.assemble import now_utc
+from portal.children.page import build_page
 from portal.children.paging import (
     WindowedChronology,
     first_page_link,
@@ -29,6 +32,7 @@ from portal.children.paging import (
 from portal.children.reference import BadReference, ChildReference, decode_page, encode_page
 from portal.children.shown import AuditedView
 from portal.errors import error_page
+from portal.record.merge import entry_events
 from portal.rendering import render_page
 
 
@@ -62,13 +66,14 @@ def turn_page(token: str, reference: ChildReference, decision: AccessDecision, a
     following = encode_page(view.next_page, page_binding(reference, params), secret, session_key) \
         if view.next_page and view.page.has_next else ""
     table = table_for(view, resume, following)
+    page = build_page(record, params, table.page, labels.uk_time(now_utc()).date())
     response = render_page("children/child.html", block="chronology", token=token, decision=decision,
-                           record=record, params=params, chronology=table, timeline=None, agencies=agencies,
-                           purpose=PURPOSES[reference.purpose], query_string=display.query_string)
+                           record=record, page=page, params=params, chronology=table, timeline=None,
+                           agencies=agencies, purpose=PURPOSES[reference.purpose])
     pairs = display.query_string(params.raw, page=view.page.number if view.page.number > 1 else "")
     response.headers["HX-Push-Url"] = url_for("children.child_content", token=token) + (
         "?" + urlencode(pairs) if pairs else "")
-    shown = [e for entry in view.page.items for e in getattr(entry, "events", (entry,))]
+    shown = [e for entry in view.page.items for e in entry_events(entry)]
     window = view.audit_details()
     for agency, removed in policy.removed.items():
         window.setdefault(agency, {})["removed_by_policy"] = removed

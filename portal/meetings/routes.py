@@ -40,11 +40,6 @@ limit_refusals(bp)
 MAX_SELECTION = 5_000  # more ids than any chronology holds: a bigger form is not one this portal sent
 
 
-@bp.app_template_global("timeline_x")
-def timeline_x_global(timeline, day) -> float:  # type: ignore[no-untyped-def]
-    return screen.timeline_x(timeline, day)
-
-
 def _time_box() -> timedelta:
     # The meeting's time box matches the sign-in idle limit, so the record never outlives the session.
     return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])

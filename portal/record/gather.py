@@ -86,6 +86,7 @@ class GatheredSource(SourceResult):
     source_system: str = ""
     links: tuple[ScoredPerson, ...] = ()
     candidates: tuple[ScoredPerson, ...] = ()
+    domain: str = ""  # the agency's domain (connectors.agencies): what the KIS and the header look it up by
 
 
 @dataclass(frozen=True)
@@ -361,4 +362,5 @@ def _source(
         source_system=connector.source_system,
         links=links,
         candidates=candidates,
+        domain=connector.domain,
     )
