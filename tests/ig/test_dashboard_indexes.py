@@ -4,7 +4,7 @@ Each index's WHERE clause must match the query's for the planner to use it. On a
 trail the planner may pick any index, so this throwaway store drops the trail's older
 single-column indexes and prices sequential scans out, then tries each new index with the
 other new ones dropped: a query that cannot use it still falls back to a sequential scan,
-so a plan names the index only while its WHERE clause and the query's stay in step. (At a million entries the bench shows the planner choosing them.)
+so a plan names the index only while its WHERE clause and the query's stay in step.
 """
 
 from __future__ import annotations
