@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from statistics import median
 
-from sqlalchemy import ColumnElement, Connection
+from sqlalchemy import ColumnElement, Connection, text
 
-from portal.audit.dashboard_sql import PERIOD, VIEWS
+from portal.audit.dashboard_sql import PERIOD, USERS, VIEWS
 from portal.audit.flow_sql import run
 from portal.audit.models import audit_entries
 
@@ -71,6 +71,37 @@ def flagged_day_ranges(counts: dict[str | None, Counter[str]], days_back: int, r
                 marked.update(run_days)
         ranges += [(user, first, after) for first, after in _merged(marked)]
     return ranges
+
+
+def _shifted_day(dialect: str, column: str, days: int) -> str:
+    if dialect == "postgresql":
+        return f"to_char(CAST({column} AS date) + {int(days)}, 'YYYY-MM-DD')"
+    return f"date({column}, '{int(days):+d} days')"
+
+
+def rolled_up_near_busy_days(connection: Connection, first: str, last: str, field: str, days_back: int,
+                             reach: int) -> list[UserDays]:
+    """The rollup's rows (days `first` .. `last`) within `days_back` days of a user's busy day: one whose `field`
+    is at least `reach` / (`days_back` + 1). Every run of `days_back` + 1 days adding up to `reach` holds such a day
+    (they cannot all be below the average), so these rows are all any such run needs, and a year of user-days
+    never reaches Python: busy days come from an index on `field`, their neighbours from one on (user, day)."""
+    if field not in ("child_views", "refusals"):
+        raise ValueError("runs are of child_views or refusals")
+    dialect = connection.dialect.name
+    earliest, latest = _shifted_day(dialect, "b.day", -days_back), _shifted_day(dialect, "b.day", days_back)
+    busy = (f"SELECT DISTINCT user_id, day FROM {USERS} "
+            f"WHERE {field} >= :busy AND day >= :first AND day <= :last")
+
+    def near(same_user: str) -> str:  # "=" for the (user, day) index; entries with no user id matched apart
+        return f"""SELECT n.day, n.user_id, n.user_display_name, n.views, n.child_views, n.refusals
+                   FROM ({busy}) AS b JOIN {USERS} n ON {same_user}
+                        AND n.day >= {earliest} AND n.day <= {latest}
+                   WHERE n.day >= :first AND n.day <= :last"""
+
+    sql = f"{near('n.user_id = b.user_id')} UNION {near('n.user_id IS NULL AND b.user_id IS NULL')}"
+    rows = connection.execute(text(sql), {"first": first, "last": last, "busy": -(-reach // (days_back + 1))})
+    return [UserDays(str(day), user, name, int(views), int(children), int(refusals))
+            for day, user, name, views, children, refusals in rows]
 
 
 def _merged(days: set[date]) -> list[tuple[datetime, datetime]]:

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, literal_column, or_, select, text
 
 from portal.audit.bind import Bind, read_connection
 from portal.audit.dashboard_flags_sql import (
@@ -26,6 +26,7 @@ from portal.audit.dashboard_flags_sql import (
     busy_viewers,
     children_per_viewer,
     flagged_day_ranges,
+    rolled_up_near_busy_days,
     user_is,
 )
 from portal.audit.dashboard_sql import (
@@ -69,33 +70,49 @@ def _hourly(connection: Connection, plan: PeriodPlan) -> list[HourRow]:
     return rows
 
 
-def _user_days(connection: Connection, plan: PeriodPlan) -> list[UserDays]:
-    rows: list[UserDays] = []
-    if plan.summarised:
-        rolled = connection.execute(text(f"SELECT day, user_id, user_display_name, views, child_views, refusals "
-                                         f"FROM {USERS} WHERE day >= :first AND day <= :last"), span(plan))
-        rows += [UserDays(str(day), user, name, int(views), int(children), int(refusals))
-                 for day, user, name, views, children, refusals in rolled]
+def _raw_user_days(connection: Connection, plan: PeriodPlan) -> list[UserDays]:
+    """Per user and UTC day, over the raw pieces of the period (part days, today: small)."""
     sql = users_select(day_of(connection.dialect.name, "recorded_at"))
-    for start, end in plan.raw:
-        rows += [UserDays(str(day), user, name, int(views), int(children), int(refusals))
-                 for day, user, name, views, children, refusals in run(connection, sql, start, end)]
-    return rows
+    return [UserDays(str(day), user, name, int(views), int(children), int(refusals))
+            for start, end in plan.raw
+            for day, user, name, views, children, refusals in run(connection, sql, start, end)]
+
+
+def _rolled_user_days(connection: Connection, plan: PeriodPlan, days: set[str]) -> list[UserDays]:
+    """Per user, the rollup's rows for the summarised days among `days`."""
+    wanted = sorted(day for day in days if date.fromisoformat(day) in set(plan.summarised))
+    if not wanted:
+        return []
+    query = text(f"SELECT day, user_id, user_display_name, views, child_views, refusals FROM {USERS} "
+                 "WHERE day IN :days").bindparams(bindparam("days", expanding=True))
+    return [UserDays(str(day), user, name, int(views), int(children), int(refusals))
+            for day, user, name, views, children, refusals in connection.execute(query, {"days": wanted})]
+
+
+def _views_per_user(connection: Connection, plan: PeriodPlan, raw: list[UserDays]
+                    ) -> Counter[tuple[str | None, str | None]]:
+    """Successful views per (user id, display name) over the period."""
+    per_user: Counter[tuple[str | None, str | None]] = Counter()
+    if plan.summarised:
+        rolled = connection.execute(text(f"SELECT user_id, user_display_name, SUM(views) FROM {USERS} "
+                                         "WHERE day >= :first AND day <= :last GROUP BY 1, 2"), span(plan))
+        for user, name, views in rolled:
+            per_user[(user, name)] += int(views)
+    for row in raw:
+        per_user[(row.user_id, row.name)] += row.views
+    return per_user
 
 
 def dashboard_counts(bind: Bind, start: datetime, end: datetime, top: int = 10) -> DashboardCounts:
     with read_connection(bind) as connection:
         plan = split_period(connection, start, end)
         hourly = _hourly(connection, plan)
-        users = _user_days(connection, plan)
+        per_user = _views_per_user(connection, plan, _raw_user_days(connection, plan))
     views: Counter[tuple[str, str]] = Counter()
     glass: Counter[str] = Counter()
     for hour, agency, n_views, n_glass in hourly:
         views[(hour, agency or "unknown")] += n_views
         glass[hour] += n_glass
-    per_user: Counter[tuple[str | None, str | None]] = Counter()
-    for row in users:
-        per_user[(row.user_id, row.name)] += row.views
     named = sorted(((f"{name or user or 'unknown'} ({user or '-'})", n) for (user, name), n in per_user.items() if n),
                    key=lambda item: (-item[1], item[0]))
     return DashboardCounts([(h, a, n) for (h, a), n in sorted(views.items()) if n],
@@ -179,15 +196,39 @@ def _no_basis(connection: Connection, start: datetime, end: datetime, shown: int
     return int(total), first
 
 
-def _surname_views(connection: Connection, users: list[UserDays], start: datetime, end: datetime,
+def _surname_views(connection: Connection, names: set[str], start: datetime, end: datetime,
                    viewer_surname_hash: Callable[[str], str | None]) -> list[RecordedEntry]:
     """Views of a child whose recorded surname hash equals the viewer's own (by display name)."""
     c = audit_entries.c
     child_hash = literal_column(child_surname_hash(connection.dialect.name))
-    names = sorted({row.name for row in users if row.views and row.name})
-    pairs = [(name, viewer_surname_hash(name)) for name in names]
+    pairs = [(name, viewer_surname_hash(name)) for name in sorted(names)]
     matches = [and_(c.user_display_name == name, child_hash == hashed) for name, hashed in pairs if hashed]
     return _any_of(connection, [text(VIEWS), _in_period(start, end)], matches) if matches else []
+
+
+def _viewer_names(connection: Connection, plan: PeriodPlan, raw: list[UserDays]) -> set[str]:
+    names = {row.name for row in raw if row.views and row.name}
+    if plan.summarised:
+        names |= {str(name) for (name,) in connection.execute(text(
+            f"SELECT DISTINCT user_display_name FROM {USERS} WHERE day >= :first AND day <= :last AND views > 0 "
+            "AND user_display_name IS NOT NULL"), span(plan))}
+    return names
+
+
+def _day_ranges(connection: Connection, plan: PeriodPlan, raw: list[UserDays], field: str, days_back: int,
+                reach: int) -> list[tuple[str | None, datetime, datetime]]:
+    """(user, start, end) ranges holding every run of `days_back` + 1 days whose `field` adds up to `reach`, from
+    the rollup's rows near a busy day, the raw rows, and the rollup's rows within reach of the raw days."""
+    rows: dict[tuple[str, str | None, str | None], UserDays] = {}
+    if plan.summarised:
+        bounds = span(plan)
+        for row in rolled_up_near_busy_days(connection, bounds["first"], bounds["last"], field, days_back, reach):
+            rows[(row.day, row.user_id, row.name)] = row
+    raw_days = {date.fromisoformat(row.day) for row in raw}
+    near = {(day + timedelta(days=shift)).isoformat() for day in raw_days for shift in range(-days_back, days_back + 1)}
+    for row in _rolled_user_days(connection, plan, near):
+        rows[(row.day, row.user_id, row.name)] = row
+    return flagged_day_ranges(_per_user([*rows.values(), *raw], field), days_back, reach)
 
 
 def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: int, window: timedelta,
@@ -204,23 +245,22 @@ def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: in
     with read_connection(bind) as connection:
         tune_for_aggregation(connection)
         plan = split_period(connection, start, end)
-        hourly = _hourly(connection, plan)
-        users = _user_days(connection, plan)
-        out_total, out_first = _out_of_hours(connection, hourly, start, end, shown, hour_is_out)
+        raw = _raw_user_days(connection, plan)
+        out_total, out_first = _out_of_hours(connection, _hourly(connection, plan), start, end, shown, hour_is_out)
         basis_total, basis_first = _no_basis(connection, start, end, shown)
         children = children_per_viewer(connection, start, end)
-        busy = busy_viewers(children, median_multiple, median_minimum)
+        busy = set(busy_viewers(children, median_multiple, median_minimum))
         days_back = max(1, -(-window // timedelta(days=1)))
-        child_days = {user: counts for user, counts in _per_user(users, "child_views").items() if user not in busy}
         child_ranges = [and_(user_is(user), _in_period(max(a, start), min(b, end)))
-                        for user, a, b in flagged_day_ranges(child_days, days_back, many_children + 1)]
+                        for user, a, b in _day_ranges(connection, plan, raw, "child_views", days_back,
+                                                      many_children + 1) if user not in busy]
         child_ranges += [and_(user_is(user), _in_period(start, end)) for user in busy]
         child_views = _any_of(connection, [text(VIEWS), c.subject_chi.is_not(None)], child_ranges) \
             if child_ranges else []
         refusal_ranges = [and_(user_is(user), _in_period(max(a, start), min(b, end)))
-                          for user, a, b in flagged_day_ranges(_per_user(users, "refusals"), 1, refusals_per_day)]
+                          for user, a, b in _day_ranges(connection, plan, raw, "refusals", 1, refusals_per_day)]
         refusals = _any_of(connection, [c.event_type == REFUSED], refusal_ranges) if refusal_ranges else []
-        surnames = _surname_views(connection, users, start, end, viewer_surname_hash)
+        surnames = _surname_views(connection, _viewer_names(connection, plan, raw), start, end, viewer_surname_hash)
     return FlagInputs(basis_total, basis_first, out_total, out_first, child_views, refusals, surnames, children)
 
 

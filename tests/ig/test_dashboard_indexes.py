@@ -22,8 +22,8 @@ from portal.ig.flags import is_out_of_hours
 from tests.ig.test_dashboard_sql import END, START, THRESHOLDS, _trail, _viewer_hash
 from tests.support.audit_store import migrated_audit_engine
 
-INDEXES = {"ix_audit_entries_view_children", "ix_audit_entries_user_time", "ix_audit_entries_views_no_basis",
-           "ix_audit_entries_viewer_child_surname"}
+INDEXES = {"ix_audit_entries_view_children", "ix_audit_entries_viewer_children", "ix_audit_entries_user_time",
+           "ix_audit_entries_views_no_basis", "ix_audit_entries_viewer_child_surname"}
 
 
 def _index_names(plan: Any) -> set[str]:

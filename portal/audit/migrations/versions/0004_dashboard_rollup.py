@@ -8,8 +8,10 @@ could reach them). These hold user ids and names: the trail they summarise holds
 and they live in the same access-controlled audit store.
 
 Indexes on the trail serve what cannot be summarised by day: distinct children per viewer
-over a period, a user's entries on given days, views without a recorded relationship, and
-views whose child's surname hash matches the viewer's. Their WHERE clauses are kept in step
+over a period (two: short periods scan by time, long ones by viewer and child), a user's
+entries on given days, views without a recorded relationship, and views whose child's
+surname hash matches the viewer's; indexes on `audit_daily_users` find a user's busy days
+and the days around them. Their WHERE clauses are kept in step
 with `portal.audit.dashboard_sql` (a migration must not import the code it migrates for; a
 test checks the planner uses each one).
 
@@ -74,7 +76,13 @@ def upgrade() -> None:
         sa.Column("refusals", sa.BigInteger, nullable=False),
     )
     op.create_index(f"ix_{USERS}_day", USERS, ["day"])
+    op.create_index(f"ix_{USERS}_user_day", USERS, ["user_id", "day"])  # a user's days near a busy one
+    op.create_index(f"ix_{USERS}_child_views", USERS, ["child_views"])  # the busy days themselves
+    op.create_index(f"ix_{USERS}_refusals", USERS, ["refusals"])
+    # Distinct children per viewer: by time for short periods, by viewer and child (no hashing) for long ones.
     op.execute(f"CREATE INDEX ix_audit_entries_view_children ON audit_entries (recorded_at, user_id, subject_chi) "
+               f"WHERE {VIEWS} AND subject_chi IS NOT NULL")
+    op.execute(f"CREATE INDEX ix_audit_entries_viewer_children ON audit_entries (user_id, subject_chi, recorded_at) "
                f"WHERE {VIEWS} AND subject_chi IS NOT NULL")
     op.execute("CREATE INDEX ix_audit_entries_user_time ON audit_entries (user_id, recorded_at)")
     op.execute(f"CREATE INDEX ix_audit_entries_views_no_basis ON audit_entries (recorded_at) "
@@ -93,8 +101,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for index in ("ix_audit_entries_viewer_child_surname", "ix_audit_entries_views_no_basis",
-                  "ix_audit_entries_user_time", "ix_audit_entries_view_children"):
+                  "ix_audit_entries_user_time", "ix_audit_entries_viewer_children", "ix_audit_entries_view_children"):
         op.drop_index(index, "audit_entries")
+    for index in ("refusals", "child_views", "user_day"):
+        op.drop_index(f"ix_{USERS}_{index}", USERS)
     for table in (USERS, HOURLY):
         op.drop_index(f"ix_{table}_day", table)
         op.drop_table(table)
