@@ -51,11 +51,11 @@ def list_children(as_json: bool) -> None:
 @click.option("--chi", required=True, help="The CHI number to give the bundle's Patient.")
 def load_fhir(path: Path, chi: str) -> None:
     """Load a FHIR R4 transaction bundle into the health sandbox, adding a CHI to its Patient."""
-    from portal.identity import validate_chi
+    from portal.record.identify import validate_chi
     from sandbox.fhir_loader import load_bundle
 
     check = validate_chi(chi)
-    if not check.valid:
+    if check.value is None:  # not valid
         raise click.BadParameter(check.reason or "invalid CHI", param_hint="--chi")
     patient_id = load_bundle(_data_dir(), path, check.value)
     click.echo(f"Loaded {path.name} as Patient/{patient_id}.")

@@ -8,47 +8,21 @@ Dates are written "18 April 2026"; times are UK clock time ("14:05 GMT"/"BST").
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from connectors.categories import CATEGORIES
+from connectors.agencies import DOMAIN_NAMES, DOMAINS
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.access.roles import RELATIONSHIP_BASES
+from portal.agencies import configured_agencies
 
-UK = ZoneInfo("Europe/London")
-
-AGENCIES: dict[str, str] = {
-    "health": "Health",
-    "social_work": "Social work",
-    "education": "Education",
-    "police": "Police",
-    "scra": "Children's Reporter (SCRA)",
-}
-
-EVENT_TYPES: dict[str, str] = {
-    "emergency": "Emergency attendance",
-    "admission": "Hospital admission",
-    "appointment": "Appointment",
-    "missed_appointment": "Missed appointment",
-    "condition": "Health condition",
-    "immunisation": "Immunisation",
-    "episode": "Episode of care",
-    "plan": "Care plan",
-    "cp_registration": "Child protection registration",
-    "looked_after": "Looked after",
-    "social_work": "Social work event",
-    "referral": "Referral to social work",
-    "case_note": "Case note",
-    "attendance": "Low attendance",
-    "exclusion": "Exclusion",
-    "pastoral": "Pastoral note",
-    "concern": "Police concern report",
-    "scra_referral": "Referral to the Children's Reporter",
-    "hearing": "Children's hearing",
-    "order": "Compulsory supervision order",
-    "event": "Other event",
-}
+# The words for what agencies' records hold live with the record core (which may not import this module);
+# they are named here too so that views and templates have one place to look words up.
+from portal.record.words import EVENT_TYPES as EVENT_TYPES
+from portal.record.words import VALUE_WORDS as VALUE_WORDS
+from portal.record.words import long_date as long_date
+from portal.record.words import plain_value as plain_value
+from portal.record.words import readable as readable
+from portal.record.words import uk_time as uk_time
 
 # Purpose-of-use codes from HL7 v3 ActReason, as the audit trail records them beside our own purpose.
 ACT_REASONS: dict[str, str] = {
@@ -61,23 +35,6 @@ ACT_REASONS: dict[str, str] = {
     "PATRQT": "request from the person",
 }
 
-# Words that appear inside agencies' own values (plan types and statuses, settings).
-VALUE_WORDS: dict[str, str] = {
-    "multi_agency": "Multi-agency",
-    "single_agency": "Single-agency",
-    "child_protection": "Child protection",
-    "looked_after": "Looked after",
-    "active": "active",
-    "closed": "closed",
-    "draft": "draft",
-    "under_review": "under review",
-    "at_home": "at home",
-    "kinship": "kinship care",
-    "away_from_home": "away from home",
-    "foster": "foster care",
-    "residential": "residential care",
-}
-
 ROLES: dict[str, str] = {
     "practitioner": "Practitioner",
     "lead_professional": "Lead professional",
@@ -86,7 +43,9 @@ ROLES: dict[str, str] = {
 }
 
 _TABLES: dict[str, dict[str, str]] = {
-    "agency": AGENCIES,
+    # Agencies named after their domain keep the domain's short words; any other configured
+    # agency ("education_north") gets its display name from the connectors file (see label()).
+    "agency": dict(DOMAIN_NAMES),
     "event_type": EVENT_TYPES,
     "purpose": {code: purpose.label for code, purpose in PURPOSES.items()},
     "basis": {**RELATIONSHIP_BASES, "break_glass": "Break-glass (emergency access)", "none": "No relationship"},
@@ -94,42 +53,23 @@ _TABLES: dict[str, dict[str, str]] = {
     "act_reason": ACT_REASONS,
     "value": VALUE_WORDS,
     "role": ROLES,
-    "category": {code: words for per_agency in CATEGORIES.values() for code, words in per_agency.items()},
+    "category": {code: words for domain in DOMAINS.values() for code, words in domain.categories.items()},
 }
-
-
-def readable(code: str) -> str:
-    """A code nobody has named, made readable: 'team_around_child' → 'Team around child'."""
-    words = code.replace("_", " ").replace("-", " ").strip()
-    return words[:1].upper() + words[1:]
 
 
 def label(code: str | None, kind: str) -> str:
     """The plain words for `code` in table `kind` (agency, event_type, purpose, basis, …)."""
     if not code:
         return ""
-    return _TABLES[kind].get(code) or readable(code)
+    words = _TABLES[kind].get(code)
+    if words is None and kind == "agency" and code in configured_agencies():
+        words = configured_agencies().name(code)
+    return words or readable(code)
 
 
 def event_type_codes() -> tuple[str, ...]:
     """Every event type with a fixed place in the timeline key, in the key's order."""
     return tuple(EVENT_TYPES)
-
-
-def long_date(value: date | datetime | None, missing: str = "not recorded") -> str:
-    """'18 April 2026' (a datetime is first put on UK clocks)."""
-    if value is None:
-        return missing
-    if isinstance(value, datetime):
-        value = uk_time(value).date()
-    return f"{value.day} {value:%B %Y}"
-
-
-def uk_time(moment: datetime) -> datetime:
-    """A moment on UK clocks (GMT or BST); a naive datetime is taken as UTC, as the portal stores them."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment.astimezone(UK)
 
 
 def long_datetime(moment: datetime | None, missing: str = "not recorded") -> str:
@@ -144,27 +84,6 @@ def clock_time(moment: datetime) -> str:
     """'14:05 BST' on UK clocks."""
     local = uk_time(moment)
     return f"{local:%H:%M} {local.tzname()}"
-
-
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
-
-
-def plain_value(text: str) -> str:
-    """An agency's value in plain words: ISO dates written out, coded words replaced.
-
-    'multi_agency plan (active); next review 2026-10-15' → 'Multi-agency plan (active); next review 15 October 2026'.
-    """
-
-    def written_date(match: re.Match[str]) -> str:
-        try:
-            return long_date(date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            return match[0]
-
-    text = _ISO_DATE.sub(written_date, text)
-    text = _CODE.sub(lambda match: VALUE_WORDS.get(match[0]) or match[0].replace("_", " "), text)
-    return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
 def capitalize_first(text: str) -> str:

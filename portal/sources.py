@@ -8,8 +8,8 @@ import threading
 from flask import current_app
 
 from connectors.registry import Registry, load_registry
-from portal.capacity import FanoutExecutor
 from portal.metrics import fanout_load_changed
+from portal.record.pool import FanoutExecutor
 
 _lock = threading.RLock()  # registry() builds the executor while holding it
 
@@ -26,11 +26,12 @@ def registry() -> Registry:
                     # Reads a connector sends in parallel for one person run on the same bounded pool.
                     connector.share_executor(executor())
                 extensions["registry"] = built
-    return extensions["registry"]
+    registry: Registry = extensions["registry"]
+    return registry
 
 
 def executor() -> FanoutExecutor:
-    """The worker's one fan-out pool, sized by FANOUT_THREADS and FANOUT_QUEUE (see portal.capacity)."""
+    """The worker's one fan-out pool, sized by FANOUT_THREADS and FANOUT_QUEUE (see portal.record.pool)."""
     extensions = current_app.extensions
     if "federation_pool" not in extensions:
         with _lock:
@@ -39,7 +40,8 @@ def executor() -> FanoutExecutor:
                 extensions["federation_pool"] = FanoutExecutor(
                     settings.FANOUT_THREADS, settings.FANOUT_QUEUE, retry_after_s=settings.BUSY_RETRY_AFTER_S,
                     on_change=fanout_load_changed)
-    return extensions["federation_pool"]
+    pool: FanoutExecutor = extensions["federation_pool"]
+    return pool
 
 
 def agency_names() -> dict[str, str]:

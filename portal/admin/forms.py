@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from werkzeug.datastructures import MultiDict
 
 from portal.access.roles import RELATIONSHIP_BASES, TIME_LIMITED_BASES
-from portal.identity import validate_chi
 from portal.inputs import InvalidInput, date_from_parts
+from portal.record.identify import validate_chi
 
 MAX_HOLDER_CHARS = 200
 FIELDS = ("chi", "basis", "holder", "starts-day", "starts-month", "starts-year", "ends-day", "ends-month", "ends-year")
@@ -31,7 +31,8 @@ def _date(values: dict[str, str], prefix: str, label: str, errors: dict[str, str
     if not any(parts):
         return None
     try:
-        return date_from_parts(*parts, label=label)
+        day, month, year = parts
+        return date_from_parts(day, month, year, label=label)
     except InvalidInput as error:
         errors[f"{prefix}-day"] = str(error)
         return None

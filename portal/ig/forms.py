@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from portal.audit.models import EventType
-from portal.identity import validate_chi
 from portal.ig.flags import UK
 from portal.inputs import InvalidInput, date_from_parts, page_number
+from portal.record.identify import validate_chi
 
 PAGE_SIZE = 25
 MAX_TEXT_CHARS = 100  # a user id, organisation or CHI typed into a search
@@ -76,7 +76,8 @@ def read_date(args: Mapping[str, str], prefix: str, label: str, errors: dict[str
         errors[f"{prefix}-{missing[0]}"] = f"{label} must include a {missing[0]}"
         return None
     try:
-        return date_from_parts(*parts, label=label)
+        day, month, year = parts
+        return date_from_parts(day, month, year, label=label)
     except InvalidInput as error:
         errors[f"{prefix}-day"] = str(error)
         return None

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from portal import auditing
+from portal.audit import trail
 from portal.audit.dashboard_queries import dashboard_counts
 from portal.audit.entry import RecordedEntry
 from portal.audit.models import EventType
@@ -30,7 +30,7 @@ DASHBOARD_PERIODS = (7, 30, 90, 365)
 @ig_only
 def break_glass_queue() -> ResponseReturnValue:
     open_items, reviewed = load_queue(audit_db)
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE,
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE,
                     details={"view": "break_glass_queue", "open": len(open_items), "reviewed": len(reviewed)})
     return render_page("ig/break_glass_queue.html", open_items=open_items, reviewed=reviewed, format_uk=format_uk,
                        decisions=DECISIONS)
@@ -46,7 +46,7 @@ def _start_or_404(sequence: int) -> RecordedEntry:
 def _render_item(start: RecordedEntry, values: dict[str, str], errors: dict[str, str], status: int = 200
                  ) -> ResponseReturnValue:
     item = build_item(audit_db, start, find_review(audit_db, start.sequence))
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE, subject_chi=start.subject_chi,
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE, subject_chi=start.subject_chi,
                     related_sequence=start.sequence, details={"view": "break_glass_item"})
     return render_page("ig/break_glass_item.html", item=item, values=values, errors=errors, status=status,
                        format_uk=format_uk, decisions=DECISIONS)
@@ -68,7 +68,7 @@ def review_break_glass(sequence: int) -> ResponseReturnValue:
     values, errors = validate_decision(request.form)
     if errors:
         return _render_item(start, values, errors, status=400)
-    auditing.record("break_glass_review", purpose_of_use=READ_PURPOSE, subject_chi=start.subject_chi,
+    trail.record("break_glass_review", purpose_of_use=READ_PURPOSE, subject_chi=start.subject_chi,
                     related_sequence=sequence,
                     details={"decision": values["decision"], "note": values["note"], "reviewed_user": start.user_id})
     flash(f"Review recorded: {DECISIONS[values['decision']].lower()}.", "success")
@@ -97,9 +97,9 @@ def dashboard() -> ResponseReturnValue:
     since, until = uk_midnight(days[0]), uk_midnight(days[-1] + timedelta(days=1))
     counts = dashboard_counts(audit_db, since, until)
     flags, loaded = dashboard_flags(audit_db, since, until, flag_thresholds(), hmac_key(), _viewer_surname_hash)
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE,
-                    details={"view": "dashboard", "days": days_count, "flag_candidates": loaded,
-                             "flags": {kind: found.total for kind, found in flags.items()}})
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE,
+                 details={"view": "dashboard", "days": days_count, "flag_candidates": loaded,
+                          "flags": {kind: found.total for kind, found in flags.items()}})
     chart_list = [
         charts.stacked_day_chart(
             "views-by-agency", "Views per day by agency",

@@ -19,7 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from sandbox.servers import config
 from sandbox.servers.admin import make_admin_app
 from sandbox.servers.docstore import DocumentStore
-from sandbox.servers.fault_middleware import FaultMiddleware
+from sandbox.servers.fault_middleware import FaultMiddleware, WsgiApp
 from sandbox.servers.faults import HTTP_MODES, FaultSpec, FaultState, parse_fault_text
 from sandbox.servers.fhir_app import FhirApp, render_fhir_error
 from sandbox.servers.requestlog import RequestLog, RequestLogMiddleware
@@ -29,7 +29,8 @@ from sandbox.servers.rest_systems import make_education_app, make_police_app, ma
 HOST = "127.0.0.1"
 log = logging.getLogger("sandbox")
 
-APP_FACTORIES = {"health": FhirApp, "education": make_education_app, "police": make_police_app, "scra": make_scra_app}
+APP_FACTORIES: dict[str, Callable[[DocumentStore, FaultState, config.Credentials], WsgiApp]] = {
+    "health": FhirApp, "education": make_education_app, "police": make_police_app, "scra": make_scra_app}
 
 
 class QuietHandler(WSGIRequestHandler):
