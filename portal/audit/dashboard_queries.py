@@ -18,7 +18,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Connection,
+    String,
+    TextClause,
+    and_,
+    bindparam,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 
 from portal.audit.bind import Bind, read_connection
 from portal.audit.dashboard_flags_sql import (
@@ -48,6 +60,7 @@ from portal.audit.rollup import PeriodPlan, span, split_period
 
 HourRow = tuple[str, str | None, int, int]  # (YYYY-MM-DD HH UTC, viewer agency, views, break-glass starts)
 _CHUNK = 300  # OR-ed conditions per query
+Condition = ColumnElement[bool] | TextClause
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,7 @@ class FlagInputs:
                                                 self.refusals, self.surname_views))
 
 
-def _entries(connection: Connection, *conditions: ColumnElement[bool], earliest: int | None = None
+def _entries(connection: Connection, *conditions: Condition, earliest: int | None = None
              ) -> list[RecordedEntry]:
     c = audit_entries.c
     query = select(audit_entries).where(*conditions)
@@ -147,7 +160,7 @@ def _entries(connection: Connection, *conditions: ColumnElement[bool], earliest:
     return [RecordedEntry.from_row(row._mapping) for row in connection.execute(query)]
 
 
-def _any_of(connection: Connection, base: Iterable[ColumnElement[bool]], alternatives: list[ColumnElement[bool]]
+def _any_of(connection: Connection, base: Iterable[Condition], alternatives: list[ColumnElement[bool]]
             ) -> list[RecordedEntry]:
     """Entries meeting `base` and any of `alternatives`, in sequence order (a few hundred OR-ed terms a query)."""
     found: dict[int, RecordedEntry] = {}
@@ -200,7 +213,7 @@ def _surname_views(connection: Connection, names: set[str], start: datetime, end
                    viewer_surname_hash: Callable[[str], str | None]) -> list[RecordedEntry]:
     """Views of a child whose recorded surname hash equals the viewer's own (by display name)."""
     c = audit_entries.c
-    child_hash = literal_column(child_surname_hash(connection.dialect.name))
+    child_hash: ColumnClause[str] = literal_column(child_surname_hash(connection.dialect.name), String())
     pairs = [(name, viewer_surname_hash(name)) for name in sorted(names)]
     matches = [and_(c.user_display_name == name, child_hash == hashed) for name, hashed in pairs if hashed]
     return _any_of(connection, [text(VIEWS), _in_period(start, end)], matches) if matches else []

@@ -10,7 +10,7 @@ audit migration 0004: keep the two in step, or the planner stops using the index
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Connection
 
@@ -66,7 +66,7 @@ def users_select(first_key: str) -> str:
                GROUP BY 1, 2, 3"""
 
 
-def summarise_dashboard_day(connection: Connection, day: date, bounds: dict[str, object]) -> None:
+def summarise_dashboard_day(connection: Connection, day: date, bounds: dict[str, datetime]) -> None:
     """The dashboard's rows for one UTC day (`bounds` its [start, end)), inside the daily rollup's transaction."""
     literal = f"'{day.isoformat()}'"  # our own date: never user input
     dialect = connection.dialect.name
