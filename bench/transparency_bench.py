@@ -118,7 +118,7 @@ def publish(client: FlaskClient, days: int) -> Callable[[], int]:
 
 
 Row = tuple[str, str, float]
-DbRow = tuple[str, str, float, int]
+DbRow = tuple[str, str, float, int, float]
 
 
 def run(entries: int, keep: bool, skip_verify: bool = False, skip_before: bool = False,
@@ -227,10 +227,11 @@ def print_table(rows: list[Row]) -> None:
 
 def print_database_table(rows: list[DbRow]) -> None:
     print()
-    print(f"| {'page: PostgreSQL planning + execution':<38} | {'over':<14} | {'database':>11} | statements |")
-    print(f"|{'-' * 40}|{'-' * 16}|{'-' * 13}|{'-' * 12}|")
-    for name, over, ms, count in rows:
-        print(f"| {name:<38} | {over:<14} | {ms:>8.0f} ms | {count:>10} |")
+    print(f"| {'page: PostgreSQL planning + execution':<38} | {'over':<14} | {'database':>11} | statements "
+          f"| {'portal CPU':>11} |")
+    print(f"|{'-' * 40}|{'-' * 16}|{'-' * 13}|{'-' * 12}|{'-' * 13}|")
+    for name, over, ms, count, cpu_ms in rows:
+        print(f"| {name:<38} | {over:<14} | {ms:>8.0f} ms | {count:>10} | {cpu_ms:>8.0f} ms |")
 
 
 def main() -> None:
