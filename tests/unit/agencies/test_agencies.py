@@ -9,7 +9,7 @@ import pytest
 from connectors.agencies import DOMAINS, AgencyDirectory, agencies_from_document, read_agencies
 from connectors.errors import ConfigurationError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def education(**extra: object) -> dict[str, object]:
