@@ -157,8 +157,11 @@ def windowed_chronology(
     resume = resume if _fits(resume, streams, number, size) else None
     cursors: Sequence[StreamCursor | None] = resume.streams if resume and resume.streams else [None] * len(streams)
     skipped = resume.entries_before if resume else 0  # entries before the resume point, on earlier pages
-    step = chunk or _first_window(size * number + 1 - skipped, streams)
-    readers = [_Reader(index, position, stream, name, base, step, deadline, cursor, resume.day if resume else None)
+    needed = size * number + 1 - skipped
+    step = chunk or _first_window(needed, streams)
+    # A list read whole is in memory after its one read: serve it in one piece rather than in shares.
+    readers = [_Reader(index, position, stream, name, base, step if stream.pushed_down else chunk or needed,
+                       deadline, cursor, resume.day if resume else None)
                for (index, position, name, stream), cursor in zip(streams, cursors, strict=True)]
     if executor is not None:
         for future in [executor.submit(reader.prefetch) for reader in readers]:

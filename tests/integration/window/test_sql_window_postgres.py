@@ -21,7 +21,7 @@ from portal.record.merge_window import AgencyStreams, WindowedView, windowed_chr
 from sandbox.cohort import generate
 from sandbox.launcher import SandboxHandle, free_port, start_all
 from sandbox.stores.socialwork import create_postgres, drop_postgres_schema
-from tests.connectors.sources import demo_table
+from tests.integration.connectors.sources import demo_table
 from tests.support.postgres import ADMIN_URL, require_postgres
 
 pytestmark = pytest.mark.postgres
