@@ -24,6 +24,8 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 # Renders an error body in the system's own dialect (FHIR OperationOutcome or JSON): (status, message) -> (body, type)
 ErrorRenderer = Callable[[int, str], tuple[bytes, str]]
 
+# Where the server puts the request's socket in the environ (sandbox.servers.serve).
+SOCKET_KEY = "sandbox.socket"
 STATUS_TEXT = {500: "500 INTERNAL SERVER ERROR", 503: "503 SERVICE UNAVAILABLE", 504: "504 GATEWAY TIMEOUT"}
 
 
@@ -107,7 +109,7 @@ def _latency_seconds(spec: FaultSpec) -> float:
 
 
 def _client_gone(environ: Environ) -> bool:
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get(SOCKET_KEY)
     if sock is None:
         return False
     try:
@@ -118,7 +120,7 @@ def _client_gone(environ: Environ) -> bool:
 
 
 def _drop_connection(environ: Environ, start_response: StartResponse) -> list[bytes]:
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get(SOCKET_KEY)
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
