@@ -18,7 +18,7 @@ from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import filter_items, source_notices
 from portal.access.policy import decide
 from portal.children.reference import ChildReference
-from portal.data.access_lookup import break_glass_for, relationship_for
+from portal.data.access_lookup import access_basis_for
 from portal.federation import GatheredSource, GatherRequest, gather
 from portal.metrics import observed
 from portal.sources import agency_names, executor, registry
@@ -60,8 +60,7 @@ def now_utc() -> datetime:
 def decide_access(user: object, reference: ChildReference, now: datetime) -> AccessDecision:
     """May this user see this child for the reference's purpose, and which categories from whom."""
     requester = Requester.from_user(user)
-    relationship = relationship_for(user, reference.chi, now)  # type: ignore[arg-type]
-    grant = break_glass_for(user, reference.chi, now)  # type: ignore[arg-type]
+    relationship, grant = access_basis_for(user, reference.chi, now)  # type: ignore[arg-type]
     agreements = current_app.extensions["agreements"]
     return decide(requester, reference.chi, reference.purpose, relationship, grant, agreements, now)
 
