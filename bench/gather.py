@@ -21,7 +21,7 @@ from pathlib import Path
 
 from connectors.categories import all_categories
 from connectors.models import PersonQuery, PersonRecord, SourceState
-from portal.federation import ConnectorLike, GatheredSource, GatherRequest, gather
+from portal.record.gather import ConnectorLike, GatheredSource, GatherRequest, gather
 from tests.support.fakes import FakeConnector
 
 AGENCIES = ("health", "social_work", "education", "police", "scra")

@@ -103,8 +103,8 @@ def _gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
 @contextmanager
 def production_stack(workdir: Path, *, workers: int, practitioners: int,
                      threads: int = DEFAULT_THREADS) -> Iterator[Stack]:
-    from tests.audit_integration.conftest import prepare_portal_database
     from tests.conftest import dispose_engines, make_settings
+    from tests.integration.audit.views.conftest import prepare_portal_database
     from tests.support.postgres import fresh_database
     from tests.support.sandbox import running_sandbox, set_fault
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from connectors.base import Connector
 from connectors.models import ChronologyEvent, PersonQuery, PersonRecord
 from connectors.registry import load_registry
-from portal.chronology import ChronologyFilter, build_chronology
-from portal.chronology_window import WindowedView, agency_streams, windowed_chronology
+from portal.record.merge import ChronologyFilter, build_chronology
+from portal.record.merge_window import WindowedView, agency_streams, windowed_chronology
 from tests.support.sandbox import running_sandbox
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "connectors.toml"

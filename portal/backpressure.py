@@ -1,6 +1,6 @@
 """When the worker is full: a clear 503 "busy" page with Retry-After, never a crash or an endless queue.
 
-Two things can be full: the fan-out pool (`portal.capacity.Saturated`, raised before any
+Two things can be full: the fan-out pool (`portal.record.pool.Saturated`, raised before any
 agency is asked) and a database pool (SQLAlchemy's TimeoutError after DB_POOL_TIMEOUT_S).
 Where a child was asked for, the refusal is audited; nothing about the child is shown. (A database
 pool that is full before the signed-in user could be loaded cannot be tied to a child, since the
@@ -13,9 +13,9 @@ from flask import Flask, current_app, g
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from portal.capacity import Saturated
 from portal.extensions import login_manager
 from portal.metrics import BUSY_REFUSALS
+from portal.record.pool import Saturated
 from portal.rendering import render_page
 
 BUSY_TITLE = "The portal is busy"

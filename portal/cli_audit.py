@@ -96,7 +96,7 @@ def export(export_format: str, child: str | None, user: str | None, since: str |
     from portal.audit.export import export_csv, write_fhir_bundle
     from portal.audit.writer import AuditUnavailable, AuditWriter
     from portal.extensions import audit_db
-    from portal.identity import validate_chi
+    from portal.record.identify import validate_chi
 
     if child is not None:
         check = validate_chi(child)

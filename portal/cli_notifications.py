@@ -12,9 +12,9 @@ sso_cli = AppGroup("sso", help="Single sign-on identities: the administrator's o
 
 
 def _audit(username: str, change: str) -> None:
-    from portal import auditing
+    from portal.audit import trail
 
-    auditing.record("account_access_change", details={"account": username, "change": change, "by": "command line"})
+    trail.record("account_access_change", details={"account": username, "change": change, "by": "command line"})
 
 
 @notifications_cli.command("digest")

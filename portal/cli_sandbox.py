@@ -51,7 +51,7 @@ def list_children(as_json: bool) -> None:
 @click.option("--chi", required=True, help="The CHI number to give the bundle's Patient.")
 def load_fhir(path: Path, chi: str) -> None:
     """Load a FHIR R4 transaction bundle into the health sandbox, adding a CHI to its Patient."""
-    from portal.identity import validate_chi
+    from portal.record.identify import validate_chi
     from sandbox.fhir_loader import load_bundle
 
     check = validate_chi(chi)

@@ -8,8 +8,8 @@ import threading
 from flask import current_app
 
 from connectors.registry import Registry, load_registry
-from portal.capacity import FanoutExecutor
 from portal.metrics import fanout_load_changed
+from portal.record.pool import FanoutExecutor
 
 _lock = threading.RLock()  # registry() builds the executor while holding it
 
@@ -30,7 +30,7 @@ def registry() -> Registry:
 
 
 def executor() -> FanoutExecutor:
-    """The worker's one fan-out pool, sized by FANOUT_THREADS and FANOUT_QUEUE (see portal.capacity)."""
+    """The worker's one fan-out pool, sized by FANOUT_THREADS and FANOUT_QUEUE (see portal.record.pool)."""
     extensions = current_app.extensions
     if "federation_pool" not in extensions:
         with _lock:

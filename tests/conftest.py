@@ -46,6 +46,14 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def cohort():  # type: ignore[no-untyped-def]
+    """The deterministic demo cohort, generated once (the sandbox data tests on SQLite and PostgreSQL share it)."""
+    from sandbox.cohort import generate
+
+    return generate()
+
+
 def dispose_engines() -> None:
     from portal.extensions import audit_db, db
 

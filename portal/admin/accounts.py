@@ -10,8 +10,8 @@ from flask import abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal import auditing
 from portal.admin.routes import bp
+from portal.audit import trail
 from portal.auth.permissions import roles_required
 from portal.auth.sessions import end_sessions_for_user
 from portal.data.users import list_accounts, set_account_active
@@ -34,7 +34,7 @@ def disable_account(user_id: int) -> ResponseReturnValue:
     if account is None:
         abort(404)
     ended = end_sessions_for_user(user_id)
-    auditing.record("account_change", details={"action": "disable", "account": account.username,
+    trail.record("account_change", details={"action": "disable", "account": account.username,
                                                "sessions_ended": ended})
     flash(f"{account.display_name} ({account.username}) can no longer sign in. "
           f"{_sessions_text(ended)} ended.", "success")
@@ -47,7 +47,7 @@ def enable_account(user_id: int) -> ResponseReturnValue:
     account = set_account_active(user_id, True)
     if account is None:
         abort(404)
-    auditing.record("account_change", details={"action": "enable", "account": account.username})
+    trail.record("account_change", details={"action": "enable", "account": account.username})
     flash(f"{account.display_name} ({account.username}) can sign in again.", "success")
     return redirect(url_for("admin.accounts"))
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from werkzeug.datastructures import MultiDict
 
 from portal.access.roles import RELATIONSHIP_BASES, TIME_LIMITED_BASES
-from portal.identity import validate_chi
 from portal.inputs import InvalidInput, date_from_parts
+from portal.record.identify import validate_chi
 
 MAX_HOLDER_CHARS = 200
 FIELDS = ("chi", "basis", "holder", "starts-day", "starts-month", "starts-year", "ends-day", "ends-month", "ends-year")

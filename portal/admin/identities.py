@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal import auditing
+from portal.audit import trail
 from portal.auth.permissions import roles_required
 from portal.data.sso import list_identities, set_role_pinned, unbind
 from portal.rendering import render_page
@@ -30,7 +30,7 @@ def change_sso_identity(username: str, action: str) -> ResponseReturnValue:
     done = unbind(username) if action == "unbind" else set_role_pinned(username, action == "pin")
     if not done:
         abort(404)
-    auditing.record("account_access_change", details={"account": username, "change": ACTIONS[action],
+    trail.record("account_access_change", details={"account": username, "change": ACTIONS[action],
                                                       "by": current_user.username})
     flash(f"{username}: single sign-on identity {ACTIONS[action]}.", "success")
     return redirect(url_for("identities.list_sso_identities"))

@@ -13,10 +13,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal import auditing
 from portal.access.roles import RELATIONSHIP_BASES
 from portal.admin.forms import RelationshipForm, check_relationship_form
 from portal.admin.suggestions import SOURCE, SuggestionCheck, suggested_relationships
+from portal.audit import trail
 from portal.auth.permissions import roles_required
 from portal.data.relationship_admin import (
     RelationshipError,
@@ -27,9 +27,9 @@ from portal.data.relationship_admin import (
     relationship_row,
 )
 from portal.data.relationship_import import import_relationships_file
-from portal.identity import validate_chi
 from portal.inputs import InvalidInput, page_number
 from portal.limits import limit_refusals
+from portal.record.identify import validate_chi
 from portal.rendering import render_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -165,4 +165,4 @@ def _check_source(chi: str) -> SuggestionCheck:
 
 
 def _audit(action: str, chi: str | None, **details: object) -> None:
-    auditing.record("relationship_change", subject_chi=chi, details={"action": action, **details})
+    trail.record("relationship_change", subject_chi=chi, details={"action": action, **details})

@@ -15,7 +15,7 @@ from flask import current_app
 
 from connectors.models import PersonQuery
 from portal.data.relationship_admin import practitioners_named
-from portal.federation import GatherRequest, gather
+from portal.record.gather import GatherRequest, gather
 
 SOURCE_AGENCY = "social_work"
 SOURCE = f"source:{SOURCE_AGENCY}"

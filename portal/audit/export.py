@@ -17,10 +17,9 @@ from portal.audit.entry import RecordedEntry
 from portal.audit.fhir import DEFAULT_CHI_SYSTEM, audit_bundle
 from portal.audit.models import audit_entries
 from portal.audit.queries import iter_entries
+from portal.spreadsheet import spreadsheet_safe
 
 CSV_COLUMNS: tuple[str, ...] = tuple(column.name for column in audit_entries.columns)
-# A spreadsheet treats a cell starting with these as a formula; user agents and names are attacker-controlled.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(value: Any) -> str:
@@ -32,8 +31,7 @@ def _csv_cell(value: Any) -> str:
         return format_instant(value)
     if isinstance(value, list | dict):
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return spreadsheet_safe(str(value))  # user agents and names are attacker-controlled
 
 
 def write_csv(entries: Iterable[RecordedEntry], out: TextIO) -> int:

@@ -11,14 +11,14 @@ from typing import Any
 from flask import current_app, request
 
 from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact
-from portal import auditing
 from portal.access.decision import AccessDecision
 from portal.access.filtering import effective_label
 from portal.access.purposes import act_reasons_for
+from portal.audit import trail
 from portal.audit.entry import SourceAudit
+from portal.children.assemble import ChildRecord
 from portal.children.reference import ChildReference
-from portal.children.service import ChildRecord
-from portal.federation import GatheredSource, SearchOutcome
+from portal.record.gather import GatheredSource, SearchOutcome
 
 RESTRICTED_LABELS = (LABEL_RESTRICTED, LABEL_VERY_RESTRICTED)
 
@@ -60,13 +60,13 @@ def record_search(purpose: str, by_chi: bool, outcome: SearchOutcome) -> None:
         for s in outcome.statuses
     )
     entries = [
-        auditing.entry("search", subject_chi=child.chi, sources=sources,
+        trail.entry("search", subject_chi=child.chi, sources=sources,
                        subject_identifiers=tuple(
-                           auditing.SubjectIdentifier(r.agency, "source_id", r.source_id) for r in child.records
+                           trail.SubjectIdentifier(r.agency, "source_id", r.source_id) for r in child.records
                        ), **common)
         for child in outcome.children
-    ] or [auditing.entry("search", sources=sources, **common)]
-    auditing.record_many(entries)
+    ] or [trail.entry("search", sources=sources, **common)]
+    trail.record_many(entries)
 
 
 def record_view(event_type: str, record: ChildRecord, shown_events: Sequence[ChronologyEvent],
@@ -79,7 +79,7 @@ def record_view(event_type: str, record: ChildRecord, shown_events: Sequence[Chr
                       [f for f in facts if f.agency == source.agency], allowed)
         for source in record.sources
     )
-    auditing.record(
+    trail.record(
         event_type,
         subject_chi=record.reference.chi,
         sources=sources,
@@ -100,7 +100,7 @@ def _source_audit(source: GatheredSource, events: list[ChronologyEvent], facts: 
 
 
 def record_refusal(reference: ChildReference, decision: AccessDecision) -> None:
-    auditing.record(
+    trail.record(
         "refused", outcome=4, outcome_text=decision.reason[:500], subject_chi=reference.chi,
         details={"break_glass_available": decision.break_glass_available},
         **_decision_fields(decision),
@@ -110,7 +110,7 @@ def record_refusal(reference: ChildReference, decision: AccessDecision) -> None:
 def record_busy(reference: ChildReference, decision: AccessDecision | None, retry_after_s: int) -> None:
     """A view the portal turned away because it was full: refused, with no agency asked."""
     fields = _decision_fields(decision) if decision is not None else _purpose_fields(reference.purpose)
-    auditing.record(
+    trail.record(
         "refused", outcome=4, outcome_text=f"the portal was busy; asked to try again in {retry_after_s} s",
         subject_chi=reference.chi, details={"busy": True, "retry_after_s": retry_after_s}, **fields,
     )
@@ -118,18 +118,18 @@ def record_busy(reference: ChildReference, decision: AccessDecision | None, retr
 
 def record_invalid_reference(problem: str) -> None:
     """A child link this portal did not issue to this user, or cannot read: no child is known, so no CHI."""
-    auditing.record("refused", outcome=4, outcome_text="refused: invalid reference",
+    trail.record("refused", outcome=4, outcome_text="refused: invalid reference",
                     details={"route": _route(), "reference": problem})
 
 
 def record_invalid_search(fields: Sequence[str]) -> None:
     """A search refused for its input: which fields were wrong, never what was typed."""
-    auditing.record("refused", outcome=4, outcome_text="refused: invalid search",
+    trail.record("refused", outcome=4, outcome_text="refused: invalid search",
                     details={"route": _route(), "invalid_fields": list(fields)})
 
 
 def record_invalid_break_glass(reference: ChildReference, decision: AccessDecision, fields: Sequence[str]) -> None:
-    auditing.record(
+    trail.record(
         "refused", outcome=4, outcome_text="refused: invalid break-glass request", subject_chi=reference.chi,
         details={"route": _route(), "invalid_fields": list(fields), "break_glass_available": True},
         **_decision_fields(decision),
@@ -141,17 +141,17 @@ def _route() -> str:
 
 
 def record_identity_decision(reference: ChildReference, agency: str, source_id: str, confirmed: bool) -> None:
-    auditing.record(
+    trail.record(
         "identity_confirm" if confirmed else "identity_reject",
         subject_chi=reference.chi,
-        subject_identifiers=(auditing.SubjectIdentifier(agency, "source_id", source_id),),
+        subject_identifiers=(trail.SubjectIdentifier(agency, "source_id", source_id),),
         **_purpose_fields(reference.purpose),
     )
 
 
 def record_break_glass_start(reference: ChildReference, reason_code: str, justification: str, grant_id: int,
                              expires_at: str) -> None:
-    auditing.record(
+    trail.record(
         "break_glass_start", subject_chi=reference.chi, break_glass=True,
         break_glass_reason=f"{reason_code}: {justification}"[:2000],
         details={"grant_id": grant_id, "expires_at": expires_at},
@@ -160,7 +160,7 @@ def record_break_glass_start(reference: ChildReference, reason_code: str, justif
 
 
 def record_break_glass_end(reference: ChildReference, grant_id: int) -> None:
-    auditing.record(
+    trail.record(
         "break_glass_end", subject_chi=reference.chi, break_glass=True,
         details={"grant_id": grant_id, "ended": "by the practitioner"},
         **_purpose_fields(reference.purpose, break_glass=True),

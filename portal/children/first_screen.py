@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from connectors.models import SourceState
-from portal.children.service import ChildRecord
+from portal.children.assemble import ChildRecord
 from portal.labels import label, long_date, plain_value
-from portal.summary import SummaryField
+from portal.record.summarise import SummaryField
 
 # Fields that answer "is this child safe?", in the order a lead professional reads them.
 STATUS_FIELDS = ("cp_register", "looked_after", "scra_order", "police_cp_flag", "police_concerns_recent",

@@ -12,8 +12,8 @@ from datetime import date
 
 from connectors.models import PersonQuery
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES, practitioner_purposes
-from portal.identity import validate_chi
 from portal.inputs import InvalidInput, date_from_parts
+from portal.record.identify import validate_chi
 
 MAX_JUSTIFICATION = 2000  # what the audit entry keeps of it
 MAX_CHI_CHARS = 20  # ten digits and whatever spacing people type

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from portal.matching import MatchResult
+from portal.record.match import MatchResult
 
 if TYPE_CHECKING:
     from portal.children.forms import SearchRequest

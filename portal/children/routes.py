@@ -1,6 +1,7 @@
 """Child view routes: search, the child's page (shell, then content), chronology, identity, print, break-glass.
 
-Views are short: the flow lives in service.py, audit entries in audit_events.py.
+Views are short: the flow lives in assemble.py (the record), display.py and first_screen.py (what the page
+draws) and shown.py (the page shown and audited); audit entries in audit_events.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from portal.access.filtering import explain
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
 from portal.auth.sessions import reference_key
-from portal.children import audit_events, first_screen, presenter
+from portal.children import audit_events, display, first_screen
+from portal.children.assemble import assemble, decide_access, header_from_search, now_utc
 from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
 from portal.children.match_words import match_strength
 from portal.children.reference import (
@@ -33,14 +35,13 @@ from portal.children.reference import (
     encode_search,
 )
 from portal.children.searching import run_search
-from portal.children.service import assemble, decide_access, header_from_search, now_utc
+from portal.children.shown import prepare_view, record_shown
 from portal.children.streaming import event_stream
-from portal.children.viewing import prepare_view, record_shown
-from portal.chronology import format_event_date
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
 from portal.errors import error_page
 from portal.limits import limit_refusals
 from portal.ratelimits import probe_limit
+from portal.record.merge import format_event_date
 from portal.rendering import render_page
 
 bp = Blueprint("children", __name__, url_prefix="/children")
@@ -57,7 +58,7 @@ def event_date_global(event) -> str:  # type: ignore[no-untyped-def]
 
 @bp.app_template_global("agreed_values")
 def agreed_values_global(values):  # type: ignore[no-untyped-def]
-    return presenter.agreed_values(values)
+    return display.agreed_values(values)
 
 
 @bp.app_template_global("explain")
@@ -81,7 +82,7 @@ for _name, _filter in {"label": labels.label, "long_date": labels.long_date, "lo
     bp.add_app_template_filter(_filter, _name)
 for _name, _global in {"safety_statuses": _safety_statuses, "people_fields": first_screen.people,
                        "other_fields": first_screen.other_fields, "identity_fields": first_screen.identity_fields,
-                       "missing_answers": first_screen.missing_answers, "filter_words": presenter.filter_words,
+                       "missing_answers": first_screen.missing_answers, "filter_words": display.filter_words,
                        "candidate_strength": match_strength}.items():
     bp.add_app_template_global(_global, _name)
 
@@ -287,20 +288,20 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     args = request.args
     if printing:  # a printout carries every matching event: all pages, whatever page was on screen
         args = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "page"])
-    view = prepare_view(record, args, page_size=PRINT_PAGE_SIZE if printing else presenter.PAGE_SIZE)
+    view = prepare_view(record, args, page_size=PRINT_PAGE_SIZE if printing else display.PAGE_SIZE)
     # Built in memory first: the entry says what was shown, so nothing may fail after it is written.
     response = render_page(template, block=block, token=token, decision=decision, record=record,
                            params=view.params, chronology=view.chronology, timeline=view.timeline,
                            agencies=_configured_agencies(), purpose=PURPOSES[reference.purpose],
-                           query_string=presenter.query_string, printed_at=now_utc(),
-                           sections=presenter.print_sections(args), back_to_results=_back_to_results())
+                           query_string=display.query_string, printed_at=now_utc(),
+                           sections=display.print_sections(args), back_to_results=_back_to_results())
     if block == "chronology" and request.headers.get("HX-Request"):
         # Filters and page live in the address bar, so Back, reload and print keep them.
-        pairs = presenter.query_string(view.params.raw, page=view.params.page if view.params.page > 1 else "")
+        pairs = display.query_string(view.params.raw, page=view.params.page if view.params.page > 1 else "")
         response.headers["HX-Push-Url"] = url_for("children.child_content", token=token) + (
             "?" + urlencode(pairs) if pairs else "")
     record_shown(view, record, event_type,
-                 details={"sections": sorted(presenter.print_sections(args))} if printing else None)
+                 details={"sections": sorted(display.print_sections(args))} if printing else None)
     return response
 
 

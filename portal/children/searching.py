@@ -13,8 +13,8 @@ from portal.children import audit_events
 from portal.children.forms import SearchRequest
 from portal.children.match_words import SEXES, how_matched, mark_lookalikes, match_strength
 from portal.children.reference import ChildReference
-from portal.federation import ChildMatch, search
-from portal.matching import ScoredPerson
+from portal.record.gather import ChildMatch, search
+from portal.record.match import ScoredPerson
 from portal.sources import agency_names, executor, registry
 
 

@@ -20,11 +20,11 @@ from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
 from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
-from portal.capacity import Saturated
-from portal.children import presenter
+from portal.children import display
+from portal.children.assemble import build_record, gather_as_answered
 from portal.children.reference import ChildReference
-from portal.children.service import build_record, gather_as_answered
-from portal.children.viewing import prepare_view, record_shown
+from portal.children.shown import prepare_view, record_shown
+from portal.record.pool import Saturated
 from portal.sources import registry
 
 NO_RECONNECT_MS = 24 * 3600 * 1000
@@ -75,7 +75,7 @@ def _record_event(token, user, reference, decision, sources) -> str:  # type: ig
     view = prepare_view(record)
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
                         params=view.params, chronology=view.chronology, timeline=view.timeline,
-                        purpose=PURPOSES[reference.purpose], query_string=presenter.query_string)
+                        purpose=PURPOSES[reference.purpose], query_string=display.query_string)
     try:
         record_shown(view, record, "view_child", details={"delivery": "stream"})
     except AuditUnavailable:

@@ -19,7 +19,7 @@ from connectors.categories import CATEGORIES
 from portal.access.decision import RelationshipBasis, as_utc
 from portal.access.roles import RELATIONSHIP_BASES, TIME_LIMITED_BASES
 from portal.data.base import Base
-from portal.identity import validate_chi
+from portal.record.identify import validate_chi
 
 HOLDER_USER = "user"
 HOLDER_TEAM = "team"

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from portal.audit.models import EventType
-from portal.identity import validate_chi
 from portal.ig.flags import UK
 from portal.inputs import InvalidInput, date_from_parts, page_number
+from portal.record.identify import validate_chi
 
 PAGE_SIZE = 25
 MAX_TEXT_CHARS = 100  # a user id, organisation or CHI typed into a search

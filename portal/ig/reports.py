@@ -14,11 +14,11 @@ from portal.audit.queries import VIEWING_EVENTS
 from portal.ig.flags import uk_local
 from portal.ig.forms import EVENT_TYPE_LABELS
 from portal.labels import label, readable
+from portal.spreadsheet import spreadsheet_safe
 
 SAR_EVENT_TYPES = frozenset(event.value for event in VIEWING_EVENTS)
 SAR_CSV_HEADERS = ("When (UK time)", "What", "Who", "User id", "Role", "Organisation", "Team", "Purpose",
                    "Relationship or break-glass", "Sources (items)", "Audit entry")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -126,18 +126,13 @@ def sar_lines(entries: Iterable[RecordedEntry]) -> list[SarLine]:
     return lines
 
 
-def _safe_cell(text: str) -> str:
-    # A spreadsheet runs a cell starting with these as a formula; names and reasons are typed by people.
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def write_sar_csv(lines: Iterable[SarLine], out: TextIO) -> int:
     """The report as CSV with a header row; returns the number of lines written."""
     writer = csv.writer(out)
     writer.writerow(SAR_CSV_HEADERS)
     written = 0
     for line in lines:
-        writer.writerow([_safe_cell(cell) for cell in line.as_row()])
+        writer.writerow([spreadsheet_safe(cell) for cell in line.as_row()])  # names and reasons are typed by people
         written += 1
     return written
 

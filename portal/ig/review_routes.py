@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from portal import auditing
+from portal.audit import trail
 from portal.audit.dashboard_queries import dashboard_counts, flag_candidates
 from portal.audit.entry import RecordedEntry
 from portal.audit.models import EventType
@@ -29,7 +29,7 @@ DASHBOARD_PERIODS = (7, 30, 90)
 @ig_only
 def break_glass_queue() -> ResponseReturnValue:
     open_items, reviewed = load_queue(audit_db)
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE,
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE,
                     details={"view": "break_glass_queue", "open": len(open_items), "reviewed": len(reviewed)})
     return render_page("ig/break_glass_queue.html", open_items=open_items, reviewed=reviewed, format_uk=format_uk,
                        decisions=DECISIONS)
@@ -45,7 +45,7 @@ def _start_or_404(sequence: int) -> RecordedEntry:
 def _render_item(start: RecordedEntry, values: dict[str, str], errors: dict[str, str], status: int = 200
                  ) -> ResponseReturnValue:
     item = build_item(audit_db, start, find_review(audit_db, start.sequence))
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE, subject_chi=start.subject_chi,
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE, subject_chi=start.subject_chi,
                     related_sequence=start.sequence, details={"view": "break_glass_item"})
     return render_page("ig/break_glass_item.html", item=item, values=values, errors=errors, status=status,
                        format_uk=format_uk, decisions=DECISIONS)
@@ -67,7 +67,7 @@ def review_break_glass(sequence: int) -> ResponseReturnValue:
     values, errors = validate_decision(request.form)
     if errors:
         return _render_item(start, values, errors, status=400)
-    auditing.record("break_glass_review", purpose_of_use=READ_PURPOSE, subject_chi=start.subject_chi,
+    trail.record("break_glass_review", purpose_of_use=READ_PURPOSE, subject_chi=start.subject_chi,
                     related_sequence=sequence,
                     details={"decision": values["decision"], "note": values["note"], "reviewed_user": start.user_id})
     flash(f"Review recorded: {DECISIONS[values['decision']].lower()}.", "success")
@@ -102,7 +102,7 @@ def dashboard() -> ResponseReturnValue:
                                  refusals_per_day=thresholds.refusals_per_day,
                                  viewer_surname_hash=_viewer_surname_hash)
     flags = all_flags(candidates.entries, hmac_key(), thresholds, candidates.children_per_viewer)
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE,
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE,
                     details={"view": "dashboard", "days": days_count, "flag_candidates": len(candidates.entries),
                              "flags": {kind: len(found) for kind, found in flags.items()}})
     chart_list = [

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 
 import portal.ig.review_routes  # noqa: F401  (registers the break-glass and dashboard views on bp)
 import portal.ig.session_routes  # noqa: F401  (registers the sessions page on bp)
-from portal import auditing
+from portal.audit import trail
 from portal.audit.export import export_csv, export_fhir_bundle
 from portal.audit.queries import count_entries, get_entry, iter_entries, search_entries, viewers_of_child
 from portal.extensions import audit_db
@@ -43,7 +43,7 @@ def search() -> ResponseReturnValue:
                            errors=query.errors)
     entries = search_entries(audit_db, limit=PAGE_SIZE, offset=query.offset, **query.filters)
     total = count_entries(audit_db, **query.filters)
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE, subject_chi=query.filters.get("child"),
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE, subject_chi=query.filters.get("child"),
                     details={"view": "trail_search", "filters": describe_filters(query.filters),
                              "page": query.page, "results": len(entries)})
     pages = max(1, -(-total // PAGE_SIZE))
@@ -57,7 +57,7 @@ def entry_detail(sequence: int) -> ResponseReturnValue:
     entry = get_entry(audit_db, sequence)
     if entry is None:
         abort(404)
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE, subject_chi=entry.subject_chi,
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE, subject_chi=entry.subject_chi,
                     related_sequence=sequence, details={"view": "entry_detail"})
     return render_page("ig/entry.html", entry=entry, event_types=EVENT_TYPE_LABELS, format_uk=format_uk,
                        details_json=json.dumps(entry.details or {}, indent=2, sort_keys=True, ensure_ascii=False))
@@ -74,7 +74,7 @@ def who_viewed() -> ResponseReturnValue:
         return render_page("ig/who_viewed.html", chi_typed=request.args.get("chi", ""), lines=None, errors=errors)
     lines = sar_lines(iter_entries(audit_db, child=chi))
     viewers = viewers_of_child(audit_db, chi)
-    auditing.record("audit_read", purpose_of_use=SAR_PURPOSE, subject_chi=chi,
+    trail.record("audit_read", purpose_of_use=SAR_PURPOSE, subject_chi=chi,
                     details={"view": "who_viewed_report", "lines": len(lines)})
     return render_page("ig/who_viewed.html", chi=chi, chi_typed=chi, lines=lines, viewers=viewers,
                        format_uk=format_uk, produced=format_uk(datetime.now(UTC)))
@@ -99,7 +99,7 @@ def who_viewed_csv() -> ResponseReturnValue:
         return render_page("ig/who_viewed.html", chi_typed=request.args.get("chi", ""), lines=None, errors=errors,
                            status=400)
     lines = sar_lines(iter_entries(audit_db, child=chi))
-    auditing.record("audit_export", purpose_of_use=SAR_PURPOSE, subject_chi=chi,
+    trail.record("audit_export", purpose_of_use=SAR_PURPOSE, subject_chi=chi,
                     details={"export": "who_viewed_csv", "lines": len(lines)})
     out = io.StringIO()
     write_sar_csv(lines, out)
@@ -119,7 +119,7 @@ def download_export() -> ResponseReturnValue:
     wanted = read_export(request.args)
     if wanted.errors:
         return render_page("ig/exports.html", values=wanted.values, errors=wanted.errors, status=400)
-    auditing.record("audit_export", purpose_of_use=READ_PURPOSE, subject_chi=wanted.filters.get("child"),
+    trail.record("audit_export", purpose_of_use=READ_PURPOSE, subject_chi=wanted.filters.get("child"),
                     details={"export": wanted.export_format, "filters": describe_filters(wanted.filters)})
     if wanted.export_format == "fhir":
         bundle = export_fhir_bundle(audit_db, **wanted.filters)

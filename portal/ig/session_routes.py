@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 
-from portal import auditing
+from portal.audit import trail
 from portal.auth.sessions import end_sessions_for_user, live_session_count
 from portal.data.users import get_account, list_accounts
 from portal.ig.blueprint import bp, ig_only
@@ -30,7 +30,7 @@ def end_user_sessions(user_id: int) -> ResponseReturnValue:
     if account is None:
         abort(404)
     ended = end_sessions_for_user(user_id)
-    auditing.record("sessions_ended", details={"account": account.username, "sessions_ended": ended,
+    trail.record("sessions_ended", details={"account": account.username, "sessions_ended": ended,
                                                "by": "information governance"})
     noun = "session" if ended == 1 else "sessions"
     flash(f"Ended {ended} {noun} of {account.display_name} ({account.username}). "

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from portal import auditing
 from portal.access.purposes import act_reasons_for
+from portal.audit import trail
 from portal.audit.entry import SourceAudit
 from portal.children.reference import ChildReference
 from portal.data.meetings import MeetingInfo
@@ -36,20 +36,20 @@ def _common(reference: ChildReference) -> dict[str, Any]:
 
 def record_start(meeting: MeetingInfo, reference: ChildReference, relationship_basis: str,
                  agreements: Iterable[str]) -> None:
-    auditing.record("meeting_start", relationship_basis=relationship_basis, agreements=tuple(agreements),
+    trail.record("meeting_start", relationship_basis=relationship_basis, agreements=tuple(agreements),
                     details={**meeting_details(meeting), "attendees": attendees(meeting),
                              "expires_at": meeting.expires_at.isoformat()}, **_common(reference))
 
 
 def record_presence(meeting: MeetingInfo, reference: ChildReference, before: tuple[bool, bool]) -> None:
-    auditing.record("meeting_presence", details={
+    trail.record("meeting_presence", details={
         **meeting_details(meeting), "before": {"family_present": before[0], "child_present": before[1]}},
         **_common(reference))
 
 
 def record_reveal(meeting: MeetingInfo, reference: ChildReference, agency: str, record_id: str,
                   reason_code: str, withheld_because: str) -> None:
-    auditing.record("meeting_reveal",
+    trail.record("meeting_reveal",
                     sources=(SourceAudit(agency=agency, status="revealed", item_count=1, record_ids=(record_id,)),),
                     details={**meeting_details(meeting), "item": {"agency": agency, "record_id": record_id},
                              "reason": reason_code, "withheld_because": withheld_because},
@@ -60,7 +60,7 @@ def record_end(meeting: MeetingInfo, reference: ChildReference, *, timed_out: bo
     shown: dict[str, list[str]] = {}
     for agency, record_id in meeting.shown:
         shown.setdefault(agency, []).append(record_id)
-    auditing.record("meeting_end", details={
+    trail.record("meeting_end", details={
         **meeting_details(meeting), "ended": "timed out" if timed_out else "by the chair",
         "started_at": meeting.started_at.isoformat() if meeting.started_at else None,
         "ended_at": (meeting.ended_at or now).isoformat(), "attendees": attendees(meeting),

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact, ThirdParty
-from portal.chronology import format_event_date
+from portal.record.merge import format_event_date
 
 ItemKey = tuple[str, str]  # (agency, source_record_id)
 

@@ -18,8 +18,8 @@ from portal.access.purposes import PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
 from portal.auth.sessions import reference_key
 from portal.children import audit_events as child_audit
+from portal.children.assemble import now_utc
 from portal.children.reference import BadReference, ChildReference, decode_reference, encode_reference
-from portal.children.service import now_utc
 from portal.data import meetings as store
 from portal.data.users import SignedInUser, list_users
 from portal.extensions import htmx

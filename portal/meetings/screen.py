@@ -14,13 +14,13 @@ from werkzeug.datastructures import MultiDict
 
 from portal.access.decision import AccessDecision
 from portal.auth.sessions import reference_key
+from portal.children.assemble import ChildRecord, assemble, decide_access
 from portal.children.reference import BadReference, ChildReference, decode_reference
-from portal.children.service import ChildRecord, assemble, decide_access
-from portal.children.viewing import AuditedView, audited_view
+from portal.children.shown import AuditedView, audited_view
 from portal.data.meetings import MeetingInfo, record_shown
 from portal.meetings.masking import MaskedItems, MeetingMask, mask
-from portal.summary import build_summary
-from portal.timeline import Timeline
+from portal.record.plot_timeline import Timeline
+from portal.record.summarise import build_summary
 
 SCREEN_PAGE_SIZE = 12  # a page of events a room can read at 24 px and more
 HANDOUT_PAGE_SIZE = 10_000  # the handout carries every item that was on screen

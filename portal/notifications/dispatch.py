@@ -31,9 +31,9 @@ def channels() -> dict[str, Channel]:
 
 
 def _audit(notification: OutgoingNotification, status: str, error: str | None) -> None:
-    from portal import auditing
+    from portal.audit import trail
 
-    auditing.record("notification_delivery", user=None, outcome=0 if status == "sent" else 4,
+    trail.record("notification_delivery", user=None, outcome=0 if status == "sent" else 4,
                     outcome_text=None if status == "sent" else f"delivery {status}: {error}",
                     details={"notification": notification.id, "kind": notification.kind,
                              "channel": notification.channel, "recipient": notification.recipient_label,

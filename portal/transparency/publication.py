@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from portal.audit.flow_queries import Flows
+from portal.spreadsheet import spreadsheet_safe
 from portal.transparency.labels import (
     REASON_LABELS,
     agency_label,
@@ -163,14 +164,11 @@ def write_snapshot_csv(snapshot: dict[str, Any], out: TextIO) -> int:
     written = 0
     for table_id, row, column, cell in iter_published_values(snapshot):
         value = "" if cell["value"] is None else str(cell["value"])
-        writer.writerow([table_id, titles[table_id], _safe(row), _safe(column), value, cell.get("suppressed", "")])
+        # Organisation names come from configuration; still, never hand a spreadsheet a formula.
+        writer.writerow([table_id, titles[table_id], spreadsheet_safe(row), spreadsheet_safe(column), value,
+                         cell.get("suppressed", "")])
         written += 1
     return written
-
-
-def _safe(text: str) -> str:
-    # Organisation names come from configuration; still, never hand a spreadsheet a formula.
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def cell_text(cell: dict[str, Any]) -> str:

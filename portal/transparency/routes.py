@@ -10,7 +10,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 import portal.transparency.views  # noqa: F401  (registers the public pages on bp)
-from portal import auditing
+from portal.audit import trail
 from portal.rendering import render_page
 from portal.transparency import service
 from portal.transparency.blueprint import READ_PURPOSE, bp, ig_only
@@ -30,7 +30,7 @@ def render(template: str, *, period: Period, status: int = 200, **context: objec
 
 
 def _read(view: str, period: Period) -> None:
-    auditing.record("audit_read", purpose_of_use=READ_PURPOSE,
+    trail.record("audit_read", purpose_of_use=READ_PURPOSE,
                     details={"view": view, "period_start": period.start.isoformat(),
                              "period_end": period.end.isoformat()})
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 
-from portal import auditing
+from portal.audit import trail
 from portal.audit.flow_queries import Flows, flows_for_period
 from portal.audit.governance_queries import Governance, governance_for_period
 from portal.audit.snapshots import PublishedSnapshot, get_snapshot, latest_snapshot, list_snapshots, save_snapshot  # noqa: E501
@@ -45,7 +45,7 @@ def publish_snapshot(period: Period) -> Published:
     published_at = datetime.now(UTC).replace(microsecond=0)
     snapshot = build_snapshot(period_figures(period), period.start, period.end, published_at)
     digest = snapshot_digest(snapshot)
-    auditing.record("audit_export", purpose_of_use=READ_PURPOSE,
+    trail.record("audit_export", purpose_of_use=READ_PURPOSE,
                     details={"export": "transparency_snapshot", "period_start": period.start.isoformat(),
                              "period_end": period.end.isoformat(), "sha256": digest,
                              "tables": len(snapshot["tables"])})

@@ -10,9 +10,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+
+from tests.support.services import require
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -30,12 +31,7 @@ def postgres_available() -> bool:
 
 def require_postgres() -> None:
     """Skip locally without PostgreSQL; fail in CI, where the audit trail must be tested on it."""
-    if postgres_available():
-        return
-    message = f"PostgreSQL is not reachable at {ADMIN_URL}"
-    if os.environ.get("CI"):
-        pytest.fail(message + " (required when CI is set)")
-    pytest.skip(message)
+    require("PostgreSQL", ADMIN_URL, postgres_available)
 
 
 @contextmanager

@@ -1,0 +1,161 @@
+"""The flow of one view (DESIGN.md §2), in memory: decide, gather, keep what policy allows, build.
+
+Nothing here writes record content anywhere. The caller records the audit entry
+before anything it returns is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+
+from flask import current_app
+
+from connectors.models import ChronologyEvent, KeyFact, PersonRecord
+from portal.access.decision import AccessDecision, Requester
+from portal.access.filtering import filter_items, source_notices
+from portal.access.policy import decide
+from portal.children.reference import ChildReference
+from portal.data.access_lookup import access_basis_for
+from portal.metrics import observed
+from portal.record.gather import GatheredSource, GatherRequest, gather
+from portal.record.gather import gather_as_answered as gather_sources_as_answered
+from portal.record.summarise import KeyInformationSummary, build_summary, derived_facts
+from portal.sources import agency_names, executor, registry
+
+HEADER_PREFERENCE = ("health", "education", "social_work", "scra", "police")
+
+
+@dataclass(frozen=True)
+class ChildHeader:
+    """Who the page is about, as the best-placed agency records them."""
+
+    name: str
+    birth_date: date | None
+    chi: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class ChildRecord:
+    """Everything one view shows, assembled for this request only."""
+
+    reference: ChildReference
+    decision: AccessDecision
+    sources: tuple[GatheredSource, ...]
+    events: tuple[ChronologyEvent, ...]
+    facts: tuple[KeyFact, ...]
+    notices: dict[str, tuple[str, ...]]
+    removed_by_policy: int
+    summary: KeyInformationSummary
+    header: ChildHeader
+    agency_names: dict[str, str]
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def decide_access(user: object, reference: ChildReference, now: datetime) -> AccessDecision:
+    """May this user see this child for the reference's purpose, and which categories from whom."""
+    requester = Requester.from_user(user)
+    relationship, grant = access_basis_for(user, reference.chi, now)  # type: ignore[arg-type]
+    agreements = current_app.extensions["agreements"]
+    return decide(requester, reference.chi, reference.purpose, relationship, grant, agreements, now)
+
+
+def assemble(user: object, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
+    """Gather from every agency within the deadline, then keep only what the decision lets this user see."""
+    connectors = registry().connectors
+    sources = gather(connectors, gather_request(reference, decision),
+                     deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
+    return build_record(user, reference, decision, list(observed(sources)))
+
+
+def gather_request(reference: ChildReference, decision: AccessDecision) -> GatherRequest:
+    """Ask each agency only for the categories the decision allows (minimisation at query time)."""
+    allowed = {connector.agency: decision.categories_for(connector.agency) for connector in registry().connectors}
+    return GatherRequest(query=reference.query(), allowed=allowed, confirmed=reference.confirmed)
+
+
+def gather_as_answered(reference: ChildReference, decision: AccessDecision) -> Iterator[GatheredSource]:
+    """Each agency's result as soon as it has one (or the deadline passes), for progress on screen.
+
+    Every agency is asked at once on the worker's shared pool, before this returns: when the
+    pool is full, Saturated is raised here, before any response has started.
+    """
+    sources = gather_sources_as_answered(registry().connectors, gather_request(reference, decision),
+                                         deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
+                                         executor=executor())
+    return observed(sources)
+
+
+def build_record(user: object, reference: ChildReference, decision: AccessDecision,
+                 sources: Sequence[GatheredSource]) -> ChildRecord:
+    """Keep only what the decision lets this user see, and build the summary (all in memory)."""
+    requester = Requester.from_user(user)
+    events = [event for source in sources for event in source.records.events]
+    facts = [fact for source in sources for fact in source.records.facts]
+    kept_events = filter_items(events, decision, requester)
+    kept_facts = filter_items(facts, decision, requester)
+    notices = _notices(sources, decision, kept_events.notices + kept_facts.notices)
+    names = agency_names()
+    # Name, date of birth, CHI and counts are derived from what this user may see, never from the raw answers.
+    visible = [_only(source, kept_events.items, kept_facts.items) for source in sources]
+    summary_facts = [*kept_facts.items, *derived_facts(visible, now_utc())]
+    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names)  # type: ignore[arg-type]
+    return ChildRecord(
+        reference=reference,
+        decision=decision,
+        sources=tuple(sources),
+        events=tuple(kept_events.items),  # type: ignore[arg-type]
+        facts=tuple(kept_facts.items),  # type: ignore[arg-type]
+        notices=notices,
+        removed_by_policy=kept_events.removed + kept_facts.removed,
+        summary=summary,
+        header=_header(reference, sources, names),
+        agency_names=names,
+    )
+
+
+def _only(source: GatheredSource, events: Sequence[object], facts: Sequence[object]) -> GatheredSource:
+    records = replace(
+        source.records,
+        events=tuple(e for e in events if e.agency == source.agency),  # type: ignore[attr-defined]
+        facts=tuple(f for f in facts if f.agency == source.agency),  # type: ignore[attr-defined]
+    )
+    return replace(source, records=records)
+
+
+def _notices(sources: Sequence[GatheredSource], decision: AccessDecision, policy_notices: Sequence[str]
+             ) -> dict[str, tuple[str, ...]]:
+    """'Restricted information exists' notices per agency: from policy filtering and from the sources' seals."""
+    by_agency: dict[str, tuple[str, ...]] = {}
+    for source in sources:
+        own = source_notices(decision, source.agency, source.records.restricted_notices)
+        team = decision.owning_teams.get(source.agency, "")
+        from_policy = tuple(n for n in policy_notices if team and team in n)
+        combined = tuple(dict.fromkeys(own + from_policy))
+        if combined:
+            by_agency[source.agency] = combined
+    return by_agency
+
+
+def header_from_search(reference: ChildReference) -> ChildHeader:
+    """The header the shell shows at once: what the practitioner already saw on the results page."""
+    name = " ".join(part for part in (reference.forename, reference.surname) if part) or "Name not available"
+    return ChildHeader(name, reference.birth_date, reference.chi, "your search")
+
+
+def _header(reference: ChildReference, sources: Sequence[GatheredSource], names: dict[str, str]) -> ChildHeader:
+    linked: dict[str, PersonRecord] = {}
+    for source in sources:
+        for scored in source.links:
+            linked.setdefault(source.agency, scored.person)
+    for agency in HEADER_PREFERENCE:
+        person = linked.get(agency)
+        if person and (person.forename or person.surname):
+            name = " ".join(part for part in (person.forename, person.surname) if part)
+            return ChildHeader(name, person.birth_date, reference.chi, names.get(agency, agency))
+    return header_from_search(reference)

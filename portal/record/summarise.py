@@ -1,0 +1,290 @@
+"""The child's Key Information Summary (KIS), built in memory from key facts and source statuses.
+
+Every field says where each value came from and when. A field is never blank:
+if the agency that would supply it did not answer, the field says so ("Education
+did not respond", "withheld by agreement", "no record held"). Values from two
+agencies that disagree are both shown and marked as conflicting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from connectors.models import KeyFact, SourceResult, SourceState, SourceStatus
+from portal.record.merge import format_date, format_event_date
+
+__all__ = [
+    "FIELDS",
+    "FieldSpec",
+    "FieldValue",
+    "KeyInformationSummary",
+    "SummaryField",
+    "agency_label",
+    "build_summary",
+    "derived_facts",
+    "summarise_sources",
+]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One KIS field: its key (KeyFact.field), label, and the (agency, data category) pairs that supply it."""
+
+    key: str
+    label: str
+    sources: tuple[tuple[str, str], ...]
+    multiple: bool = False  # several values are normal (allergies, contacts), so never a conflict
+
+
+_ID = (("health", "demographics"), ("education", "enrolment"), ("social_work", "sw_allocation"))
+
+# The field list is data: adding a KIS field is one line here (DOMAIN.md §3). Keys are the
+# KeyFact.field values connectors emit (config/connectors.toml, connectors/fhir_mapping.py);
+# name, date of birth, CHI, postcode, recent police concerns and SCRA status are derived here.
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", "Name", _ID),
+    FieldSpec("birth_date", "Date of birth", _ID),
+    FieldSpec("chi", "CHI number", _ID),
+    FieldSpec("address", "Address", (("health", "demographics"), ("social_work", "sw_allocation"))),
+    FieldSpec("gp_practice", "GP practice", (("health", "demographics"),)),
+    FieldSpec("school", "School and stage", (("education", "enrolment"),)),
+    FieldSpec("attendance", "Attendance", (("education", "attendance"),)),
+    FieldSpec("named_person", "Named person", (("education", "enrolment"), ("health", "health_plans"))),
+    FieldSpec("health_visitor", "Health visitor", (("health", "health_plans"),)),
+    FieldSpec("lead_professional", "Lead professional", (("social_work", "sw_allocation"),)),
+    FieldSpec("social_worker", "Allocated social worker", (("social_work", "sw_allocation"),)),
+    FieldSpec("childs_plan", "Child's plan and next review", (("social_work", "childs_plan"),)),
+    FieldSpec("cp_register", "Child protection register and areas of concern", (("social_work", "cp_register"),)),
+    FieldSpec("looked_after", "Looked-after status and legal basis", (("social_work", "looked_after"),)),
+    FieldSpec("scra_status", "Children's Reporter: latest", (("scra", "scra_referrals"), ("scra", "scra_hearings"))),
+    FieldSpec("scra_order", "Compulsory supervision order and conditions", (("scra", "scra_orders"),), True),
+    FieldSpec("police_cp_flag", "Police child protection flag", (("police", "police_cp_flag"),)),
+    FieldSpec("police_concerns_recent", "Police concern reports, last 12 months", (("police", "police_concerns"),)),
+    FieldSpec("allergies", "Allergies and adverse reactions", (("health", "health_alerts"),), multiple=True),
+    FieldSpec("health_alerts", "Health alerts", (("health", "health_alerts"),), multiple=True),
+    FieldSpec("conditions", "Key conditions", (("health", "health_conditions"),), multiple=True),
+    FieldSpec("immunisations", "Immunisation status", (("health", "immunisations"),)),
+    FieldSpec("next_appointment", "Next health appointment", (("health", "health_appointments"),), multiple=True),
+    FieldSpec("care_plans", "Health care plans", (("health", "health_plans"),), multiple=True),
+    FieldSpec("asn", "Additional support needs and plan", (("education", "asn"),)),
+    FieldSpec("family_contacts", "Key contacts", (("social_work", "family_contacts"),), multiple=True),
+    FieldSpec("do_not_inform", "People not to be given information", (("social_work", "family_contacts"),), True),
+)
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One agency's value for a field, with its provenance."""
+
+    value: str
+    agency: str
+    agency_name: str
+    source_system: str
+    as_of: datetime | None
+    security_label: str
+    source_record_id: str | None = None
+    category: str = ""  # the data category it was shared under ("" for identity details derived from a record)
+
+
+@dataclass(frozen=True)
+class SummaryField:
+    """A KIS field as the page shows it: values, whether they conflict, and what could not be seen."""
+
+    key: str
+    label: str
+    values: tuple[FieldValue, ...]
+    conflicting: bool
+    gaps: tuple[str, ...]  # e.g. "Education did not respond"
+
+    @property
+    def empty_text(self) -> str:
+        """What to show instead of a blank when there are no values."""
+        if self.values:
+            return ""
+        return "; ".join(self.gaps) or "No source configured for this field"
+
+
+@dataclass(frozen=True)
+class KeyInformationSummary:
+    fields: tuple[SummaryField, ...]
+    unlisted: tuple[KeyFact, ...] = ()  # facts for fields not in FIELDS: kept, never silently lost
+
+    def field(self, key: str) -> SummaryField:
+        return next(f for f in self.fields if f.key == key)
+
+
+def agency_label(agency: str, names: Mapping[str, str] | None = None) -> str:
+    """The agency's display name, falling back to its key made readable ('social_work' → 'Social work')."""
+    return (names or {}).get(agency) or agency.replace("_", " ").capitalize()
+
+
+def build_summary(
+    facts: Iterable[KeyFact],
+    statuses: Iterable[SourceStatus],
+    *,
+    agency_names: Mapping[str, str] | None = None,
+    fields: Sequence[FieldSpec] = FIELDS,
+) -> KeyInformationSummary:
+    """Build the KIS from every source's key facts and the status of every source."""
+    by_agency = {status.agency: status for status in statuses}
+    by_field: dict[str, list[KeyFact]] = {}
+    for fact in facts:
+        by_field.setdefault(fact.field, []).append(fact)
+    built = tuple(_build_field(spec, by_field.pop(spec.key, []), by_agency, agency_names) for spec in fields)
+    unlisted = tuple(fact for group in by_field.values() for fact in group)
+    return KeyInformationSummary(built, unlisted)
+
+
+def summarise_sources(
+    results: Sequence[SourceResult],
+    *,
+    agency_names: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> KeyInformationSummary:
+    """The KIS straight from federation results: connectors' key facts plus facts derived from
+    the linked person records (name, date of birth, CHI) and from events (recent police
+    concerns, the Reporter's latest referral or hearing)."""
+    now = now or datetime.now(UTC)
+    names = dict(agency_names or {})
+    for result in results:
+        display = getattr(result, "display_name", "")
+        if display:
+            names.setdefault(result.agency, display)
+    facts = [fact for result in results for fact in result.records.facts]
+    facts += derived_facts(results, now)
+    return build_summary(facts, [result.status for result in results], agency_names=names)
+
+
+POLICE_CONCERN_WINDOW = timedelta(days=365)
+
+
+def derived_facts(results: Sequence[SourceResult], now: datetime) -> list[KeyFact]:
+    """Key facts no connector states but its answer shows. Only from sources that answered."""
+    derived: list[KeyFact] = []
+    for result in results:
+        if result.status.state != SourceState.ANSWERED:
+            continue
+        system = getattr(result, "source_system", "") or agency_label(result.agency)
+        derived += _identity_facts(result, system)
+        derived += _police_concern_facts(result, system, now)
+        derived += _reporter_facts(result, system)
+    return derived
+
+
+def _identity_facts(result: SourceResult, system: str) -> list[KeyFact]:
+    facts: list[KeyFact] = []
+    for person in result.people:
+        name = " ".join(part for part in (person.forename, person.surname) if part)
+        values = {
+            "name": name,
+            "birth_date": format_date(person.birth_date) if person.birth_date else "",
+            "chi": person.chi or "",
+        }
+        facts += [
+            KeyFact(key, value, result.agency, system, source_record_id=person.source_id)
+            for key, value in values.items()
+            if value
+        ]
+    return facts
+
+
+def _police_concern_facts(result: SourceResult, system: str, now: datetime) -> list[KeyFact]:
+    if result.agency != "police" or "police_concerns" in result.status.withheld_categories:
+        return []
+    concerns = [e for e in result.records.events if e.category == "police_concerns"]
+    since = (now - POLICE_CONCERN_WINDOW).date()
+    recent = sorted((e.event_date for e in concerns if e.event_date >= since), reverse=True)
+    if not recent:
+        value = "None"
+    else:
+        noun = "report" if len(recent) == 1 else "reports"
+        value = f"{len(recent)} {noun}, latest {format_date(recent[0])}"
+    return [KeyFact("police_concerns_recent", value, result.agency, system, as_of=now, category="police_concerns")]
+
+
+def _reporter_facts(result: SourceResult, system: str) -> list[KeyFact]:
+    if result.agency != "scra":
+        return []
+    relevant = [e for e in result.records.events if e.category in {"scra_referrals", "scra_hearings"}]
+    if not relevant:
+        return []
+    latest = max(relevant, key=lambda e: (e.event_date, e.sequence))
+    value = f"{latest.title} ({format_event_date(latest)})"
+    return [
+        KeyFact(
+            "scra_status",
+            value,
+            result.agency,
+            system,
+            category=latest.category,
+            security_label=latest.security_label,
+            source_record_id=latest.source_record_id,
+        )
+    ]
+
+
+def _build_field(
+    spec: FieldSpec,
+    facts: list[KeyFact],
+    statuses: Mapping[str, SourceStatus],
+    names: Mapping[str, str] | None,
+) -> SummaryField:
+    agency_rank = {agency: rank for rank, (agency, _) in enumerate(spec.sources)}
+    ordered = sorted(
+        facts,
+        key=lambda f: (agency_rank.get(f.agency, len(agency_rank)), -(f.as_of.timestamp() if f.as_of else 0)),
+    )
+    values = tuple(
+        FieldValue(
+            f.value,
+            f.agency,
+            agency_label(f.agency, names),
+            f.source_system,
+            f.as_of,
+            f.security_label,
+            f.source_record_id,
+            f.category,
+        )
+        for f in ordered
+    )
+    distinct = {_normalise(v.value) for v in values}
+    conflicting = not spec.multiple and len(distinct) > 1
+    return SummaryField(spec.key, spec.label, values, conflicting, _gaps(spec, values, statuses, names))
+
+
+def _normalise(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip().casefold()
+
+
+def _gaps(
+    spec: FieldSpec,
+    values: tuple[FieldValue, ...],
+    statuses: Mapping[str, SourceStatus],
+    names: Mapping[str, str] | None,
+) -> tuple[str, ...]:
+    """Why agencies that would supply this field are not in it. Quiet answers matter only when nothing came."""
+    supplied = {v.agency for v in values}
+    gaps: list[str] = []
+    for agency, category in dict.fromkeys(spec.sources):
+        status = statuses.get(agency)
+        if status is None or agency in supplied:
+            continue
+        name = agency_label(agency, names)
+        if status.state == SourceState.TIMED_OUT:
+            gaps.append(f"{name} did not respond")
+        elif status.state == SourceState.FAILED:
+            gaps.append(f"{name} could not be read" + (f": {status.reason}" if status.reason else ""))
+        elif status.state == SourceState.WITHHELD or category in status.withheld_categories:
+            gaps.append(f"{name}: withheld by agreement")
+        elif values:
+            continue
+        elif status.state == SourceState.NO_RECORD:
+            gaps.append(f"{name}: no record held")
+        elif status.state == SourceState.WRONG_PERSON:
+            gaps.append(f"{name}: answered only with another person's records")
+        else:
+            gaps.append(f"{name}: none recorded")
+    return tuple(dict.fromkeys(gaps))

@@ -1,0 +1,151 @@
+"""The connector contract against real sandbox processes: the demo config on the demo cohort plus a Synthea child."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from connectors.errors import SourceUnavailableError
+from connectors.models import PersonQuery
+from connectors.registry import build_connector
+from connectors.testing import ConnectorContract
+from sandbox.cohort.generate import generate
+from sandbox.cohort.write import write
+from sandbox.fhir_loader import load_bundle
+from sandbox.launcher import SandboxHandle, free_port, start_all
+from tests.integration.connectors.fake_fhir import SYNTHEA_DIR
+from tests.integration.connectors.sandbox_source import SANDBOX_ENV, SandboxSource, SandboxSqlSource
+
+SYNTHEA_CHI = "0211165794"  # Gerardo Botello: the fixture with an emergency admission
+SYNTHEA_CHIS = {"Gerardo_Botello": SYNTHEA_CHI, "Daisey_Johns": "1904851231", "Emanuel_Carroll": "0101011237",
+                "Jake_Fay": "2902201230", "Luigi_Wiegand": "0101011113", "Noel_Reynolds": "3112994507"}
+COHORT_SIZE = 30
+PROBED_CHILDREN = 12
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxHandle, list[dict]]]:
+    data_dir = tmp_path_factory.mktemp("connectors-sandbox")
+    cohort = generate(size=COHORT_SIZE)
+    write(cohort, data_dir)
+    for name, chi in SYNTHEA_CHIS.items():
+        load_bundle(data_dir, next(SYNTHEA_DIR.glob(f"{name}_*.json")), chi)
+    ports = {agency: free_port() for agency in ("health", "social_work", "education", "police", "scra")}
+    with start_all(Path(data_dir), ports, dict(SANDBOX_ENV)) as handle:
+        yield handle, cohort.children
+
+
+def _best_known_person(source: SandboxSource, children: list[dict]) -> PersonQuery:
+    """The probed child this agency finds exactly once and holds the most records about."""
+    connector = build_connector(source.agency, source.config(page_size=200), source.env())
+    best: tuple[int, PersonQuery] | None = None
+    try:
+        for child in children[:PROBED_CHILDREN]:
+            queries = [PersonQuery(chi=child["chi"]), PersonQuery(
+                surname=child["surname"], forename=child["forename"],
+                birth_date=date.fromisoformat(child["birth_date"]))]
+            for query in queries:
+                people = connector.find_people(query, deadline=time.monotonic() + 10)
+                if len(people) == 1:
+                    records = connector.fetch_records(people[0], connector.categories, deadline=time.monotonic() + 10)
+                    size = len(records.events) + len(records.facts)
+                    if best is None or size > best[0]:
+                        best = (size, query)
+                    break
+    finally:
+        connector.close()
+    assert best is not None and best[0] > 0, f"no probed child has {source.agency} records"
+    return best[1]
+
+
+class TestHealthOnSandbox(ConnectorContract):
+    @pytest.fixture
+    def source(self, sandbox):
+        handle, _ = sandbox
+        source = SandboxSource(handle, "health", PersonQuery(chi=SYNTHEA_CHI))
+        source.clear()
+        yield source
+        source.clear()
+
+
+@pytest.fixture(scope="module")
+def known_people(sandbox) -> dict[str, PersonQuery]:
+    handle, children = sandbox
+    known = {agency: _best_known_person(SandboxSource(handle, agency, PersonQuery()), children)
+             for agency in ("education", "police", "scra")}
+    known["social_work"] = _best_known_person(SandboxSqlSource(handle, PersonQuery()), children)
+    return known
+
+
+class _CohortAgency(ConnectorContract):
+    agency = ""
+
+    @pytest.fixture
+    def source(self, sandbox, known_people):
+        handle, _ = sandbox
+        source = SandboxSource(handle, self.agency, known_people[self.agency])
+        source.clear()
+        yield source
+        source.clear()
+
+
+class TestEducationOnSandbox(_CohortAgency):
+    agency = "education"
+
+
+class TestPoliceOnSandbox(_CohortAgency):
+    agency = "police"
+
+
+class TestScraOnSandbox(_CohortAgency):
+    agency = "scra"
+
+
+class TestSocialWorkOnSandbox(ConnectorContract):
+    @pytest.fixture
+    def source(self, sandbox, known_people):
+        handle, _ = sandbox
+        source = SandboxSqlSource(handle, known_people["social_work"])
+        source.clear()
+        yield source
+        source.clear()
+
+
+def test_a_listener_that_refuses_connections_is_reported_unavailable(sandbox) -> None:
+    handle, _ = sandbox
+    source = SandboxSource(handle, "scra", PersonQuery(chi=SYNTHEA_CHI))
+    connector = build_connector("scra", source.config(), source.env())
+    source.inject("refuse")
+    try:
+        with pytest.raises(SourceUnavailableError, match="could not be reached"):
+            connector.find_people(source.known_person, deadline=time.monotonic() + 5)
+    finally:
+        source.clear()
+        connector.close()
+
+
+@pytest.mark.parametrize("name", sorted(SYNTHEA_CHIS))
+def test_every_synthea_fixture_reads_completely_from_the_health_sandbox(sandbox, name: str) -> None:
+    handle, _ = sandbox
+    bundle = json.loads(next(SYNTHEA_DIR.glob(f"{name}_*.json")).read_text(encoding="utf-8"))
+    counts = Counter(entry["resource"]["resourceType"] for entry in bundle["entry"])
+    source = SandboxSource(handle, "health", PersonQuery(chi=SYNTHEA_CHIS[name]))
+    connector = build_connector("health", source.config(page_size=200), source.env())
+    try:
+        people = connector.find_people(source.known_person, deadline=time.monotonic() + 10)
+        assert [p.chi for p in people] == [SYNTHEA_CHIS[name]]
+        records = connector.fetch_records(people[0], connector.categories, deadline=time.monotonic() + 10)
+    finally:
+        connector.close()
+    by_category = Counter(e.category for e in records.events)
+    assert by_category["health_encounters"] == counts["Encounter"]
+    assert by_category["immunisations"] == counts["Immunization"]
+    assert by_category["health_conditions"] == counts["Condition"]
+    assert by_category["health_plans"] == counts["CarePlan"]
+    assert records.dropped_wrong_child == 0
