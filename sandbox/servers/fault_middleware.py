@@ -115,7 +115,7 @@ def _client_gone(environ: Environ) -> bool:
     try:
         readable, _, _ = select.select([sock], [], [], 0)
         return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
-    except OSError:
+    except (OSError, ValueError):  # ValueError: the server has already closed the socket (its fd is -1)
         return True
 
 
