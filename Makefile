@@ -24,9 +24,11 @@ test-fast: venv assets
 screenshots: venv assets chromium
 	SCREENSHOT_DIR=$(CURDIR)/screenshots $(PY) -m pytest -q -p no:cacheprovider e2e/screenshot_set.py
 
+## make lint: ruff, the import-linter contracts, and mypy (strict on portal/ and connectors/, see pyproject.toml)
 lint: venv
 	$(VENV)/bin/ruff check portal connectors sandbox tests e2e bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 ## make bench-transparency: a million synthetic audit entries in a throwaway PostgreSQL database; page,
 ## snapshot and verify times (needs PostgreSQL on 127.0.0.1:5432; ENTRIES=100000 for a quicker run)
@@ -78,4 +80,4 @@ demo-data: venv
 	$(FLASK) portal seed-demo
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache .mypy_cache

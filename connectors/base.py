@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -121,10 +121,11 @@ class CallTiming:
 
 
 _UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
-F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C", bound="Connector")
+P = ParamSpec("P")
 
 
-def unreadable_as_malformed(method: F) -> F:
+def unreadable_as_malformed(method: Callable[Concatenate[C, P], T]) -> Callable[Concatenate[C, P], T]:
     """Turn a record the mapping cannot read (a list where a dict was due, a bad number) into a malformed answer.
 
     The practitioner sees "<agency> sent a record the portal could not read" as that source's status,
@@ -132,13 +133,13 @@ def unreadable_as_malformed(method: F) -> F:
     """
 
     @functools.wraps(method)
-    def guarded(self: Connector, *args: Any, **kwargs: Any) -> Any:
+    def guarded(self: C, /, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(self, *args, **kwargs)
         except _UNREADABLE as e:
             raise MalformedResponseError(f"{self.display_name} sent a record the portal could not read") from e
 
-    return guarded  # type: ignore[return-value]
+    return guarded
 
 
 def run_concurrently(tasks: Sequence[Callable[[], T]], *, max_workers: int,

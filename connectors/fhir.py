@@ -67,20 +67,6 @@ class FhirConnector(HttpConnector):
         super().__init__(**kwargs)
         self.options = options or FhirOptions()
 
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> FhirConnector:
-        """Build from one `[agencies.<key>]` table; `common` holds what the registry already validated."""
-        systems = tuple(config.get("accepted_chi_systems", (CHI_SYSTEM_NHS, CHI_SYSTEM_OID)))
-        chi_system = str(config.get("chi_system", CHI_SYSTEM_NHS))
-        options = FhirOptions(
-            chi_system=chi_system,
-            accepted_chi_systems=systems if chi_system in systems else (chi_system, *systems),
-            page_size=int(config.get("page_size", 100)),
-            extra_identifier_systems=dict(config.get("identifier_systems", {})),
-            window_types=tuple(config.get("window_types", WINDOW_TYPES)),
-        )
-        return cls(options=options, **common)
-
     # -- people ---------------------------------------------------------------------------------
 
     @unreadable_as_malformed
@@ -219,7 +205,7 @@ class FhirConnector(HttpConnector):
     def _iter_search(
         self, resource_type: str, params: Mapping[str, str], *, deadline: float
     ) -> Iterator[dict[str, Any]]:
-        url: str | None = resource_type
+        url = resource_type
         query: Mapping[str, str] | None = params
         for _page in range(self.http.max_pages):
             bundle = self.get_json(url, query, deadline=deadline, endpoint=f"{resource_type} search")
@@ -229,9 +215,11 @@ class FhirConnector(HttpConnector):
                 resource = entry.get("resource") if isinstance(entry, dict) else None
                 if isinstance(resource, dict):
                     yield resource
-            url = next((link.get("url") for link in bundle.get("link", []) if link.get("relation") == "next"), None)
-            if not url:
+            next_url = next((link.get("url") for link in bundle.get("link", []) if link.get("relation") == "next"),
+                            None)
+            if not next_url:
                 return
+            url = str(next_url)
             self.check_same_origin(url)
             query = None  # the next link carries the whole query; get_json enforces the deadline
         raise MalformedResponseError(

@@ -1,9 +1,10 @@
 """Configured mapping of one source item (a JSON object or a SQL row) to an event or a key fact.
 
 Used by the REST and SQL connectors so that an agency's field names live in the
-connectors config, not in code. Values in the config are either *paths* into the
-item (`"named_person.name"`) or *templates* (`"{reason}. {openings_lost} openings lost."`);
-templates substitute paths only, never evaluate anything.
+connectors config, not in code. The tables are validated first (connectors.config.items): each
+key is a *path* into the item (`"named_person.name"`), a *template*
+(`"{reason}. {openings_lost} openings lost."`) or a value source that says which; templates
+substitute paths only, never evaluate anything.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from connectors.errors import ConfigurationError, MalformedResponseError
+from connectors.config.base import FixedFlag, FixedTags, FixedText, FromField, FromTemplate
+from connectors.config.items import EventSpec, FactSpec, ItemSpec, PercentageSpec
+from connectors.errors import MalformedResponseError
 from connectors.models import LABEL_NORMAL, LABELS, SHANARRI, ChronologyEvent, DateCertainty, KeyFact, ThirdParty
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
@@ -110,142 +113,150 @@ class ItemContext:
     subject_id: str
 
 
-class _Spec:
-    """Shared handling of literal-or-path settings."""
+class _Mapping:
+    """Shared handling of a validated item table (connectors.config.items): conditions, labels, family marks."""
 
-    def __init__(self, table: Mapping[str, Any], where: str) -> None:
-        self.table = dict(table)
-        self.where = where
-
-    def required(self, key: str) -> Any:
-        if key not in self.table or self.table[key] in (None, ""):
-            raise ConfigurationError(f"{self.where}: '{key}' is required")
-        return self.table[key]
+    def __init__(self, spec: ItemSpec) -> None:
+        self.spec = spec
 
     @property
     def always_applies(self) -> bool:
         """No `when`/`unless` condition: every item becomes one."""
-        return not (self.table.get("when") or self.table.get("unless"))
+        return not (self.spec.when or self.spec.unless)
 
     def applies_to(self, item: Mapping[str, Any]) -> bool:
-        when, unless = self.table.get("when"), self.table.get("unless")
+        when, unless = self.spec.when, self.spec.unless
         if when and not truthy(lookup(item, when)):
             return False
         return not (unless and truthy(lookup(item, unless)))
 
-    def flag(self, key: str, item: Mapping[str, Any], default: bool) -> bool:
-        setting = self.table.get(key)
-        if setting is None:
-            return default
-        return setting if isinstance(setting, bool) else truthy(lookup(item, setting))
-
     def family_marks(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """The source's "not for the child or family" flag and third-party markers, by configured path.
 
-        Unset paths default to the field names `not_for_family`, `third_party` and `third_parties`;
         `names_person` / `names_role` name the person an item is about (a contact), so names can be substituted.
         """
-        named = third_parties(lookup(item, str(self.table.get("third_parties", "third_parties"))))
-        person = self.table.get("names_person")  # an item that is about one person (e.g. a family contact)
-        if person and as_text(lookup(item, str(person))).strip():
-            role = as_text(lookup(item, str(self.table.get("names_role", "")))).strip() or "Adult"
-            named += (ThirdParty(as_text(lookup(item, str(person))).strip(), role),)
+        named = third_parties(lookup(item, self.spec.third_parties))
+        person = self.spec.names_person  # an item that is about one person (e.g. a family contact)
+        if person and as_text(lookup(item, person)).strip():
+            role = as_text(lookup(item, self.spec.names_role)).strip() if self.spec.names_role else ""
+            named += (ThirdParty(as_text(lookup(item, person)).strip(), role or "Adult"),)
         return {
-            "not_for_family": truthy(lookup(item, str(self.table.get("not_for_family", "not_for_family")))),
-            "third_party": truthy(lookup(item, str(self.table.get("third_party", "third_party")))),
+            "not_for_family": truthy(lookup(item, self.spec.not_for_family)),
+            "third_party": truthy(lookup(item, self.spec.third_party)),
             "third_parties": named,
         }
 
     def label(self, item: Mapping[str, Any]) -> str:
-        path = self.table.get("label", "security_label")
-        value = as_text(lookup(item, path)) or LABEL_NORMAL
-        if value not in LABELS:
-            # An unknown label is treated as the most restrictive, never as normal.
-            return LABELS[-1]
-        return value
+        return read_label(item, self.spec.label)
 
 
-class EventMapping(_Spec):
+def read_label(item: Mapping[str, Any], path: str) -> str:
+    value = as_text(lookup(item, path)) or LABEL_NORMAL
+    if value not in LABELS:
+        # An unknown label is treated as the most restrictive, never as normal.
+        return LABELS[-1]
+    return value
+
+
+def read_text(source: FromField | FromTemplate | FixedText | None, item: Mapping[str, Any]) -> str | None:
+    """A text value source: the field's value, the filled template or the fixed text; None when empty."""
+    if source is None:
+        return None
+    if isinstance(source, FromField):
+        value = as_text(lookup(item, source.field))
+    elif isinstance(source, FromTemplate):
+        value = render(source.template, item)
+    else:
+        value = source.value
+    return value or None
+
+
+class EventMapping(_Mapping):
     """`[... .event]` table: date, title, summary, category and the optional chronology fields."""
 
-    def __init__(self, table: Mapping[str, Any], where: str, default_category: str) -> None:
-        super().__init__(table, where)
-        self.date_path = str(self.required("date"))
-        self.title = str(self.required("title"))
-        self.category = str(self.table.get("category", default_category))
-        if not self.category:
-            raise ConfigurationError(f"{where}: 'category' is required")
+    spec: EventSpec
+
+    def __init__(self, spec: EventSpec, default_category: str) -> None:
+        super().__init__(spec)
+        self.date_path = spec.date
+        self.category = spec.category or default_category
+
+    @property
+    def significant_field(self) -> str | None:
+        """The field a source can filter significant events on, when significance is read from the item."""
+        return self.spec.significant.field if isinstance(self.spec.significant, FromField) else None
+
+    @property
+    def significant_fixed(self) -> bool | None:
+        """Significance stated for every item (`{ value = … }`), or None when read from the item or defaulted."""
+        return self.spec.significant.value if isinstance(self.spec.significant, FixedFlag) else None
 
     def build(self, item: Mapping[str, Any], ctx: ItemContext, record_id: str) -> ChronologyEvent | None:
         """The event for `item`, or None when its `when`/`unless` conditions exclude it."""
         if not self.applies_to(item):
             return None
-        when = parse_source_date(lookup(item, self.date_path), what=ctx.display_name)
+        spec = self.spec
+        when = parse_source_date(lookup(item, spec.date), what=ctx.display_name)
         if when is None:
             raise MalformedResponseError(f"{ctx.display_name} sent a record without a date")
-        end_path = self.table.get("end_date")
-        certainty_path = self.table.get("date_certainty")
-        certainty = as_text(lookup(item, certainty_path)) if certainty_path else ""
+        certainty = as_text(lookup(item, spec.date_certainty)) if spec.date_certainty else ""
         return ChronologyEvent(
             agency=ctx.agency,
             source_system=ctx.source_system,
             source_record_id=record_id,
             event_date=when,
-            end_date=parse_source_date(lookup(item, end_path), what=ctx.display_name) if end_path else None,
+            end_date=parse_source_date(lookup(item, spec.end_date), what=ctx.display_name) if spec.end_date else None,
             date_certainty=DateCertainty(certainty) if certainty in DateCertainty._value2member_map_ else
             DateCertainty.EXACT,
-            title=render(self.title, item),
-            summary=render(str(self.table.get("summary", "")), item),
+            title=render(spec.title, item),
+            summary=render(spec.summary, item),
             category=self.category,
-            event_type=str(self.table.get("event_type", "")),
-            sequence=int(lookup(item, self.table["sequence"]) or 0) if "sequence" in self.table else 0,
-            author_role=self._text("author_role", item),
-            significant=self.flag("significant", item, default=True),
+            event_type=spec.event_type,
+            sequence=int(lookup(item, spec.sequence) or 0) if spec.sequence else 0,
+            author_role=read_text(spec.author_role, item),
+            significant=self._significant(item),
             shanarri=self._shanarri(item),
             security_label=self.label(item),
-            action=self._text("action", item),
-            impact=self._text("impact", item),
+            action=read_text(spec.action, item),
+            impact=read_text(spec.impact, item),
             subject_source_id=ctx.subject_id,
             **self.family_marks(item),
         )
 
-    def _text(self, key: str, item: Mapping[str, Any]) -> str | None:
-        setting = self.table.get(key)
-        if not setting:
-            return None
-        # A setting with a placeholder is a template; otherwise it is a path into the item.
-        value = render(setting, item) if "{" in setting else as_text(lookup(item, setting))
-        return value or None
+    def _significant(self, item: Mapping[str, Any]) -> bool:
+        source = self.spec.significant
+        if source is None:
+            return True
+        return source.value if isinstance(source, FixedFlag) else truthy(lookup(item, source.field))
 
     def _shanarri(self, item: Mapping[str, Any]) -> tuple[str, ...]:
-        setting = self.table.get("shanarri")
-        raw: Any = setting if isinstance(setting, list) else lookup(item, setting) if setting else None
+        source = self.spec.shanarri
+        raw: Any = None if source is None else source.value if isinstance(source, FixedTags) else \
+            lookup(item, source.field)
         if isinstance(raw, str):
             raw = raw.split(",")
         tags = [str(t).strip().lower() for t in raw or ()]
         return tuple(t for t in tags if t in SHANARRI)
 
 
-class FactMapping(_Spec):
+class FactMapping(_Mapping):
     """`[[... .facts]]` entry: a KIS field whose value is a template over the item."""
 
-    def __init__(self, table: Mapping[str, Any], where: str, default_category: str) -> None:
-        super().__init__(table, where)
-        self.field = str(self.required("field"))
-        self.value = str(self.required("value"))
-        self.category = str(self.table.get("category", default_category))
-        if not self.category:
-            raise ConfigurationError(f"{where}: 'category' is required")
+    spec: FactSpec
+
+    def __init__(self, spec: FactSpec, default_category: str) -> None:
+        super().__init__(spec)
+        self.field = spec.field
+        self.category = spec.category or default_category
 
     def build(self, item: Mapping[str, Any], ctx: ItemContext, record_id: str | None) -> KeyFact | None:
         """The fact for `item`, or None when excluded or empty."""
         if not self.applies_to(item):
             return None
-        value = render(self.value, item)
+        value = render(self.spec.value, item)
         if not value:
             return None
-        as_of_path = self.table.get("as_of")
-        as_of = parse_source_date(lookup(item, as_of_path), what=ctx.display_name) if as_of_path else None
+        as_of = parse_source_date(lookup(item, self.spec.as_of), what=ctx.display_name) if self.spec.as_of else None
         return KeyFact(
             field=self.field,
             value=value,
@@ -259,58 +270,47 @@ class FactMapping(_Spec):
         )
 
 
-def build_facts(tables: Any, where: str, default_category: str) -> list[FactMapping]:
-    """FactMappings from a TOML array of tables, with errors naming where they are."""
-    if tables is None:
-        return []
-    if not isinstance(tables, list):
-        raise ConfigurationError(f"{where}: 'facts' must be an array of tables ([[...facts]])")
-    return [FactMapping(t, f"{where}.facts[{i}]", default_category) for i, t in enumerate(tables)]
-
-
-class PercentageSummary(_Spec):
+class PercentageSummary:
     """Turns period-by-period counts (e.g. weekly attendance) into a pattern, not a register.
 
     Gives one key fact over all items ("91% of openings attended over 12 weeks") and,
     when `event_below_percent` is set, one event for each period below that level.
     """
 
-    def __init__(self, table: Mapping[str, Any], where: str, default_category: str) -> None:
-        super().__init__(table, where)
-        self.field = str(self.required("field"))
-        self.numerator = str(self.required("numerator"))
-        self.denominator = str(self.required("denominator"))
-        self.value = str(self.table.get("value", "{percent}% over {count} periods"))
-        self.category = str(self.table.get("category", default_category))
-        self.below = self.table.get("event_below_percent")
-        if self.below is not None:
-            self.event_date = str(self.required("event_date"))
-            self.event_title = str(self.required("event_title"))
+    def __init__(self, spec: PercentageSpec, default_category: str) -> None:
+        self.spec = spec
+        self.field = spec.field
+        self.category = spec.category or default_category
+
+    def label(self, item: Mapping[str, Any]) -> str:
+        return read_label(item, self.spec.label)
 
     def build(self, items: list[Mapping[str, Any]], ctx: ItemContext) -> tuple[list[ChronologyEvent], list[KeyFact]]:
         """The summary fact and any low-period events for these items."""
-        counted = [(self._number(i, self.numerator, ctx), self._number(i, self.denominator, ctx), i) for i in items]
+        spec = self.spec
+        counted = [(self._number(i, spec.numerator, ctx), self._number(i, spec.denominator, ctx), i) for i in items]
         counted = [(n, d, i) for n, d, i in counted if d > 0]
         if not counted:
             return [], []
         percent = round(100 * sum(n for n, _, _ in counted) / sum(d for _, d, _ in counted))
         label = max((self.label(i) for _, _, i in counted), key=LABELS.index)
-        fact = KeyFact(field=self.field, value=render(self.value, {"percent": percent, "count": len(counted)}),
+        fact = KeyFact(field=self.field, value=render(spec.value, {"percent": percent, "count": len(counted)}),
                        agency=ctx.agency, source_system=ctx.source_system, category=self.category,
                        security_label=label)
-        events = [self._low_event(n, d, i, ctx) for n, d, i in counted if self.below is not None
-                  and 100 * n / d < float(self.below)]
+        below = spec.event_below_percent
+        events = [self._low_event(n, d, i, ctx) for n, d, i in counted if below is not None and 100 * n / d < below]
         return events, [fact]
 
     def _low_event(self, numerator: float, denominator: float, item: Mapping[str, Any],
                    ctx: ItemContext) -> ChronologyEvent:
-        when = parse_source_date(lookup(item, self.event_date), what=ctx.display_name)
+        assert self.spec.event_date is not None and self.spec.event_title is not None  # the model requires both
+        when = parse_source_date(lookup(item, self.spec.event_date), what=ctx.display_name)
         if when is None:
             raise MalformedResponseError(f"{ctx.display_name} sent a record without a date")
         values = {**item, "percent": round(100 * numerator / denominator)}
         return ChronologyEvent(
             agency=ctx.agency, source_system=ctx.source_system, source_record_id=f"{self.field}:{when.isoformat()}",
-            event_date=when, title=render(self.event_title, values), category=self.category,
+            event_date=when, title=render(self.spec.event_title, values), category=self.category,
             event_type=self.field, significant=True, shanarri=("achieving", "included"),
             security_label=self.label(item), subject_source_id=ctx.subject_id,
         )

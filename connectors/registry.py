@@ -1,51 +1,39 @@
-"""Build the configured connectors from a TOML file.
+"""Read, validate and build the connectors config (`config/connectors.toml`).
 
-Each `[agencies.<key>]` table names a `kind`; a kind is a factory registered in
-a table, so a third party's connector kind registers exactly as the built-in
-ones do: `register_kind("fhir", http_kind(FhirConnector.from_config))`.
+Each `[agencies.<key>]` table names a `kind`; the kind's pydantic model (connectors.config) checks the
+table and its kind builds the connector (connectors.kinds). Validation happens once the file is read,
+so a bad file stops the portal at start-up with every problem named: file, table and key.
 
-Credentials never live in the file: a key ending `_env` names an environment
-variable whose value replaces it (`token_env = "HEALTH_TOKEN"` gives `token`).
-Other strings may use `${VAR}` or `${VAR:-default}` so tests can point the
-same file at other ports and directories.
+Credentials never live in the file: a key ending `_env` names an environment variable, read when the
+connector is built. Other strings may use `${VAR}` or `${VAR:-default}` so tests can point the same
+file at other ports and directories.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, cast
 
-from connectors.auth import ApiKeyHeader, AuthStrategy, NoAuth, OAuth2ClientCredentials, StaticBearerToken
-from connectors.base import CallTiming, Connector, HttpSettings
-from connectors.categories import CATEGORIES
+from pydantic import BaseModel, Tag, TypeAdapter, ValidationError
+
+from connectors.base import CallTiming, Connector
+from connectors.config.agency import AgencyConfig, Defaults
+from connectors.config.base import tagged_by
+from connectors.config.problems import describe, expand, validate
 from connectors.errors import ConfigurationError
-from connectors.fhir import FhirConnector
-from connectors.rest import RestConnector
-from connectors.sql import SqlConnector
+from connectors.kinds import BuildContext, ConnectorKind, connector_kinds, register_kind
 
-# (agency config with env resolved, common settings the registry validated) -> connector
-ConnectorFactory = Callable[[Mapping[str, Any], Mapping[str, Any]], Connector]
-
-_KINDS: dict[str, ConnectorFactory] = {}
-# Innermost first: a default may itself hold a ${VAR}, expanded on an earlier pass.
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}$]*))?\}")
-_MAX_EXPANSION_PASSES = 5
-# Keys that hold secrets: they may only arrive through `<key>_env`.
-SECRET_KEYS = frozenset({"token", "key", "api_key", "client_secret", "password", "secret"})
-
-
-def register_kind(kind: str, factory: ConnectorFactory) -> None:
-    """Make `kind = "<kind>"` in the connectors config build connectors with `factory`."""
-    _KINDS[kind] = factory
+__all__ = ["ConnectorsConfig", "Registry", "build_connector", "build_registry", "load_registry", "read_config",
+           "register_kind", "registered_kinds", "unset_variables", "validate_document", "with_defaults"]
+_TOP_LEVEL = ("defaults", "agencies")
 
 
 def registered_kinds() -> frozenset[str]:
     """The kinds a config file may name."""
-    return frozenset(_KINDS)
+    return frozenset(connector_kinds())
 
 
 @dataclass
@@ -67,33 +55,98 @@ class Registry:
             connector.close()
 
 
-def load_registry(path: Path, env: Mapping[str, str], *,
-                  on_call: Callable[[CallTiming], None] | None = None) -> Registry:
-    """Read and validate a connectors TOML file; raises ConfigurationError naming the agency and key at fault."""
+@dataclass(frozen=True)
+class ConnectorsConfig:
+    """A validated connectors file: every agency table, enabled or not, in file order."""
+
+    agencies: dict[str, AgencyConfig]
+    defaults: Defaults = field(default_factory=lambda: Defaults())
+
+    @property
+    def enabled(self) -> dict[str, AgencyConfig]:
+        return {key: table for key, table in self.agencies.items() if table.enabled}
+
+
+def read_config(path: Path, env: Mapping[str, str]) -> ConnectorsConfig:
+    """Read and validate a connectors TOML file; ConfigurationError names the file, then table and key."""
     try:
         document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as e:
         raise ConfigurationError(f"connectors config not found: {path}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigurationError(f"connectors config {path} is not valid TOML: {e}") from e
-    return build_registry(document, env, on_call=on_call)
+    try:
+        return validate_document(document, env)
+    except ConfigurationError as e:
+        raise ConfigurationError("\n".join(f"{path}: {line}" for line in e.reason.splitlines())) from None
 
 
-def build_registry(document: Mapping[str, Any], env: Mapping[str, str], *,
-                   on_call: Callable[[CallTiming], None] | None = None) -> Registry:
-    """Build a Registry from an already-parsed config document."""
+def unset_variables(config: ConnectorsConfig, env: Mapping[str, str]) -> list[str]:
+    """Every `<key>_env` an enabled agency names whose variable is unset or empty (checked at start in production)."""
+    found: list[str] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                item = getattr(value, name)
+                if name.endswith("_env") and isinstance(item, str) and not env.get(item):
+                    found.append(f"{where}.{name}: environment variable {item!r} is not set")
+                walk(item, f"{where}.{name}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{where}[{index}]")
+
+    for agency, table in config.enabled.items():
+        walk(table, f"agencies.{agency}")
+    return found
+
+
+def load_registry(path: Path, env: Mapping[str, str], *,
+                  on_call: Callable[[CallTiming], None] | None = None) -> Registry:
+    """The connectors a file describes; raises ConfigurationError naming the file, agency and key at fault."""
+    config = read_config(path, env)
+    try:
+        return build_registry(config, env, on_call=on_call)
+    except ConfigurationError as e:
+        raise ConfigurationError(f"{path}: {e.reason}") from e
+
+
+def validate_document(document: Mapping[str, Any], env: Mapping[str, str]) -> ConnectorsConfig:
+    """Check a parsed config: every problem in every table, one per line."""
+    problems = [f"'{key}' is not a known top-level table (known: {', '.join(_TOP_LEVEL)})"
+                for key in document if key not in _TOP_LEVEL]
+    defaults = Defaults()
+    try:
+        defaults = validate(Defaults, expand(document.get("defaults", {}), env, "defaults"), "defaults")
+    except ConfigurationError as e:
+        problems.extend(e.reason.splitlines())
     agencies = document.get("agencies")
     if not isinstance(agencies, Mapping) or not agencies:
-        raise ConfigurationError("connectors config: at least one [agencies.<key>] table is required")
-    defaults = document.get("defaults", {})
+        problems.append("at least one [agencies.<key>] table is required")
+        agencies = {}
+    kinds = connector_kinds()
+    adapter = _agency_adapter(kinds)
+    validated: dict[str, AgencyConfig] = {}
+    for agency, table in agencies.items():
+        try:
+            validated[agency] = _validate_agency(agency, table, document.get("defaults", {}), env, kinds, adapter)
+        except ConfigurationError as e:
+            problems.extend(e.reason.splitlines())
+    if problems:
+        raise ConfigurationError("\n".join(problems))
+    return ConnectorsConfig(agencies=validated, defaults=defaults)
+
+
+def build_registry(config: ConnectorsConfig | Mapping[str, Any], env: Mapping[str, str], *,
+                   on_call: Callable[[CallTiming], None] | None = None) -> Registry:
+    """Build the enabled agencies' connectors from a validated config (or a parsed document, validated first)."""
+    if not isinstance(config, ConnectorsConfig):
+        config = validate_document(config, env)
+    kinds = connector_kinds()
     connectors: list[Connector] = []
     try:
-        for agency, table in agencies.items():
-            if not isinstance(table, Mapping):
-                raise ConfigurationError(f"agencies.{agency} must be a table")
-            if table.get("enabled", True) is False:
-                continue
-            connectors.append(build_connector(agency, {**defaults, **table}, env, on_call=on_call))
+        for agency, table in config.enabled.items():
+            connectors.append(_build(kinds[table.kind], table, BuildContext(agency, env, on_call)))
     except ConfigurationError:
         for built in connectors:
             built.close()
@@ -103,143 +156,47 @@ def build_registry(document: Mapping[str, Any], env: Mapping[str, str], *,
 
 def build_connector(agency: str, table: Mapping[str, Any], env: Mapping[str, str], *,
                     on_call: Callable[[CallTiming], None] | None = None) -> Connector:
-    """One connector from its (defaults-merged) agency table."""
+    """One connector from a raw agency table (defaults already merged): validated, then built."""
+    kinds = connector_kinds()
+    config = _validate_agency(agency, table, {}, env, kinds, _agency_adapter(kinds))
+    return _build(kinds[config.kind], config, BuildContext(agency, env, on_call))
+
+
+def with_defaults(table: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """`table` with the `[defaults]` its kind has a key for and does not set itself."""
+    kind = connector_kinds().get(str(table.get("kind")))
+    if kind is None:
+        return dict(table)
+    keys = {info.alias or name for name, info in kind.model.model_fields.items()}
+    return {**{k: v for k, v in defaults.items() if k in keys}, **table}
+
+
+def _validate_agency(agency: str, table: Any, defaults: Mapping[str, Any], env: Mapping[str, str],
+                     kinds: Mapping[str, ConnectorKind[Any]], adapter: TypeAdapter[AgencyConfig]) -> AgencyConfig:
     where = f"agencies.{agency}"
-    config = resolve_env(table, env, where)
-    kind = config.get("kind")
-    if kind not in _KINDS:
-        known = ", ".join(sorted(_KINDS))
-        raise ConfigurationError(f"{where}.kind: {kind!r} is not a known kind (known: {known})")
-    domain = str(config.get("domain", agency))
-    if domain not in CATEGORIES:
-        raise ConfigurationError(f"{where}.domain: {domain!r} has no category vocabulary")
-    categories = config.get("categories", sorted(CATEGORIES[domain]))
-    if not isinstance(categories, list) or not categories:
-        raise ConfigurationError(f"{where}.categories must be a non-empty list")
-    unknown = sorted(set(categories) - set(CATEGORIES[domain]))
-    if unknown:
-        raise ConfigurationError(f"{where}.categories: not {domain} categories: {', '.join(unknown)}")
-    common: dict[str, Any] = {
-        "agency": agency, "domain": domain, "categories": frozenset(categories),
-        "display_name": _required_text(config, "display_name", where),
-        "source_system": _required_text(config, "source_system", where),
-        "on_call": on_call,
-    }
+    if not isinstance(table, Mapping):
+        raise ConfigurationError(f"{where} must be a table")
+    merged = expand(with_defaults(table, defaults if isinstance(defaults, Mapping) else {}), env, where)
     try:
-        return _KINDS[kind](config, common)
+        return adapter.validate_python(merged, context={"agency": agency})
+    except ValidationError as e:
+        raise ConfigurationError("\n".join(dict.fromkeys(describe(d, where) for d in e.errors()))) from None
+
+
+def _agency_adapter(kinds: Mapping[str, ConnectorKind[Any]]) -> TypeAdapter[AgencyConfig]:
+    """A discriminated union on `kind` over every kind's model (built-in and installed)."""
+    members: Any = None
+    for name, kind in kinds.items():
+        member = cast(Any, Annotated)[kind.model, Tag(f"={name}")]
+        members = member if members is None else members | member
+    union = cast(Any, Annotated)[members, tagged_by("kind", tuple(kinds))]
+    return cast(TypeAdapter[AgencyConfig], TypeAdapter(union))
+
+
+def _build(kind: ConnectorKind[Any], config: AgencyConfig, context: BuildContext) -> Connector:
+    try:
+        return kind.build(config, context)
     except ConfigurationError:
         raise
     except (ValueError, TypeError, KeyError) as e:
-        raise ConfigurationError(f"{where}: invalid setting ({e})") from e
-
-
-def http_kind(factory: Callable[..., Connector]) -> ConnectorFactory:
-    """Wrap a `from_config(config, common=...)` of an HttpConnector: adds validated HttpSettings and auth."""
-
-    def build(config: Mapping[str, Any], common: Mapping[str, Any]) -> Connector:
-        where = f"agencies.{common['agency']}"
-        return factory(config, common={**common, "http": http_settings(config, where),
-                                       "auth": auth_strategy(config.get("auth"), f"{where}.auth", config)})
-
-    return build
-
-
-def http_settings(config: Mapping[str, Any], where: str) -> HttpSettings:
-    """Validated network limits; timeouts are mandatory and must be positive numbers."""
-    base_url = _required_text(config, "base_url", where)
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigurationError(f"{where}.base_url must be an http(s) URL")
-    for key in ("connect_timeout", "read_timeout"):
-        if key not in config:
-            raise ConfigurationError(f"{where}.{key} is required (seconds)")
-        _positive_number(config[key], f"{where}.{key}")
-    _positive_number(config.get("backoff", 0.1), f"{where}.backoff")
-    for key in ("max_response_bytes", "max_pages", "max_retries", "parallel_requests"):
-        value = config.get(key, 1)
-        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "max_retries" else 1):
-            raise ConfigurationError(f"{where}.{key} must be a whole number")
-    return HttpSettings(
-        base_url=base_url, connect_timeout=float(config["connect_timeout"]),
-        read_timeout=float(config["read_timeout"]), max_retries=int(config.get("max_retries", 2)),
-        backoff=float(config.get("backoff", 0.1)), max_response_bytes=int(config.get("max_response_bytes", 5_000_000)),
-        max_pages=int(config.get("max_pages", 20)), verify_tls=bool(config.get("verify_tls", True)),
-        parallel_requests=int(config.get("parallel_requests", 4)),
-        max_connections=int(config.get("max_connections", 32)),
-    )
-
-
-def auth_strategy(table: Any, where: str, config: Mapping[str, Any]) -> AuthStrategy:
-    """The auth strategy an `[agencies.<key>.auth]` table describes; required, so none is never an accident."""
-    if table is None:
-        raise ConfigurationError(f'{where} is required (type = "none" for a source that needs no credentials)')
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"{where} must be a table")
-    kind = table.get("type")
-    if kind == "none":
-        return NoAuth()
-    if kind == "bearer":
-        return StaticBearerToken(_required_text(table, "token", where))
-    if kind == "api_key":
-        return ApiKeyHeader(str(table.get("header", "X-API-Key")), _required_text(table, "key", where))
-    if kind == "oauth2_client_credentials":
-        token_url = _required_text(table, "token_url", where)
-        return OAuth2ClientCredentials(token_url, _required_text(table, "client_id", where),
-                                       _required_text(table, "client_secret", where), table.get("scope"))
-    raise ConfigurationError(f"{where}.type: {kind!r} is not one of none, bearer, api_key, oauth2_client_credentials")
-
-
-def resolve_env(value: Any, env: Mapping[str, str], where: str) -> Any:
-    """Replace `<key>_env` entries by the named variable's value and expand `${VAR}` in strings."""
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key in SECRET_KEYS and item not in (None, ""):
-                raise ConfigurationError(f"{where}.{key}: credentials must come from the environment; "
-                                         f"use {key}_env = \"<VARIABLE>\"")
-            if key.endswith("_env"):
-                name = key[: -len("_env")]
-                if not isinstance(item, str) or item not in env or env[item] == "":
-                    raise ConfigurationError(f"{where}.{key}: environment variable {item!r} is not set")
-                out[name] = env[item]
-            elif key not in out:
-                out[key] = resolve_env(item, env, f"{where}.{key}")
-        return out
-    if isinstance(value, list):
-        return [resolve_env(v, env, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, str):
-        return _expand(value, env, where)
-    return value
-
-
-def _expand(text: str, env: Mapping[str, str], where: str) -> str:
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        if env.get(name):
-            return env[name]
-        if default is not None:
-            return default
-        raise ConfigurationError(f"{where}: environment variable {name!r} is not set")
-
-    for _ in range(_MAX_EXPANSION_PASSES):
-        expanded = _VARIABLE.sub(substitute, text)
-        if expanded == text:
-            break
-        text = expanded
-    return text
-
-
-def _positive_number(value: Any, where: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigurationError(f"{where} must be a positive number of seconds")
-
-
-def _required_text(table: Mapping[str, Any], key: str, where: str) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"{where}.{key} is required")
-    return value
-
-
-register_kind("fhir", http_kind(FhirConnector.from_config))
-register_kind("rest", http_kind(RestConnector.from_config))
-register_kind("sql", lambda config, common: SqlConnector.from_config(config, common=common))
+        raise ConfigurationError(f"{context.where}: invalid setting ({e})") from e

@@ -14,14 +14,13 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.base import HttpConnector, run_concurrently, unreadable_as_malformed
-from connectors.errors import ConfigurationError, MalformedResponseError
+from connectors.errors import MalformedResponseError
 from connectors.mapping import (
     EventMapping,
     FactMapping,
     ItemContext,
     PercentageSummary,
     as_text,
-    build_facts,
     lookup,
     parse_source_date,
 )
@@ -77,22 +76,6 @@ class RestConnector(HttpConnector):
         self.person_facts = person_facts
         self.notice_field = notice_field
         self.next_field = next_field
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> RestConnector:
-        """Build from one `[agencies.<key>]` table; raises ConfigurationError naming the key at fault."""
-        where = f"agencies.{common['agency']}"
-        people = _people_spec(config.get("people"), f"{where}.people")
-        raw_collections = config.get("collections", [])
-        if not isinstance(raw_collections, list):
-            raise ConfigurationError(f"{where}: 'collections' must be an array of tables ([[...collections]])")
-        collections = tuple(_collection_spec(c, f"{where}.collections[{i}]") for i, c in enumerate(raw_collections))
-        person_facts = tuple(build_facts(config.get("person_facts"), f"{where}.person_facts", ""))
-        return cls(people=people, collections=collections, person_facts=person_facts,
-                   notice_field=str(config.get("notice_field", "restricted_notice")),
-                   next_field=str(config.get("next_field", "next")),
-                   page_size=int(config["page_size"]) if "page_size" in config else None,
-                   page_size_param=str(config.get("page_size_param", "page_size")), **common)
 
     # -- people ---------------------------------------------------------------------------------
 
@@ -233,7 +216,7 @@ class RestConnector(HttpConnector):
                   "offset": str(window.offset)}
         if window.date_to is not None:
             params["until"] = window.date_to.isoformat()
-        if window.significant_only and isinstance(spec.event.table.get("significant"), str):
+        if window.significant_only and spec.event.significant_field is not None:
             params["significant"] = "true"  # a constant flag is not a field the source can filter on
         path = spec.path.replace("{id}", quote(person.source_id, safe=""))
         body = self.get_json(path, params, deadline=deadline, endpoint=spec.name)
@@ -249,14 +232,14 @@ class RestConnector(HttpConnector):
         return EventSlice(tuple(events), total if isinstance(total, int) else None,
                           window.offset + len(items) if more else None, len(items),
                           total_is_events=spec.event.always_applies,
-                          filters_applied=not window.significant_only or spec.event.table.get("significant") is None
+                          filters_applied=not window.significant_only or spec.event.spec.significant is None
                           or "significant" in params)
 
     # -- paging ---------------------------------------------------------------------------------
 
     def _pages(self, path: str, params: Mapping[str, str] | None, list_field: str, *,
                deadline: float) -> Iterator[tuple[list[Mapping[str, Any]], Mapping[str, Any]]]:
-        url: str | None = path
+        url = path
         if self.page_size is not None:
             params = {**(params or {}), self.page_size_param: str(self.page_size)}
         for _page in range(self.http.max_pages):
@@ -265,10 +248,11 @@ class RestConnector(HttpConnector):
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
                 raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
             yield items, body
-            url = body.get(self.next_field)
-            if not url:
+            next_url = body.get(self.next_field)
+            if not next_url:
                 return
-            self.check_same_origin(str(url))
+            url = str(next_url)
+            self.check_same_origin(url)
             params = None  # the next URL carries the whole query
         raise MalformedResponseError(f"{self.display_name} kept sending more pages than the {self.http.max_pages} "
                                      "allowed")
@@ -316,52 +300,3 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
                 return ""
             out = out.replace(placeholder, value)
     return out
-
-
-def _str_map(value: Any, where: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
-        raise ConfigurationError(f"{where} must be a table of strings")
-    return dict(value)
-
-
-def _people_spec(table: Any, where: str) -> PeopleSpec:
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"{where}: a [{where}] table is required")
-    for key in ("path", "list_field", "id_field"):
-        if not table.get(key):
-            raise ConfigurationError(f"{where}: '{key}' is required")
-    by_identifier = table.get("by_identifier", {})
-    if not isinstance(by_identifier, Mapping):
-        raise ConfigurationError(f"{where}.by_identifier must be a table of tables")
-    return PeopleSpec(
-        path=str(table["path"]), list_field=str(table["list_field"]), id_field=str(table["id_field"]),
-        by_chi=_str_map(table.get("by_chi"), f"{where}.by_chi"),
-        by_identifier={k: _str_map(v, f"{where}.by_identifier.{k}") for k, v in by_identifier.items()},
-        by_demographics=_str_map(table.get("by_demographics"), f"{where}.by_demographics"),
-        identifiers=_str_map(table.get("identifiers"), f"{where}.identifiers"),
-        fields=_str_map(table.get("fields"), f"{where}.fields"),
-    )
-
-
-def _collection_spec(table: Any, where: str) -> CollectionSpec:
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"{where} must be a table")
-    for key in ("name", "path", "categories"):
-        if not table.get(key):
-            raise ConfigurationError(f"{where}: '{key}' is required")
-    categories = table["categories"]
-    if not isinstance(categories, list) or not categories:
-        raise ConfigurationError(f"{where}: 'categories' must be a non-empty list")
-    first = str(categories[0])
-    event = EventMapping(table["event"], f"{where}.event", first) if "event" in table else None
-    percentage = PercentageSummary(table["percentage"], f"{where}.percentage", first) \
-        if "percentage" in table else None
-    return CollectionSpec(
-        name=str(table["name"]), path=str(table["path"]), categories=frozenset(map(str, categories)),
-        list_field=str(table.get("list_field", "items")), subject_field=table.get("subject_field"),
-        id_field=str(table.get("id_field", "id")), event=event,
-        facts=tuple(build_facts(table.get("facts"), where, first)), percentage=percentage,
-        window=bool(table.get("window", False)) and event is not None and percentage is None,
-    )

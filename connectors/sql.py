@@ -13,7 +13,6 @@ per source and worker process, which bounds what one portal process can ask of t
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -36,13 +35,11 @@ from connectors.errors import (
     TimedOutError,
     UnauthorisedError,
 )
-from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, build_facts, parse_source_date, truthy
+from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, parse_source_date, truthy
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 from connectors.sql_engine import SharedConnection, limit_statements, read_only_connection, read_only_engine
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
-_SELECT_ONLY = re.compile(r"^\s*(select|with)\b[^;]*;?\s*$", re.IGNORECASE | re.DOTALL)
-_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
 _MIN_USEFUL_S = 0.05
 
@@ -86,36 +83,6 @@ class SqlConnector(Connector):
         self.statement_timeout, self.max_rows, self.schema = statement_timeout, max_rows, schema
         self.on_call = on_call
         self.engine = read_only_engine(url, connect_timeout, pool_size, pool_overflow)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, common: Mapping[str, Any]) -> SqlConnector:
-        """Build from one `[agencies.<key>]` table (kind = "sql")."""
-        where = f"agencies.{common['agency']}"
-        people = config.get("people")
-        if not isinstance(people, Mapping):
-            raise ConfigurationError(f"{where}: a [{where}.people] table is required")
-        spec = SqlPeopleSpec(
-            by_chi=_select(people.get("by_chi"), f"{where}.people.by_chi"),
-            by_demographics=_select(people.get("by_demographics"), f"{where}.people.by_demographics"),
-            id_field=str(people.get("id_field", "person_id")),
-            identifiers=dict(people.get("identifiers", {"chi": "chi"})),
-            fields=dict(people.get("fields", {})),
-        )
-        raw = config.get("queries", [])
-        if not isinstance(raw, list):
-            raise ConfigurationError(f"{where}: 'queries' must be an array of tables ([[...queries]])")
-        queries = tuple(_query_spec(q, f"{where}.queries[{i}]") for i, q in enumerate(raw))
-        url = config.get("url")
-        if not url:
-            raise ConfigurationError(f"{where}: 'url' (or 'url_env') is required")
-        return cls(url=str(url), people=spec, queries=queries,
-                   statement_timeout=float(config.get("statement_timeout", 2.5)),
-                   connect_timeout=float(config.get("connect_timeout", 1.0)),
-                   max_rows=int(config.get("max_rows", 5000)), schema=config.get("schema"),
-                   pool_size=int(config.get("pool_size", 5)), pool_overflow=int(config.get("pool_overflow", 5)),
-                   categories=common["categories"], agency=common["agency"], domain=common["domain"],
-                   display_name=common["display_name"], source_system=common["source_system"],
-                   on_call=common.get("on_call"))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -207,7 +174,7 @@ class SqlConnector(Connector):
     @unreadable_as_malformed
     def _event_window(self, spec: QuerySpec, person: PersonRecord, window: EventWindow, deadline: float) -> EventSlice:
         assert spec.event is not None
-        if window.significant_only and spec.event.table.get("significant") is False:
+        if window.significant_only and spec.event.significant_fixed is False:
             return EventSlice((), 0, None, 0)  # a list the agency marks routine holds nothing significant
         inner = spec.sql.strip().rstrip(";")
         params: dict[str, Any] = {"person_id": person.source_id}
@@ -230,7 +197,7 @@ class SqlConnector(Connector):
         more = len(rows) == limit
         return EventSlice(tuple(events), total, window.offset + len(rows) if more else None, len(rows),
                           total_is_events=spec.event.always_applies,
-                          filters_applied=not window.significant_only or spec.event.table.get("significant") is None)
+                          filters_applied=not window.significant_only or spec.event.spec.significant is None)
 
     def _mine(self, spec: QuerySpec, rows: list[dict[str, Any]], person: PersonRecord) -> list[dict[str, Any]]:
         return [r for r in rows if not spec.subject_field or as_text(r.get(spec.subject_field)) == person.source_id]
@@ -319,10 +286,6 @@ class SqlEventStream:
         return self._read(window, deadline)
 
 
-def _select(sql: Any, where: str) -> str:
-    if not isinstance(sql, str) or not _SELECT_ONLY.match(sql):
-        raise ConfigurationError(f"{where}: must be a single SELECT statement")
-    return sql
 
 
 def _collect(rows: list[dict[str, Any]], spec: QuerySpec) -> list[dict[str, Any]]:
@@ -336,35 +299,3 @@ def _collect(rows: list[dict[str, Any]], spec: QuerySpec) -> list[dict[str, Any]
             if row.get(column) not in (None, ""):
                 merged[column].append(row[column])
     return list(grouped.values())
-
-
-def _query_spec(table: Any, where: str) -> QuerySpec:
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"{where} must be a table")
-    for key in ("name", "sql", "categories"):
-        if not table.get(key):
-            raise ConfigurationError(f"{where}: '{key}' is required")
-    categories = table["categories"]
-    if not isinstance(categories, list):
-        raise ConfigurationError(f"{where}: 'categories' must be a list")
-    first = str(categories[0])
-    return QuerySpec(
-        name=str(table["name"]), sql=_select(table["sql"], f"{where}.sql"), categories=frozenset(map(str, categories)),
-        subject_field=table.get("subject_field", "person_id"), id_field=str(table.get("id_field", "id")),
-        collect=tuple(table.get("collect", ())),
-        event=EventMapping(table["event"], f"{where}.event", first) if "event" in table else None,
-        facts=tuple(build_facts(table.get("facts"), where, first)),
-        notice=str(table["notice"]) if table.get("notice") else None,
-        window=_windowable(table, where),
-    )
-
-
-def _windowable(table: Mapping[str, Any], where: str) -> bool:
-    """A query can be windowed when it has one row per event and its date and id are plain column names."""
-    if not table.get("window"):
-        return False
-    event = table.get("event")
-    columns = (event.get("date") if isinstance(event, Mapping) else None, table.get("id_field", "id"))
-    if table.get("collect") or table.get("notice") or not all(isinstance(c, str) and _COLUMN.match(c) for c in columns):
-        raise ConfigurationError(f"{where}: 'window' needs an event, one row per id and plain date/id column names")
-    return True

@@ -13,7 +13,7 @@ what the source was asked. Every `test_` method below then runs against it:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from connectors.errors import (
     TimedOutError,
     UnauthorisedError,
 )
-from connectors.models import LABELS, ChronologyEvent, PersonQuery, PersonRecord
+from connectors.models import LABELS, ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 from connectors.registry import build_connector
 from connectors.window import EventStream, EventWindow
 
@@ -37,6 +37,9 @@ from connectors.window import EventStream, EventWindow
 SHORT_DEADLINE_S = 0.6
 FAR_DEADLINE_S = 10.0
 MAX_WINDOWS = 500  # a stream whose cursor never ends fails the contract instead of hanging it
+
+# The `make` fixture: builds the connector under test, with any limits overridden by keyword.
+MakeConnector = Callable[..., Connector]
 
 
 class ContractSource(Protocol):
@@ -87,7 +90,7 @@ class ConnectorContract:
         raise NotImplementedError
 
     @pytest.fixture
-    def make(self, source: ContractSource):
+    def make(self, source: ContractSource) -> Iterator[MakeConnector]:
         built: list[Connector] = []
 
         def factory(**limits: Any) -> Connector:
@@ -129,20 +132,22 @@ class ConnectorContract:
 
     # -- happy path -----------------------------------------------------------------------------
 
-    def test_happy_path_returns_tagged_records_for_the_known_person(self, source: ContractSource, make) -> None:
+    def test_happy_path_returns_tagged_records_for_the_known_person(
+        self, source: ContractSource, make: MakeConnector
+    ) -> None:
         connector = make()
         person = self._person(source, connector)
         assert person.agency == source.agency and person.source_id
         records = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
         assert records.events or records.facts
-        for item in (*records.events, *records.facts):
+        for item in _items(records):
             assert item.category in connector.categories
             assert item.security_label in LABELS
             assert item.agency == source.agency
         assert all(e.subject_source_id == person.source_id for e in records.events)
         assert records.dropped_wrong_child == 0
 
-    def test_asks_the_source_only_for_requested_categories(self, source: ContractSource, make) -> None:
+    def test_asks_the_source_only_for_requested_categories(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make()
         person = self._person(source, connector)
         for category, marker in source.category_markers.items():
@@ -152,9 +157,9 @@ class ConnectorContract:
             assert marker in asked, f"{category} was not requested"
             others = [m for c, m in source.category_markers.items() if m != marker and m in asked]
             assert not others, f"asking for {category} also requested {others}"
-            assert {i.category for i in (*records.events, *records.facts)} <= {category}
+            assert {i.category for i in _items(records)} <= {category}
 
-    def test_asking_for_no_categories_requests_nothing(self, source: ContractSource, make) -> None:
+    def test_asking_for_no_categories_requests_nothing(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make()
         person = self._person(source, connector)
         source.clear()
@@ -162,7 +167,7 @@ class ConnectorContract:
         assert not records.events and not records.facts
         assert source.requests() == []
 
-    def test_reads_every_page(self, source: ContractSource, make) -> None:
+    def test_reads_every_page(self, source: ContractSource, make: MakeConnector) -> None:
         if not source.supports_paging:
             pytest.skip("this source does not page")
         connector = make()
@@ -170,7 +175,7 @@ class ConnectorContract:
         records = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
         assert len(records.events) + len(records.facts) == source.expected_record_count(person)
 
-    def test_endless_paging_fails_cleanly(self, source: ContractSource, make) -> None:
+    def test_endless_paging_fails_cleanly(self, source: ContractSource, make: MakeConnector) -> None:
         if not source.supports_paging:
             pytest.skip("this source does not page")
         connector = make(max_pages=3)
@@ -181,7 +186,7 @@ class ConnectorContract:
 
     # -- failures -------------------------------------------------------------------------------
 
-    def test_hung_source_gives_up_at_the_deadline(self, source: ContractSource, make) -> None:
+    def test_hung_source_gives_up_at_the_deadline(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make(read_timeout=5.0)
         source.inject("hang")
         started = time.monotonic()
@@ -190,7 +195,7 @@ class ConnectorContract:
         assert time.monotonic() - started < 2 * SHORT_DEADLINE_S
         assert connector.display_name in caught.value.reason
 
-    def test_slow_source_gives_up_at_the_read_timeout(self, source: ContractSource, make) -> None:
+    def test_slow_source_gives_up_at_the_read_timeout(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make(read_timeout=0.3)
         source.inject("latency", latency_ms=1500)
         started = time.monotonic()
@@ -198,18 +203,20 @@ class ConnectorContract:
             connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
         assert time.monotonic() - started < 1.2
 
-    def test_refused_connection_is_reported_as_unavailable(self, source: ContractSource, make) -> None:
+    def test_refused_connection_is_reported_as_unavailable(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make(unreachable=True)
         with pytest.raises(SourceUnavailableError) as caught:
             connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
         assert connector.display_name in caught.value.reason
 
-    def test_rejected_credentials_are_reported_as_unauthorised(self, source: ContractSource, make) -> None:
+    def test_rejected_credentials_are_reported_as_unauthorised(
+        self, source: ContractSource, make: MakeConnector
+    ) -> None:
         connector = make(bad_credentials=True)
         with pytest.raises(UnauthorisedError):
             connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
 
-    def test_server_error_is_reported_as_retryable(self, source: ContractSource, make) -> None:
+    def test_server_error_is_reported_as_retryable(self, source: ContractSource, make: MakeConnector) -> None:
         if not source.supports_server_errors:
             pytest.skip("this source has no HTTP server errors")
         connector = make()
@@ -218,21 +225,21 @@ class ConnectorContract:
             connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))
         assert not isinstance(caught.value, TimedOutError)
 
-    def test_one_transient_unavailability_is_retried(self, source: ContractSource, make) -> None:
+    def test_one_transient_unavailability_is_retried(self, source: ContractSource, make: MakeConnector) -> None:
         if not source.supports_retry:
             pytest.skip("this source has no transient HTTP failures")
         connector = make()
         source.inject("error503_once")
         assert len(connector.find_people(source.known_person, deadline=_deadline(FAR_DEADLINE_S))) == 1
 
-    def test_malformed_answer_is_reported(self, source: ContractSource, make) -> None:
+    def test_malformed_answer_is_reported(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make()
         person = self._person(source, connector)
         source.inject("malformed")
         with pytest.raises(MalformedResponseError):
             connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
 
-    def test_oversized_answer_is_refused(self, source: ContractSource, make) -> None:
+    def test_oversized_answer_is_refused(self, source: ContractSource, make: MakeConnector) -> None:
         person = self._person(source, make())
         capped = make(response_cap=2)
         with pytest.raises(ResponseTooLargeError):
@@ -241,7 +248,7 @@ class ConnectorContract:
     # -- whose records ----------------------------------------------------------------------------
     # Every connector kind, present and future, must check whose each item is: no `supports_*` opt-out.
 
-    def test_another_childs_records_are_dropped_and_counted(self, source: ContractSource, make) -> None:
+    def test_another_childs_records_are_dropped_and_counted(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make()
         person = self._person(source, connector)
         source.inject("wrong_child")
@@ -249,18 +256,22 @@ class ConnectorContract:
         assert records.dropped_wrong_child > 0
         assert all(e.subject_source_id == person.source_id for e in records.events)
 
-    def test_an_answer_about_another_person_shows_nothing_of_theirs(self, source: ContractSource, make) -> None:
+    def test_an_answer_about_another_person_shows_nothing_of_theirs(
+        self, source: ContractSource, make: MakeConnector
+    ) -> None:
         connector = make()
         person = self._person(source, connector)
         own = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
-        own_ids = {i.source_record_id for i in (*own.events, *own.facts)}
+        own_ids = {i.source_record_id for i in _items(own)}
         source.inject("wrong_child")
         answer = connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
-        foreign = [i for i in (*answer.events, *answer.facts) if i.source_record_id not in own_ids]
+        foreign = [i for i in _items(answer) if i.source_record_id not in own_ids]
         assert foreign == [], "an item the person's own answer does not hold was kept"
         assert answer.dropped_wrong_child > 0
 
-    def test_a_source_that_goes_away_after_answering_is_unavailable(self, source: ContractSource, make) -> None:
+    def test_a_source_that_goes_away_after_answering_is_unavailable(
+        self, source: ContractSource, make: MakeConnector
+    ) -> None:
         connector = make()
         person = self._person(source, connector)
         connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
@@ -269,7 +280,7 @@ class ConnectorContract:
             connector.fetch_records(person, connector.categories, deadline=_deadline(FAR_DEADLINE_S))
         assert connector.display_name in caught.value.reason
 
-    def test_failure_reasons_carry_no_personal_data(self, source: ContractSource, make) -> None:
+    def test_failure_reasons_carry_no_personal_data(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make()
         person = self._person(source, connector)
         source.inject("malformed")
@@ -289,7 +300,7 @@ class ConnectorContract:
         return streams
 
     def test_event_streams_hold_exactly_the_events_fetch_records_returns(self, source: ContractSource,
-                                                                         make) -> None:
+                                                                         make: MakeConnector) -> None:
         connector = make()
         person = self._person(source, connector)
         streams = self._streams_or_skip(connector, person)
@@ -298,7 +309,9 @@ class ConnectorContract:
             read = [e for stream in streams for e in _read_stream(stream, newest_first, limit=3)]
             assert sorted(map(_identity, read)) == sorted(map(_identity, whole))
 
-    def test_event_streams_answer_in_date_order_and_within_the_limit(self, source: ContractSource, make) -> None:
+    def test_event_streams_answer_in_date_order_and_within_the_limit(
+        self, source: ContractSource, make: MakeConnector
+    ) -> None:
         connector = make()
         person = self._person(source, connector)
         for stream in self._streams_or_skip(connector, person):
@@ -311,7 +324,7 @@ class ConnectorContract:
                     assert answer.items_sent <= 3, stream.name
                     assert answer.total is None or answer.total >= len(answer.events), stream.name
 
-    def test_event_streams_apply_the_date_bound(self, source: ContractSource, make) -> None:
+    def test_event_streams_apply_the_date_bound(self, source: ContractSource, make: MakeConnector) -> None:
         connector = make()
         person = self._person(source, connector)
         streams = self._streams_or_skip(connector, person)
@@ -341,6 +354,11 @@ def _read_stream(stream: EventStream, newest_first: bool, *, limit: int,
         assert answer.next_offset is None or answer.next_offset > offset, "a cursor must move forward"
         offset = answer.next_offset
     raise AssertionError(f"{stream.name} kept offering more windows than the {MAX_WINDOWS} a test reads")
+
+
+def _items(records: SourceRecords) -> tuple[ChronologyEvent | KeyFact, ...]:
+    """Every event and key fact of one answer (typed as either, which a bare tuple splice is not)."""
+    return (*records.events, *records.facts)
 
 
 def _deadline(seconds: float) -> float:

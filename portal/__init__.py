@@ -23,8 +23,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.PROXY_HOPS:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)  # type: ignore[method-assign]
+        # Flask's documented way to add WSGI middleware; mypy sees replacing a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)
     _load_policy(app, settings)
+    _load_connectors(app, settings)
     _init_templates(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -80,13 +83,31 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 
 def _load_policy(app: Flask, settings: Settings) -> None:
-    """Sharing agreements are validated at start: a bad file stops the portal, naming file, line and problem."""
+    """Sharing agreements are validated at start against the configured agencies: a bad file stops the portal,
+    naming file, line and problem (a clause for an agency with no connectors table included)."""
+    from connectors.agencies import read_agencies
     from portal.access.agreements import load_agreements
+    from portal.agencies import install
 
-    agreements = load_agreements(settings.AGREEMENTS_FILE)
+    agencies = read_agencies(settings.CONNECTORS_FILE)
+    install(app, agencies)
+    agreements = load_agreements(settings.AGREEMENTS_FILE, agencies=agencies)
     for warning in agreements.warnings:
         app.logger.warning("agreements: %s", warning)
     app.extensions["agreements"] = agreements
+
+
+def _load_connectors(app: Flask, settings: Settings) -> None:
+    """The connectors file is validated at start too, naming file, table and key.
+
+    Connectors are built (credentials read from the environment) on first use: the demo sets the
+    sandbox's credentials after start-up, and a missing credential shows on /readyz, not as a crash.
+    """
+    import os
+
+    from connectors.registry import read_config
+
+    app.extensions["connectors_config"] = read_config(settings.CONNECTORS_FILE, os.environ)
 
 
 def _init_templates(app: Flask) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask.globals import app_ctx
 
 portal_cli = AppGroup("portal", help="Single Child View administration commands.")
 
@@ -46,7 +47,7 @@ def serve_demo(port: int) -> None:
     """Start the sandbox agencies and serve the portal on 127.0.0.1 until Ctrl-C."""
     from portal.demo import serve_demo as serve
 
-    serve(current_app._get_current_object(), port)  # type: ignore[attr-defined]
+    serve(app_ctx.app, port)  # the app itself, not the current_app proxy: the server outlives this context
 
 
 relationships_cli = AppGroup("relationships", help="Legitimate relationships between practitioners and children.")
@@ -67,6 +68,37 @@ def import_relationships(path: str) -> None:
     click.echo(f"Imported {report.created} {noun}; {report.skipped} already present.")
 
 
+connectors_cli = AppGroup("connectors", help="The agency connectors configuration (CONNECTORS_FILE).")
+
+
+@connectors_cli.command("schema")
+def connectors_schema() -> None:
+    """Print the reference of every connectors-config key as Markdown (docs/connectors.md)."""
+    from connectors.kinds import connector_kinds
+    from connectors.reference import markdown
+
+    click.echo(markdown(connector_kinds()), nl=False)
+
+
+@connectors_cli.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False), required=False)
+def connectors_check(path: str | None) -> None:
+    """Validate a connectors file (default CONNECTORS_FILE) without starting anything."""
+    import os
+
+    from connectors.errors import ConfigurationError
+    from connectors.registry import read_config, unset_variables
+
+    target = Path(path) if path else current_app.config["SETTINGS"].CONNECTORS_FILE
+    try:
+        config = read_config(target, os.environ)
+    except ConfigurationError as error:
+        raise click.ClickException(error.reason) from None
+    click.echo(f"{target}: {len(config.enabled)} agencies configured, no problems found.")
+    for line in unset_variables(config, os.environ):
+        click.echo(f"Note: {line} here (connectors read credentials when first used).")
+
+
 def register_cli(app: Flask) -> None:
     from portal.cli_audit import audit_cli
     from portal.cli_notifications import notifications_cli, sso_cli
@@ -75,6 +107,7 @@ def register_cli(app: Flask) -> None:
 
     portal_cli.add_command(sandbox_cli)
     portal_cli.add_command(relationships_cli)
+    portal_cli.add_command(connectors_cli)
     portal_cli.add_command(audit_cli)
     portal_cli.add_command(notifications_cli)
     portal_cli.add_command(sso_cli)

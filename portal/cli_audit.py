@@ -94,6 +94,7 @@ def export(export_format: str, child: str | None, user: str | None, since: str |
     """Export the trail as CSV or as a FHIR R4 Bundle of AuditEvents (IHE BALP shaped)."""
     from portal.audit.entry import AuditInput
     from portal.audit.export import export_csv, write_fhir_bundle
+    from portal.audit.models import EventType
     from portal.audit.writer import AuditUnavailable, AuditWriter
     from portal.extensions import audit_db
     from portal.record.identify import validate_chi
@@ -103,16 +104,16 @@ def export(export_format: str, child: str | None, user: str | None, since: str |
         if check.value is None:
             raise click.BadParameter(check.reason or "not a valid CHI", param_hint="--child")
         child = check.value
-    filters = {"child": child, "user": user, "since": _parse_since(since)}
+    since_time = _parse_since(since)
     details = {"export": export_format, "via": "cli", "user": user, "since": since}
     try:
         # Exporting is reading the trail: recorded first, and no export if it cannot be.
-        AuditWriter(audit_db).record(AuditInput(event_type="audit_export", user_id=_operator(), subject_chi=child,
-                                                purpose_of_use="HOPERAT", details=details))
+        AuditWriter(audit_db).record(AuditInput(event_type=EventType.AUDIT_EXPORT, user_id=_operator(),
+                                                subject_chi=child, purpose_of_use="HOPERAT", details=details))
     except AuditUnavailable as error:
         raise click.ClickException(f"not exporting: {error}") from None
     if export_format == "csv":
-        written = export_csv(audit_db, output, **filters)
+        written = export_csv(audit_db, output, child=child, user=user, since=since_time)
     else:
-        written = write_fhir_bundle(audit_db, output, **filters)
+        written = write_fhir_bundle(audit_db, output, child=child, user=user, since=since_time)
     click.echo(f"Exported {written} entries.", err=True)

@@ -55,7 +55,7 @@ def load_fhir(path: Path, chi: str) -> None:
     from sandbox.fhir_loader import load_bundle
 
     check = validate_chi(chi)
-    if not check.valid:
+    if check.value is None:  # not valid
         raise click.BadParameter(check.reason or "invalid CHI", param_hint="--chi")
     patient_id = load_bundle(_data_dir(), path, check.value)
     click.echo(f"Loaded {path.name} as Patient/{patient_id}.")

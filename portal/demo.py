@@ -10,6 +10,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from flask import Flask
 
@@ -58,7 +59,7 @@ def seed_demo_accounts(settings: Settings) -> list[str]:
 RELATIONSHIP_COLUMNS = "child_chi,basis,holder_type,username,agency,team,starts_on,ends_on"
 
 
-def demo_relationship_rows(cohort: list[dict], today: date) -> list[str]:
+def demo_relationship_rows(cohort: list[dict[str, Any]], today: date) -> list[str]:
     """Who holds a legitimate relationship with which demo child, as CSV rows.
 
     The lead professional's team works with every child; the health visitor holds the
@@ -88,7 +89,7 @@ def demo_relationship_rows(cohort: list[dict], today: date) -> list[str]:
     return rows
 
 
-def seed_demo_relationships(cohort: list[dict], folder: Path, today: date | None = None) -> int:
+def seed_demo_relationships(cohort: list[dict[str, Any]], folder: Path, today: date | None = None) -> int:
     """Write the demo relationships as CSV and import them through the admins' validated path."""
     from portal.data.relationship_import import import_relationships_file
 

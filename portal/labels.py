@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from connectors.categories import CATEGORIES
+from connectors.agencies import DOMAIN_NAMES, DOMAINS
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.access.roles import RELATIONSHIP_BASES
+from portal.agencies import configured_agencies
 
 # The words for what agencies' records hold live with the record core (which may not import this module);
 # they are named here too so that views and templates have one place to look words up.
@@ -22,14 +23,6 @@ from portal.record.words import long_date as long_date
 from portal.record.words import plain_value as plain_value
 from portal.record.words import readable as readable
 from portal.record.words import uk_time as uk_time
-
-AGENCIES: dict[str, str] = {
-    "health": "Health",
-    "social_work": "Social work",
-    "education": "Education",
-    "police": "Police",
-    "scra": "Children's Reporter (SCRA)",
-}
 
 # Purpose-of-use codes from HL7 v3 ActReason, as the audit trail records them beside our own purpose.
 ACT_REASONS: dict[str, str] = {
@@ -50,7 +43,9 @@ ROLES: dict[str, str] = {
 }
 
 _TABLES: dict[str, dict[str, str]] = {
-    "agency": AGENCIES,
+    # Agencies named after their domain keep the domain's short words; any other configured
+    # agency ("education_north") gets its display name from the connectors file (see label()).
+    "agency": dict(DOMAIN_NAMES),
     "event_type": EVENT_TYPES,
     "purpose": {code: purpose.label for code, purpose in PURPOSES.items()},
     "basis": {**RELATIONSHIP_BASES, "break_glass": "Break-glass (emergency access)", "none": "No relationship"},
@@ -58,7 +53,7 @@ _TABLES: dict[str, dict[str, str]] = {
     "act_reason": ACT_REASONS,
     "value": VALUE_WORDS,
     "role": ROLES,
-    "category": {code: words for per_agency in CATEGORIES.values() for code, words in per_agency.items()},
+    "category": {code: words for domain in DOMAINS.values() for code, words in domain.categories.items()},
 }
 
 
@@ -66,7 +61,10 @@ def label(code: str | None, kind: str) -> str:
     """The plain words for `code` in table `kind` (agency, event_type, purpose, basis, …)."""
     if not code:
         return ""
-    return _TABLES[kind].get(code) or readable(code)
+    words = _TABLES[kind].get(code)
+    if words is None and kind == "agency" and code in configured_agencies():
+        words = configured_agencies().name(code)
+    return words or readable(code)
 
 
 def event_type_codes() -> tuple[str, ...]:

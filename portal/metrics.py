@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -50,10 +50,14 @@ REQUEST_SECONDS = Histogram("portal_request_seconds", "Time to the response's fi
 
 
 class _Sourced(Protocol):
-    agency: str
+    @property
+    def agency(self) -> str: ...
 
     @property
     def status(self) -> object: ...
+
+
+S = TypeVar("S", bound=_Sourced)  # observed() hands back the very sources it was given
 
 
 def fanout_load_changed(load: Load) -> None:
@@ -61,7 +65,7 @@ def fanout_load_changed(load: Load) -> None:
     FANOUT_WAITING.set(load.waiting)
 
 
-def observed(sources: Iterable[_Sourced]) -> Iterator[_Sourced]:
+def observed(sources: Iterable[S]) -> Iterator[S]:
     """Pass sources through, counting each asked agency's outcome and time (withheld ones were not asked)."""
     for source in sources:
         status = source.status

@@ -80,13 +80,16 @@ def _finish_request(response: Response) -> Response:
     return response
 
 
+_REQUEST_HANDLER = "portal-request-log"  # names the handler so a second app in one process adds no second
+
+
 def init_observability(app: Flask) -> None:
     from portal.backpressure import init_backpressure
 
     logger = logging.getLogger(REQUEST_LOGGER)
-    if not any(getattr(h, "portal_request_log", False) for h in logger.handlers):
+    if not any(h.get_name() == _REQUEST_HANDLER for h in logger.handlers):
         handler = request_log_handler()
-        handler.portal_request_log = True  # type: ignore[attr-defined]
+        handler.set_name(_REQUEST_HANDLER)
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False

@@ -46,7 +46,8 @@ def init_rate_limits(app: Flask, settings: Settings) -> None:
 
 
 def sign_in_throttle() -> SignInThrottle:
-    return current_app.extensions["sign_in_throttle"]
+    throttle: SignInThrottle = current_app.extensions["sign_in_throttle"]
+    return throttle
 
 
 def per_user() -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import make_response, render_template
-from flask.typing import ResponseReturnValue
+from flask import Response, make_response, render_template
 from jinja2_fragments.flask import render_block
 
 from portal.extensions import htmx
 
 
-def render_page(template: str, block: str | None = None, status: int = 200, **context: Any) -> ResponseReturnValue:
+def render_page(template: str, block: str | None = None, status: int = 200, **context: Any) -> Response:
     """One template serves both: htmx gets `block`, everyone else the full page.
 
     `Vary: HX-Request` stops a cache (or the back button) serving a fragment as a page.

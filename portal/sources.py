@@ -26,7 +26,8 @@ def registry() -> Registry:
                     # Reads a connector sends in parallel for one person run on the same bounded pool.
                     connector.share_executor(executor())
                 extensions["registry"] = built
-    return extensions["registry"]
+    registry: Registry = extensions["registry"]
+    return registry
 
 
 def executor() -> FanoutExecutor:
@@ -39,7 +40,8 @@ def executor() -> FanoutExecutor:
                 extensions["federation_pool"] = FanoutExecutor(
                     settings.FANOUT_THREADS, settings.FANOUT_QUEUE, retry_after_s=settings.BUSY_RETRY_AFTER_S,
                     on_change=fanout_load_changed)
-    return extensions["federation_pool"]
+    pool: FanoutExecutor = extensions["federation_pool"]
+    return pool
 
 
 def agency_names() -> dict[str, str]:

@@ -22,22 +22,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from connectors.categories import CATEGORIES
+from connectors.agencies import AgencyDirectory
 from connectors.models import LABEL_NORMAL, LABEL_RESTRICTED
 from portal.access.purposes import PURPOSES
 from portal.access.roles import ROLES
 from portal.access.toml_lines import Block, TomlLineIndex
+from portal.agencies import configured_agencies
 
 log = logging.getLogger(__name__)
 
-AGENCIES = tuple(CATEGORIES)
-AGENCY_NAMES: dict[str, str] = {
-    "health": "NHS health",
-    "social_work": "Social work",
-    "education": "Education",
-    "police": "Police Scotland",
-    "scra": "SCRA (Children's Reporter)",
-}
 GRANTABLE_LABELS = (LABEL_NORMAL, LABEL_RESTRICTED)
 
 _REQUIRED_KEYS = (
@@ -104,6 +97,8 @@ class Agreements:
     owning_teams: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     warnings: tuple[str, ...] = ()
     path: str = ""
+    # The configured agencies the clauses were checked against: the policy decides over exactly these.
+    agencies: AgencyDirectory = field(default_factory=AgencyDirectory)
 
     def for_source(self, agency: str) -> tuple[Clause, ...]:
         """Clauses sharing this source agency's data, in file order."""
@@ -114,23 +109,27 @@ class Agreements:
         return self.owning_teams.get(agency)
 
 
-def load_agreements(path: str | Path, *, today: date | None = None) -> Agreements:
-    """Read and validate an agreements file; raises AgreementError naming file, line and problem."""
+def load_agreements(path: str | Path, *, today: date | None = None,
+                    agencies: AgencyDirectory | None = None) -> Agreements:
+    """Read and validate an agreements file against the configured agencies (default: the app's, else those of
+    config/connectors.toml); raises AgreementError naming file, line and problem."""
     label = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise AgreementError(label, [(1, f"cannot read the agreements file ({e.__class__.__name__})")]) from e
-    return parse_agreements(text, label, today=today)
+    return parse_agreements(text, label, today=today, agencies=agencies)
 
 
-def parse_agreements(text: str, path: str, *, today: date | None = None) -> Agreements:
+def parse_agreements(text: str, path: str, *, today: date | None = None,
+                     agencies: AgencyDirectory | None = None) -> Agreements:
     """Validate agreements given as TOML text; `path` is only used in messages."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise AgreementError(path, [_syntax_problem(e)]) from e
-    validator = _Validator(data, TomlLineIndex(text))
+    directory = agencies if agencies is not None else configured_agencies()
+    validator = _Validator(data, TomlLineIndex(text), directory)
     agreements = validator.run()
     if validator.problems:
         raise AgreementError(path, validator.problems)
@@ -141,7 +140,7 @@ def parse_agreements(text: str, path: str, *, today: date | None = None) -> Agre
     )
     for warning in warnings:
         log.warning("%s", warning)
-    return Agreements(agreements.clauses, agreements.owning_teams, warnings, path)
+    return Agreements(agreements.clauses, agreements.owning_teams, warnings, path, directory)
 
 
 def _syntax_problem(error: tomllib.TOMLDecodeError) -> tuple[int, str]:
@@ -156,9 +155,11 @@ def _syntax_problem(error: tomllib.TOMLDecodeError) -> tuple[int, str]:
 class _Validator:
     """Turns parsed TOML into clauses, collecting every problem with its line."""
 
-    def __init__(self, data: dict[str, Any], lines: TomlLineIndex) -> None:
+    def __init__(self, data: dict[str, Any], lines: TomlLineIndex, agencies: AgencyDirectory) -> None:
         self.data = data
         self.lines = lines
+        self.agencies = agencies
+        self.known = agencies.keys
         self.problems: list[tuple[int, str]] = []
 
     def problem(self, line: int, message: str) -> None:
@@ -183,8 +184,8 @@ class _Validator:
             return teams
         for agency, settings in table.items():
             block: Block = (f"source.{agency}", None)
-            if agency not in AGENCIES:
-                self.problem(self.lines.header_line(block), f"unknown agency {agency!r} (known: {', '.join(AGENCIES)})")
+            if agency not in self.agencies:
+                self.problem(self.lines.header_line(block), self.unknown_agency(agency))
                 continue
             for key in settings:
                 if key not in _SOURCE_KEYS:
@@ -210,14 +211,15 @@ class _Validator:
                 self.problem(header, f"missing key {key!r} in [[agreement]]")
         if len(self.problems) > before:
             return None
-        source = self.one_of(raw, block, "source", AGENCIES, "agency")
+        source = self.source(raw, block)
         reference = self.text(raw, block, "reference")
         review_date = self.review_date(raw, block)
-        agencies = self.members(raw, block, "requesting_agencies", AGENCIES, "agency")
+        agencies = self.members(raw, block, "requesting_agencies", self.known, "agency",
+                                " (not configured in the connectors file)")
         roles = self.members(raw, block, "roles", ROLES, "role")
         # Categories belong to a source: with an unknown source there is nothing to check them against.
         categories = (
-            self.members(raw, block, "categories", tuple(CATEGORIES[source]), "category", f" for source {source!r}")
+            self.members(raw, block, "categories", self.categories_of(source), "category", f" for source {source!r}")
             if source
             else frozenset()
         )
@@ -261,12 +263,20 @@ class _Validator:
             return False
         return value
 
-    def one_of(self, raw: dict[str, Any], block: Block, key: str, known: tuple[str, ...], kind: str) -> str | None:
-        value = raw[key]
-        if value not in known:
-            self.problem(self.lines.key_line(block, key), f"unknown {kind} {value!r} (known: {', '.join(known)})")
+    def unknown_agency(self, agency: object) -> str:
+        return (f"unknown agency {agency!r}: no [agencies.{agency}] table in the connectors file "
+                f"(configured: {', '.join(self.known)})")
+
+    def source(self, raw: dict[str, Any], block: Block) -> str | None:
+        value = raw["source"]
+        if not isinstance(value, str) or value not in self.agencies:
+            self.problem(self.lines.key_line(block, "source"), self.unknown_agency(value))
             return None
-        return value
+        return str(value)  # one of `known`
+
+    def categories_of(self, source: str) -> tuple[str, ...]:
+        agency = self.agencies.get(source)
+        return agency.categories if agency else ()
 
     def members(
         self, raw: dict[str, Any], block: Block, key: str, known: tuple[str, ...], kind: str, context: str = ""

@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any, Protocol
 
+from connectors.agencies import AgencyDirectory
 from portal.access.roles import TIME_LIMITED_BASES
 
 
-def _empty() -> Mapping:
+def _empty() -> Mapping[Any, Any]:
     return MappingProxyType({})
 
 
@@ -27,6 +29,19 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+class RequestingUser(Protocol):
+    """What a requester is built from: `portal.data.users.SignedInUser` (the signed-in user) fits."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def agency(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Requester:
     """The signed-in user as the policy needs them: role, agency and team of their organisation."""
@@ -37,9 +52,9 @@ class Requester:
     team: str
 
     @classmethod
-    def from_user(cls, user: object) -> Requester:
+    def from_user(cls, user: RequestingUser) -> Requester:
         """Build from anything with id, role, agency and team (e.g. the signed-in user snapshot)."""
-        return cls(user.id, user.role, user.agency, user.team)  # type: ignore[attr-defined]
+        return cls(user.id, user.role, user.agency, user.team)
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,7 @@ class AccessDecision:
     basis_text: str = ""  # e.g. "Health visitor for this child, recorded by an administrator"
     break_glass_expires_at: datetime | None = None
     clause_refs: tuple[str, ...] = field(default=())  # every clause used, for the audit entry
+    agencies: AgencyDirectory = field(default_factory=AgencyDirectory)  # names and vocabularies for the panels
 
     @property
     def under_break_glass(self) -> bool:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from connectors.categories import CATEGORIES
 from connectors.models import LABEL_NORMAL, LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact
-from portal.access.agreements import AGENCY_NAMES
 from portal.access.decision import AccessDecision, Requester
 from portal.access.purposes import PURPOSES
 
 Item = ChronologyEvent | KeyFact
+ItemT = TypeVar("ItemT", bound=Item)  # events in, events out; facts in, facts out
 
 # HL7 v3 Confidentiality levels below N are no more sensitive than N.
 _AS_NORMAL = {"U", "L", "M", LABEL_NORMAL}
@@ -27,10 +27,10 @@ RESTRICTED_NOTICE = "Restricted information exists – contact {team}"
 
 
 @dataclass(frozen=True)
-class FilteredItems:
+class FilteredItems(Generic[ItemT]):
     """What may be shown, the 'restricted information exists' notices, and how many items were removed."""
 
-    items: tuple[Item, ...]
+    items: tuple[ItemT, ...]
     notices: tuple[str, ...] = ()
     removed: int = 0
 
@@ -63,9 +63,9 @@ def may_see(item: Item, decision: AccessDecision, requester: Requester) -> bool:
     return True
 
 
-def filter_items(items: Iterable[Item], decision: AccessDecision, requester: Requester) -> FilteredItems:
+def filter_items(items: Iterable[ItemT], decision: AccessDecision, requester: Requester) -> FilteredItems[ItemT]:
     """Keep what the decision allows; turn withheld R/V items into notices where the agreement permits."""
-    kept: list[Item] = []
+    kept: list[ItemT] = []
     removed = 0
     notice_agencies: list[str] = []
     for item in items:
@@ -91,7 +91,7 @@ def source_notices(decision: AccessDecision, agency: str, notices: Iterable[str]
 
 def restricted_notice(decision: AccessDecision, agency: str) -> str:
     """'Restricted information exists – contact <owning team>' for one source."""
-    team = decision.owning_teams.get(agency) or AGENCY_NAMES.get(agency, agency)
+    team = decision.owning_teams.get(agency) or decision.agencies.name(agency)
     return RESTRICTED_NOTICE.format(team=team)
 
 
@@ -101,10 +101,10 @@ def explain(item: Item, decision: AccessDecision) -> str:
     clause = decision.clauses.get(key)
     if not decision.allowed or clause is None:
         return "This item is not covered by your current access, so it should not be shown."
-    category = CATEGORIES.get(item.agency, {}).get(item.category, item.category)
+    category = decision.agencies.category_words(item.agency, item.category)
     purpose = PURPOSES[decision.purpose].label if decision.purpose in PURPOSES else decision.purpose
     parts = [
-        f"{category} from {AGENCY_NAMES.get(item.agency, item.agency)}.",
+        f"{category} from {decision.agencies.name(item.agency)}.",
         f"Your access: {decision.basis_text}.",
         f"Purpose: {purpose}.",
         f"Shared under agreement {clause}.",

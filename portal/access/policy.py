@@ -20,9 +20,8 @@ from collections.abc import Callable
 from datetime import datetime
 from types import MappingProxyType
 
-from connectors.categories import CATEGORIES
 from connectors.models import LABEL_NORMAL, LABEL_RESTRICTED, LABEL_VERY_RESTRICTED
-from portal.access.agreements import AGENCY_NAMES, Agreements, Clause
+from portal.access.agreements import Agreements, Clause
 from portal.access.decision import (
     BASIS_BREAK_GLASS,
     BASIS_NONE,
@@ -74,7 +73,7 @@ def _decide(
             allowed=False, reason=reason, basis=BASIS_NONE, purpose=purpose_code, break_glass_available=available
         )
 
-    route_problem = _route_refusal(requester, purpose_code)
+    route_problem = _route_refusal(requester, purpose_code, agreements)
     if route_problem:
         return refuse(route_problem)
     purpose = PURPOSES[purpose_code]
@@ -84,7 +83,8 @@ def _decide(
         raise ValueError("relationship is for a different child")
 
     if relationship is not None and relationship.is_active(now):
-        return _grant(requester, purpose, agreements, relationship_text(relationship), relationship.basis, None)
+        return _grant(requester, purpose, agreements, relationship_text(relationship, agreements), relationship.basis,
+                      None)
 
     available = _break_glass_available(requester, purpose, agreements)
     if break_glass is not None:
@@ -101,13 +101,13 @@ def _decide(
     return refuse(_no_relationship_text(relationship, now) + " " + _offer(purpose, available), available)
 
 
-def _route_refusal(requester: Requester, purpose_code: str) -> str | None:
+def _route_refusal(requester: Requester, purpose_code: str, agreements: Agreements) -> str | None:
     """Why this requester or purpose cannot use the practitioner route at all, if so."""
     if requester.role not in ROLES:
         return "Your account's role is not recognised, so access is refused."
     if requester.role not in PRACTITIONER_ROUTE_ROLES:
         return "IG officers and administrators review records in the IG workspace, not the practitioner view."
-    if requester.agency not in CATEGORIES:
+    if requester.agency not in agreements.agencies:
         return "Your organisation is not one of the sharing agencies, so access is refused."
     purpose = PURPOSES.get(purpose_code)
     if purpose is None:
@@ -141,7 +141,8 @@ def _grant(
     clauses: dict[tuple[str, str], str] = {}
     reveal: dict[tuple[str, str], bool] = {}
     used: list[str] = []
-    for agency, categories in CATEGORIES.items():
+    for source in agreements.agencies:
+        agency, categories = source.key, source.categories
         matching = _matching_clauses(requester, purpose, agreements, agency, break_glass is not None)
         owner = agreements.owning_team(agency)
         owns_v = break_glass is None and requester.agency == agency and owner is not None and requester.team == owner
@@ -171,8 +172,8 @@ def _grant(
     if not any(allowed.values()):
         return AccessDecision(
             allowed=False,
-            reason=f"No sharing agreement lets {AGENCY_NAMES[requester.agency]} staff in your role see information "
-            f"for '{purpose.label}'.",
+            reason=f"No sharing agreement lets {agreements.agencies.name(requester.agency)} staff in your role see "
+            f"information for '{purpose.label}'.",
             basis=basis,
             purpose=purpose.code,
             withheld=MappingProxyType(withheld),
@@ -199,6 +200,7 @@ def _grant(
         basis_text=basis_text,
         break_glass_expires_at=break_glass.finished_at() if break_glass else None,
         clause_refs=tuple(dict.fromkeys(used)),
+        agencies=agreements.agencies,
     )
 
 
@@ -213,13 +215,13 @@ def _withheld_rule(requester: Requester, purpose: Purpose, agreements: Agreement
     if ours:
         purposes = sorted({PURPOSES[p].label for c in ours for p in c.purposes})
         return f"{ours[0].ref}: shared with you only for {', '.join(purposes)}"
-    return f"No agreement shares this with {AGENCY_NAMES[requester.agency]} staff in your role"
+    return f"No agreement shares this with {agreements.agencies.name(requester.agency)} staff in your role"
 
 
 def _break_glass_available(requester: Requester, purpose: Purpose, agreements: Agreements) -> bool:
     if not purpose.break_glass_allowed:
         return False
-    return any(_matching_clauses(requester, purpose, agreements, agency, True) for agency in CATEGORIES)
+    return any(_matching_clauses(requester, purpose, agreements, agency, True) for agency in agreements.agencies.keys)
 
 
 def _break_glass_purposes_text() -> str:
@@ -250,16 +252,18 @@ def _no_relationship_text(relationship: RelationshipBasis | None, now: datetime)
 _SOURCE_TEXT: dict[str, Callable[[str], str]] = {
     "admin": lambda _: "recorded by an administrator",
     "import": lambda _: "recorded by an import",
-    "source": lambda agency: f"reported by the {AGENCY_NAMES.get(agency, agency)} system",
+    "source": lambda name: f"reported by the {name} system",
 }
 
 
-def relationship_text(relationship: RelationshipBasis) -> str:
+def relationship_text(relationship: RelationshipBasis, agreements: Agreements | None = None) -> str:
     """'Health visitor for this child (your team), recorded by an administrator'."""
     name = RELATIONSHIP_BASES.get(relationship.basis, relationship.basis)
     team = " (through your team)" if relationship.holder == "team" else ""
     kind, _, agency = relationship.source.partition(":")
-    recorded = _SOURCE_TEXT.get(kind, lambda _: f"recorded by {relationship.source}")(agency)
+    agency_name = agreements.agencies.name(agency) if agreements is not None else agency
+    describe = _SOURCE_TEXT.get(kind)
+    recorded = describe(agency_name) if describe else f"recorded by {relationship.source}"
     return f"{name} for this child{team}, {recorded}"
 
 

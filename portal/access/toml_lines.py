@@ -52,7 +52,7 @@ class TomlLineIndex:
             if array:
                 name = array.group(1)
                 block = (name, counts.get(name, 0))
-                counts[name] = block[1] + 1  # type: ignore[operator]
+                counts[name] = block[1] + 1
                 self._headers[block] = number
             elif table:
                 block = (table.group(1), None)

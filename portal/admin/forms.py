@@ -31,7 +31,8 @@ def _date(values: dict[str, str], prefix: str, label: str, errors: dict[str, str
     if not any(parts):
         return None
     try:
-        return date_from_parts(*parts, label=label)
+        day, month, year = parts
+        return date_from_parts(day, month, year, label=label)
     except InvalidInput as error:
         errors[f"{prefix}-day"] = str(error)
         return None

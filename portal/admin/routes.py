@@ -77,10 +77,10 @@ def relationships() -> ResponseReturnValue:
 @roles_required("admin")
 def add_relationship() -> ResponseReturnValue:
     form = check_relationship_form(request.form)
-    if not form.errors:
+    if not form.errors and form.starts_at is not None:  # a form without errors always has its start
         try:
             row = create_relationship(child_chi=form.child_chi, basis=form.values["basis"],
-                                      holder=form.values["holder"], starts_at=form.starts_at,  # type: ignore[arg-type]
+                                      holder=form.values["holder"], starts_at=form.starts_at,
                                       ends_at=form.ends_at, source="admin", created_by=current_user.id)
         except RelationshipError as error:
             form.errors["holder" if "hold" in str(error) else "chi"] = str(error).capitalize()

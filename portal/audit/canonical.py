@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from portal.audit.models import HASHED_COLUMNS
 
@@ -42,7 +41,15 @@ def _canonical_value(value: Any) -> Any:
     return value
 
 
-def canonical_entry(values: Mapping[str, Any]) -> str:
+class ColumnValues(Protocol):
+    """One entry's columns by name: a result row's `_mapping` (whose keys may also be Column objects) or a dict."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+
+    def get(self, name: str, /) -> Any: ...
+
+
+def canonical_entry(values: ColumnValues) -> str:
     """The canonical JSON text of an entry's hashed columns."""
     hashable = {}
     for name in HASHED_COLUMNS:
@@ -57,6 +64,6 @@ def chain_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-def entry_hash_of(values: Mapping[str, Any]) -> str:
+def entry_hash_of(values: ColumnValues) -> str:
     """The hash an entry with these column values (including `prev_hash`) must carry."""
     return chain_hash(values["prev_hash"], canonical_entry(values))

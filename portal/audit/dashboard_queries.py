@@ -59,8 +59,8 @@ class FlagInputs:
     children_per_viewer: dict[str | None, int]
 
 
-def _entries(connection: Connection, *conditions: object) -> list[RecordedEntry]:
-    query = select(audit_entries).where(*conditions).order_by(audit_entries.c.sequence)  # type: ignore[arg-type]
+def _entries(connection: Connection, *conditions: ColumnElement[bool]) -> list[RecordedEntry]:
+    query = select(audit_entries).where(*conditions).order_by(audit_entries.c.sequence)
     return [RecordedEntry.from_row(row._mapping) for row in connection.execute(query)]
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.models import ChronologyEvent, KeyFact, SourceStatus
+from portal.audit.canonical import ColumnValues
 from portal.audit.models import EventType, Outcome
 
 USER_AGENT_LIMIT = 500  # the column size; the header is client-controlled so it is cut, not rejected
@@ -215,7 +216,7 @@ class RecordedEntry:
     entry_hash: str
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> RecordedEntry:
+    def from_row(cls, row: ColumnValues) -> RecordedEntry:
         """Build from a result row mapping (`row._mapping`) or a dict of column values."""
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 

@@ -184,7 +184,9 @@ def _related_entity(entry: RecordedEntry) -> dict[str, Any]:
     return related
 
 
-def audit_event(entry: RecordedEntry, *, chi_system: str = DEFAULT_CHI_SYSTEM, site: str | None = None) -> dict:
+def audit_event(
+    entry: RecordedEntry, *, chi_system: str = DEFAULT_CHI_SYSTEM, site: str | None = None
+) -> dict[str, Any]:
     """One entry as an R4 AuditEvent resource (a plain dict, ready for json.dumps)."""
     known = entry.event_type in EventType._value2member_map_
     shape = EVENT_SHAPES.get(EventType(entry.event_type)) if known else None

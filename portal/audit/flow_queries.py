@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -16,7 +17,8 @@ from portal.audit.bind import Bind, read_connection
 from portal.audit.entry_counts import ENTRY_COUNTS
 from portal.audit.flow_sql import CUBE, build_cube, run, stop_rows
 
-Row = tuple[object, ...]
+# A result row of raw SQL: its values are whatever the driver returns (str, int, None), unknown to the type checker.
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Flows:
 
     @property
     def total_views(self) -> int:
-        return sum(int(row[2]) for row in self.views_by_org_role)  # type: ignore[call-overload]
+        return sum(int(row[2]) for row in self.views_by_org_role)
 
 
 def _rows(connection: Connection, sql: str, start: datetime, end: datetime) -> list[Row]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, String, Table, Text, insert, select
+from sqlalchemy import Column, Connection, Date, Integer, String, Table, Text, insert, select
 
 from portal.audit.bind import Bind, read_connection, resolve_engine
 from portal.audit.models import UtcDateTime, audit_metadata
@@ -50,11 +50,14 @@ def _from_row(row: Any) -> PublishedSnapshot:
 def save_snapshot(bind: Bind, *, published_at: datetime, start: date, end: date, figures_json: str,
                   sha256: str) -> int:
     """Store a snapshot and return its id."""
-    engine = resolve_engine(bind)  # type: ignore[arg-type]
+    engine = bind.engine if isinstance(bind, Connection) else resolve_engine(bind)
     with engine.begin() as connection:
         result = connection.execute(insert(transparency_snapshots).values(
             published_at=published_at, period_start=start, period_end=end, figures=figures_json, sha256=sha256))
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        if key is None:  # only for a statement that inserted no row, which this one always does
+            raise RuntimeError("the snapshot insert returned no id")
+        return int(key[0])
 
 
 def latest_snapshot(bind: Bind) -> PublishedSnapshot | None:
@@ -77,4 +80,4 @@ def list_snapshots(bind: Bind, limit: int = 50) -> list[tuple[int, datetime, dat
     with read_connection(bind) as connection:
         rows = connection.execute(select(c.id, c.published_at, c.period_start, c.period_end)
                                   .order_by(c.id.desc()).limit(limit))
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]

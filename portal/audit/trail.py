@@ -15,6 +15,7 @@ from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 from portal.audit.entry import AuditInput, RecordedEntry, SourceAudit, SubjectIdentifier, hash_session_id
+from portal.audit.models import EventType, Outcome
 from portal.audit.writer import AuditUnavailable, AuditWriter
 from portal.extensions import audit_db
 from portal.metrics import AUDIT_WRITE_FAILURES, AUDIT_WRITE_SECONDS
@@ -60,8 +61,8 @@ def entry(event_type: str, *, user: Any = None, outcome: int = 0, outcome_text: 
     if user is None and has_request_context():
         user = current_user
     return AuditInput(
-        event_type=event_type,
-        outcome=outcome,
+        event_type=EventType(event_type),
+        outcome=Outcome(outcome),
         outcome_text=outcome_text,
         details=dict(details or {}),
         **_user_context(user),

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from portal.audit.bind import Bind, read_connection
-from portal.audit.canonical import GENESIS_HASH, entry_hash_of
+from portal.audit.canonical import GENESIS_HASH, ColumnValues, entry_hash_of
 from portal.audit.models import audit_entries
 
 DEFAULT_BATCH_SIZE = 1000
@@ -43,7 +43,7 @@ class _ChainBroken(Exception):
         self.problem = problem
 
 
-def _stream_entries(connection: Connection, batch_size: int, after: int = 0) -> Iterator[Mapping[str, Any]]:
+def _stream_entries(connection: Connection, batch_size: int, after: int = 0) -> Iterator[ColumnValues]:
     """Every entry after sequence `after`, in order, fetched in keyset-paged batches so memory stays flat."""
     last_sequence = after
     while True:
@@ -60,7 +60,7 @@ def _stream_entries(connection: Connection, batch_size: int, after: int = 0) -> 
         last_sequence = batch[-1].sequence
 
 
-def _check_entry(entry: Mapping[str, Any], expected_sequence: int, expected_prev_hash: str) -> None:
+def _check_entry(entry: ColumnValues, expected_sequence: int, expected_prev_hash: str) -> None:
     sequence = entry["sequence"]
     if sequence != expected_sequence:
         missing = (
@@ -132,7 +132,7 @@ def verify_since_anchor(
             head = connection.execute(select(audit_entries).where(audit_entries.c.sequence == anchored)).first()
             if head is None:
                 raise _ChainBroken(anchored, f"the anchored entry {anchored} is missing: entries cut off or deleted")
-            entry = head._mapping
+            entry: ColumnValues = head._mapping
             if entry["entry_hash"] != prev_hash:
                 raise _ChainBroken(anchored, f"entry {anchored} differs from the anchored head")
             if entry_hash_of(entry) != prev_hash:

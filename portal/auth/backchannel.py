@@ -15,7 +15,7 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from portal.config import OidcProvider
 
@@ -44,9 +44,10 @@ def _unverified_issuer(token: str) -> str:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError) as error:
         raise LogoutTokenError("not a signed JWT") from error
-    if not isinstance(claims, dict) or not isinstance(claims.get("iss"), str):
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    if not isinstance(issuer, str):
         raise LogoutTokenError("no issuer")
-    return claims["iss"]
+    return issuer
 
 
 def _check_claims(claims: dict[str, Any], provider: OidcProvider, now: float) -> None:
@@ -92,7 +93,7 @@ def validate_logout_token(token: str, providers: dict[str, OidcProvider], jwks_f
     return LogoutRequest(provider, issuer, claims["jti"], claims.get("sub"), claims.get("sid"))
 
 
-def _decode(token: str, jwks: dict[str, Any]) -> Any:
+def _decode(token: str, jwks: KeySetSerialization) -> Any:
     # Asymmetric algorithms only: a provider's public key must never be usable as an HMAC secret.
     return jwt.decode(token, KeySet.import_key_set(jwks),
                       algorithms=["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",

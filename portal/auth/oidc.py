@@ -75,7 +75,8 @@ def _origin(url: str) -> str:
 
 
 def providers() -> dict[str, OidcProvider]:
-    return current_app.extensions.get("sso_providers", {})
+    configured: dict[str, OidcProvider] = current_app.extensions.get("sso_providers", {})
+    return configured
 
 
 def oidc_enabled() -> bool:
@@ -88,7 +89,8 @@ def client_for(key: str) -> Any:
 
 def oidc_start(key: str, redirect_uri: str) -> ResponseReturnValue:
     session[PROVIDER_IN_SESSION] = key
-    return client_for(key).authorize_redirect(redirect_uri)
+    redirect_to_provider: ResponseReturnValue = client_for(key).authorize_redirect(redirect_uri)
+    return redirect_to_provider
 
 
 def _refuse(code: str, provider: OidcProvider | None, **details: Any) -> SsoResult:

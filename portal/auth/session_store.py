@@ -24,9 +24,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cachelib.file import FileSystemCache
+
+if TYPE_CHECKING:  # redis is imported only where the Redis store is configured
+    from redis import Redis
 
 # Longer than any sign-in request: a newer id may not have its data saved yet, so it is never pruned.
 PRUNE_GRACE_S = 120
@@ -55,7 +58,7 @@ class RedisSessionIndex:
     """Redis sorted sets `<prefix>index:user:<id>` (sid scored by when it was added) and keys
     `<prefix>index:owner:<sid>` (a sid never holds a colon)."""
 
-    def __init__(self, client, key_prefix: str, lifetime_s: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client: Redis, key_prefix: str, lifetime_s: int) -> None:
         self.client = client
         self.prefix = key_prefix
         self.lifetime_s = lifetime_s
@@ -86,7 +89,9 @@ class RedisSessionIndex:
         return self.client.zscore(self._user_key(user_id), sid) is not None
 
     def sids_for(self, user_id: int) -> set[str]:
-        raw = self.client.zrange(self._user_key(user_id), 0, -1, withscores=True)
+        # redis-py types a reply as "awaitable or value" (one type for its sync and async clients); this
+        # client is the sync one, so its replies are plain values.
+        raw: Any = self.client.zrange(self._user_key(user_id), 0, -1, withscores=True)
         added = {(m.decode() if isinstance(m, bytes) else str(m)): float(score) for m, score in raw}
         settled = time.time() - PRUNE_GRACE_S
         gone = {sid for sid, at in added.items() if at < settled and not self.client.exists(self.prefix + sid)}
@@ -95,7 +100,7 @@ class RedisSessionIndex:
         return set(added) - gone
 
     def end(self, sid: str) -> int | None:
-        owner = self.client.get(self._owner_key(sid))
+        owner: Any = self.client.get(self._owner_key(sid))  # a plain value: see sids_for
         user_id = int(owner) if owner is not None else None
         pipe = self.client.pipeline()
         if user_id is not None:

@@ -26,14 +26,16 @@ import time
 from pathlib import Path
 
 from cachelib.file import FileSystemCache
-from flask import Flask, Response, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_url, login_user, logout_user
 from flask_session import Session
+from flask_session.base import ServerSideSession, ServerSideSessionInterface
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.auth.session_store import FileSessionIndex, RedisSessionIndex, SessionIndex
 from portal.data.users import SignedInUser
-from portal.extensions import htmx
+from portal.extensions import htmx, login_manager
 
 # Probes and assets never touch the session; sign-in pages check it but never redirect.
 _UNTOUCHED_ENDPOINTS = {"static", "health.healthz", "health.readyz"}
@@ -46,7 +48,23 @@ TOO_LONG = "You were signed out because your session reached its maximum length.
 
 
 def _index(app: Flask | None = None) -> SessionIndex:
-    return (app or current_app).extensions["session_index"]
+    index: SessionIndex = (app or current_app).extensions["session_index"]
+    return index
+
+
+def _server_session() -> ServerSideSession:
+    """This request's session as Flask-Session made it (flask's own type for `session` knows no id)."""
+    if not isinstance(session, ServerSideSession):
+        raise RuntimeError("the session is not a server-side one: init_sessions was not run for this app")
+    return session
+
+
+def _regenerate() -> None:
+    """Give this request's session a new id (the old one is deleted from the store and never reused)."""
+    interface = current_app.session_interface
+    if not isinstance(interface, ServerSideSessionInterface):
+        raise RuntimeError("sessions are not Flask-Session's: init_sessions was not run for this app")
+    interface.regenerate(_server_session())
 
 
 def current_session_id() -> str | None:
@@ -92,7 +110,7 @@ def reference_key() -> str:
 
 def start_session(user: SignedInUser) -> None:
     """Sign the user in on a new session id (defeats fixation) and record it in the user's index."""
-    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+    _regenerate()
     session.clear()
     login_user(user)
     now = int(time.time())
@@ -100,13 +118,13 @@ def start_session(user: SignedInUser) -> None:
     session["last_seen"] = now
     session["reference_key"] = secrets.token_urlsafe(24)
     session.permanent = True
-    _index().add(user.id, session.sid)  # type: ignore[attr-defined]
+    _index().add(user.id, _server_session().sid)
 
 
 def _forget_here() -> None:
     """Drop this request's session and carry on as nobody, on a fresh id (the old one is never reused)."""
     logout_user()
-    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+    _regenerate()
     session.clear()
 
 
@@ -132,12 +150,12 @@ def expired_reason(now: float) -> str | None:
 def session_is_live() -> bool:
     """Is this request's session still signed in: in the index and within its limits? (For long responses.)"""
     user_id = session.get("_user_id")
-    if user_id is None or not _index().is_live(int(user_id), session.sid):  # type: ignore[attr-defined]
+    if user_id is None or not _index().is_live(int(user_id), _server_session().sid):
         return False
     return expired_reason(time.time()) is None
 
 
-def to_sign_in(message: str | None) -> Response:
+def to_sign_in(message: str | None) -> BaseResponse:
     """Send the browser to the sign-in page (saying `message` there); for htmx a whole-page redirect,
     never a fragment of the sign-in page in place of part of a record."""
     if message:
@@ -158,7 +176,7 @@ def enforce_session_limits() -> ResponseReturnValue | None:
     if user_id is None:
         return None
     message = None
-    if not _index().is_live(int(user_id), session.sid):  # type: ignore[attr-defined]
+    if not _index().is_live(int(user_id), _server_session().sid):
         # Ended elsewhere (sign-out, admin, IG, single sign-on): that act was audited where it happened.
         _forget_here()
         message = SIGNED_OUT_ELSEWHERE
@@ -180,11 +198,10 @@ def enforce_session_limits() -> ResponseReturnValue | None:
 
 def _unauthorized() -> ResponseReturnValue:
     """Not signed in: the sign-in page, as a whole page even when htmx asked for a fragment."""
-    manager = current_app.login_manager  # type: ignore[attr-defined]
     if htmx:
-        return to_sign_in(manager.login_message)
-    flash(manager.login_message, manager.login_message_category)
-    return redirect(login_url(manager.login_view, request.url))
+        return to_sign_in(login_manager.login_message)
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view or "auth.sign_in", request.url))  # create_app sets it
 
 
 def warning_seconds() -> int:
@@ -224,6 +241,6 @@ def init_sessions(app: Flask) -> None:
     Session(app)
     app.extensions["session_index"] = index
     app.before_request(enforce_session_limits)
-    app.login_manager.unauthorized_handler(_unauthorized)  # type: ignore[attr-defined]
+    login_manager.unauthorized_handler(_unauthorized)  # the manager create_app installed on this app
     app.jinja_env.globals["session_warning_seconds"] = warning_seconds
     app.jinja_env.globals["session_warning_text"] = lambda: time_in_words(warning_seconds())

@@ -29,10 +29,12 @@ def begin_sso_session(result: SsoResult) -> None:
     """Record the SSO session that has just started (call after `start_session`), keyed from the portal session."""
     from portal.auth import sessions
 
+    if result.user is None:
+        raise ValueError("an SSO session begins only once the result has signed a user in")
     current_session_id = getattr(sessions, "current_session_id", None)  # server-side sessions, where present
     portal_sid = current_session_id() if current_session_id else None
     session[SSO_SESSION_KEY] = open_sso_session(
-        result.user.id, result.provider_key, result.issuer, result.subject,  # type: ignore[union-attr]
+        result.user.id, result.provider_key, result.issuer, result.subject,
         result.sid, result.id_token, portal_sid)
 
 

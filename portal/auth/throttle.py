@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from typing import TypeVar
 
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.strategies import RateLimiter
+
+R = TypeVar("R")  # what the limiter's operation answers (test and hit: bool; clear: None)
 
 MAX_FAILURES = 5  # per username
 MAX_ADDRESS_FAILURES = 50  # per client address: looser, since many staff may share one proxy address
@@ -56,7 +60,7 @@ class SignInThrottle:
     def _digest(self, kind: str, value: str) -> str:
         return kind + "-" + hmac.new(self._secret, value.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def _call(self, operation, limit: RateLimitItemPerSecond, key: str):  # type: ignore[no-untyped-def]
+    def _call(self, operation: Callable[..., R], limit: RateLimitItemPerSecond, key: str) -> R:
         try:
             return operation(limit, self._prefix, "sign-in", key)
         except StorageError as error:

@@ -12,19 +12,19 @@ from datetime import UTC, date, datetime
 
 from flask import current_app
 
-from connectors.models import ChronologyEvent, KeyFact, PersonRecord
+from connectors.models import ChronologyEvent, KeyFact
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import filter_items, source_notices
 from portal.access.policy import decide
+from portal.agencies import header_rank
 from portal.children.reference import ChildReference
 from portal.data.access_lookup import access_basis_for
+from portal.data.users import SignedInUser
 from portal.metrics import observed
 from portal.record.gather import GatheredSource, GatherRequest, gather
 from portal.record.gather import gather_as_answered as gather_sources_as_answered
 from portal.record.summarise import KeyInformationSummary, build_summary, derived_facts
 from portal.sources import agency_names, executor, registry
-
-HEADER_PREFERENCE = ("health", "education", "social_work", "scra", "police")
 
 
 @dataclass(frozen=True)
@@ -57,15 +57,15 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def decide_access(user: object, reference: ChildReference, now: datetime) -> AccessDecision:
+def decide_access(user: SignedInUser, reference: ChildReference, now: datetime) -> AccessDecision:
     """May this user see this child for the reference's purpose, and which categories from whom."""
     requester = Requester.from_user(user)
-    relationship, grant = access_basis_for(user, reference.chi, now)  # type: ignore[arg-type]
+    relationship, grant = access_basis_for(user, reference.chi, now)
     agreements = current_app.extensions["agreements"]
     return decide(requester, reference.chi, reference.purpose, relationship, grant, agreements, now)
 
 
-def assemble(user: object, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
+def assemble(user: SignedInUser, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
     """Gather from every agency within the deadline, then keep only what the decision lets this user see."""
     connectors = registry().connectors
     sources = gather(connectors, gather_request(reference, decision),
@@ -91,7 +91,7 @@ def gather_as_answered(reference: ChildReference, decision: AccessDecision) -> I
     return observed(sources)
 
 
-def build_record(user: object, reference: ChildReference, decision: AccessDecision,
+def build_record(user: SignedInUser, reference: ChildReference, decision: AccessDecision,
                  sources: Sequence[GatheredSource]) -> ChildRecord:
     """Keep only what the decision lets this user see, and build the summary (all in memory)."""
     requester = Requester.from_user(user)
@@ -104,13 +104,14 @@ def build_record(user: object, reference: ChildReference, decision: AccessDecisi
     # Name, date of birth, CHI and counts are derived from what this user may see, never from the raw answers.
     visible = [_only(source, kept_events.items, kept_facts.items) for source in sources]
     summary_facts = [*kept_facts.items, *derived_facts(visible, now_utc())]
-    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names)  # type: ignore[arg-type]
+    summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names,
+                            domains={s.agency: s.domain or s.agency for s in sources})
     return ChildRecord(
         reference=reference,
         decision=decision,
         sources=tuple(sources),
-        events=tuple(kept_events.items),  # type: ignore[arg-type]
-        facts=tuple(kept_facts.items),  # type: ignore[arg-type]
+        events=kept_events.items,
+        facts=kept_facts.items,
         notices=notices,
         removed_by_policy=kept_events.removed + kept_facts.removed,
         summary=summary,
@@ -119,11 +120,11 @@ def build_record(user: object, reference: ChildReference, decision: AccessDecisi
     )
 
 
-def _only(source: GatheredSource, events: Sequence[object], facts: Sequence[object]) -> GatheredSource:
+def _only(source: GatheredSource, events: Sequence[ChronologyEvent], facts: Sequence[KeyFact]) -> GatheredSource:
     records = replace(
         source.records,
-        events=tuple(e for e in events if e.agency == source.agency),  # type: ignore[attr-defined]
-        facts=tuple(f for f in facts if f.agency == source.agency),  # type: ignore[attr-defined]
+        events=tuple(e for e in events if e.agency == source.agency),
+        facts=tuple(f for f in facts if f.agency == source.agency),
     )
     return replace(source, records=records)
 
@@ -149,13 +150,13 @@ def header_from_search(reference: ChildReference) -> ChildHeader:
 
 
 def _header(reference: ChildReference, sources: Sequence[GatheredSource], names: dict[str, str]) -> ChildHeader:
-    linked: dict[str, PersonRecord] = {}
-    for source in sources:
-        for scored in source.links:
-            linked.setdefault(source.agency, scored.person)
-    for agency in HEADER_PREFERENCE:
-        person = linked.get(agency)
+    for source in sorted(sources, key=_header_rank):
+        person = source.links[0].person if source.links else None
         if person and (person.forename or person.surname):
             name = " ".join(part for part in (person.forename, person.surname) if part)
-            return ChildHeader(name, person.birth_date, reference.chi, names.get(agency, agency))
+            return ChildHeader(name, person.birth_date, reference.chi, names.get(source.agency, source.agency))
     return header_from_search(reference)
+
+
+def _header_rank(source: GatheredSource) -> int:
+    return header_rank(source.domain or source.agency)

@@ -12,7 +12,7 @@ from flask import current_app, request
 
 from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact
 from portal.access.decision import AccessDecision
-from portal.access.filtering import effective_label
+from portal.access.filtering import Item, effective_label
 from portal.access.purposes import act_reasons_for
 from portal.audit import trail
 from portal.audit.entry import SourceAudit
@@ -92,7 +92,7 @@ def record_view(event_type: str, record: ChildRecord, shown_events: Sequence[Chr
 def _source_audit(source: GatheredSource, events: list[ChronologyEvent], facts: list[KeyFact],
                   allowed: set[int]) -> SourceAudit:
     """One source's line in the entry, with what stopped there: R/V items withheld, sealed notices, candidates."""
-    raw = (*source.records.events, *source.records.facts)
+    raw: tuple[Item, ...] = (*source.records.events, *source.records.facts)
     restricted = sum(1 for item in raw if id(item) not in allowed and effective_label(item) in RESTRICTED_LABELS)
     return SourceAudit.from_status(source.status, events, facts, restricted_withheld=restricted,
                                    sealed_notices=len(source.records.restricted_notices),

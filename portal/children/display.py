@@ -50,7 +50,7 @@ def parse_params(args: MultiDict[str, str], known_agencies: set[str]) -> Chronol
     except InvalidInput as error:
         errors["page"], page = str(error), 1
     criteria = ChronologyFilter(agencies, shanarri, date_from, date_to, not show_all, text)
-    raw = {"agency": sorted(agencies), "shanarri": sorted(shanarri),
+    raw: dict[str, object] = {"agency": sorted(agencies), "shanarri": sorted(shanarri),
            "from": date_from.isoformat() if date_from else "", "to": date_to.isoformat() if date_to else "",
            "q": text, "show": "all" if show_all else "significant",
            "order": "oldest" if args.get("order") == "oldest" else "newest"}

@@ -6,6 +6,7 @@ draws) and shown.py (the page shown and audited); audit entries in audit_events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
@@ -15,14 +16,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from connectors.models import ChronologyEvent
 from portal import labels
 from portal.access.decision import AccessDecision
-from portal.access.filtering import explain
+from portal.access.filtering import Item, explain
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
 from portal.auth.sessions import reference_key
 from portal.children import audit_events, display, first_screen
-from portal.children.assemble import assemble, decide_access, header_from_search, now_utc
+from portal.children.assemble import ChildRecord, assemble, decide_access, header_from_search, now_utc
 from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
 from portal.children.match_words import match_strength
 from portal.children.reference import (
@@ -52,17 +54,17 @@ MAX_SOURCE_ID_CHARS = 200  # an agency's own record id
 
 
 @bp.app_template_global("event_date")
-def event_date_global(event) -> str:  # type: ignore[no-untyped-def]
+def event_date_global(event: ChronologyEvent) -> str:
     return format_event_date(event)
 
 
 @bp.app_template_global("agreed_values")
-def agreed_values_global(values):  # type: ignore[no-untyped-def]
+def agreed_values_global(values: tuple[object, ...]) -> list[display.AgreedValue]:
     return display.agreed_values(values)
 
 
 @bp.app_template_global("explain")
-def explain_global(item, decision) -> str:  # type: ignore[no-untyped-def]
+def explain_global(item: Item, decision: AccessDecision) -> str:
     return explain(item, decision)
 
 
@@ -71,19 +73,22 @@ def today() -> date:
     return labels.uk_time(now_utc()).date()
 
 
-def _safety_statuses(record):  # type: ignore[no-untyped-def]
+def _safety_statuses(record: ChildRecord) -> list[first_screen.Status]:
     return first_screen.statuses(record, today())
 
 
 # Plain words and one date format on every page (portal/labels.py), and the child page's first screen.
-for _name, _filter in {"label": labels.label, "long_date": labels.long_date, "long_datetime": labels.long_datetime,
-                       "clock_time": labels.clock_time, "plain": labels.plain_value,
-                       "capitalize_first": labels.capitalize_first}.items():
+_FILTERS: dict[str, Callable[..., str]] = {
+    "label": labels.label, "long_date": labels.long_date, "long_datetime": labels.long_datetime,
+    "clock_time": labels.clock_time, "plain": labels.plain_value, "capitalize_first": labels.capitalize_first}
+_GLOBALS: dict[str, Callable[..., object]] = {
+    "safety_statuses": _safety_statuses, "people_fields": first_screen.people,
+    "other_fields": first_screen.other_fields, "identity_fields": first_screen.identity_fields,
+    "missing_answers": first_screen.missing_answers, "filter_words": display.filter_words,
+    "candidate_strength": match_strength}
+for _name, _filter in _FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
-for _name, _global in {"safety_statuses": _safety_statuses, "people_fields": first_screen.people,
-                       "other_fields": first_screen.other_fields, "identity_fields": first_screen.identity_fields,
-                       "missing_answers": first_screen.missing_answers, "filter_words": display.filter_words,
-                       "candidate_strength": match_strength}.items():
+for _name, _global in _GLOBALS.items():
     bp.add_app_template_global(_global, _name)
 
 
@@ -305,8 +310,8 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     return response
 
 
-def _refused(token: str, reference: ChildReference, decision, *, errors: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
-             status: int = 403) -> ResponseReturnValue:
+def _refused(token: str, reference: ChildReference, decision: AccessDecision, *,
+             errors: dict[str, str] | None = None, status: int = 403) -> ResponseReturnValue:
     return render_page("children/refused.html", token=token, decision=decision, errors=errors or {},
                        reasons=BREAK_GLASS_REASONS, purpose=PURPOSES[reference.purpose], status=status,
                        back_to_results=_back_to_results(), entered=request.form, purposes=purpose_choices(),

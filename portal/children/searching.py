@@ -9,6 +9,7 @@ from datetime import date
 from flask import current_app
 
 from connectors.models import PersonRecord, SourceStatus
+from portal.agencies import configured_agencies, header_rank
 from portal.children import audit_events
 from portal.children.forms import SearchRequest
 from portal.children.match_words import SEXES, how_matched, mark_lookalikes, match_strength
@@ -77,8 +78,6 @@ def _found(child: ChildMatch, searched: SearchRequest, user_id: int, link: Calla
 
 
 def _best_record(records: tuple[PersonRecord, ...]) -> PersonRecord:
-    for agency in ("health", "education", "social_work", "scra", "police"):
-        for record in records:
-            if record.agency == agency:
-                return record
-    return records[0]
+    """The record of the best-placed agency by domain (portal.agencies.HEADER_PREFERENCE), first configured first."""
+    domain_of = configured_agencies().domain_of
+    return min(records, key=lambda record: header_rank(domain_of(record.agency)))

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.children import audit_events, display
 from portal.children.assemble import ChildRecord
-from portal.record.merge import ChronologyView
+from portal.record.merge import ChronologyView, entry_events
 from portal.record.plot_timeline import Timeline
 
 
@@ -37,7 +37,7 @@ def prepare_view(record: ChildRecord, args: MultiDict[str, str] | None = None, *
 
 def record_shown(view: AuditedView, record: ChildRecord, event_type: str, *,
                  details: Mapping[str, Any] | None = None) -> None:
-    shown = [e for entry in view.chronology.page.items for e in getattr(entry, "events", (entry,))]
+    shown = [e for entry in view.chronology.page.items for e in entry_events(entry)]
     # A chronology page re-shows events only; views and prints show the summary's facts too.
     facts = record.facts if event_type != "chronology_page" else ()
     audit_events.record_view(event_type, record, shown, facts,

@@ -9,7 +9,7 @@ streaming, a long `retry` stops the browser reconnecting, which would gather aga
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from flask import Response, current_app, get_template_attribute, render_template, stream_with_context
 from flask_login import current_user
@@ -24,6 +24,8 @@ from portal.children import display
 from portal.children.assemble import build_record, gather_as_answered
 from portal.children.reference import ChildReference
 from portal.children.shown import prepare_view, record_shown
+from portal.data.users import SignedInUser
+from portal.record.gather import GatheredSource
 from portal.record.pool import Saturated
 from portal.sources import registry
 
@@ -37,7 +39,7 @@ def sse(event: str, html: str) -> str:
 
 
 def event_stream(token: str, reference: ChildReference, decision: AccessDecision) -> Response:
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: SignedInUser = current_user._get_current_object()  # the user itself, for use after the request
     try:
         sources = gather_as_answered(reference, decision)  # every agency is asked now, or none
     except Saturated as busy:
@@ -48,7 +50,6 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
                         mimetype="text/event-stream", headers={"Cache-Control": "no-store",
                                                                "Retry-After": str(busy.retry_after_s)})
 
-    @stream_with_context
     def events() -> Iterator[str]:
         yield f"retry: {NO_RECONNECT_MS}\n\n"
         progress_item = get_template_attribute("children/_statuses.html", "progress_item")
@@ -66,11 +67,12 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
         yield _record_event(token, user, reference, decision, ordered)
         yield sse("done", "")
 
-    return Response(events(), mimetype="text/event-stream",
+    return Response(stream_with_context(events()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _record_event(token, user, reference, decision, sources) -> str:  # type: ignore[no-untyped-def]
+def _record_event(token: str, user: SignedInUser, reference: ChildReference, decision: AccessDecision,
+                  sources: Sequence[GatheredSource]) -> str:
     record = build_record(user, reference, decision, sources)
     view = prepare_view(record)
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record,

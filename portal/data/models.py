@@ -19,7 +19,6 @@ ROLE_LABELS = {
     "ig_officer": "Information governance officer",
     "admin": "Administrator",
 }
-AGENCIES = ("health", "social_work", "education", "police", "scra", "portal")
 
 
 def utcnow() -> datetime:

@@ -11,9 +11,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, and_, func, or_, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.data.base import Base
 from portal.data.break_glass import BreakGlassGrant
@@ -90,7 +91,7 @@ def new_link_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def add_notifications(rows: Sequence[dict]) -> list[int]:
+def add_notifications(rows: Sequence[dict[str, Any]]) -> list[int]:
     """Store new notifications (each a dict of Notification's fields); their ids, in order."""
     with db.session() as session:
         items = [Notification(**row) for row in rows]
@@ -99,14 +100,14 @@ def add_notifications(rows: Sequence[dict]) -> list[int]:
         return [item.id for item in items]
 
 
-def _label(session, item: Notification) -> str:  # type: ignore[no-untyped-def]
+def _label(session: Session, item: Notification) -> str:
     if item.recipient_user_id is None:
         return "IG mailbox"  # the only notifications without an account: e-mail to IG_ALERT_EMAIL
     user = session.get(User, item.recipient_user_id)
     return user.username if user else f"user {item.recipient_user_id}"
 
 
-def _outgoing(session, item: Notification) -> OutgoingNotification:  # type: ignore[no-untyped-def]
+def _outgoing(session: Session, item: Notification) -> OutgoingNotification:
     return OutgoingNotification(item.id, item.kind, item.channel, item.recipient_user_id, _label(session, item),
                                 item.address, item.subject, item.body, item.attempts, item.status)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from portal.access.decision import as_utc
 from portal.access.roles import RELATIONSHIP_BASES
@@ -154,11 +155,10 @@ def end_relationship_now(relationship_id: int, now: datetime) -> RelationshipRow
         return _described(session, relationship, now)
 
 
-def _described(session: object, relationship: Relationship, now: datetime) -> RelationshipRow:
-    users = {relationship.user_id: session.get(User, relationship.user_id)} if relationship.user_id else {}  # type: ignore[attr-defined]
-    teams = ({relationship.organisation_id: session.get(Organisation, relationship.organisation_id)}  # type: ignore[attr-defined]
-             if relationship.organisation_id else {})
-    return _row(relationship, users, teams, now)  # type: ignore[arg-type]
+def _described(session: Session, relationship: Relationship, now: datetime) -> RelationshipRow:
+    user = session.get(User, relationship.user_id) if relationship.user_id else None
+    team = session.get(Organisation, relationship.organisation_id) if relationship.organisation_id else None
+    return _row(relationship, {user.id: user} if user else {}, {team.id: team} if team else {}, now)
 
 
 @dataclass(frozen=True)

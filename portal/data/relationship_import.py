@@ -13,6 +13,7 @@ Dates are YYYY-MM-DD (UTC days) or full ISO datetimes.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -116,7 +117,7 @@ def import_relationships_csv(session: Session, path: str | Path, *, created_by: 
     return ImportReport(created=created, skipped=skipped)
 
 
-def _check_header(fieldnames: list[str] | None) -> list[RowError]:
+def _check_header(fieldnames: Sequence[str] | None) -> list[RowError]:
     if not fieldnames:
         return [RowError(1, "the file is empty: it needs a header row")]
     names = [name.strip() for name in fieldnames]
@@ -126,7 +127,7 @@ def _check_header(fieldnames: list[str] | None) -> list[RowError]:
     return errors
 
 
-def _read_rows(session: Session, reader: csv.DictReader) -> tuple[list[_Row], list[RowError]]:
+def _read_rows(session: Session, reader: csv.DictReader[str]) -> tuple[list[_Row], list[RowError]]:
     rows: list[_Row] = []
     errors: list[RowError] = []
     seen: dict[tuple[object, ...], int] = {}

@@ -15,9 +15,9 @@ from typing import Protocol
 from sqlalchemy import CheckConstraint, ColumnElement, DateTime, ForeignKey, Index, String, and_, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from connectors.categories import CATEGORIES
 from portal.access.decision import RelationshipBasis, as_utc
 from portal.access.roles import RELATIONSHIP_BASES, TIME_LIMITED_BASES
+from portal.agencies import configured_agencies
 from portal.data.base import Base
 from portal.record.identify import validate_chi
 
@@ -31,10 +31,12 @@ class RelationshipError(ValueError):
 
 
 class PortalUser(Protocol):
-    """What the queries need of a user: the ORM User and the signed-in snapshot both fit."""
+    """What the queries need of a user: the ORM User and the signed-in snapshot both fit (read only)."""
 
-    id: int
-    organisation_id: int
+    @property
+    def id(self) -> int: ...
+    @property
+    def organisation_id(self) -> int: ...
 
 
 def utcnow() -> datetime:
@@ -108,7 +110,7 @@ def check_relationship(
     if ends_at is not None and as_utc(ends_at) <= as_utc(starts_at):
         raise RelationshipError("the end must be after the start")
     kind, _, agency = source.partition(":")
-    if not (source in ("admin", "import") or (kind == "source" and agency in CATEGORIES)):
+    if not (source in ("admin", "import") or (kind == "source" and agency in configured_agencies())):
         raise RelationshipError(f"unknown source {source!r} (use admin, import or source:<agency>)")
 
 

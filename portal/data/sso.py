@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.data.base import Base
 from portal.data.models import Organisation, User
@@ -179,7 +179,7 @@ def list_identities() -> list[BoundIdentity]:
                               identity.role_pinned) for identity, user in rows]
 
 
-def _identity_of(session, username: str) -> SsoIdentity | None:  # type: ignore[no-untyped-def]
+def _identity_of(session: Session, username: str) -> SsoIdentity | None:
     user = session.scalar(select(User).where(User.username == username))
     return session.scalar(select(SsoIdentity).where(SsoIdentity.user_id == user.id)) if user else None
 

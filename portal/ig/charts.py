@@ -101,7 +101,7 @@ def nice_maximum(value: int) -> int:
     """A round axis top at or above `value` (1, 2, 5 × 10^n), so ticks land on whole numbers."""
     if value <= 1:
         return 1
-    magnitude = 10 ** math.floor(math.log10(value))
+    magnitude: int = 10 ** math.floor(math.log10(value))  # a whole power: value > 1 here
     for step in (1, 2, 5, 10):
         if step * magnitude >= value:
             return step * magnitude

@@ -76,7 +76,8 @@ def read_date(args: Mapping[str, str], prefix: str, label: str, errors: dict[str
         errors[f"{prefix}-{missing[0]}"] = f"{label} must include a {missing[0]}"
         return None
     try:
-        return date_from_parts(*parts, label=label)
+        day, month, year = parts
+        return date_from_parts(day, month, year, label=label)
     except InvalidInput as error:
         errors[f"{prefix}-day"] = str(error)
         return None

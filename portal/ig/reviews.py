@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 from portal.audit.bind import Bind
 from portal.audit.entry import RecordedEntry
@@ -110,11 +111,20 @@ def reviews_by_start(reviews: Iterable[RecordedEntry]) -> dict[int, RecordedEntr
     return found
 
 
-def _all_of(bind: Bind, event_type: EventType, **filters: object) -> list[RecordedEntry]:
+class _Whose(TypedDict, total=False):
+    """Whose entries a review reads: the child's (when the start named one) and the user's."""
+
+    child: str | None
+    user: str | None
+
+
+def _all_of(bind: Bind, event_type: EventType, since: datetime | None = None,
+            **filters: Unpack[_Whose]) -> list[RecordedEntry]:
     """Every matching entry (paged through; the queue is small but must never silently truncate)."""
     found: list[RecordedEntry] = []
     while True:
-        page = search_entries(bind, event_type=event_type, limit=MAX_PAGE_SIZE, offset=len(found), **filters)
+        page = search_entries(bind, event_type=event_type, since=since, limit=MAX_PAGE_SIZE, offset=len(found),
+                              **filters)
         found.extend(page)
         if len(page) < MAX_PAGE_SIZE:
             return found
@@ -122,7 +132,8 @@ def _all_of(bind: Bind, event_type: EventType, **filters: object) -> list[Record
 
 def build_item(bind: Bind, start: RecordedEntry, review: RecordedEntry | None) -> BreakGlassItem:
     """One episode with its window and what was seen, read from the trail."""
-    filters = {"child": start.subject_chi, "user": start.user_id} if start.subject_chi else {"user": start.user_id}
+    filters: _Whose = ({"child": start.subject_chi, "user": start.user_id} if start.subject_chi
+                             else {"user": start.user_id})
     ends = _all_of(bind, EventType.BREAK_GLASS_END, **filters)
     end, ended_early = window_end(start, ends)
     candidates: list[RecordedEntry] = []

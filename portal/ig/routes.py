@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Response, abort, request, url_for
 from flask.typing import ResponseReturnValue
@@ -28,7 +29,7 @@ __all__ = ["bp"]
 
 
 def _page_url(page: int) -> str:
-    args = {key: value for key, value in request.args.items() if key != "page"}
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
     return url_for("ig.search", **args, page=page)
 
 

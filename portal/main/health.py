@@ -49,7 +49,9 @@ def readyz() -> ResponseReturnValue:
     return jsonify(body), 200 if ready else 503
 
 
-def _reachable(engine) -> bool:  # type: ignore[no-untyped-def]
+def _reachable(engine: Engine | None) -> bool:
+    if engine is None:  # the database was never set up in this app
+        return False
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -99,7 +101,7 @@ def _audit_store_writable(reasons: dict[str, str]) -> bool:
 
 
 def _connectors_loaded(reasons: dict[str, str]) -> bool:
-    from connectors.registry import ConfigurationError
+    from connectors.errors import ConfigurationError
     from portal.sources import registry
 
     try:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from connectors.agencies import DOMAINS
 from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact, ThirdParty
 from portal.record.merge import format_event_date
 
@@ -104,7 +105,8 @@ def withheld_reasons(item: ChronologyEvent | KeyFact) -> tuple[str, ...]:
 
 def is_police(item: ChronologyEvent | KeyFact) -> bool:
     """Police information: concern reports' narratives and flags are not shown to the family."""
-    return item.agency == "police" or item.category.startswith("police_")
+    # By the police domain's vocabulary, so every police agency's items count, whatever its key.
+    return item.category in DOMAINS["police"].categories or item.category.startswith("police_")
 
 
 def substitutes(items: Iterable[ChronologyEvent | KeyFact], key: bytes, child_names: Sequence[str] = ()

@@ -18,7 +18,9 @@ from portal.children.assemble import ChildRecord, assemble, decide_access
 from portal.children.reference import BadReference, ChildReference, decode_reference
 from portal.children.shown import AuditedView, audited_view
 from portal.data.meetings import MeetingInfo, record_shown
+from portal.data.users import SignedInUser
 from portal.meetings.masking import MaskedItems, MeetingMask, mask
+from portal.record.merge import entry_events
 from portal.record.plot_timeline import Timeline
 from portal.record.summarise import build_summary
 
@@ -43,7 +45,7 @@ def child_reference(meeting: MeetingInfo, user_id: int) -> ChildReference | None
         return None
 
 
-def decide(user: object, reference: ChildReference, now: datetime) -> AccessDecision:
+def decide(user: SignedInUser, reference: ChildReference, now: datetime) -> AccessDecision:
     return decide_access(user, reference, now)
 
 
@@ -61,11 +63,12 @@ def masked_record(record: ChildRecord, settings: MeetingMask) -> tuple[ChildReco
     masked = mask(record.events, record.facts, replace(settings, child_names=settings.child_names + child_names))
     if not settings.family_present:
         return replace(record, events=masked.events), masked
-    summary = build_summary(masked.facts, [s.status for s in record.sources], agency_names=record.agency_names)
+    summary = build_summary(masked.facts, [s.status for s in record.sources], agency_names=record.agency_names,
+                            domains={s.agency: s.domain or s.agency for s in record.sources})
     return replace(record, events=masked.events, facts=masked.facts, notices={}, summary=summary), masked
 
 
-def open_screen(user: object, meeting: MeetingInfo, reference: ChildReference, decision: AccessDecision,
+def open_screen(user: SignedInUser, meeting: MeetingInfo, reference: ChildReference, decision: AccessDecision,
                 args: MultiDict[str, str], *, event_type: str, family_view: bool | None = None,
                 use_selection: bool = True, page_size: int = SCREEN_PAGE_SIZE, now: datetime) -> Screen:
     """Gather, mask, record the audit entry (before anything is sent) and note the items put on screen."""
@@ -77,12 +80,12 @@ def open_screen(user: object, meeting: MeetingInfo, reference: ChildReference, d
                                  "meeting_status": meeting.status})
     if meeting.status == "live":
         keys = [(e.agency, e.source_record_id) for entry in view.chronology.page.items
-                for e in getattr(entry, "events", (entry,))]
+                for e in entry_events(entry)]
         record_shown(meeting.id, keys, now)
     return Screen(meeting, shown_record, masked, view)
 
 
-def withheld_screen(user: object, meeting: MeetingInfo, reference: ChildReference,
+def withheld_screen(user: SignedInUser, meeting: MeetingInfo, reference: ChildReference,
                     decision: AccessDecision) -> Screen:
     """What the chair could reveal: where, when and why items are withheld; no content is rendered."""
     record = assemble(user, reference, decision)
@@ -90,7 +93,7 @@ def withheld_screen(user: object, meeting: MeetingInfo, reference: ChildReferenc
     return Screen(meeting, shown_record, masked, None)
 
 
-def handout_screen(user: object, meeting: MeetingInfo, reference: ChildReference, decision: AccessDecision, *,
+def handout_screen(user: SignedInUser, meeting: MeetingInfo, reference: ChildReference, decision: AccessDecision, *,
                    document: str = "meeting handout") -> Screen:
     """Exactly the items the room saw (shown and revealed), masked as the room saw them; audited as a print."""
     record = assemble(user, reference, decision)

@@ -17,7 +17,10 @@ config = context.config
 
 
 def run_migrations() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no database URL: set sqlalchemy.url in the Alembic config")
+    engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -9,6 +9,7 @@ link that opens the child only for them. No CHI, no child's name, no justificati
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, url_for
 
@@ -57,13 +58,13 @@ def _base_url() -> str:
 
 
 def break_glass_notifications(grant_id: int, chi: str, actor_id: int, reason_code: str,
-                              started_at: datetime) -> list[dict]:
+                              started_at: datetime) -> list[dict[str, Any]]:
     """The notification rows for one break-glass start (not yet stored)."""
     name, organisation = actor_description(actor_id)
     reason = BREAK_GLASS_REASONS.get(reason_code, reason_code)
     base = _base_url()
     email_on = bool(current_app.config["SETTINGS"].SMTP_URL)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for person in people_working_with(chi, started_at, RESPONSIBLE_BASES, exclude_user_id=actor_id):
         token = new_link_token()
         link = base + url_for("notifications.open_link", token=token)

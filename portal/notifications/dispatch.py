@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from flask import Flask, current_app
+from flask.globals import app_ctx
 
 from portal.data.notifications import EMAIL, PORTAL, OutgoingNotification, due_for_retry, outgoing, record_attempt
 from portal.notifications.channels import Channel, DeliveryError, EmailChannel, PortalChannel
@@ -79,7 +80,7 @@ def _deliver_in_background(app: Flask, ids: list[int]) -> None:
 
 def deliver_soon(ids: Sequence[int]) -> threading.Thread:
     """Send from a background thread (never in the request's critical path)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app  # the app itself, not the current_app proxy: the thread has no app context
     thread = threading.Thread(target=_deliver_in_background, args=(app, list(ids)), daemon=True,
                               name="notification-delivery")
     running = [t for t in app.extensions.get("notification_threads", []) if t.is_alive()]

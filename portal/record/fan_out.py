@@ -78,14 +78,16 @@ def _answers(asked: list[tuple[N, Future[T]]], started: float, deadline: float,
         try:
             for future in as_completed(by_future, timeout=max(0.0, deadline - time.monotonic())):
                 answered.add(future)
-                yield by_future[future], _outcome(by_future[future], future, started)
+                answer = _outcome(by_future[future], future, started)  # bound first: T is the future's type
+                yield by_future[future], answer
         except TimeoutError:
             pass
         for connector, future in asked:
             if future in answered:
                 continue
             if future.done():
-                yield connector, _outcome(connector, future, started)
+                answer = _outcome(connector, future, started)
+                yield connector, answer
             else:
                 reason = f"{connector.display_name} did not answer within {deadline_s:g} s"
                 yield connector, Failure(SourceState.TIMED_OUT, reason, ms_since(started))

@@ -85,6 +85,7 @@ class GatheredSource(SourceResult):
     source_system: str = ""
     links: tuple[ScoredPerson, ...] = ()
     candidates: tuple[ScoredPerson, ...] = ()
+    domain: str = ""  # the agency's domain (connectors.agencies): what the KIS and the header look it up by
 
 
 @dataclass(frozen=True)
@@ -360,4 +361,5 @@ def _source(
         source_system=connector.source_system,
         links=links,
         candidates=candidates,
+        domain=connector.domain,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
@@ -148,8 +148,8 @@ def score_candidate(
     levels, reasons = _compare_demographics(left, right, thresholds)
     score = round(sum(_weight(field, level) for field, level in levels.items()), 1)
     if identity is not None:
-        decision, reason = identity
-        return MatchResult(score, decision, (reason, *reasons), basis="identifier")
+        linked, reason = identity
+        return MatchResult(score, linked, (reason, *reasons), basis="identifier")
     twin_reason = _looks_like_sibling(levels)
     if twin_reason:
         return MatchResult(score, "reject", (*reasons, twin_reason))
@@ -185,7 +185,7 @@ def _compare_demographics(
 ) -> tuple[dict[str, str], list[str]]:
     levels: dict[str, str] = {}
     reasons: list[str] = []
-    comparisons = (
+    comparisons: tuple[tuple[str, Callable[[], tuple[str | None, str]]], ...] = (
         ("surname", lambda: _compare_surname(left, right, thresholds)),
         ("forename", lambda: _compare_forename(left.forename, right.forename, thresholds)),
         ("birth_date", lambda: _compare_birth_date(left.birth_date, right.birth_date)),

@@ -121,6 +121,11 @@ class IncidentGroup:
 Entry = ChronologyEvent | IncidentGroup
 
 
+def entry_events(entry: Entry) -> tuple[ChronologyEvent, ...]:
+    """The events one chronology entry shows: a group's reports, or the event itself."""
+    return entry.events if isinstance(entry, IncidentGroup) else (entry,)
+
+
 def _stem(word: str) -> str:
     # Crude plural folding is enough here: "injuries"/"injury", "burns"/"burn".
     if word.endswith("ies") and len(word) > 5:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from connectors.models import ChronologyEvent, PersonRecord, SourceRecords
 from connectors.window import EventStream, EventWindow, WholeListStream
-from portal.record.merge import ChronologyFilter, Entry, Page, filter_events, group_incidents
+from portal.record.merge import ChronologyFilter, Entry, Page, entry_events, filter_events, group_incidents
 
 __all__ = ["AgencyStreams", "StreamStats", "WindowedView", "agency_streams", "windowed_chronology"]
 
@@ -103,8 +103,8 @@ class WindowedView:
                                 "offset": w.offset, "limit": w.limit, "until": w.date_to.isoformat() if w.date_to
                                 else None, "significant_only": w.significant_only, "at_source": stats.pushed_down}
                                for w in stats.windows]
-        for entry in self.page.items:
-            for event in getattr(entry, "events", (entry,)):
+        for item in self.page.items:
+            for event in entry_events(item):
                 details.setdefault(event.agency, {"shown": [], "asked": [], "items_sent": 0})
                 details[event.agency]["shown"].append(event.source_record_id)
         return details

@@ -9,7 +9,7 @@ agencies that disagree are both shown and marked as conflicting.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -31,7 +31,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One KIS field: its key (KeyFact.field), label, and the (agency, data category) pairs that supply it."""
+    """One KIS field: its key (KeyFact.field), label, and the (domain, data category) pairs that supply it.
+
+    Sources name domains, not agencies: every configured agency of that domain (two councils'
+    education services, say) may supply the field, and agreeing values are shown once.
+    """
 
     key: str
     label: str
@@ -41,7 +45,8 @@ class FieldSpec:
 
 _ID = (("health", "demographics"), ("education", "enrolment"), ("social_work", "sw_allocation"))
 
-# The field list is data: adding a KIS field is one line here (DOMAIN.md §3). Keys are the
+# The field list is data: adding a KIS field is one line here (DOMAIN.md §3). Each names the domains
+# (connectors.agencies.DOMAINS) whose agencies can supply it. Keys are the
 # KeyFact.field values connectors emit (config/connectors.toml, connectors/fhir_mapping.py);
 # name, date of birth, CHI, postcode, recent police concerns and SCRA status are derived here.
 FIELDS: tuple[FieldSpec, ...] = (
@@ -127,13 +132,19 @@ def build_summary(
     *,
     agency_names: Mapping[str, str] | None = None,
     fields: Sequence[FieldSpec] = FIELDS,
+    domains: Mapping[str, str] | None = None,
 ) -> KeyInformationSummary:
-    """Build the KIS from every source's key facts and the status of every source."""
+    """Build the KIS from every source's key facts and the status of every source.
+
+    `domains` maps agency key → domain (connectors.agencies); an agency it does not name is its own domain.
+    """
     by_agency = {status.agency: status for status in statuses}
     by_field: dict[str, list[KeyFact]] = {}
     for fact in facts:
         by_field.setdefault(fact.field, []).append(fact)
-    built = tuple(_build_field(spec, by_field.pop(spec.key, []), by_agency, agency_names) for spec in fields)
+    domain_of = _DomainOf(domains or {})
+    built = tuple(_build_field(spec, by_field.pop(spec.key, []), by_agency, agency_names, domain_of)
+                  for spec in fields)
     unlisted = tuple(fact for group in by_field.values() for fact in group)
     return KeyInformationSummary(built, unlisted)
 
@@ -143,19 +154,37 @@ def summarise_sources(
     *,
     agency_names: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    domains: Mapping[str, str] | None = None,
 ) -> KeyInformationSummary:
     """The KIS straight from federation results: connectors' key facts plus facts derived from
     the linked person records (name, date of birth, CHI) and from events (recent police
     concerns, the Reporter's latest referral or hearing)."""
     now = now or datetime.now(UTC)
     names = dict(agency_names or {})
+    domain_map = dict(domains or {})
     for result in results:
         display = getattr(result, "display_name", "")
         if display:
             names.setdefault(result.agency, display)
+        domain_map.setdefault(result.agency, result_domain(result))
     facts = [fact for result in results for fact in result.records.facts]
     facts += derived_facts(results, now)
-    return build_summary(facts, [result.status for result in results], agency_names=names)
+    return build_summary(facts, [result.status for result in results], agency_names=names, domains=domain_map)
+
+
+def result_domain(result: SourceResult) -> str:
+    """The domain an answer came from (federation's GatheredSource carries it); else the agency is its own."""
+    return getattr(result, "domain", "") or result.agency
+
+
+class _DomainOf:
+    """agency key → domain, an unnamed agency being its own domain."""
+
+    def __init__(self, domains: Mapping[str, str]) -> None:
+        self.domains = domains
+
+    def __call__(self, agency: str) -> str:
+        return self.domains.get(agency) or agency
 
 
 POLICE_CONCERN_WINDOW = timedelta(days=365)
@@ -192,7 +221,7 @@ def _identity_facts(result: SourceResult, system: str) -> list[KeyFact]:
 
 
 def _police_concern_facts(result: SourceResult, system: str, now: datetime) -> list[KeyFact]:
-    if result.agency != "police" or "police_concerns" in result.status.withheld_categories:
+    if result_domain(result) != "police" or "police_concerns" in result.status.withheld_categories:
         return []
     concerns = [e for e in result.records.events if e.category == "police_concerns"]
     since = (now - POLICE_CONCERN_WINDOW).date()
@@ -206,7 +235,7 @@ def _police_concern_facts(result: SourceResult, system: str, now: datetime) -> l
 
 
 def _reporter_facts(result: SourceResult, system: str) -> list[KeyFact]:
-    if result.agency != "scra":
+    if result_domain(result) != "scra":
         return []
     relevant = [e for e in result.records.events if e.category in {"scra_referrals", "scra_hearings"}]
     if not relevant:
@@ -231,11 +260,15 @@ def _build_field(
     facts: list[KeyFact],
     statuses: Mapping[str, SourceStatus],
     names: Mapping[str, str] | None,
+    domain_of: Callable[[str], str],
 ) -> SummaryField:
-    agency_rank = {agency: rank for rank, (agency, _) in enumerate(spec.sources)}
+    domain_rank: dict[str, int] = {}
+    for domain, _ in spec.sources:
+        domain_rank.setdefault(domain, len(domain_rank))
     ordered = sorted(
         facts,
-        key=lambda f: (agency_rank.get(f.agency, len(agency_rank)), -(f.as_of.timestamp() if f.as_of else 0)),
+        key=lambda f: (domain_rank.get(domain_of(f.agency), len(domain_rank)),
+                       -(f.as_of.timestamp() if f.as_of else 0)),
     )
     values = tuple(
         FieldValue(
@@ -252,7 +285,7 @@ def _build_field(
     )
     distinct = {_normalise(v.value) for v in values}
     conflicting = not spec.multiple and len(distinct) > 1
-    return SummaryField(spec.key, spec.label, values, conflicting, _gaps(spec, values, statuses, names))
+    return SummaryField(spec.key, spec.label, values, conflicting, _gaps(spec, values, statuses, names, domain_of))
 
 
 def _normalise(value: str) -> str:
@@ -264,13 +297,17 @@ def _gaps(
     values: tuple[FieldValue, ...],
     statuses: Mapping[str, SourceStatus],
     names: Mapping[str, str] | None,
+    domain_of: Callable[[str], str],
 ) -> tuple[str, ...]:
     """Why agencies that would supply this field are not in it. Quiet answers matter only when nothing came."""
     supplied = {v.agency for v in values}
     gaps: list[str] = []
-    for agency, category in dict.fromkeys(spec.sources):
-        status = statuses.get(agency)
-        if status is None or agency in supplied:
+    # Every answering agency of each domain the field names, domains in the field's order.
+    suppliers = [(agency, category) for domain, category in dict.fromkeys(spec.sources)
+                 for agency in statuses if domain_of(agency) == domain]
+    for agency, category in suppliers:
+        status = statuses[agency]
+        if agency in supplied:
             continue
         name = agency_label(agency, names)
         if status.state == SourceState.TIMED_OUT:

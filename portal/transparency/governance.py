@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from portal.access.agreements import Agreements, Clause
+from portal.audit.flow_queries import Row
 
 REVIEW_SOON_DAYS = 90
 
@@ -31,11 +32,12 @@ def _unique_clauses(agreements: Agreements) -> list[Clause]:
     return list({clause.ref: clause for clause in agreements.clauses}.values())
 
 
-def clause_usage(agreements: Agreements, used: Sequence[tuple[object, ...]]) -> tuple[list[ClauseUse], list[ClauseUse]]:
+def clause_usage(agreements: Agreements, used: Sequence[Row]) -> tuple[list[ClauseUse], list[ClauseUse]]:
     """(clauses cited in the period with their view counts, clauses never cited): the second list is where
     data minimisation could narrow or retire a clause."""
-    counts = {str(ref): int(n) for ref, n in used}  # type: ignore[call-overload]
-    cited, unused = [], []
+    counts = {str(ref): int(n) for ref, n in used}
+    cited: list[ClauseUse] = []
+    unused: list[ClauseUse] = []
     for clause in _unique_clauses(agreements):
         use = ClauseUse(clause.ref, clause.title, clause.source, counts.get(clause.ref, 0))
         (cited if use.views else unused).append(use)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from portal.access.agreements import AGENCY_NAMES
 from portal.access.purposes import PURPOSES
+from portal.agencies import agency_name
 from portal.data.models import ROLE_LABELS
 
 # In the order people read them: legal and policy stops first, then technical ones, then matching.
@@ -37,7 +37,7 @@ def purpose_label(code: object) -> str:
 def agency_label(agency: object) -> str:
     if agency is None:
         return NO_SOURCE
-    return AGENCY_NAMES.get(str(agency), str(agency))
+    return agency_name(str(agency))
 
 
 def role_label(role: object) -> str:

@@ -25,13 +25,13 @@ SERIES_LIMIT = 8
 def flow_links(flows: Flows) -> list[Link]:
     """Organisations → purposes (views), purposes → agencies (times asked), and every stoppage as a branch
     that ends: refusals and break-glass from the organisation, the rest from the source agency."""
-    links = [Link((0, organisation_label(org)), (1, purpose_label(purpose)), int(n))  # type: ignore[call-overload]
+    links = [Link((0, organisation_label(org)), (1, purpose_label(purpose)), int(n))
              for org, purpose, n in flows.views_by_org_purpose]
-    links += [Link((0, organisation_label(org)), (1, reason_label(reason)), int(n), str(reason))  # type: ignore[call-overload]
+    links += [Link((0, organisation_label(org)), (1, reason_label(reason)), int(n), str(reason))
               for org, reason, n in flows.stops_by_org if reason in ENTRY_REASONS]
-    links += [Link((1, purpose_label(purpose)), (2, agency_label(agency)), int(asked))  # type: ignore[call-overload]
+    links += [Link((1, purpose_label(purpose)), (2, agency_label(agency)), int(asked))
               for purpose, agency, asked, _answered, _items in flows.sources_by_purpose_agency]
-    links += [Link((2, agency_label(agency)), (3, reason_label(reason)), int(n), str(reason))  # type: ignore[call-overload]
+    links += [Link((2, agency_label(agency)), (3, reason_label(reason)), int(n), str(reason))
               for agency, reason, n in flows.stops_by_agency if agency is not None]
     return links
 
@@ -96,11 +96,11 @@ def month_chart(chart_id: str, title: str, description: str, months: Sequence[st
 def trend_charts(flows: Flows) -> list[BarChart]:
     """Views by month, and stoppages by month stacked by reason."""
     months = sorted({str(row[0]) for row in flows.views_by_month} | {str(row[0]) for row in flows.stops_by_month})
-    views = {str(month): int(n) for month, n in flows.views_by_month}  # type: ignore[call-overload]
+    views = {str(month): int(n) for month, n in flows.views_by_month}
     reasons = [reason for reason in REASON_LABELS if any(row[1] == reason for row in flows.stops_by_month)]
     stops = {reason_label(reason): [0] * len(months) for reason in reasons}
     for month, reason, n in flows.stops_by_month:
-        stops[reason_label(reason)][months.index(str(month))] = int(n)  # type: ignore[call-overload]
+        stops[reason_label(reason)][months.index(str(month))] = int(n)
     return [
         month_chart("views-by-month", "Views by month", "Bars: how many times a child's record was shown, "
                     "each month of the period.", months, {"Views": [views.get(m, 0) for m in months]}, "views"),

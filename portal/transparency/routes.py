@@ -6,6 +6,8 @@ Each page reads the trail, so each records an `audit_read` first; publishing rec
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -23,7 +25,7 @@ from portal.transparency.publication import cell_text
 __all__ = ["bp"]
 
 
-def render(template: str, *, period: Period, status: int = 200, **context: object) -> ResponseReturnValue:
+def render(template: str, *, period: Period, status: int = 200, **context: Any) -> ResponseReturnValue:
     return render_page(template, status=status, period=period, errors=period.errors or None, labelled=labelled,
                        cell_text=cell_text, reason_classes=REASON_CLASSES,
                        public_on=current_app.config.get("TRANSPARENCY_PUBLIC"), **context)
@@ -77,4 +79,5 @@ def publish() -> ResponseReturnValue:
                       published=service.list_published(), status=400)
     done = service.publish_snapshot(period)
     flash(f"Snapshot {done.snapshot_id} published for {period.describe()}.", "success")
-    return redirect(url_for("transparency.review_publication", **period.args))
+    query: dict[str, Any] = period.args  # url_for's values are untyped; ours are the period's numbers
+    return redirect(url_for("transparency.review_publication", **query))

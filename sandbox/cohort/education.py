@@ -24,7 +24,7 @@ ABSENCE_CODES = {
     "40": "Temporary exclusion",
     "02": "Extended leave with parental consent",
 }
-ROUTINE_CODES = ("21", "21", "22", "11")
+ROUTINE_CODES: tuple[str, ...] = ("21", "21", "22", "11")
 STAGES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "S1", "S2", "S3", "S4", "S5", "S6")
 CURRENT_SESSION_START = 2026  # the school year that began in August 2026
 OPENINGS_PER_WEEK = 10  # two openings (morning, afternoon) a day

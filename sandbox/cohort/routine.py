@@ -36,18 +36,18 @@ def add_routine_records(agencies: Agencies, child: Child, rng: random.Random) ->
         if when < TODAY and rng.random() < 0.95:
             health.immunization(child, when, vaccine)
     for _ in range(rng.randint(1, 5)):
-        when = _random_day_since(rng, child.birth_date + timedelta(days=30))
-        if when:
-            health.encounter(child, when, "gp", rng.choice(MINOR_REASONS), hour=rng.randint(8, 17))
+        seen = _random_day_since(rng, child.birth_date + timedelta(days=30))
+        if seen:
+            health.encounter(child, seen, "gp", rng.choice(MINOR_REASONS), hour=rng.randint(8, 17))
     if rng.random() < 0.12:
         substance, reaction, critical = rng.choice(ALLERGIES)
-        when = _random_day_since(rng, child.birth_date + timedelta(days=200))
-        if when:
-            health.allergy(child, when, substance, reaction, critical)
+        noted = _random_day_since(rng, child.birth_date + timedelta(days=200))
+        if noted:
+            health.allergy(child, noted, substance, reaction, critical)
     if rng.random() < 0.15:
-        when = _random_day_since(rng, child.birth_date + timedelta(days=400))
-        if when:
-            health.condition(child, when, rng.choice(CONDITIONS))
+        diagnosed = _random_day_since(rng, child.birth_date + timedelta(days=400))
+        if diagnosed:
+            health.condition(child, diagnosed, rng.choice(CONDITIONS))
     if child.age_on(TODAY) < 5:
         # Health visitor is the named person before school.
         health.episode(child, child.birth_date + timedelta(days=11), "hv", rng.choice(HEALTH_VISITORS))

@@ -47,9 +47,9 @@ def derive_tags(children: list[Child], agencies: Agencies, education: list[Store
               ("scra", agencies.scra.records))
     for agency, records in stores:
         for label, sealed, subject, family in _document_marks(records):
-            child = by_subject.get((agency, subject)) if subject else None
-            if child:
-                _tag_marks(child, label, sealed, family)
+            marked = by_subject.get((agency, subject)) if subject else None
+            if marked:
+                _tag_marks(marked, label, sealed, family)
     for table in SW_LABELLED_TABLES:
         for row in agencies.social_work.tables[table]:
             child = by_subject[("social_work", row["person_id"])]

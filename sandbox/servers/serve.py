@@ -21,7 +21,7 @@ from waitress.task import WSGITask
 from sandbox.servers import config
 from sandbox.servers.admin import make_admin_app
 from sandbox.servers.docstore import DocumentStore
-from sandbox.servers.fault_middleware import SOCKET_KEY, FaultMiddleware
+from sandbox.servers.fault_middleware import SOCKET_KEY, FaultMiddleware, WsgiApp
 from sandbox.servers.faults import HTTP_MODES, FaultSpec, FaultState, parse_fault_text
 from sandbox.servers.fhir_app import FhirApp, render_fhir_error
 from sandbox.servers.requestlog import RequestLog, RequestLogMiddleware
@@ -33,7 +33,8 @@ THREADS = 32  # requests served at once (a `hang` fault holds one each); idle th
 CHANNEL_TIMEOUT_S = 30  # idle keep-alive connections are closed after this
 log = logging.getLogger("sandbox")
 
-APP_FACTORIES = {"health": FhirApp, "education": make_education_app, "police": make_police_app, "scra": make_scra_app}
+APP_FACTORIES: dict[str, Callable[[DocumentStore, FaultState, config.Credentials], WsgiApp]] = {
+    "health": FhirApp, "education": make_education_app, "police": make_police_app, "scra": make_scra_app}
 
 
 class _SocketTask(WSGITask):

@@ -140,7 +140,8 @@ def subject_counts(conn: sqlite3.Connection, subject_id: str) -> dict[str, int]:
 def _filters(
     collection: str, subject_id: str | None, include_sealed: bool, date_from: str | None, date_to: str | None
 ) -> tuple[str, list[Any]]:
-    clauses, params = ["collection = ?"], [collection]
+    clauses: list[str] = ["collection = ?"]
+    params: list[Any] = [collection]
     if subject_id is not None:
         clauses.append("subject_id = ?")
         params.append(subject_id)

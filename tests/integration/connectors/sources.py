@@ -13,6 +13,7 @@ import pytest
 
 from connectors.fhir_mapping import MAPPERS, Mapped, MappingContext, belongs_to, immunisation_summary, map_patient_facts
 from connectors.models import PersonQuery, PersonRecord
+from connectors.registry import with_defaults
 from tests.integration.connectors.fake_agency import FakeAgency, closed_port_url
 from tests.integration.connectors.fake_fhir import FhirAgency
 from tests.integration.connectors.fake_rest import (
@@ -30,7 +31,7 @@ DEMO_CONFIG = Path(__file__).resolve().parents[3] / "config" / "connectors.toml"
 def demo_table(agency: str) -> dict[str, Any]:
     """One agency's table from config/connectors.toml, with the file's [defaults] merged in."""
     document = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
-    return copy.deepcopy({**document.get("defaults", {}), **document["agencies"][agency]})
+    return copy.deepcopy(with_defaults(document["agencies"][agency], document.get("defaults", {})))
 
 
 def sql_config(agency: str, url: str, limits: Mapping[str, Any]) -> dict[str, Any]:

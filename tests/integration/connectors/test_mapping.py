@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from connectors.config.items import EventSpec, FactSpec
+from connectors.config.problems import validate
 from connectors.errors import ConfigurationError, MalformedResponseError
 from connectors.fhir import FhirConnector, HttpSettings
 from connectors.fhir_mapping import CONFIDENTIALITY_SYSTEM, parse_fhir_date, security_label
@@ -34,7 +36,7 @@ def test_fhir_dates_keep_their_precision(value: str, expected: object) -> None:
 
 
 def test_unknown_source_label_is_treated_as_very_restricted() -> None:
-    mapping = EventMapping({"date": "date", "title": "Note", "label": "label"}, "t", "pastoral_notes")
+    mapping = EventMapping(EventSpec(date="date", title="Note", label="label"), "pastoral_notes")
     event = mapping.build({"date": "2026-01-02", "label": "SECRET"}, CTX, "n-1")
     assert event is not None and event.security_label == "V"
 
@@ -47,20 +49,20 @@ def test_templates_tidy_the_gaps_left_by_missing_values() -> None:
 
 
 def test_a_record_with_an_unreadable_date_is_a_malformed_answer() -> None:
-    mapping = EventMapping({"date": "date", "title": "Note"}, "t", "pastoral_notes")
+    mapping = EventMapping(EventSpec(date="date", title="Note"), "pastoral_notes")
     with pytest.raises(MalformedResponseError, match="Education sent a date that could not be read"):
         mapping.build({"date": "31/02/2026"}, CTX, "n-1")
 
 
 def test_fact_conditions_select_which_items_become_facts() -> None:
-    current = FactMapping({"field": "scra_order", "value": "{order_type}", "unless": "end_date"}, "t", "scra_orders")
+    current = FactMapping(FactSpec(field="scra_order", value="{order_type}", unless="end_date"), "scra_orders")
     assert current.build({"order_type": "CSO", "end_date": None}, CTX, "o-1") is not None
     assert current.build({"order_type": "CSO", "end_date": "2025-01-01"}, CTX, "o-2") is None
 
 
 def test_a_mapping_without_a_title_is_a_configuration_error_naming_its_place() -> None:
     with pytest.raises(ConfigurationError, match=r"agencies\.scra\.collections\[1\]\.event: 'title' is required"):
-        EventMapping({"date": "hearing_date"}, "agencies.scra.collections[1].event", "scra_hearings")
+        validate(EventSpec, {"date": "hearing_date"}, "agencies.scra.collections[1].event")
 
 
 def test_optional_segments_vanish_when_their_value_is_missing() -> None:
@@ -97,7 +99,7 @@ def test_nopat_in_fhir_meta_security_marks_the_item_not_for_the_family() -> None
 def test_rest_and_sql_items_carry_the_family_flag_and_who_they_name() -> None:
     from connectors.models import ThirdParty
 
-    mapping = EventMapping({"date": "date", "title": "Note"}, "t", "pastoral_notes")
+    mapping = EventMapping(EventSpec(date="date", title="Note"), "pastoral_notes")
     as_json = mapping.build({"date": "2026-01-02", "not_for_family": True, "third_party": 0,
                              "third_parties": [{"name": "Darren Kerr", "role": "Mother's former partner"}]}, CTX, "n")
     as_sql = mapping.build({"date": "2026-01-02", "not_for_family": 0, "third_party": 1,
@@ -112,7 +114,7 @@ def test_rest_and_sql_items_carry_the_family_flag_and_who_they_name() -> None:
 
 
 def test_unreadable_third_party_markers_are_a_malformed_answer() -> None:
-    mapping = EventMapping({"date": "date", "title": "Note"}, "t", "pastoral_notes")
+    mapping = EventMapping(EventSpec(date="date", title="Note"), "pastoral_notes")
     with pytest.raises(MalformedResponseError):
         mapping.build({"date": "2026-01-02", "third_parties": "[not json"}, CTX, "n")
 
@@ -120,7 +122,7 @@ def test_unreadable_third_party_markers_are_a_malformed_answer() -> None:
 def test_a_fact_about_one_person_names_them_for_substitution() -> None:
     from connectors.models import ThirdParty
 
-    mapping = FactMapping({"field": "family_contacts", "value": "{name} ({relationship})", "names_person": "name",
-                           "names_role": "relationship"}, "t", "family_contacts")
+    mapping = FactMapping(FactSpec(field="family_contacts", value="{name} ({relationship})", names_person="name",
+                                   names_role="relationship"), "family_contacts")
     fact = mapping.build({"name": "Ross Gillespie", "relationship": "Stepfather"}, CTX, "CON-1")
     assert fact is not None and fact.third_parties == (ThirdParty("Ross Gillespie", "Stepfather"),)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
+from pydantic import Field
 
 from connectors.base import Connector
+from connectors.config import AgencyConfig, Text
+from connectors.config.problems import expand
 from connectors.errors import ConfigurationError
+from connectors.kinds import BuildContext, ConnectorKind
 from connectors.models import PersonQuery, PersonRecord, SourceRecords
 from connectors.registry import build_registry, load_registry, register_kind, registered_kinds
 from tests.integration.connectors.sources import DEMO_CONFIG
@@ -92,14 +95,22 @@ def test_invalid_toml_is_reported_with_the_file(tmp_path: Path) -> None:
         load_registry(path, {})
 
 
+class _StaticConfig(AgencyConfig):
+    """A third party's table: the shared keys plus its own."""
+
+    kind: Literal["static-test"] = Field(description="`static-test`.")
+    greeting: Text = Field(description="What the connector says.")
+
+
 class _StaticConnector(Connector):
     """A third party's connector kind, registered the same way as the built-in ones."""
 
-    def __init__(self, config: Mapping[str, Any], common: Mapping[str, Any]) -> None:
+    def __init__(self, config: _StaticConfig, context: BuildContext) -> None:
+        common = context.common(config)
         self.agency, self.domain = common["agency"], common["domain"]
         self.display_name, self.source_system = common["display_name"], common["source_system"]
         self.categories = common["categories"]
-        self.greeting = config["greeting"]
+        self.greeting = config.greeting
 
     def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
         return []
@@ -109,7 +120,7 @@ class _StaticConnector(Connector):
 
 
 def test_a_third_party_kind_registers_like_the_built_in_ones() -> None:
-    register_kind("static-test", _StaticConnector)
+    register_kind(ConnectorKind("static-test", _StaticConfig, _StaticConnector))
     assert {"fhir", "rest", "sql", "static-test"} <= registered_kinds()
     registry = build_registry({"agencies": {"scra": {
         "kind": "static-test", "display_name": "Reporter", "source_system": "Test", "greeting": "${GREETING:-hi}",
@@ -121,9 +132,16 @@ def test_a_third_party_kind_registers_like_the_built_in_ones() -> None:
 
 
 def test_a_default_may_itself_use_a_variable() -> None:
-    from connectors.registry import resolve_env
-
     table = {"url": "${DB_URL:-sqlite:///${DATA_DIR:-instance}/x.db}"}
-    assert resolve_env(table, {}, "t") == {"url": "sqlite:///instance/x.db"}
-    assert resolve_env(table, {"DATA_DIR": "/srv/d"}, "t") == {"url": "sqlite:////srv/d/x.db"}
-    assert resolve_env(table, {"DB_URL": "postgresql://r@h/db"}, "t") == {"url": "postgresql://r@h/db"}
+    assert expand(table, {}, "t") == {"url": "sqlite:///instance/x.db"}
+    assert expand(table, {"DATA_DIR": "/srv/d"}, "t") == {"url": "sqlite:////srv/d/x.db"}
+    assert expand(table, {"DB_URL": "postgresql://r@h/db"}, "t") == {"url": "postgresql://r@h/db"}
+
+
+def test_unset_credential_variables_are_listed_before_anything_is_built(tmp_path: Path) -> None:
+    from connectors.registry import read_config, unset_variables
+
+    config = read_config(DEMO_CONFIG, {"SANDBOX_DATA_DIR": str(tmp_path)})
+    assert unset_variables(config, {**DEMO_ENV, "SANDBOX_SCRA_API_KEY": ""}) == [
+        "agencies.scra.auth.key_env: environment variable 'SANDBOX_SCRA_API_KEY' is not set"]
+    assert len(unset_variables(config, {})) == 5  # health token, education and SCRA keys, police id and secret

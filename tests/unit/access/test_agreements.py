@@ -155,3 +155,23 @@ def test_review_date_as_iso_string_is_accepted(tmp_path: Path) -> None:
     text = GOOD_CLAUSE.replace("review_date = 2027-03-31", 'review_date = "2027-03-31"')
     (clause,) = load_agreements(write(tmp_path, text), today=TODAY).clauses
     assert clause.review_date == date(2027, 3, 31)
+
+
+def test_clauses_are_checked_against_the_configured_agencies_not_a_fixed_list(tmp_path: Path) -> None:
+    from connectors.agencies import agencies_from_document
+
+    tables = {key: {"display_name": key.title(), "source_system": "System", "domain": domain}
+              for key, domain in (("police", "police"), ("education", "education"),
+                                  ("education_north", "education"))}
+    directory = agencies_from_document({"agencies": tables})
+    clause = GOOD_CLAUSE.replace('["education"]', '["education", "education_north"]')
+    north = clause.replace('source = "police"', 'source = "education_north"').replace(
+        '["police_concerns"]', '["pastoral_notes"]')
+    agreements = load_agreements(write(tmp_path, clause + "\n" + north), today=TODAY, agencies=directory)
+    assert [c.source for c in agreements.clauses] == ["police", "education_north"]
+    assert agreements.clauses[1].covers("education_north", "practitioner", "child_protection")
+    assert agreements.agencies is directory
+    # The project's own connectors file has no education_north: the same clauses fail, naming the fix.
+    error = problems_of(tmp_path, north)
+    assert "unknown agency 'education_north': no [agencies.education_north] table in the connectors file" in str(
+        error)

@@ -161,3 +161,41 @@ def test_source_notices_pass_only_where_an_agreement_permits_revealing() -> None
     assert source_notices(decision, "health", sealed) == sealed
     assert source_notices(decision, "police", sealed) == ()
     assert source_notices(refused, "health", sealed) == ()
+
+
+def test_a_second_agency_of_a_domain_is_decided_and_explained_from_the_configured_agencies() -> None:
+    from connectors.agencies import agencies_from_document
+    from portal.access.agreements import parse_agreements
+
+    tables = {key: {"display_name": name, "source_system": "Pupil records", "domain": "education"}
+              for key, name in (("education", "Education"), ("education_north", "Strathbrae education"))}
+    tables["health"] = {"display_name": "NHS Test", "source_system": "Clinical portal"}
+    text = """
+[[agreement]]
+source = "education_north"
+reference = "ISP-NORTH/1"
+clause = "2.1"
+review_date = 2030-01-01
+requesting_agencies = ["health", "education_north"]
+roles = ["practitioner"]
+categories = ["pastoral_notes"]
+purposes = ["child_protection"]
+labels = ["N"]
+"""
+    agreements = parse_agreements(text, "north.toml", today=date(2026, 11, 22),
+                                  agencies=agencies_from_document({"agencies": tables}))
+    decision = decide(requester(), CHI, "child_protection", relationship(), None, agreements, NOW)
+    assert decision.categories_for("education_north") == frozenset({"pastoral_notes"})
+    assert decision.categories_for("education") == frozenset()
+    assert ("attendance", "No agreement shares this with NHS Test staff in your role") in decision.withheld[
+        "education_north"]
+    note = event("education_north", "pastoral_notes", "N", "north-note")
+    words = explain(note, decision)
+    assert "Significant pastoral notes from Strathbrae education." in words
+    assert "Shared under agreement ISP-NORTH/1 §2.1." in words
+    # Staff of the second council are requesters like any other configured agency's.
+    north_staff = decide(requester(agency="education_north", team="Strathbrae Academy"), CHI, "child_protection",
+                         relationship(basis="named_person"), None, agreements, NOW)
+    assert north_staff.allowed and north_staff.categories_for("education_north") == frozenset({"pastoral_notes"})
+    unknown = decide(requester(agency="fire"), CHI, "child_protection", relationship(), None, agreements, NOW)
+    assert not unknown.allowed and "not one of the sharing agencies" in unknown.reason

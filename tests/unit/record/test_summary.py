@@ -183,3 +183,17 @@ def test_reporter_status_is_the_latest_referral_or_hearing() -> None:
     [value] = summarise_sources(results, now=AS_OF).field("scra_status").values
     assert value.value == "Concern report (9 March 2023)"
     assert value.source_record_id == "h1"
+
+
+def test_every_agency_of_a_domain_supplies_its_fields_and_is_named_in_the_gaps() -> None:
+    # Two councils' education services: field sources name the domain, so both supply and both are accounted for.
+    domains = {"education": "education", "education_north": "education", "health": "health"}
+    names = {**NAMES, "education_north": "Strathbrae education"}
+    facts = [fact("school", "Kilbrae Primary, P5", "education"), fact("school", "Strathbrae Academy, P5",
+                                                                      "education_north")]
+    statuses = [answered("health"), answered("education"), answered("education_north")]
+    summary = build_summary(facts, statuses, agency_names=names, domains=domains)
+    assert [v.agency_name for v in summary.field("school").values] == ["Education", "Strathbrae education"]
+    late = [answered("health"), answered("education"), SourceStatus("education_north", SourceState.TIMED_OUT)]
+    school = build_summary(facts[:1], late, agency_names=names, domains=domains).field("school")
+    assert school.gaps == ("Strathbrae education did not respond",)

@@ -40,7 +40,7 @@ def test_flows_page_shows_figures_diagram_and_trends_and_is_audited(ig_client, s
     assert svg["role"] == "img" and all(soup.find(id=part) for part in svg["aria-labelledby"].split())
     assert not soup.select("[style]") and not soup.select("script:not([src])"), "CSP: no inline style or script"
     stop_widths = {path.title.get_text(): float(path["stroke-width"]) for path in svg.select("path.tr-flow")}
-    asked = stop_widths["Child protection enquiry or IRD → NHS health: 15"]
+    asked = stop_widths["Child protection enquiry or IRD → NHS Glenmorven: 15"]
     timed_out = stop_widths["Police Scotland → Source timed out: 6"]
     assert abs(timed_out - asked * 6 / 15) < 0.2, "widths are proportional to volume"
     for chart in ("views-by-month", "stoppages-by-month"):
@@ -69,12 +69,12 @@ def test_governance_lists_unused_clauses_stop_pairs_reliability_and_reviews(ig_c
     assert used in soup.find(attrs={"data-testid": "used-clauses"}).get_text()
     pairs = [[c.get_text(strip=True) for c in row.find_all(["th", "td"])]
              for row in soup.find(attrs={"data-testid": "stop-pairs"}).tbody.find_all("tr")]
-    assert ["NHS health", "Police Scotland", "Source timed out", "1"] in pairs
+    assert ["NHS Glenmorven", "Police Scotland", "Source timed out", "1"] in pairs
     rows = soup.find(attrs={"data-testid": "reliability"}).tbody.find_all("tr")
     reliability = {row.find_all("td")[0].get_text(strip=True): [c.get_text(strip=True) for c in row.find_all("td")]
                    for row in rows}
     assert reliability["Police Scotland"][1:7] == ["1", "0", "0", "0", "1", "0"]
-    assert reliability["NHS health"][-1] == "90"
+    assert reliability["NHS Glenmorven"][-1] == "90"
 
 
 def test_publishing_needs_confirmation_then_stores_a_suppressed_snapshot_and_audits_it(  # type: ignore[no-untyped-def]

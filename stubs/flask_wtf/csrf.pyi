@@ -1,0 +1,16 @@
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, Flask
+from werkzeug.exceptions import BadRequest
+
+# `exempt` hands back the view (or blueprint) it was given, so a decorated view keeps its signature.
+_Exempted = TypeVar("_Exempted", bound=Callable[..., object] | Blueprint)
+
+class CSRFError(BadRequest): ...
+
+class CSRFProtect:
+    def __init__(self, app: Flask | None = ...) -> None: ...
+    def init_app(self, app: Flask) -> None: ...
+    def exempt(self, view: _Exempted) -> _Exempted: ...
+    def protect(self) -> None: ...

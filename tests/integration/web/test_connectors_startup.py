@@ -1,0 +1,74 @@
+"""A bad connectors file stops the portal at start-up, naming file, table and key: in create_app and on the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from connectors.errors import ConfigurationError
+from portal import create_app
+from portal.config import PROJECT_ROOT
+from tests.conftest import make_settings
+
+DEMO = PROJECT_ROOT / "config" / "connectors.toml"
+
+
+def _bad_copy(tmp_path: Path) -> Path:
+    """The demo file with one mistake a person could make: the social work referrals' action written the old way."""
+    text = DEMO.read_text(encoding="utf-8")
+    old = 'summary = "{reason}"\n  action = { field = "outcome" }'
+    assert text.count(old) == 1
+    bad = tmp_path / "connectors.toml"
+    bad.write_text(text.replace(old, 'summary = "{reason}"\n  action = "outcome"'), encoding="utf-8")
+    return bad
+
+
+def test_create_app_refuses_a_bad_connectors_file_naming_file_table_and_key(tmp_path: Path) -> None:
+    bad = _bad_copy(tmp_path)
+    with pytest.raises(ConfigurationError) as caught:
+        create_app(make_settings(tmp_path, CONNECTORS_FILE=bad))
+    assert caught.value.reason.startswith(f"{bad}: agencies.social_work.queries[7].event.action must be a table")
+    assert '{ field = "outcome" }' in caught.value.reason
+
+
+def test_the_demo_connectors_file_is_valid_at_start_up(app: Flask) -> None:
+    assert list(app.extensions["connectors_config"].enabled) == ["health", "social_work", "education", "police",
+                                                                 "scra"]
+
+
+def test_serve_demo_exits_with_the_reason_and_no_stack_trace(tmp_path: Path) -> None:
+    # The command `make run` ends with; it must stop before starting any sandbox agency.
+    bad = _bad_copy(tmp_path)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FLASK_APP": "app.py", "PORTAL_ENV": "test",
+           "SECRET_KEY": "s" * 40, "AUDIT_HMAC_KEY": "h" * 40, "CONNECTORS_FILE": str(bad),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "INSTANCE_PATH": str(tmp_path / "instance"),
+           "SANDBOX_DATA_DIR": str(tmp_path / "sandbox")}
+    result = subprocess.run([sys.executable, "-m", "flask", "portal", "serve-demo", "--port", "0"],
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"{bad}: agencies.social_work.queries[7].event.action must be a table" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "sandbox" not in result.stdout.lower()  # nothing was started
+
+
+def test_connectors_check_names_the_problem(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SANDBOX_HEALTH_TOKEN", raising=False)
+    bad = _bad_copy(tmp_path)
+    result = app.test_cli_runner().invoke(args=["portal", "connectors", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "agencies.social_work.queries[7].event.action" in result.output
+    good = app.test_cli_runner().invoke(args=["portal", "connectors", "check", str(DEMO)])
+    assert good.exit_code == 0 and "5 agencies configured, no problems found" in good.output
+    assert "Note: agencies.health.auth.token_env: environment variable 'SANDBOX_HEALTH_TOKEN' is not set" in \
+        good.output
+
+
+def test_connectors_schema_prints_the_reference(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["portal", "connectors", "schema"])
+    assert result.exit_code == 0
+    assert result.output == (PROJECT_ROOT / "docs" / "connectors.md").read_text(encoding="utf-8")
