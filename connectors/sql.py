@@ -27,7 +27,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from connectors.base import CallTiming, Connector, unreadable_as_malformed
 from connectors.errors import (
-    ConfigurationError,
     ConnectorError,
     FatalError,
     ResponseTooLargeError,

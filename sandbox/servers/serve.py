@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from waitress.channel import HTTPChannel
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, create_server
 from waitress.task import WSGITask
 
 from sandbox.servers import config
@@ -68,6 +68,7 @@ class Listener:
             # No access log (waitress keeps none): query strings carry CHIs and names.
             server = create_server(self.app, host=HOST, port=self.port, threads=THREADS, ident="sandbox",
                                    asyncore_use_poll=True, channel_timeout=CHANNEL_TIMEOUT_S)
+            assert isinstance(server, BaseWSGIServer)  # one address: one server, not a MultiSocketServer
             server.channel_class = _Channel
             self._server = server
             self._thread = threading.Thread(target=server.run, daemon=True)
