@@ -112,7 +112,7 @@ class AgencyDirectory:
 def agencies_from_config(tables: Mapping[str, AgencyConfig]) -> AgencyDirectory:
     """The agencies of an already validated connectors file (connectors.registry.read_config(...).agencies)."""
     return AgencyDirectory(tuple(
-        Agency(key, table.display_name, table.organisation or table.display_name, table.source_system,
+        Agency(key, table.display_name, table.organisation_name, table.source_system,
                table.vocabulary, tuple(c for c in DOMAINS[table.vocabulary].categories if c in table.category_set),
                table.enabled)
         for key, table in tables.items()))

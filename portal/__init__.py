@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Flask's documented way to add WSGI middleware; mypy sees replacing a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)
-    _load_connectors(app, settings)
+    _load_connectors(app, settings)  # first: every problem in the file at once, before the agreements read it
     _load_policy(app, settings)
     _init_templates(app)
     _init_extensions(app)
