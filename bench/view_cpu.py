@@ -8,8 +8,9 @@ with one gthread worker), signs one practitioner in, opens a few records, then r
 content N times, one after another. Prints the CPU each process spent per view (user+system, from
 /proc): the portal worker, each sandbox agency, and the PostgreSQL backends serving the portal's
 database. CPU is far steadier than wall time on a busy machine (though a busier machine still
-costs some more per view, up to ±15%): compare runs made in turn, not at different times. With `--profile DIR`, py-spy (if installed)
-samples the portal and the agencies during the views and writes collapsed stacks to DIR.
+costs some more per view, up to ±15%): compare runs made in turn, not at different times.
+With `--profile DIR`, py-spy (if installed) samples the portal and the agencies during the views
+and writes collapsed stacks to DIR.
 """
 
 from __future__ import annotations

@@ -60,6 +60,7 @@ class Connector(ABC):
     source_system: str
     categories: frozenset[str]
     executor: Executor | None = None  # set by share_executor; without one, parallel reads run in turn
+    on_call: Callable[[CallTiming], None] | None = None  # told of every call to the source, with its timing
 
     @abstractmethod
     def find_people(self, query: PersonQuery, *, deadline: float) -> list[PersonRecord]:
@@ -83,6 +84,13 @@ class Connector(ABC):
     def share_executor(self, executor: Executor) -> None:
         """Run this connector's parallel reads on the caller's bounded pool (one pool per process)."""
         self.executor = executor
+
+    def report_call(self, endpoint: str, status: int | None, started: float, attempt: int, outcome: str) -> CallTiming:
+        """Time one call to the source from `started` (monotonic) and tell `on_call`; no query text, only names."""
+        timing = CallTiming(self.agency, endpoint, status, round((time.monotonic() - started) * 1000), attempt, outcome)
+        if self.on_call is not None:
+            self.on_call(timing)
+        return timing
 
 
 @dataclass(frozen=True)
@@ -329,18 +337,9 @@ class HttpConnector(Connector):
         return FatalError(f"{self.display_name} could not be asked: {type(error).__name__}")
 
     def _record(self, endpoint: str, status: int | None, started: float, attempt: int, outcome: str) -> None:
-        timing = CallTiming(
-            agency=self.agency,
-            endpoint=endpoint,
-            status=status,
-            elapsed_ms=round((time.monotonic() - started) * 1000),
-            attempt=attempt,
-            outcome=outcome,
-        )
+        timing = self.report_call(endpoint, status, started, attempt, outcome)
         log.debug("%s %s -> %s in %d ms (attempt %d, %s)", timing.agency, endpoint, status, timing.elapsed_ms,
                   attempt, outcome)
-        if self.on_call is not None:
-            self.on_call(timing)
 
 
 def _shared_session(http: HttpSettings) -> requests.Session:

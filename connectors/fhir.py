@@ -24,6 +24,7 @@ from connectors.fhir_mapping import (
     map_patient_facts,
 )
 from connectors.models import ChronologyEvent, PersonQuery, PersonRecord, SourceRecords
+from connectors.paging import follow_pages
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
 MAX_WINDOW = 200  # resources asked for in one search (the server may cap `_count` lower)
@@ -174,11 +175,9 @@ class FhirConnector(HttpConnector):
                   "_count": str(count), "_getpagesoffset": str(window.offset)}
         if window.date_to is not None:
             params["date"] = f"lt{(window.date_to + timedelta(days=1)).isoformat()}"
-        bundle = self.get_json(resource_type, params, deadline=deadline, endpoint=f"{resource_type} search")
-        if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-            raise MalformedResponseError(f"{self.display_name} answered a search without a FHIR Bundle")
-        resources = [entry["resource"] for entry in bundle.get("entry") or []
-                     if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)]
+        bundle = self._bundle(self.get_json(resource_type, params, deadline=deadline,
+                                            endpoint=f"{resource_type} search"))
+        resources = list(_resources_in(bundle))
         matches = [r for r in resources if r.get("resourceType") == resource_type]
         more = any(link.get("relation") == "next" for link in bundle.get("link", [])) and bool(matches)
         total = bundle.get("total")
@@ -205,26 +204,14 @@ class FhirConnector(HttpConnector):
     def _iter_search(
         self, resource_type: str, params: Mapping[str, str], *, deadline: float
     ) -> Iterator[dict[str, Any]]:
-        url = resource_type
-        query: Mapping[str, str] | None = params
-        for _page in range(self.http.max_pages):
-            bundle = self.get_json(url, query, deadline=deadline, endpoint=f"{resource_type} search")
-            if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-                raise MalformedResponseError(f"{self.display_name} answered a search without a FHIR Bundle")
-            for entry in bundle.get("entry") or []:
-                resource = entry.get("resource") if isinstance(entry, dict) else None
-                if isinstance(resource, dict):
-                    yield resource
-            next_url = next((link.get("url") for link in bundle.get("link", []) if link.get("relation") == "next"),
-                            None)
-            if not next_url:
-                return
-            url = str(next_url)
-            self.check_same_origin(url)
-            query = None  # the next link carries the whole query; get_json enforces the deadline
-        raise MalformedResponseError(
-            f"{self.display_name} kept sending more pages than the {self.http.max_pages} allowed"
-        )
+        for bundle in follow_pages(self, resource_type, params, deadline=deadline, endpoint=f"{resource_type} search",
+                                   next_link=_next_link):
+            yield from _resources_in(self._bundle(bundle))
+
+    def _bundle(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
+            raise MalformedResponseError(f"{self.display_name} answered a search without a FHIR Bundle")
+        return body
 
 
 class FhirEventStream:
@@ -238,6 +225,17 @@ class FhirEventStream:
 
     def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
         return self._read(window, deadline)
+
+
+def _resources_in(bundle: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict):
+            yield resource
+
+
+def _next_link(bundle: dict[str, Any]) -> str | None:
+    return next((link.get("url") for link in bundle.get("link", []) if link.get("relation") == "next"), None)
 
 
 __all__ = ["CATEGORY_RESOURCES", "CHI_SYSTEM_NHS", "CHI_SYSTEM_OID", "FhirConnector", "FhirOptions", "HttpSettings"]

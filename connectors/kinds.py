@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from connectors.base import CallTiming, Connector, HttpSettings
 from connectors.config.agency import AgencyConfig, HttpAgencyConfig
 from connectors.config.kinds import FhirAgencyConfig, RestAgencyConfig, SqlAgencyConfig
+from connectors.config.problems import from_environment
 from connectors.errors import ConfigurationError
 from connectors.fhir import FhirConnector, FhirOptions
 from connectors.mapping import EventMapping, FactMapping, PercentageSummary
@@ -127,8 +128,6 @@ def _build_rest(config: RestAgencyConfig, context: BuildContext) -> Connector:
 
 
 def _build_sql(config: SqlAgencyConfig, context: BuildContext) -> Connector:
-    from connectors.config.problems import from_environment
-
     url = config.url or from_environment(str(config.url_env), context.env, f"{context.where}.url_env")
     people = config.people
     queries = []

@@ -22,7 +22,8 @@ INTRO = """\
 # Connectors configuration reference
 
 Generated from the models in `connectors/config/` by `flask portal connectors schema`; do not edit by
-hand (a test compares this page with the models). The portal reads `CONNECTORS_FILE`
+hand (a test compares this page with the models). This page covers the built-in kinds; the command
+also describes kinds that installed packages add. The portal reads `CONNECTORS_FILE`
 (`config/connectors.toml`) at start-up and refuses to start if any table is wrong, naming the file,
 the table (`agencies.social_work.queries[2].event`) and the key.
 
@@ -62,7 +63,7 @@ def models_of(kinds: Mapping[str, ConnectorKind[Any]]) -> list[tuple[str, type[B
         for nested in _nested(model):
             if nested not in seen:
                 seen.add(nested)
-                sections.append((f"`{nested.__name__}`", nested))
+                sections.append((_heading(nested), nested))
     return sections
 
 
@@ -99,6 +100,12 @@ def _describe(model: type[BaseModel], key: str, info: FieldInfo) -> str:
     if not text:
         raise ValueError(f"{model.__name__}.{key} has no description")
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _heading(model: type[BaseModel]) -> str:
+    """A nested table's heading: its docstring up to the first colon (`[[agencies.<key>.queries]]`)."""
+    first = _doc(model).split(": ", 1)[0]
+    return first if first.startswith("`") else f"`{model.__name__}`"
 
 
 def _doc(model: type[BaseModel]) -> str:

@@ -162,9 +162,10 @@ def build_connector(agency: str, table: Mapping[str, Any], env: Mapping[str, str
     return _build(kinds[config.kind], config, BuildContext(agency, env, on_call))
 
 
-def with_defaults(table: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+def with_defaults(table: Mapping[str, Any], defaults: Mapping[str, Any],
+                  kinds: Mapping[str, ConnectorKind[Any]] | None = None) -> dict[str, Any]:
     """`table` with the `[defaults]` its kind has a key for and does not set itself."""
-    kind = connector_kinds().get(str(table.get("kind")))
+    kind = (connector_kinds() if kinds is None else kinds).get(str(table.get("kind")))
     if kind is None:
         return dict(table)
     keys = {info.alias or name for name, info in kind.model.model_fields.items()}
@@ -176,7 +177,7 @@ def _validate_agency(agency: str, table: Any, defaults: Mapping[str, Any], env: 
     where = f"agencies.{agency}"
     if not isinstance(table, Mapping):
         raise ConfigurationError(f"{where} must be a table")
-    merged = expand(with_defaults(table, defaults if isinstance(defaults, Mapping) else {}), env, where)
+    merged = expand(with_defaults(table, defaults if isinstance(defaults, Mapping) else {}, kinds), env, where)
     try:
         return adapter.validate_python(merged, context={"agency": agency})
     except ValidationError as e:

@@ -15,20 +15,15 @@ from urllib.parse import quote
 
 from connectors.base import HttpConnector, run_concurrently, unreadable_as_malformed
 from connectors.errors import MalformedResponseError
-from connectors.mapping import (
-    EventMapping,
-    FactMapping,
-    ItemContext,
-    PercentageSummary,
-    as_text,
-    lookup,
-    parse_source_date,
-)
+from connectors.items import map_items, person_from_item
+from connectors.mapping import EventMapping, FactMapping, ItemContext, PercentageSummary, as_text, lookup
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
+from connectors.paging import follow_pages
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
 MAX_WINDOW = 200  # events asked for in one request when the agency sets no page size
-_SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
+# Where a person's attributes are read when `[people.fields]` does not say (sex and previous surname: only if it does).
+PERSON_DEFAULTS = {"forename": "forename", "surname": "surname", "birth_date": "dob", "postcode": "postcode"}
 
 
 @dataclass(frozen=True)
@@ -101,24 +96,9 @@ class RestConnector(HttpConnector):
         return found
 
     def _person(self, item: Mapping[str, Any]) -> PersonRecord:
-        fields = self.people.fields
-        identifiers = tuple(
-            (kind, as_text(lookup(item, path)).replace(" ", "") if kind == "chi" else as_text(lookup(item, path)))
-            for kind, path in self.people.identifiers.items() if as_text(lookup(item, path))
-        )
-        sex = as_text(lookup(item, fields["sex"])).lower() if "sex" in fields else ""
-        previous = as_text(lookup(item, fields["previous_surname"])) if "previous_surname" in fields else ""
-        return PersonRecord(
-            agency=self.agency,
-            source_id=as_text(lookup(item, self.people.id_field)),
-            identifiers=identifiers,
-            forename=as_text(lookup(item, fields.get("forename", "forename"))) or None,
-            surname=as_text(lookup(item, fields.get("surname", "surname"))) or None,
-            birth_date=parse_source_date(lookup(item, fields.get("birth_date", "dob")), what=self.display_name),
-            sex=_SEXES.get(sex),
-            postcode=as_text(lookup(item, fields.get("postcode", "postcode"))) or None,
-            previous_surnames=(previous,) if previous else (),
-        )
+        return person_from_item(item, agency=self.agency, source_name=self.display_name,
+                                id_field=self.people.id_field, identifiers=self.people.identifiers,
+                                fields=self.people.fields, defaults=PERSON_DEFAULTS)
 
     # -- records --------------------------------------------------------------------------------
 
@@ -159,11 +139,9 @@ class RestConnector(HttpConnector):
             notice = body.get(self.notice_field)
             if notice and str(notice) not in notices:
                 notices.append(str(notice))
-            for item in page_items:
-                if spec.subject_field and as_text(lookup(item, spec.subject_field)) not in ("", person.source_id):
-                    dropped += 1
-                    continue
-                items.append(item)
+            mine = _about(spec, page_items, person)
+            dropped += len(page_items) - len(mine)
+            items.extend(mine)
         return items, notices, dropped
 
     def _person_facts(self, person: PersonRecord, wanted: frozenset[str], ctx: ItemContext, *,
@@ -220,11 +198,8 @@ class RestConnector(HttpConnector):
             params["significant"] = "true"  # a constant flag is not a field the source can filter on
         path = spec.path.replace("{id}", quote(person.source_id, safe=""))
         body = self.get_json(path, params, deadline=deadline, endpoint=spec.name)
-        items = body.get(spec.list_field) if isinstance(body, dict) else None
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
-        mine = [i for i in items
-                if not spec.subject_field or as_text(lookup(i, spec.subject_field)) in ("", person.source_id)]
+        items = self._list_in(body, spec.list_field)
+        mine = _about(spec, items, person)
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
         events = _map_items(spec, mine, ctx, wanted)[0]
         total = body.get("total")
@@ -239,23 +214,17 @@ class RestConnector(HttpConnector):
 
     def _pages(self, path: str, params: Mapping[str, str] | None, list_field: str, *,
                deadline: float) -> Iterator[tuple[list[Mapping[str, Any]], Mapping[str, Any]]]:
-        url = path
         if self.page_size is not None:
             params = {**(params or {}), self.page_size_param: str(self.page_size)}
-        for _page in range(self.http.max_pages):
-            body = self.get_json(url, params, deadline=deadline, endpoint=path.split("/")[-1] or path)
-            items = body.get(list_field) if isinstance(body, dict) else None
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
-            yield items, body
-            next_url = body.get(self.next_field)
-            if not next_url:
-                return
-            url = str(next_url)
-            self.check_same_origin(url)
-            params = None  # the next URL carries the whole query
-        raise MalformedResponseError(f"{self.display_name} kept sending more pages than the {self.http.max_pages} "
-                                     "allowed")
+        for body in follow_pages(self, path, params, deadline=deadline, endpoint=path.split("/")[-1] or path,
+                                 next_link=lambda page: page.get(self.next_field)):
+            yield self._list_in(body, list_field), body
+
+    def _list_in(self, body: Any, list_field: str) -> list[Mapping[str, Any]]:
+        items = body.get(list_field) if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise MalformedResponseError(f"{self.display_name} sent an answer without the expected list")
+        return items
 
 
 class RestEventStream:
@@ -272,17 +241,16 @@ class RestEventStream:
         return self._read(window, deadline)
 
 
+def _about(spec: CollectionSpec, items: list[Mapping[str, Any]], person: PersonRecord) -> list[Mapping[str, Any]]:
+    """The items about this person: one naming another subject is dropped (an item naming none is kept)."""
+    if not spec.subject_field:
+        return items
+    return [i for i in items if as_text(lookup(i, spec.subject_field)) in ("", person.source_id)]
+
+
 def _map_items(spec: CollectionSpec, items: list[Mapping[str, Any]], ctx: ItemContext,
                wanted: frozenset[str]) -> tuple[list[ChronologyEvent], list[KeyFact]]:
-    events: list[ChronologyEvent] = []
-    facts: list[KeyFact] = []
-    for item in items:
-        record_id = as_text(lookup(item, spec.id_field)) or None
-        if spec.event is not None and spec.event.category in wanted:
-            event = spec.event.build(item, ctx, record_id or "")
-            if event is not None:
-                events.append(event)
-        facts.extend(f for f in (m.build(item, ctx, record_id) for m in spec.facts if m.category in wanted) if f)
+    events, facts = map_items(items, ctx, wanted, id_field=spec.id_field, event=spec.event, facts=spec.facts)
     if spec.percentage is not None and spec.percentage.category in wanted:
         more_events, more_facts = spec.percentage.build(items, ctx)
         events.extend(more_events)

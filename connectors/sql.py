@@ -34,12 +34,14 @@ from connectors.errors import (
     TimedOutError,
     UnauthorisedError,
 )
-from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, parse_source_date, truthy
+from connectors.items import map_items, person_from_item
+from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, truthy
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 from connectors.sql_engine import SharedConnection, limit_statements, read_only_connection, read_only_engine
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
-_SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
+# A person's attributes are read from the column of the same name unless `[people.fields]` names another.
+PERSON_DEFAULTS = {name: name for name in ("forename", "surname", "birth_date", "sex", "postcode", "previous_surname")}
 _MIN_USEFUL_S = 0.05
 
 
@@ -102,20 +104,9 @@ class SqlConnector(Connector):
         return [self._person(row) for row in rows]
 
     def _person(self, row: Mapping[str, Any]) -> PersonRecord:
-        fields = self.people.fields
-
-        def col(name: str) -> str:
-            return as_text(row.get(fields.get(name, name)))
-
-        previous = col("previous_surname")
-        return PersonRecord(
-            agency=self.agency, source_id=as_text(row.get(self.people.id_field)),
-            identifiers=tuple((k, as_text(row.get(c))) for k, c in self.people.identifiers.items() if row.get(c)),
-            forename=col("forename") or None, surname=col("surname") or None,
-            birth_date=parse_source_date(row.get(fields.get("birth_date", "birth_date")), what=self.display_name),
-            sex=_SEXES.get(col("sex").lower()), postcode=col("postcode") or None,
-            previous_surnames=(previous,) if previous else (),
-        )
+        return person_from_item(row, agency=self.agency, source_name=self.display_name, id_field=self.people.id_field,
+                                identifiers=self.people.identifiers, fields=self.people.fields,
+                                defaults=PERSON_DEFAULTS)
 
     # -- records --------------------------------------------------------------------------------
 
@@ -137,16 +128,12 @@ class SqlConnector(Connector):
                 if rows and truthy(next(iter(rows[0].values()), 0)) and spec.notice not in notices:
                     notices.append(spec.notice)
                 continue
-            mine = [r for r in rows if not spec.subject_field or as_text(r.get(spec.subject_field)) == person.source_id]
+            mine = self._mine(spec, rows, person)
             dropped += len(rows) - len(mine)
-            for row in _collect(mine, spec):
-                record_id = as_text(row.get(spec.id_field)) or None
-                if spec.event is not None and spec.event.category in wanted:
-                    event = spec.event.build(row, ctx, record_id or "")
-                    if event is not None:
-                        events.append(event)
-                facts.extend(f for f in (m.build(row, ctx, record_id) for m in spec.facts if m.category in wanted)
-                             if f is not None)
+            more_events, more_facts = map_items(_collect(mine, spec), ctx, wanted, id_field=spec.id_field,
+                                                event=spec.event, facts=spec.facts)
+            events.extend(more_events)
+            facts.extend(more_facts)
         return SourceRecords(events=tuple(events), facts=tuple(facts), restricted_notices=tuple(notices),
                              dropped_wrong_child=dropped)
 
@@ -204,8 +191,7 @@ class SqlConnector(Connector):
     def _row_events(self, spec: QuerySpec, rows: list[dict[str, Any]], person: PersonRecord) -> list[ChronologyEvent]:
         assert spec.event is not None
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
-        built = (spec.event.build(row, ctx, as_text(row.get(spec.id_field)) or "") for row in rows)
-        return [event for event in built if event is not None]
+        return map_items(rows, ctx, frozenset({spec.event.category}), id_field=spec.id_field, event=spec.event)[0]
 
     # -- execution ------------------------------------------------------------------------------
 
@@ -240,9 +226,7 @@ class SqlConnector(Connector):
             outcome = type(error).__name__
             raise error from e
         finally:
-            if self.on_call is not None:
-                self.on_call(CallTiming(self.agency, name, None, round((time.monotonic() - started) * 1000), 1,
-                                        outcome))
+            self.report_call(name, None, started, 1, outcome)
 
     @contextmanager
     def _one_transaction(self) -> Iterator[SharedConnection]:

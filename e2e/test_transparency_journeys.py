@@ -60,7 +60,8 @@ def test_ig_officer_publishes_a_snapshot_that_a_visitor_reads_and_downloads(  # 
                  and row["row"] == "Source timed out" and row["column"] == "Police Scotland"]
     # Other journeys share this portal's trail, so whether secondary suppression hides this cell depends on what
     # they left; the cell is published either way, and the figures against the export are checked in
-    # tests/transparency. What holds always: no figure of 1-4 is published, and a hidden cell carries no value.
+    # tests/integration/transparency. What holds always: no figure of 1-4 is published, and a hidden cell
+    # carries no value.
     assert len(timed_out) == 1
     assert [row for row in rows if row["suppressed"] and row["value"] != ""] == []
     assert [row for row in rows if not row["suppressed"] and int(row["value"]) in range(1, 5)] == []

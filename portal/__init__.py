@@ -26,8 +26,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Flask's documented way to add WSGI middleware; mypy sees replacing a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)
+    _load_connectors(app, settings)  # first: every problem in the file at once, before the agreements read it
     _load_policy(app, settings)
-    _load_connectors(app, settings)
     _init_templates(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -85,11 +85,12 @@ def _configure(app: Flask, settings: Settings) -> None:
 def _load_policy(app: Flask, settings: Settings) -> None:
     """Sharing agreements are validated at start against the configured agencies: a bad file stops the portal,
     naming file, line and problem (a clause for an agency with no connectors table included)."""
-    from connectors.agencies import read_agencies
+    from connectors.agencies import agencies_from_config
     from portal.access.agreements import load_agreements
     from portal.agencies import install
 
-    agencies = read_agencies(settings.CONNECTORS_FILE)
+    # The agencies are those of the connectors file _load_connectors validated, enabled or not.
+    agencies = agencies_from_config(app.extensions["connectors_config"].agencies)
     install(app, agencies)
     agreements = load_agreements(settings.AGREEMENTS_FILE, agencies=agencies)
     for warning in agreements.warnings:

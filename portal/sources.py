@@ -43,6 +43,3 @@ def executor() -> FanoutExecutor:
     pool: FanoutExecutor = extensions["federation_pool"]
     return pool
 
-
-def agency_names() -> dict[str, str]:
-    return {connector.agency: connector.display_name for connector in registry().connectors}

@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -60,11 +61,12 @@ def forget_processes(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def _is_ours(entry: Mapping[str, object]) -> psutil.Process | None:
-    """The process, if it is still the sandbox system the PID file recorded."""
+def _is_ours(entry: Mapping[str, Any]) -> psutil.Process | None:
+    """The process, if it is still the sandbox system the PID file recorded (its JSON values are checked by
+    int() and float() here, which raise on anything else)."""
     try:
-        process = psutil.Process(int(entry["pid"]))  # type: ignore[call-overload]
-        same_start = abs(process.create_time() - float(entry["create_time"])) < 0.01  # type: ignore[arg-type]
+        process = psutil.Process(int(entry["pid"]))
+        same_start = abs(process.create_time() - float(entry["create_time"])) < 0.01
         command = process.cmdline()
     except (psutil.Error, KeyError, TypeError, ValueError):
         return None

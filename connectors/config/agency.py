@@ -64,6 +64,11 @@ class AgencyConfig(StrictModel):
         return value
 
     @property
+    def organisation_name(self) -> str:
+        """Who holds the records: `organisation`, else the display name."""
+        return self.organisation or self.display_name
+
+    @property
     def vocabulary(self) -> str:
         """The domain, after validation filled it in."""
         return self.domain or ""

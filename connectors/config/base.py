@@ -73,7 +73,6 @@ FieldPath = Annotated[str, AfterValidator(_field_path), Marker("field path")]
 Template = Annotated[str, AfterValidator(_template), Marker("template")]
 EnvName = Annotated[str, AfterValidator(_env_name), Marker("environment variable name")]
 Text = Annotated[str, AfterValidator(_text), Marker("text")]
-PositiveSeconds = Annotated[float, Field(gt=0), Marker("seconds")]
 PositiveInt = Annotated[int, Field(ge=1), Marker("whole number ≥ 1")]
 Count = Annotated[int, Field(ge=0), Marker("whole number ≥ 0")]
 

@@ -76,7 +76,7 @@ class EventSpec(ItemSpec):
 
 
 class FactSpec(ItemSpec):
-    """`[[... .facts]]`: each item (that meets the conditions) becomes one key fact."""
+    """`[[... .facts]]` and `[[agencies.<key>.person_facts]]`: each item that meets the conditions gives a key fact."""
 
     field: Text = Field(description="The key-information field it fills (e.g. `school`, `social_worker`).")
     value: Template = Field(description="The fact as shown; an item whose value comes out empty gives no fact.")

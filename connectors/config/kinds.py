@@ -168,8 +168,8 @@ class SqlQuery(StrictModel):
     facts: list[FactSpec] = Field(default=[], description="Each row becomes these key facts.")
     notice: Text | None = Field(default=None, description="The query counts withheld (sealed) rows and this text is "
                                 "shown when there are any; nothing else of them is read.")
-    window: bool = Field(default=False, description="The statement may be wrapped in ORDER BY <event date> … LIMIT for "
-                         "the chronology page; needs an event, one row per id and plain column names.")
+    window: bool = Field(default=False, description="The statement may be wrapped in `ORDER BY` the event's date and "
+                         "`LIMIT` for the chronology page; needs an event, one row per id and plain column names.")
 
     @model_validator(mode="after")
     def _windowable(self) -> SqlQuery:

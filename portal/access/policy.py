@@ -262,8 +262,8 @@ def relationship_text(relationship: RelationshipBasis, agreements: Agreements | 
     team = " (through your team)" if relationship.holder == "team" else ""
     kind, _, agency = relationship.source.partition(":")
     agency_name = agreements.agencies.name(agency) if agreements is not None else agency
-    describe = _SOURCE_TEXT.get(kind)
-    recorded = describe(agency_name) if describe else f"recorded by {relationship.source}"
+    text = _SOURCE_TEXT.get(kind)
+    recorded = text(agency_name) if text is not None else f"recorded by {relationship.source}"
     return f"{name} for this child{team}, {recorded}"
 
 

@@ -6,7 +6,7 @@ before anything it returns is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -21,10 +21,9 @@ from portal.children.reference import ChildReference
 from portal.data.access_lookup import access_basis_for
 from portal.data.users import SignedInUser
 from portal.metrics import observed
-from portal.record.gather import GatheredSource, GatherRequest, gather
-from portal.record.gather import gather_as_answered as gather_sources_as_answered
+from portal.record.gather import ConnectorLike, GatheredSource, GatherRequest, gather_as_answered
 from portal.record.summarise import KeyInformationSummary, build_summary, derived_facts
-from portal.sources import agency_names, executor, registry
+from portal.sources import executor, registry
 
 
 @dataclass(frozen=True)
@@ -67,32 +66,43 @@ def decide_access(user: SignedInUser, reference: ChildReference, now: datetime) 
 
 def assemble(user: SignedInUser, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
     """Gather from every agency within the deadline, then keep only what the decision lets this user see."""
-    connectors = registry().connectors
-    sources = gather(connectors, gather_request(reference, decision),
-                     deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
-    return build_record(user, reference, decision, list(observed(sources)))
+    gathering = start_gathering(reference, decision)
+    return build_record(user, reference, decision, gathering.in_order(gathering.answers), gathering.agencies)
 
 
-def gather_request(reference: ChildReference, decision: AccessDecision) -> GatherRequest:
+@dataclass(frozen=True)
+class Gathering:
+    """One view's agency calls, all started: who was asked (looked up once), and each answer as it comes."""
+
+    agencies: dict[str, str]  # agency key → display name, in configuration order
+    answers: Iterator[GatheredSource]
+
+    def in_order(self, answered: Iterable[GatheredSource]) -> list[GatheredSource]:
+        """The answers in configuration order, whatever order they arrived in."""
+        by_agency = {source.agency: source for source in answered}
+        return [by_agency[agency] for agency in self.agencies if agency in by_agency]
+
+
+def start_gathering(reference: ChildReference, decision: AccessDecision) -> Gathering:
+    """Ask every agency at once on the worker's shared pool: the one fan-out of the page and the stream alike.
+
+    When the pool is full, Saturated is raised here, having asked nobody, before any response has started.
+    """
+    connectors = registry().connectors  # once per view: the request, the order and the names all come from it
+    answers = gather_as_answered(connectors, gather_request(connectors, reference, decision),
+                                 deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
+    return Gathering({c.agency: c.display_name for c in connectors}, observed(answers))
+
+
+def gather_request(connectors: Sequence[ConnectorLike], reference: ChildReference,
+                   decision: AccessDecision) -> GatherRequest:
     """Ask each agency only for the categories the decision allows (minimisation at query time)."""
-    allowed = {connector.agency: decision.categories_for(connector.agency) for connector in registry().connectors}
+    allowed = {connector.agency: decision.categories_for(connector.agency) for connector in connectors}
     return GatherRequest(query=reference.query(), allowed=allowed, confirmed=reference.confirmed)
 
 
-def gather_as_answered(reference: ChildReference, decision: AccessDecision) -> Iterator[GatheredSource]:
-    """Each agency's result as soon as it has one (or the deadline passes), for progress on screen.
-
-    Every agency is asked at once on the worker's shared pool, before this returns: when the
-    pool is full, Saturated is raised here, before any response has started.
-    """
-    sources = gather_sources_as_answered(registry().connectors, gather_request(reference, decision),
-                                         deadline_s=current_app.config["FEDERATION_DEADLINE_S"],
-                                         executor=executor())
-    return observed(sources)
-
-
 def build_record(user: SignedInUser, reference: ChildReference, decision: AccessDecision,
-                 sources: Sequence[GatheredSource]) -> ChildRecord:
+                 sources: Sequence[GatheredSource], agencies: Mapping[str, str]) -> ChildRecord:
     """Keep only what the decision lets this user see, and build the summary (all in memory)."""
     requester = Requester.from_user(user)
     events = [event for source in sources for event in source.records.events]
@@ -100,7 +110,7 @@ def build_record(user: SignedInUser, reference: ChildReference, decision: Access
     kept_events = filter_items(events, decision, requester)
     kept_facts = filter_items(facts, decision, requester)
     notices = _notices(sources, decision, kept_events.notices + kept_facts.notices)
-    names = agency_names()
+    names = dict(agencies)
     # Name, date of birth, CHI and counts are derived from what this user may see, never from the raw answers.
     visible = [_only(source, kept_events.items, kept_facts.items) for source in sources]
     summary_facts = [*kept_facts.items, *derived_facts(visible, now_utc())]

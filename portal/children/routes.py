@@ -16,17 +16,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from connectors.models import ChronologyEvent
 from portal import labels
 from portal.access.decision import AccessDecision
-from portal.access.filtering import Item, explain
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
 from portal.auth.sessions import reference_key
-from portal.children import audit_events, display, first_screen
-from portal.children.assemble import ChildRecord, assemble, decide_access, header_from_search, now_utc
+from portal.children import audit_events, display
+from portal.children.assemble import assemble, decide_access, header_from_search, now_utc
 from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
-from portal.children.match_words import match_strength
+from portal.children.page import build_page
 from portal.children.reference import (
     BadReference,
     ChildReference,
@@ -43,7 +41,6 @@ from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish
 from portal.errors import error_page
 from portal.limits import limit_refusals
 from portal.ratelimits import probe_limit
-from portal.record.merge import format_event_date
 from portal.rendering import render_page
 
 bp = Blueprint("children", __name__, url_prefix="/children")
@@ -53,43 +50,18 @@ PRINT_PAGE_SIZE = 10_000  # a printout carries every significant event, not one 
 MAX_SOURCE_ID_CHARS = 200  # an agency's own record id
 
 
-@bp.app_template_global("event_date")
-def event_date_global(event: ChronologyEvent) -> str:
-    return format_event_date(event)
-
-
-@bp.app_template_global("agreed_values")
-def agreed_values_global(values: tuple[object, ...]) -> list[display.AgreedValue]:
-    return display.agreed_values(values)
-
-
-@bp.app_template_global("explain")
-def explain_global(item: Item, decision: AccessDecision) -> str:
-    return explain(item, decision)
-
-
 def today() -> date:
     """The portal's notion of today (UK date), which "review overdue" is measured against."""
     return labels.uk_time(now_utc()).date()
 
 
-def _safety_statuses(record: ChildRecord) -> list[first_screen.Status]:
-    return first_screen.statuses(record, today())
-
-
-# Plain words and one date format on every page (portal/labels.py), and the child page's first screen.
+# Plain words and one date format on every page (portal/labels.py). What the child's page shows per field and
+# per event is worked out before rendering (portal/children/page.py): no template calls back for it.
 _FILTERS: dict[str, Callable[..., str]] = {
     "label": labels.label, "long_date": labels.long_date, "long_datetime": labels.long_datetime,
     "clock_time": labels.clock_time, "plain": labels.plain_value, "capitalize_first": labels.capitalize_first}
-_GLOBALS: dict[str, Callable[..., object]] = {
-    "safety_statuses": _safety_statuses, "people_fields": first_screen.people,
-    "other_fields": first_screen.other_fields, "identity_fields": first_screen.identity_fields,
-    "missing_answers": first_screen.missing_answers, "filter_words": display.filter_words,
-    "candidate_strength": match_strength}
 for _name, _filter in _FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
-for _name, _global in _GLOBALS.items():
-    bp.add_app_template_global(_global, _name)
 
 
 def _reference(token: str) -> ChildReference:
@@ -197,7 +169,7 @@ def stream_child(token: str) -> ResponseReturnValue:
     reference, decision, refusal = _open(token)
     if refusal is not None:
         return refusal
-    return event_stream(token, reference, decision)
+    return event_stream(token, reference, decision, today())
 
 
 @bp.get("/<token>/chronology")
@@ -294,11 +266,12 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     if printing:  # a printout carries every matching event: all pages, whatever page was on screen
         args = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "page"])
     view = prepare_view(record, args, page_size=PRINT_PAGE_SIZE if printing else display.PAGE_SIZE)
+    page = build_page(record, view.params, view.chronology.page, today())
     # Built in memory first: the entry says what was shown, so nothing may fail after it is written.
-    response = render_page(template, block=block, token=token, decision=decision, record=record,
+    response = render_page(template, block=block, token=token, decision=decision, record=record, page=page,
                            params=view.params, chronology=view.chronology, timeline=view.timeline,
-                           agencies=_configured_agencies(), purpose=PURPOSES[reference.purpose],
-                           query_string=display.query_string, printed_at=now_utc(),
+                           agencies=list(record.agency_names.items()), purpose=PURPOSES[reference.purpose],
+                           printed_at=now_utc(),
                            sections=display.print_sections(args), back_to_results=_back_to_results())
     if block == "chronology" and request.headers.get("HX-Request"):
         # Filters and page live in the address bar, so Back, reload and print keep them.

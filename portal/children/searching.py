@@ -15,8 +15,17 @@ from portal.children.forms import SearchRequest
 from portal.children.match_words import SEXES, how_matched, mark_lookalikes, match_strength
 from portal.children.reference import ChildReference
 from portal.record.gather import ChildMatch, search
-from portal.record.match import ScoredPerson
-from portal.sources import agency_names, executor, registry
+from portal.record.match import MatchResult
+from portal.sources import executor, registry
+
+
+@dataclass(frozen=True)
+class FoundCandidate:
+    """A record without this child's identifier that may be them, and how close a match in words."""
+
+    person: PersonRecord
+    match: MatchResult
+    strength: str
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,7 @@ class FoundChild:
     how_found: str  # in words: which details matched, never a bare score
     strength: str  # "Exact identifier", "Close match" or "Possible match"
     by_identifier: bool
-    candidates: tuple[ScoredPerson, ...]
+    candidates: tuple[FoundCandidate, ...]
     link: str | None
     check_carefully: str = ""  # set when another child in the results shares birth date and address or name
 
@@ -45,10 +54,10 @@ class SearchResults:
 
 
 def run_search(searched: SearchRequest, user_id: int, link: Callable[[ChildReference], str]) -> SearchResults:
-    outcome = search(registry().connectors, searched.query, current_app.config["FEDERATION_DEADLINE_S"],
-                     executor=executor())
+    connectors = registry().connectors  # once per search: who is asked, and their names
+    outcome = search(connectors, searched.query, current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
     audit_events.record_search(searched.purpose, searched.by_chi, outcome)
-    names = agency_names()
+    names = {connector.agency: connector.display_name for connector in connectors}
     children = tuple(_found(child, searched, user_id, link, names) for child in outcome.children)
     return SearchResults(mark_lookalikes(children), outcome.statuses, names)
 
@@ -72,7 +81,7 @@ def _found(child: ChildMatch, searched: SearchRequest, user_id: int, link: Calla
         how_found=how_matched(child.match, searched, tuple(names.get(a, a) for a in child.agencies)),
         strength=match_strength(child.match),
         by_identifier=child.match.basis == "identifier",
-        candidates=child.candidates,
+        candidates=tuple(FoundCandidate(c.person, c.match, match_strength(c.match)) for c in child.candidates),
         link=link(reference) if reference else None,
     )
 

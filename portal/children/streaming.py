@@ -10,6 +10,7 @@ streaming, a long `retry` stops the browser reconnecting, which would gather aga
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 
 from flask import Response, current_app, get_template_attribute, render_template, stream_with_context
 from flask_login import current_user
@@ -20,14 +21,13 @@ from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
 from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
-from portal.children import display
-from portal.children.assemble import build_record, gather_as_answered
+from portal.children.assemble import Gathering, build_record, start_gathering
+from portal.children.page import build_page
 from portal.children.reference import ChildReference
 from portal.children.shown import prepare_view, record_shown
 from portal.data.users import SignedInUser
 from portal.record.gather import GatheredSource
 from portal.record.pool import Saturated
-from portal.sources import registry
 
 NO_RECONNECT_MS = 24 * 3600 * 1000
 
@@ -38,10 +38,11 @@ def sse(event: str, html: str) -> str:
     return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
 
 
-def event_stream(token: str, reference: ChildReference, decision: AccessDecision) -> Response:
+def event_stream(token: str, reference: ChildReference, decision: AccessDecision, today: date) -> Response:
+    """Stream the statuses, then the record; `today` is what "review overdue" is measured against."""
     user: SignedInUser = current_user._get_current_object()  # the user itself, for use after the request
     try:
-        sources = gather_as_answered(reference, decision)  # every agency is asked now, or none
+        gathering = start_gathering(reference, decision)  # every agency is asked now, or none
     except Saturated as busy:
         # The page's EventSource would not show a 503 page: the busy message arrives as the record instead.
         body = refuse_busy("fanout", busy.retry_after_s)
@@ -53,9 +54,9 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
     def events() -> Iterator[str]:
         yield f"retry: {NO_RECONNECT_MS}\n\n"
         progress_item = get_template_attribute("children/_statuses.html", "progress_item")
-        answered = {}
-        for source in sources:
-            answered[source.agency] = source
+        answered: list[GatheredSource] = []
+        for source in gathering.answers:
+            answered.append(source)
             yield sse(f"status-{source.agency}", str(progress_item(source)))
         if not session_is_live():  # signed out, timed out or revoked while the agencies answered
             yield sse("record", render_template(
@@ -63,8 +64,7 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
                 body="Your session ended, so the record is not shown. Sign in again to continue.", signed_out=True))
             yield sse("done", "")
             return
-        ordered = [answered[c.agency] for c in registry().connectors if c.agency in answered]
-        yield _record_event(token, user, reference, decision, ordered)
+        yield _record_event(token, user, reference, decision, gathering, gathering.in_order(answered), today)
         yield sse("done", "")
 
     return Response(stream_with_context(events()), mimetype="text/event-stream",
@@ -72,12 +72,13 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
 
 
 def _record_event(token: str, user: SignedInUser, reference: ChildReference, decision: AccessDecision,
-                  sources: Sequence[GatheredSource]) -> str:
-    record = build_record(user, reference, decision, sources)
+                  gathering: Gathering, sources: Sequence[GatheredSource], today: date) -> str:
+    record = build_record(user, reference, decision, sources, gathering.agencies)
     view = prepare_view(record)
-    html = render_block("children/child.html", "record", token=token, decision=decision, record=record,
+    page = build_page(record, view.params, view.chronology.page, today)
+    html = render_block("children/child.html", "record", token=token, decision=decision, record=record, page=page,
                         params=view.params, chronology=view.chronology, timeline=view.timeline,
-                        purpose=PURPOSES[reference.purpose], query_string=display.query_string)
+                        purpose=PURPOSES[reference.purpose])
     try:
         record_shown(view, record, "view_child", details={"delivery": "stream"})
     except AuditUnavailable:

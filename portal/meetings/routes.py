@@ -7,7 +7,7 @@ and everything persisted (metadata, roles, ids) in portal/data/meetings.py.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -33,17 +33,11 @@ from portal.meetings.forms import (
     purpose_choices,
     validate_meeting,
 )
-from portal.record.plot_timeline import Timeline
 from portal.rendering import render_page
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 limit_refusals(bp)
 MAX_SELECTION = 5_000  # more ids than any chronology holds: a bigger form is not one this portal sent
-
-
-@bp.app_template_global("timeline_x")
-def timeline_x_global(timeline: Timeline, day: date) -> float:
-    return screen.timeline_x(timeline, day)
 
 
 def _time_box() -> timedelta:

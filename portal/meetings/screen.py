@@ -7,12 +7,14 @@ so the audit entry lists exactly the items that went to the shared screen.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from connectors.models import ChronologyEvent
 from portal.access.decision import AccessDecision
+from portal.access.filtering import explain
 from portal.auth.sessions import reference_key
 from portal.children.assemble import ChildRecord, assemble, decide_access
 from portal.children.reference import BadReference, ChildReference, decode_reference
@@ -20,12 +22,21 @@ from portal.children.shown import AuditedView, audited_view
 from portal.data.meetings import MeetingInfo, record_shown
 from portal.data.users import SignedInUser
 from portal.meetings.masking import MaskedItems, MeetingMask, mask
-from portal.record.merge import entry_events
-from portal.record.plot_timeline import Timeline
+from portal.record.merge import entry_events, format_event_date
 from portal.record.summarise import build_summary
 
 SCREEN_PAGE_SIZE = 12  # a page of events a room can read at 24 px and more
 HANDOUT_PAGE_SIZE = 10_000  # the handout carries every item that was on screen
+
+
+@dataclass(frozen=True)
+class ScreenRow:
+    """One event on the meeting's chronology, with its date in words, why it may be seen, and its timeline x."""
+
+    event: ChronologyEvent
+    date: str
+    why: str
+    x: float  # where its date falls on the timeline, for the cursor that follows the chronology
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,15 @@ class Screen:
     record: ChildRecord  # masked: events, facts, notices and summary are what the room may see
     masked: MaskedItems
     view: AuditedView | None  # None for the chair's withheld list, which shows no chronology
+    entries: tuple[tuple[ScreenRow, ...], ...] = ()  # the chronology page's entries, worked out before rendering
+
+
+def screen_entries(view: AuditedView, decision: AccessDecision) -> tuple[tuple[ScreenRow, ...], ...]:
+    """Each entry of the page on screen as rows (a group of reports of one incident has several)."""
+    return tuple(
+        tuple(ScreenRow(event, format_event_date(event), explain(event, decision), view.timeline.x_of(event.event_date))
+              for event in entry_events(entry))
+        for entry in view.chronology.page.items)
 
 
 def child_reference(meeting: MeetingInfo, user_id: int) -> ChildReference | None:
@@ -82,7 +102,7 @@ def open_screen(user: SignedInUser, meeting: MeetingInfo, reference: ChildRefere
         keys = [(e.agency, e.source_record_id) for entry in view.chronology.page.items
                 for e in entry_events(entry)]
         record_shown(meeting.id, keys, now)
-    return Screen(meeting, shown_record, masked, view)
+    return Screen(meeting, shown_record, masked, view, screen_entries(view, shown_record.decision))
 
 
 def withheld_screen(user: SignedInUser, meeting: MeetingInfo, reference: ChildReference,
@@ -103,9 +123,4 @@ def handout_screen(user: SignedInUser, meeting: MeetingInfo, reference: ChildRef
     view = audited_view(shown_record, "print", MultiDict({"show": "all"}), page_size=HANDOUT_PAGE_SIZE,
                         details={"meeting": meeting.public_id, "document": document,
                                  "family_present": settings.family_present})
-    return Screen(meeting, shown_record, masked, view)
-
-
-def timeline_x(timeline: Timeline, day: date) -> float:
-    """Where `day` falls on the timeline (as build_timeline lays it out), for the cursor that follows the chronology."""
-    return timeline.x_of(day)
+    return Screen(meeting, shown_record, masked, view, screen_entries(view, shown_record.decision))

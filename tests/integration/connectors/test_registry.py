@@ -119,7 +119,8 @@ class _StaticConnector(Connector):
         return SourceRecords()
 
 
-def test_a_third_party_kind_registers_like_the_built_in_ones() -> None:
+def test_a_third_party_kind_registers_like_the_built_in_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("connectors.kinds._REGISTERED", {})  # registered for this test only
     register_kind(ConnectorKind("static-test", _StaticConfig, _StaticConnector))
     assert {"fhir", "rest", "sql", "static-test"} <= registered_kinds()
     registry = build_registry({"agencies": {"scra": {

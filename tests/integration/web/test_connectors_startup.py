@@ -72,3 +72,17 @@ def test_connectors_schema_prints_the_reference(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["portal", "connectors", "schema"])
     assert result.exit_code == 0
     assert result.output == (PROJECT_ROOT / "docs" / "connectors.md").read_text(encoding="utf-8")
+
+
+def test_an_agency_level_mistake_is_reported_with_the_rest_of_the_file(tmp_path: Path) -> None:
+    # The agreements are checked against the agencies this file configures; the file itself is checked first.
+    text = DEMO.read_text(encoding="utf-8").replace('kind = "rest"\ndisplay_name = "Police Scotland"',
+                                                    'kind = "rest"\ndisplay_name = "Police Scotland"\ndomain = "fire"')
+    bad = tmp_path / "connectors.toml"
+    bad.write_text(text.replace('summary = "{reason}"\n  action = { field = "outcome" }',
+                                'summary = "{reason}"\n  action = "outcome"'), encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        create_app(make_settings(tmp_path, CONNECTORS_FILE=bad))
+    lines = caught.value.reason.splitlines()
+    assert f"{bad}: agencies.police.domain: 'fire' has no category vocabulary" in "\n".join(lines)
+    assert any(line.startswith(f"{bad}: agencies.social_work.queries[7].event.action") for line in lines)

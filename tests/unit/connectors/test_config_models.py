@@ -10,9 +10,10 @@ from connectors.errors import ConfigurationError
 from connectors.kinds import built_in_kinds
 from connectors.reference import markdown, undocumented
 from connectors.registry import read_config
-from tests.integration.connectors.sources import DEMO_CONFIG
 
-DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "connectors.md"
+ROOT = Path(__file__).resolve().parents[3]
+DEMO_CONFIG = ROOT / "config" / "connectors.toml"
+DOCS_PAGE = ROOT / "docs" / "connectors.md"
 
 
 def test_the_reference_page_is_what_the_models_generate() -> None:
