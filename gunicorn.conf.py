@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-wsgi_app = "portal.wsgi:create_app()"  # a bad setting or file: its reason, exit 1
+# A worker finding a bad setting or file prints the reason and exits 3: gunicorn stops rather than respawn it.
+wsgi_app = "portal.wsgi:create_app(exit_status=3)"
 bind = [address.strip() for address in os.environ.get("PORTAL_BIND", "127.0.0.1:8000").split(",")]
 worker_class = "gthread"
 workers = int(os.environ.get("PORTAL_WORKERS", str(os.cpu_count() or 2)))

@@ -7,19 +7,26 @@ status 1: never a stack trace, and under gunicorn once, in the master, before an
 
 from __future__ import annotations
 
+import sys
+
 from flask import Flask
 
 from portal.startup import STARTUP_ERRORS, read_configuration, refusal
 
 
-def create_app() -> Flask:
-    """The portal, or SystemExit with the reason (tests call portal.create_app, which raises the error itself)."""
+def create_app(exit_status: int = 1) -> Flask:
+    """The portal, or the reason on stderr and SystemExit (tests call portal.create_app, which raises the error).
+
+    gunicorn's workers pass 3, its "worker failed to boot" status, so that should a worker still find a
+    file wrong after the master's check (edited in between), gunicorn stops instead of starting it again.
+    """
     from portal import create_app as build
 
     try:
         return build()
     except STARTUP_ERRORS as error:
-        raise SystemExit(refusal(error)) from None
+        print(refusal(error), file=sys.stderr, flush=True)
+        raise SystemExit(exit_status) from None
 
 
 def check_configuration() -> None:
@@ -29,4 +36,5 @@ def check_configuration() -> None:
     try:
         read_configuration(Settings())
     except STARTUP_ERRORS as error:
-        raise SystemExit(refusal(error)) from None
+        print(refusal(error), file=sys.stderr, flush=True)
+        raise SystemExit(1) from None

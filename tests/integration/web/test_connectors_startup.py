@@ -85,6 +85,24 @@ def test_the_production_servers_refuse_a_bad_connectors_file_with_the_reason_and
     assert "Booting worker" not in result.stderr  # refused once, before any worker started
 
 
+def test_a_gunicorn_worker_that_finds_the_file_wrong_stops_gunicorn_instead_of_being_restarted(
+        tmp_path: Path) -> None:
+    # With an empty config instead of gunicorn.conf.py (which gunicorn reads from the working folder by default)
+    # nothing checks the file before the worker does: as if it had changed after the master's check.
+    bad = _bad_copy(tmp_path)
+    empty = tmp_path / "gunicorn.conf.py"
+    empty.write_text("")
+    command = ["-m", "gunicorn", "-c", str(empty), "--workers", "1", "--bind", f"127.0.0.1:{free_port()}",
+               "portal.wsgi:create_app(exit_status=3)"]
+    result = subprocess.run([sys.executable, *command], cwd=PROJECT_ROOT, env=_portal_env(tmp_path, bad),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3  # gunicorn's "worker failed to boot": halted, not respawning the worker
+    problems = [line for line in result.stderr.splitlines() if line.startswith(f"{bad}: ")]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{bad}: agencies.social_work.queries[7].event.action must be a table")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
 def test_connectors_check_names_the_problem(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SANDBOX_HEALTH_TOKEN", raising=False)
     bad = _bad_copy(tmp_path)
