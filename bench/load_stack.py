@@ -48,6 +48,7 @@ class Stack:
     set_fault: object = None  # callable(agency, mode, **options), production stack only
     agencies: tuple[str, ...] = ()
     log: Path = field(default_factory=Path)
+    requests_seen: object = None  # callable(agency) -> the requests it received (path, query), production only
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -131,10 +132,21 @@ def production_stack(workdir: Path, *, workers: int, practitioners: int,
             yield Stack(base_url, env, url, process, "gunicorn", password, usernames,
                         _viewable_children(sandbox.cohort),
                         set_fault=lambda agency, mode, **options: set_fault(sandbox, agency, mode, **options),
-                        agencies=tuple(sandbox.admin_urls), log=log)
+                        agencies=tuple(sandbox.admin_urls), log=log,
+                        requests_seen=lambda agency: _requests_seen(sandbox.admin_urls[agency], sandbox.admin_key))
         finally:
             stop(process)
             _forget_redis_keys(prefix)
+
+
+def _requests_seen(admin_url: str, admin_key: str) -> list[dict]:
+    """The requests one sandbox agency logged (its admin channel), cleared once read."""
+    import requests
+
+    url, headers = f"{admin_url}/_sandbox/requests", {"X-Sandbox-Admin": admin_key}
+    seen = requests.get(url, headers=headers, timeout=10).json()["requests"]
+    requests.delete(url, headers=headers, timeout=10)
+    return list(seen)
 
 
 def _forget_redis_keys(prefix: str) -> None:

@@ -6,7 +6,9 @@ source, an `[agencies.<key>]` table in the connectors file: its key, display nam
 organisation, source system and the domain it belongs to. Several agencies may share a
 domain (two councils' education services). This module is pure: it reads only the
 agency-level keys of the connectors file, never a credential, so the agreements can be
-checked against it when the portal starts, before any connector is built.
+checked against it when the portal starts, before any connector is built. In the app the
+directory comes from the typed, validated file (`agencies_from_config`); `read_agencies` reads
+a file's agency keys alone, for scripts and tests that have no app.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from connectors.categories import CATEGORIES
+from connectors.config.agency import AgencyConfig
 from connectors.errors import ConfigurationError
 
 # The domains agencies may belong to, with the words a person reads for each.
@@ -104,6 +107,15 @@ class AgencyDirectory:
     def category_words(self, key: str, category: str) -> str:
         agency = self.get(key)
         return agency.category_words(category) if agency else category
+
+
+def agencies_from_config(tables: Mapping[str, AgencyConfig]) -> AgencyDirectory:
+    """The agencies of an already validated connectors file (connectors.registry.read_config(...).agencies)."""
+    return AgencyDirectory(tuple(
+        Agency(key, table.display_name, table.organisation_name, table.source_system,
+               table.vocabulary, tuple(c for c in DOMAINS[table.vocabulary].categories if c in table.category_set),
+               table.enabled)
+        for key, table in tables.items()))
 
 
 def agencies_from_document(document: Mapping[str, Any]) -> AgencyDirectory:

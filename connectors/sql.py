@@ -5,32 +5,28 @@ parameters, inside a read-only transaction bounded by the caller's deadline:
 PostgreSQL through `statement_timeout`, SQLite through a busy timeout and a
 progress handler that interrupts the query at the deadline.
 
-Connections under concurrency: a SQLite file gets a fresh read-only connection per
-query, never shared between threads; a server database gets a QueuePool of
-`pool_size` (+ `pool_overflow`) connections, default 5 + 5 per source and worker
-process, which bounds what one portal process can ask of the agency's server.
+Connections under concurrency (connectors.sql_engine): a SQLite file gets a fresh read-only
+connection per call (the queries of one `fetch_records` share it), never shared between threads;
+a server database gets a QueuePool of `pool_size` (+ `pool_overflow`) connections, default 5 + 5
+per source and worker process, which bounds what one portal process can ask of the agency's server.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.pool import NullPool, QueuePool
 
 from connectors.base import CallTiming, Connector, unreadable_as_malformed
 from connectors.errors import (
-    ConfigurationError,
     ConnectorError,
     FatalError,
     ResponseTooLargeError,
@@ -41,6 +37,7 @@ from connectors.errors import (
 from connectors.items import map_items, person_from_item
 from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, truthy
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
+from connectors.sql_engine import SharedConnection, limit_statements, read_only_connection, read_only_engine
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
 # A person's attributes are read from the column of the same name unless `[people.fields]` names another.
@@ -86,7 +83,7 @@ class SqlConnector(Connector):
         self.people, self.queries = people, queries
         self.statement_timeout, self.max_rows, self.schema = statement_timeout, max_rows, schema
         self.on_call = on_call
-        self.engine = _read_only_engine(url, connect_timeout, pool_size, pool_overflow)
+        self.engine = read_only_engine(url, connect_timeout, pool_size, pool_overflow)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -121,10 +118,11 @@ class SqlConnector(Connector):
         facts: list[KeyFact] = []
         notices: list[str] = []
         dropped = 0
-        for spec in self.queries:
-            if not spec.categories & wanted:
-                continue  # minimisation: a query for a category nobody asked for is never run
-            rows = self._run(spec.name, spec.sql, {"person_id": person.source_id}, deadline=deadline)
+        # Minimisation: a query for a category nobody asked for is never run. The rest share one transaction.
+        with self._one_transaction() as shared:
+            answers = [(spec, self._run(spec.name, spec.sql, {"person_id": person.source_id}, deadline=deadline,
+                                        shared=shared)) for spec in self.queries if spec.categories & wanted]
+        for spec, rows in answers:
             if spec.notice is not None:
                 # Only whether withheld rows exist is read, never their content.
                 if rows and truthy(next(iter(rows[0].values()), 0)) and spec.notice not in notices:
@@ -197,14 +195,24 @@ class SqlConnector(Connector):
 
     # -- execution ------------------------------------------------------------------------------
 
-    def _run(self, name: str, sql: str, params: Mapping[str, Any], *, deadline: float) -> list[dict[str, Any]]:
+    def _run(self, name: str, sql: str, params: Mapping[str, Any], *, deadline: float,
+             shared: SharedConnection | None = None) -> list[dict[str, Any]]:
+        """One query, in a read-only transaction of its own or in `shared`'s."""
         started, outcome = time.monotonic(), "ok"
         try:
             left = deadline - started
             if left < _MIN_USEFUL_S:
                 raise TimedOutError(f"{self.display_name} was not asked: the time allowed had run out")
             budget = min(self.statement_timeout, left)
-            with self._read_only_connection(deadline, budget) as conn:
+            with ExitStack() as own:
+                if shared is not None and shared.conn is not None:
+                    conn = shared.conn
+                    limit_statements(conn, budget)  # the time left now, as a query on its own would get
+                else:
+                    conn = (shared.stack if shared else own).enter_context(
+                        read_only_connection(self.engine, deadline, budget, self.schema))
+                    if shared is not None:
+                        shared.conn = conn
                 result = conn.execute(text(sql), dict(params)).mappings()
                 rows = [dict(r) for r in result.fetchmany(self.max_rows + 1)]
             if len(rows) > self.max_rows:
@@ -221,27 +229,13 @@ class SqlConnector(Connector):
             self.report_call(name, None, started, 1, outcome)
 
     @contextmanager
-    def _read_only_connection(self, deadline: float, budget: float) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            if self.engine.dialect.name == "sqlite":
-                raw = conn.connection.driver_connection
-                assert isinstance(raw, sqlite3.Connection)
-                raw.execute(f"PRAGMA busy_timeout = {int(budget * 1000)}")
-                # Returning non-zero makes SQLite abandon the statement with "interrupted".
-                raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
-                try:
-                    yield conn
-                finally:
-                    raw.set_progress_handler(None, 0)
-                    conn.rollback()
-            else:
-                with conn.begin():
-                    conn.execute(text("SET TRANSACTION READ ONLY"))
-                    conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                                 {"ms": str(max(int(budget * 1000), 1))})
-                    if self.schema:
-                        conn.execute(text("SELECT set_config('search_path', :schema, true)"), {"schema": self.schema})
-                    yield conn
+    def _one_transaction(self) -> Iterator[SharedConnection]:
+        shared = SharedConnection()
+        try:
+            with shared.stack:
+                yield shared
+        except SQLAlchemyError as e:  # ending the shared transaction failed
+            raise self._translate(e, self.statement_timeout) from e
 
     def _translate(self, error: SQLAlchemyError, budget: float) -> ConnectorError:
         message = str(getattr(error, "orig", error)).lower()
@@ -275,28 +269,6 @@ class SqlEventStream:
         return self._read(window, deadline)
 
 
-def _read_only_engine(url: str, connect_timeout: float, pool_size: int = 5, pool_overflow: int = 5) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database
-        if not path or path == ":memory:":
-            raise ConfigurationError("a SQLite source needs a database file path")
-
-        def connect() -> sqlite3.Connection:
-            # mode=ro: the file is opened read-only by SQLite itself, whatever the statements say.
-            # check_same_thread stays on: a connection used from a second thread raises, never crashes.
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=connect_timeout)
-
-        # A fresh connection per query, opened and closed by the thread that uses it (opening a local
-        # file costs well under a millisecond). A creator-based "sqlite://" engine would otherwise get
-        # SingletonThreadPool, which closes other threads' connections while they are mid-query once
-        # more than five threads have one: that crashed the portal under concurrent views.
-        return create_engine("sqlite://", creator=connect, poolclass=NullPool)
-    # A server database: a bounded QueuePool shared by the fan-out threads (each checks a connection out
-    # for one query); a thread that cannot get one within the query's budget reports the source busy.
-    return create_engine(parsed, connect_args={"connect_timeout": max(int(round(connect_timeout)), 1)},
-                         pool_pre_ping=True, poolclass=QueuePool, pool_size=pool_size, max_overflow=pool_overflow,
-                         pool_timeout=max(connect_timeout, 0.1))
 
 
 def _collect(rows: list[dict[str, Any]], spec: QuerySpec) -> list[dict[str, Any]]:

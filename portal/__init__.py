@@ -85,11 +85,12 @@ def _configure(app: Flask, settings: Settings) -> None:
 def _load_policy(app: Flask, settings: Settings) -> None:
     """Sharing agreements are validated at start against the configured agencies: a bad file stops the portal,
     naming file, line and problem (a clause for an agency with no connectors table included)."""
-    from connectors.agencies import read_agencies
+    from connectors.agencies import agencies_from_config
     from portal.access.agreements import load_agreements
     from portal.agencies import install
 
-    agencies = read_agencies(settings.CONNECTORS_FILE)
+    # The agencies are those of the connectors file _load_connectors validated, enabled or not.
+    agencies = agencies_from_config(app.extensions["connectors_config"].agencies)
     install(app, agencies)
     agreements = load_agreements(settings.AGREEMENTS_FILE, agencies=agencies)
     for warning in agreements.warnings:

@@ -1,31 +1,66 @@
-"""The IG dashboard's counts in SQL, and the few entries its flags need, instead of the whole period's trail.
+"""The IG dashboard's counts from the daily rollup and the trail's indexes, and the few entries its flags need.
 
-Charts: counts per UTC hour come from the database (a few thousand rows at most for
-90 days); mapping hours onto UK calendar days, which SQLite cannot do, is done by
-the caller. Flags: SQL narrows the period to the entries that could possibly be
-flagged, and the existing pure flag functions judge those.
+Charts and top users: whole UTC days already summarised come from the rollup
+(`audit_hourly_views`, `audit_daily_users`), the rest of the period (part days, today)
+from the raw trail, as the transparency pages do (`portal.audit.rollup.split_period`).
+Mapping UTC hours onto UK calendar days, which SQLite cannot do, is the caller's.
+
+Flags: the per-day counts bound which users and days could possibly reach a "many
+children" or "repeated refusals" flag, and only their entries are loaded for the pure
+flag functions to judge. Out-of-hours views and views without a relationship can be
+most of a period: those are counted in SQL, and only the earliest few are loaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from statistics import median
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, Integer, and_, func, or_, select
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Connection,
+    String,
+    TextClause,
+    and_,
+    bindparam,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 
 from portal.audit.bind import Bind, read_connection
+from portal.audit.dashboard_flags_sql import (
+    UserDays,
+    busy_viewers,
+    children_per_viewer,
+    flagged_day_ranges,
+    rolled_up_near_busy_days,
+    user_is,
+)
+from portal.audit.dashboard_sql import (
+    HOURLY,
+    PERIOD,
+    REFUSED,
+    USERS,
+    VIEWS,
+    child_surname_hash,
+    day_of,
+    hourly_select,
+    no_basis,
+    users_select,
+)
 from portal.audit.entry import RecordedEntry
-from portal.audit.flow_sql import agency_of, hour_of, run
-from portal.audit.models import EventType, Outcome, audit_entries
+from portal.audit.flow_sql import run, tune_for_aggregation
+from portal.audit.models import audit_entries
+from portal.audit.rollup import PeriodPlan, span, split_period
 
-# The dashboard counts a view as the IG flags do: a child's page, a chronology page or a print.
-DASHBOARD_VIEWS = (EventType.VIEW_CHILD.value, EventType.CHRONOLOGY_PAGE.value, EventType.PRINT.value)
-_VIEWS = f"event_type IN ({', '.join(repr(e) for e in DASHBOARD_VIEWS)}) AND outcome = {int(Outcome.SUCCESS)}"
-_PERIOD = "recorded_at >= :start AND recorded_at < :end"
-# UTC hours that are inside 08:00-18:00 on UK clocks whether it is GMT or BST; anything else may be out of hours.
-SURELY_WORKING_UTC_HOURS = range(8, 17)
+HourRow = tuple[str, str | None, int, int]  # (YYYY-MM-DD HH UTC, viewer agency, views, break-glass starts)
+_CHUNK = 300  # OR-ed conditions per query
+Condition = ColumnElement[bool] | TextClause
 
 
 @dataclass(frozen=True)
@@ -35,96 +70,217 @@ class DashboardCounts:
     top_users: list[tuple[str, int]]  # ("Name (user id)", views), most first
 
 
+def _hourly(connection: Connection, plan: PeriodPlan) -> list[HourRow]:
+    rows: list[HourRow] = []
+    if plan.summarised:
+        rolled = connection.execute(text(f"SELECT hour, agency, views, break_glass FROM {HOURLY} "
+                                         "WHERE day >= :first AND day <= :last"), span(plan))
+        rows += [(str(hour), agency, int(views), int(glass)) for hour, agency, views, glass in rolled]
+    sql = hourly_select(connection.dialect.name, "'raw'")
+    for start, end in plan.raw:
+        rows += [(str(hour), agency, int(views), int(glass)) for _, hour, agency, views, glass
+                 in run(connection, sql, start, end)]
+    return rows
+
+
+def _raw_user_days(connection: Connection, plan: PeriodPlan) -> list[UserDays]:
+    """Per user and UTC day, over the raw pieces of the period (part days, today: small)."""
+    sql = users_select(day_of(connection.dialect.name, "recorded_at"))
+    return [UserDays(str(day), user, name, int(views), int(children), int(refusals))
+            for start, end in plan.raw
+            for day, user, name, views, children, refusals in run(connection, sql, start, end)]
+
+
+def _rolled_user_days(connection: Connection, plan: PeriodPlan, days: set[str]) -> list[UserDays]:
+    """Per user, the rollup's rows for the summarised days among `days`."""
+    wanted = sorted(day for day in days if date.fromisoformat(day) in set(plan.summarised))
+    if not wanted:
+        return []
+    query = text(f"SELECT day, user_id, user_display_name, views, child_views, refusals FROM {USERS} "
+                 "WHERE day IN :days").bindparams(bindparam("days", expanding=True))
+    return [UserDays(str(day), user, name, int(views), int(children), int(refusals))
+            for day, user, name, views, children, refusals in connection.execute(query, {"days": wanted})]
+
+
+def _views_per_user(connection: Connection, plan: PeriodPlan, raw: list[UserDays]
+                    ) -> Counter[tuple[str | None, str | None]]:
+    """Successful views per (user id, display name) over the period."""
+    per_user: Counter[tuple[str | None, str | None]] = Counter()
+    if plan.summarised:
+        rolled = connection.execute(text(f"SELECT user_id, user_display_name, SUM(views) FROM {USERS} "
+                                         "WHERE day >= :first AND day <= :last GROUP BY 1, 2"), span(plan))
+        for user, name, views in rolled:
+            per_user[(user, name)] += int(views)
+    for row in raw:
+        per_user[(row.user_id, row.name)] += row.views
+    return per_user
+
+
 def dashboard_counts(bind: Bind, start: datetime, end: datetime, top: int = 10) -> DashboardCounts:
     with read_connection(bind) as connection:
-        dialect = connection.dialect.name
-        hour = hour_of(dialect, "recorded_at")
-        views = run(connection, f"SELECT {hour}, {agency_of(dialect, 'organisation')}, COUNT(*) FROM audit_entries "
-                                f"WHERE {_VIEWS} AND {_PERIOD} GROUP BY 1, 2", start, end)
-        glass = run(connection, f"SELECT {hour}, COUNT(*) FROM audit_entries WHERE event_type = "
-                                f"'{EventType.BREAK_GLASS_START.value}' AND {_PERIOD} GROUP BY 1", start, end)
-        users = run(connection, f"SELECT user_id, user_display_name, COUNT(*) AS views FROM audit_entries "
-                                f"WHERE {_VIEWS} AND {_PERIOD} GROUP BY user_id, user_display_name", start, end)
-    named = sorted(((f"{name or user or 'unknown'} ({user or '-'})", int(n)) for user, name, n in users),
+        plan = split_period(connection, start, end)
+        hourly = _hourly(connection, plan)
+        per_user = _views_per_user(connection, plan, _raw_user_days(connection, plan))
+    views: Counter[tuple[str, str]] = Counter()
+    glass: Counter[str] = Counter()
+    for hour, agency, n_views, n_glass in hourly:
+        views[(hour, agency or "unknown")] += n_views
+        glass[hour] += n_glass
+    named = sorted(((f"{name or user or 'unknown'} ({user or '-'})", n) for (user, name), n in per_user.items() if n),
                    key=lambda item: (-item[1], item[0]))
-    return DashboardCounts([(h, a or "unknown", int(n)) for h, a, n in views], [(h, int(n)) for h, n in glass],
-                           named[:top])
+    return DashboardCounts([(h, a, n) for (h, a), n in sorted(views.items()) if n],
+                           [(h, n) for h, n in sorted(glass.items()) if n], named[:top])
 
 
 @dataclass(frozen=True)
 class FlagInputs:
-    """The entries a flag could fire on, and every viewer's distinct children in the period (for the median)."""
+    """What the flags are judged from: totals and earliest entries for the two kinds that can be most of a period,
+    every entry the other kinds could fire on, and every viewer's distinct children (for the median)."""
 
-    entries: list[RecordedEntry]
+    no_basis_total: int
+    no_basis_first: list[RecordedEntry]  # earliest first
+    out_of_hours_total: int
+    out_of_hours_first: list[RecordedEntry]  # earliest first
+    child_views: list[RecordedEntry]
+    refusals: list[RecordedEntry]
+    surname_views: list[RecordedEntry]
     children_per_viewer: dict[str | None, int]
 
+    @property
+    def loaded(self) -> int:
+        return sum(len(entries) for entries in (self.no_basis_first, self.out_of_hours_first, self.child_views,
+                                                self.refusals, self.surname_views))
 
-def _entries(connection: Connection, *conditions: ColumnElement[bool]) -> list[RecordedEntry]:
-    query = select(audit_entries).where(*conditions).order_by(audit_entries.c.sequence)
+
+def _entries(connection: Connection, *conditions: Condition, earliest: int | None = None
+             ) -> list[RecordedEntry]:
+    c = audit_entries.c
+    query = select(audit_entries).where(*conditions)
+    query = query.order_by(c.recorded_at, c.sequence).limit(earliest) if earliest else query.order_by(c.sequence)
     return [RecordedEntry.from_row(row._mapping) for row in connection.execute(query)]
 
 
-def flag_candidates(bind: Bind, start: datetime, end: datetime, *, many_children: int, median_multiple: float,
-                    median_minimum: int, refusals_per_day: int,
-                    viewer_surname_hash: Callable[[str], str | None]) -> FlagInputs:
-    """Every entry in the period that some flag could fire on; the rest of the period is never loaded.
+def _any_of(connection: Connection, base: Iterable[Condition], alternatives: list[ColumnElement[bool]]
+            ) -> list[RecordedEntry]:
+    """Entries meeting `base` and any of `alternatives`, in sequence order (a few hundred OR-ed terms a query)."""
+    found: dict[int, RecordedEntry] = {}
+    conditions = list(base)
+    for at in range(0, len(alternatives), _CHUNK):
+        for entry in _entries(connection, *conditions, or_(*alternatives[at:at + _CHUNK])):
+            found[entry.sequence] = entry
+    return [found[sequence] for sequence in sorted(found)]
 
-    A view is a candidate if it had no relationship basis or used break-glass, fell outside the UTC hours
-    that are working hours in both GMT and BST or at a weekend, was by a user whose distinct children could
-    reach a "many children" rule, or carries the viewer's own keyed surname hash; a refusal is one if its
-    user was refused at least `refusals_per_day` times in the period. The pure flag functions then judge.
+
+def _in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
+    c = audit_entries.c
+    return and_(c.recorded_at >= start, c.recorded_at < end)
+
+
+def _hour_start(hour: str) -> datetime:
+    return datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
+
+
+def _out_of_hours(connection: Connection, hourly: list[HourRow], start: datetime, end: datetime, shown: int,
+                  hour_is_out: Callable[[datetime], bool]) -> tuple[int, list[RecordedEntry]]:
+    """How many views fell in hours that are out of hours, and the earliest `shown` of them."""
+    per_hour: Counter[str] = Counter()
+    for hour, _, views, _ in hourly:
+        per_hour[hour] += views
+    odd = [(hour, n) for hour, n in sorted(per_hour.items()) if n and hour_is_out(_hour_start(hour))]
+    total = sum(n for _, n in odd)
+    spans: list[ColumnElement[bool]] = []
+    enough = 0
+    for hour, n in odd:
+        if enough >= shown:
+            break
+        began = _hour_start(hour)
+        spans.append(_in_period(max(began, start), min(began + timedelta(hours=1), end)))
+        enough += n
+    if not spans:
+        return total, []
+    return total, _entries(connection, text(VIEWS), or_(*spans), earliest=shown)
+
+
+def _no_basis(connection: Connection, start: datetime, end: datetime, shown: int) -> tuple[int, list[RecordedEntry]]:
+    """Views without a relationship (or under break-glass): how many, and the earliest `shown`."""
+    predicate = f"{VIEWS} AND {no_basis(connection.dialect.name)}"
+    total = run(connection, f"SELECT COUNT(*) FROM audit_entries WHERE {predicate} AND {PERIOD}", start, end)[0][0]
+    first = _entries(connection, text(predicate), _in_period(start, end), earliest=shown) if total else []
+    return int(total), first
+
+
+def _surname_views(connection: Connection, names: set[str], start: datetime, end: datetime,
+                   viewer_surname_hash: Callable[[str], str | None]) -> list[RecordedEntry]:
+    """Views of a child whose recorded surname hash equals the viewer's own (by display name)."""
+    c = audit_entries.c
+    child_hash: ColumnClause[str] = literal_column(child_surname_hash(connection.dialect.name), String())
+    pairs = [(name, viewer_surname_hash(name)) for name in sorted(names)]
+    matches = [and_(c.user_display_name == name, child_hash == hashed) for name, hashed in pairs if hashed]
+    return _any_of(connection, [text(VIEWS), _in_period(start, end)], matches) if matches else []
+
+
+def _viewer_names(connection: Connection, plan: PeriodPlan, raw: list[UserDays]) -> set[str]:
+    names = {row.name for row in raw if row.views and row.name}
+    if plan.summarised:
+        names |= {str(name) for (name,) in connection.execute(text(
+            f"SELECT DISTINCT user_display_name FROM {USERS} WHERE day >= :first AND day <= :last AND views > 0 "
+            "AND user_display_name IS NOT NULL"), span(plan))}
+    return names
+
+
+def _day_ranges(connection: Connection, plan: PeriodPlan, raw: list[UserDays], field: str, days_back: int,
+                reach: int) -> list[tuple[str | None, datetime, datetime]]:
+    """(user, start, end) ranges holding every run of `days_back` + 1 days whose `field` adds up to `reach`, from
+    the rollup's rows near a busy day, the raw rows, and the rollup's rows within reach of the raw days."""
+    rows: dict[tuple[str, str | None, str | None], UserDays] = {}
+    if plan.summarised:
+        bounds = span(plan)
+        for row in rolled_up_near_busy_days(connection, bounds["first"], bounds["last"], field, days_back, reach):
+            rows[(row.day, row.user_id, row.name)] = row
+    raw_days = {date.fromisoformat(row.day) for row in raw}
+    near = {(day + timedelta(days=shift)).isoformat() for day in raw_days for shift in range(-days_back, days_back + 1)}
+    for row in _rolled_user_days(connection, plan, near):
+        rows[(row.day, row.user_id, row.name)] = row
+    return flagged_day_ranges(_per_user([*rows.values(), *raw], field), days_back, reach)
+
+
+def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: int, window: timedelta,
+                median_multiple: float, median_minimum: int, refusals_per_day: int, shown: int,
+                hour_is_out: Callable[[datetime], bool],
+                viewer_surname_hash: Callable[[str], str | None]) -> FlagInputs:
+    """Everything the dashboard's flags need for [start, end), without loading the period.
+
+    `hour_is_out(t)` says whether the whole UTC hour starting at `t` is out of hours (working hours must start and
+    end on the hour); `many_children` and `refusals_per_day` are the flags' thresholds, `window` the many-children
+    window; `shown` how many of the out-of-hours and no-relationship views to load, earliest first.
     """
     c = audit_entries.c
-    period = and_(c.recorded_at >= start, c.recorded_at < end)
-    view = and_(c.event_type.in_(DASHBOARD_VIEWS), c.outcome == int(Outcome.SUCCESS), period)
     with read_connection(bind) as connection:
-        no_basis = or_(c.break_glass.is_(True), c.relationship_basis.is_(None),
-                       c.relationship_basis.in_(["", "none", "break_glass"]))
-        children = _children_per_viewer(connection, view)
-        busy_users = _busy(children, many_children, median_multiple, median_minimum)
-        refusing = select(c.user_id).where(c.event_type == EventType.REFUSED.value, period).group_by(c.user_id) \
-            .having(func.count() >= refusals_per_day)
-        conditions = [no_basis, _odd_hours(connection.dialect.name), c.user_id.in_(busy_users),
-                      *_own_surname(connection, view, viewer_surname_hash)]
-        entries = _entries(connection, or_(
-            and_(view, or_(*conditions)),
-            and_(c.event_type == EventType.REFUSED.value, period, c.user_id.in_(refusing)),
-        ))
-    return FlagInputs(entries, children)
+        tune_for_aggregation(connection)
+        plan = split_period(connection, start, end)
+        raw = _raw_user_days(connection, plan)
+        out_total, out_first = _out_of_hours(connection, _hourly(connection, plan), start, end, shown, hour_is_out)
+        basis_total, basis_first = _no_basis(connection, start, end, shown)
+        children = children_per_viewer(connection, start, end)
+        busy = set(busy_viewers(children, median_multiple, median_minimum))
+        days_back = max(1, -(-window // timedelta(days=1)))
+        child_ranges = [and_(user_is(user), _in_period(max(a, start), min(b, end)))
+                        for user, a, b in _day_ranges(connection, plan, raw, "child_views", days_back,
+                                                      many_children + 1) if user not in busy]
+        child_ranges += [and_(user_is(user), _in_period(start, end)) for user in busy]
+        child_views = _any_of(connection, [text(VIEWS), c.subject_chi.is_not(None)], child_ranges) \
+            if child_ranges else []
+        refusal_ranges = [and_(user_is(user), _in_period(max(a, start), min(b, end)))
+                          for user, a, b in _day_ranges(connection, plan, raw, "refusals", 1, refusals_per_day)]
+        refusals = _any_of(connection, [c.event_type == REFUSED], refusal_ranges) if refusal_ranges else []
+        surnames = _surname_views(connection, _viewer_names(connection, plan, raw), start, end, viewer_surname_hash)
+    return FlagInputs(basis_total, basis_first, out_total, out_first, child_views, refusals, surnames, children)
 
 
-def _odd_hours(dialect: str) -> ColumnElement[bool]:
-    c = audit_entries.c
-    if dialect == "sqlite":
-        hour = func.cast(func.strftime("%H", c.recorded_at), Integer)
-        weekend = func.strftime("%w", c.recorded_at).in_(["0", "6"])
-    else:
-        hour = func.cast(func.extract("hour", func.timezone("UTC", c.recorded_at)), Integer)
-        weekend = func.extract("isodow", func.timezone("UTC", c.recorded_at)).in_([6, 7])
-    return or_(~hour.in_(list(SURELY_WORKING_UTC_HOURS)), weekend)
-
-
-def _own_surname(connection: Connection, view: ColumnElement[bool],
-                 viewer_surname_hash: Callable[[str], str | None]) -> list[ColumnElement[bool]]:
-    """One condition per viewer: their views of a child whose recorded surname hash equals their own."""
-    c = audit_entries.c
-    names = connection.execute(select(c.user_display_name).where(view, c.user_display_name.is_not(None))
-                               .distinct()).scalars().all()
-    child_hash = c.details["child_surname_hash"].as_string()
-    pairs = [(name, viewer_surname_hash(name)) for name in names]
-    return [and_(c.user_display_name == name, child_hash == hashed) for name, hashed in pairs if hashed]
-
-
-def _children_per_viewer(connection: Connection, view: ColumnElement[bool]) -> dict[str | None, int]:
-    c = audit_entries.c
-    rows = connection.execute(select(c.user_id, func.count(func.distinct(c.subject_chi)))
-                              .where(view, c.subject_chi.is_not(None)).group_by(c.user_id)).all()
-    return {user: int(n) for user, n in rows}
-
-
-def _busy(children: dict[str | None, int], many_children: int, median_multiple: float,
-          median_minimum: int) -> list[str | None]:
-    """Users whose distinct children in the period could reach either "many children" rule."""
-    typical = median(children.values()) if len(children) >= 3 else None
-    return [user for user, n in children.items()
-            if n > many_children or (typical is not None and n >= median_minimum and n > median_multiple * typical)]
+def _per_user(rows: list[UserDays], field: str) -> dict[str | None, Counter[str]]:
+    counts: dict[str | None, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        value = int(getattr(row, field))
+        if value:
+            counts[row.user_id][row.day] += value
+    return counts

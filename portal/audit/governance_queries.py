@@ -26,7 +26,7 @@ Row = tuple[object, ...]
 class Governance:
     clause_use: list[Row]  # (clause reference, views citing it)
     stop_pairs: list[Row]  # (requesting agency, source agency or None, reason, occurrences), most first
-    reliability: list[Row]  # (week, agency, asked, answered, no record, withheld, timed out, failed, p95 ms)
+    reliability: list[Row]  # (week, agency, asked, answered, no record, withheld, timed out, failed, p95 band edge ms)
 
 
 def clause_use(connection: Connection, start: datetime, end: datetime) -> list[Row]:
@@ -55,8 +55,9 @@ def stop_pairs(connection: Connection, start: datetime, end: datetime, limit: in
 def reliability(connection: Connection, start: datetime, end: datetime) -> list[Row]:
     """Per agency per week: asked, answered, no record, withheld, timed out, failed, and the p95 answer time.
 
-    p95 is nearest-rank over the calls that got an answer (answered or no record), from counts per answer time,
-    so whole summarised days can come from the daily rollup with the same result.
+    p95 is nearest-rank over the calls that got an answer (answered or no record), from counts per answer-time
+    band, and given as that band's upper edge (`governance_sql.BAND_EDGES_MS`): the true p95 is at most it.
+    Whole summarised days come from the daily rollup with the same result.
     """
     dialect = connection.dialect.name
     for statement in create_calls_table():

@@ -1,9 +1,13 @@
 """SQL shared by the governance page and the daily rollup: clause use and per-agency calls by answer time.
 
-Calls are counted per whole-millisecond answer time (a histogram with 1 ms buckets, the
-precision the trail records), so a week's nearest-rank p95 from daily summaries is exactly
-the one from the raw trail. Times of calls that got no answer do not enter p95, so they
-are all counted under 0 ms, which keeps the table to the distinct answer times.
+Calls are counted in a bounded histogram of answer times: bands whose upper edges run
+10, 15, 20, 25, 30, 40, 50, 60, 75, 100 ms and so on per decade up to 100 s (each band at
+most 1.5 times the one before; slower answers in whole 100 s bands). A week's p95 is the
+upper edge of the band holding the nearest-rank 95th-percentile call, so the true p95 is at
+most that figure and above the edge before it; the daily rollup then keeps a few dozen rows
+per agency and day instead of one per distinct millisecond, and pages built from it give
+the same figure as the raw trail. Times of calls that got no answer do not enter p95, so
+they are all counted under 0.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from portal.audit.flow_sql import ASKING_EVENTS, VIEW_EVENTS, source_rows
 from portal.audit.models import Outcome
 
 CALLS_TABLE = "tr_calls"
+# Upper edges (ms) of the answer-time bands: per decade from 10 ms, these steps, then 100 s.
+_STEPS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5)
+BAND_EDGES_MS: tuple[int, ...] = (*(int(step * 10 ** decade) for decade in range(1, 5) for step in _STEPS), 100_000)
 ANSWERED = "('answered', 'no_record')"  # the calls p95 is over
 
 
@@ -29,9 +36,25 @@ def clause_select(dialect: str, first_key: str) -> str:
                GROUP BY 1, 2"""
 
 
+def band_edge(elapsed_ms: int) -> int:
+    """The upper edge (ms) of the band an answer time falls in: what the SQL below computes, for tests and docs."""
+    for edge in BAND_EDGES_MS:
+        if elapsed_ms <= edge:
+            return edge
+    return -(-elapsed_ms // BAND_EDGES_MS[-1]) * BAND_EDGES_MS[-1]
+
+
+def band_edge_sql(column: str) -> str:
+    """SQL giving `band_edge` of an integer millisecond column (integer division on both databases)."""
+    whens = " ".join(f"WHEN {column} <= {edge} THEN {edge}" for edge in BAND_EDGES_MS)
+    top = BAND_EDGES_MS[-1]
+    return f"CASE {whens} ELSE (({column} + {top - 1}) / {top}) * {top} END"
+
+
 def calls_select(dialect: str, first_key: str) -> str:
-    """(first_key, agency, status, answer time in ms, calls) for every agency asked in [:start, :end)."""
-    bucket = f"CASE WHEN src.status IN {ANSWERED} THEN CAST(src.elapsed_ms AS BIGINT) ELSE 0 END"
+    """(first_key, agency, status, answer-time band's upper edge in ms, calls) for every agency asked in
+    [:start, :end)."""
+    bucket = f"CASE WHEN src.status IN {ANSWERED} THEN {band_edge_sql('CAST(src.elapsed_ms AS BIGINT)')} ELSE 0 END"
     return f"""SELECT {first_key}, src.agency, src.status, {bucket}, COUNT(*)
                FROM ({source_rows(dialect, ASKING_EVENTS)}) AS src GROUP BY 1, 2, 3, 4"""
 
@@ -49,7 +72,7 @@ def create_calls_table() -> list[str]:
             "calls BIGINT)"]
 
 
-# Per week and agency: counts per status, and nearest-rank p95 over the answered calls' times.
+# Per week and agency: counts per status, and the band edge of the nearest-rank p95 over the answered calls.
 RELIABILITY_FROM_CALLS = f"""
 WITH calls AS (
     SELECT week, agency, status, bucket_ms, SUM(calls) AS calls FROM {CALLS_TABLE} GROUP BY 1, 2, 3, 4

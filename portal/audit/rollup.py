@@ -1,7 +1,9 @@
-"""Daily summaries of the trail's per-source flows, and how a period is split between them and the raw trail.
+"""Daily summaries of the trail's per-source flows and the IG dashboard's counts, and how a period is split between
+them and the raw trail.
 
-`summarise_days` fills `audit_daily_flows` for each whole UTC day before today that is
-not yet summarised, one transaction per day: the day's marker row in
+`summarise_days` fills the daily tables (`audit_daily_flows`, calls, clauses, entries, and the
+dashboard's `audit_hourly_views` and `audit_daily_users`) for each whole UTC day before today
+that is not yet summarised, one transaction per day: the day's marker row in
 `audit_rollup_days` is inserted first, so a second run (cron, or two at once) finds it
 present and leaves the day alone. Past days are closed (entries are written at the time
 they happen), so a summarised day never changes. A period page then reads the rollup for
@@ -18,6 +20,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.bind import Bind, resolve_engine
+from portal.audit.dashboard_sql import summarise_dashboard_day
 from portal.audit.entry_counts import COUNTS as ENTRY_COUNT_COLUMNS
 from portal.audit.entry_counts import ENTRY_COUNTS, entry_counts_select
 from portal.audit.entry_counts import KEYS as ENTRY_KEYS
@@ -78,10 +81,10 @@ def add_rollups_to_cube(connection: Connection, plan: PeriodPlan) -> None:
     sql = (f"INSERT INTO {CUBE} (month, {keys}, {', '.join(columns)}) "
            f"SELECT substr(day, 1, 7), {keys}, {sums} FROM {FLOWS} WHERE day >= :first AND day <= :last "
            "GROUP BY 1, 2, 3, 4, 5")
-    connection.execute(text(sql), _span(plan))
+    connection.execute(text(sql), span(plan))
 
 
-def _span(plan: PeriodPlan) -> dict[str, str]:
+def span(plan: PeriodPlan) -> dict[str, str]:
     """The first and last summarised day: every rollup row between them belongs to the period, because rows exist
     only for summarised days and every summarised day between them is in `plan.summarised`."""
     return {"first": plan.summarised[0].isoformat(), "last": plan.summarised[-1].isoformat()}
@@ -95,7 +98,7 @@ def add_rolled_up_entry_counts(connection: Connection, plan: PeriodPlan) -> None
     sums = ", ".join(f"SUM({name})" for name in ENTRY_COUNT_COLUMNS)
     connection.execute(text(f"INSERT INTO {ENTRY_COUNTS} SELECT substr(day, 1, 7), {keys}, {sums} "
                                    f"FROM {ENTRIES} WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4"),
-                       _span(plan))
+                       span(plan))
 
 
 def rolled_up_clauses(connection: Connection, plan: PeriodPlan) -> list[tuple[str, int]]:
@@ -103,7 +106,7 @@ def rolled_up_clauses(connection: Connection, plan: PeriodPlan) -> list[tuple[st
     if not plan.summarised:
         return []
     rows = connection.execute(text(f"SELECT clause, SUM(views) FROM {CLAUSES} "
-                                   "WHERE day >= :first AND day <= :last GROUP BY clause"), _span(plan))
+                                   "WHERE day >= :first AND day <= :last GROUP BY clause"), span(plan))
     return [(str(clause), int(views)) for clause, views in rows]
 
 
@@ -114,7 +117,7 @@ def add_rolled_up_calls(connection: Connection, plan: PeriodPlan) -> None:
     week = week_of_day(connection.dialect.name, "day")
     connection.execute(text(f"INSERT INTO {CALLS_TABLE} SELECT {week}, agency, status, bucket_ms, SUM(calls) "
                                    f"FROM {CALLS} WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4"),
-                       _span(plan))
+                       span(plan))
 
 
 def _summarise(connection: Connection, day: date) -> None:
@@ -134,6 +137,7 @@ def _summarise(connection: Connection, day: date) -> None:
     entry_columns = ", ".join(["day", *ENTRY_KEYS, *ENTRY_COUNT_COLUMNS])
     connection.execute(period_query(f"INSERT INTO {ENTRIES} ({entry_columns}) {entry_counts_select(literal)}"),
                        bounds)
+    summarise_dashboard_day(connection, day, bounds)
 
 
 def summarise_days(bind: Bind, today: date | None = None) -> list[date]:

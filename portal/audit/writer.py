@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text
 
@@ -59,21 +60,24 @@ class AuditWriter:
         if not entries:
             return []
         try:
+            # Everything that does not depend on the chain head is worked out before the lock is taken:
+            # every other writer, in every process, waits while it is held.
+            prepared = [entry.column_values() for entry in entries]
             engine = resolve_engine(self._bind)
             with engine.connect() as connection:
                 try:
-                    recorded = self._append(connection, entries)
+                    rows = self._append(connection, prepared)
                     connection.commit()
                 except Exception:
                     # Never pool a connection that failed to write: a SQLite handle opened while the file was
                     # read-only stays read-only, and would keep refusing after write access is restored.
                     connection.invalidate()
                     raise
-            return recorded
+            return [RecordedEntry.from_row(row) for row in rows]
         except Exception as error:  # any failure at all means "not recorded": the caller must fail closed
             raise AuditUnavailable(f"audit store unavailable ({_describe_failure(error)})") from None
 
-    def _append(self, connection: Connection, entries: Sequence[AuditInput]) -> list[RecordedEntry]:
+    def _append(self, connection: Connection, prepared: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         _lock_chain(connection)
         head = connection.execute(
             select(audit_entries.c.sequence, audit_entries.c.entry_hash)
@@ -86,15 +90,14 @@ class AuditWriter:
             raise ValueError("the audit clock must return timezone-aware datetimes")
         recorded_at = now.astimezone(UTC)
         rows = []
-        for entry in entries:
+        for column_values in prepared:
             sequence += 1
-            values = entry.column_values()
-            values.update(sequence=sequence, recorded_at=recorded_at, prev_hash=prev_hash)
+            values = {**column_values, "sequence": sequence, "recorded_at": recorded_at, "prev_hash": prev_hash}
             values["entry_hash"] = entry_hash_of(values)
             rows.append(values)
             prev_hash = values["entry_hash"]
         connection.execute(insert(audit_entries), rows)
-        return [RecordedEntry.from_row(row) for row in rows]
+        return rows
 
 
 def _lock_chain(connection: Connection) -> None:

@@ -18,7 +18,7 @@ from portal.access.filtering import filter_items, source_notices
 from portal.access.policy import decide
 from portal.agencies import header_rank
 from portal.children.reference import ChildReference
-from portal.data.access_lookup import break_glass_for, relationship_for
+from portal.data.access_lookup import access_basis_for
 from portal.data.users import SignedInUser
 from portal.metrics import observed
 from portal.record.gather import ConnectorLike, GatheredSource, GatherRequest, gather_as_answered
@@ -59,8 +59,7 @@ def now_utc() -> datetime:
 def decide_access(user: SignedInUser, reference: ChildReference, now: datetime) -> AccessDecision:
     """May this user see this child for the reference's purpose, and which categories from whom."""
     requester = Requester.from_user(user)
-    relationship = relationship_for(user, reference.chi, now)
-    grant = break_glass_for(user, reference.chi, now)
+    relationship, grant = access_basis_for(user, reference.chi, now)
     agreements = current_app.extensions["agreements"]
     return decide(requester, reference.chi, reference.purpose, relationship, grant, agreements, now)
 

@@ -8,21 +8,22 @@ from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal.audit import trail
-from portal.audit.dashboard_queries import dashboard_counts, flag_candidates
+from portal.audit.dashboard_queries import dashboard_counts
 from portal.audit.entry import RecordedEntry
 from portal.audit.models import EventType
 from portal.audit.queries import get_entry
 from portal.extensions import audit_db
 from portal.ig import charts
 from portal.ig.blueprint import READ_PURPOSE, bp, flag_thresholds, hmac_key, ig_only
-from portal.ig.flags import FLAG_TITLES, all_flags, uk_local
+from portal.ig.dashboard_flags import dashboard_flags
+from portal.ig.flags import FLAG_TITLES, uk_local
 from portal.ig.forms import uk_midnight
 from portal.ig.reports import format_uk
 from portal.ig.reviews import DECISIONS, build_item, find_review, load_queue, validate_decision
 from portal.ig.surnames import surname_hash, surname_of
 from portal.rendering import render_page
 
-DASHBOARD_PERIODS = (7, 30, 90)
+DASHBOARD_PERIODS = (7, 30, 90, 365)
 
 
 @bp.get("/break-glass")
@@ -95,16 +96,10 @@ def dashboard() -> ResponseReturnValue:
     days = charts.day_range(today - timedelta(days=days_count - 1), days_count)
     since, until = uk_midnight(days[0]), uk_midnight(days[-1] + timedelta(days=1))
     counts = dashboard_counts(audit_db, since, until)
-    thresholds = flag_thresholds()
-    candidates = flag_candidates(audit_db, since, until, many_children=thresholds.many_children,
-                                 median_multiple=thresholds.median_multiple,
-                                 median_minimum=thresholds.median_minimum_children,
-                                 refusals_per_day=thresholds.refusals_per_day,
-                                 viewer_surname_hash=_viewer_surname_hash)
-    flags = all_flags(candidates.entries, hmac_key(), thresholds, candidates.children_per_viewer)
+    flags, loaded = dashboard_flags(audit_db, since, until, flag_thresholds(), hmac_key(), _viewer_surname_hash)
     trail.record("audit_read", purpose_of_use=READ_PURPOSE,
-                    details={"view": "dashboard", "days": days_count, "flag_candidates": len(candidates.entries),
-                             "flags": {kind: len(found) for kind, found in flags.items()}})
+                 details={"view": "dashboard", "days": days_count, "flag_candidates": loaded,
+                          "flags": {kind: found.total for kind, found in flags.items()}})
     chart_list = [
         charts.stacked_day_chart(
             "views-by-agency", "Views per day by agency",

@@ -48,8 +48,13 @@ def organisation_label(organisation: object) -> str:
     return str(organisation) if organisation else "Not recorded"
 
 
+def p95_label(edge: object) -> str:
+    """A p95 read from the answer-time histogram: the upper edge of its band, so "at most" that."""
+    return "Not recorded" if edge is None else f"≤ {edge} ms"
+
+
 LABELLERS = {"agency": agency_label, "purpose": purpose_label, "reason": reason_label, "role": role_label,
-             "organisation": organisation_label}
+             "organisation": organisation_label, "p95": p95_label}
 
 
 def labelled(rows: list[tuple[object, ...]], kinds: list[str | None]) -> list[list[object]]:

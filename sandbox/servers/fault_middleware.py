@@ -24,6 +24,8 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 # Renders an error body in the system's own dialect (FHIR OperationOutcome or JSON): (status, message) -> (body, type)
 ErrorRenderer = Callable[[int, str], tuple[bytes, str]]
 
+# Where the server puts the request's socket in the environ (sandbox.servers.serve).
+SOCKET_KEY = "sandbox.socket"
 STATUS_TEXT = {500: "500 INTERNAL SERVER ERROR", 503: "503 SERVICE UNAVAILABLE", 504: "504 GATEWAY TIMEOUT"}
 
 
@@ -107,18 +109,18 @@ def _latency_seconds(spec: FaultSpec) -> float:
 
 
 def _client_gone(environ: Environ) -> bool:
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get(SOCKET_KEY)
     if sock is None:
         return False
     try:
         readable, _, _ = select.select([sock], [], [], 0)
         return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
-    except OSError:
+    except (OSError, ValueError):  # ValueError: the server has already closed the socket (its fd is -1)
         return True
 
 
 def _drop_connection(environ: Environ, start_response: StartResponse) -> list[bytes]:
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get(SOCKET_KEY)
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)

@@ -30,7 +30,7 @@ from sandbox.cohort.second_council import SCHOOL, write_second_council
 from sandbox.launcher import start_all
 from tests.conftest import build_app, dispose_engines, extract_csrf, make_settings
 from tests.support.accounts import TEST_PASSWORD
-from tests.support.sandbox import RunningSandbox, free_port, running_sandbox
+from tests.support.sandbox import RunningSandbox, free_port
 
 NORTH_NAME = "Strathbrae Council education"
 # What README "Adding an agency" says to change in the copied table, and nothing else.
@@ -87,18 +87,17 @@ class Partnership:
 
 
 @pytest.fixture(scope="module")
-def partnership(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partnership]:
-    main_dir = tmp_path_factory.mktemp("sandbox")
-    with running_sandbox(main_dir) as sandbox:
-        north_dir = tmp_path_factory.mktemp("sandbox-north")
-        pupils = write_second_council(main_dir, north_dir)
-        north_key = secrets.token_urlsafe(24)
-        north = start_all(north_dir, ports={"education": free_port()}, agencies=("education",),
-                          env={"SANDBOX_EDUCATION_API_KEY": north_key})
-        try:
-            yield Partnership(sandbox, north.urls["education"], north_key, pupils)
-        finally:
-            north.stop()
+def partnership(sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partnership]:
+    """The run's five sandbox systems, plus Strathbrae's: the sandbox education system again, its own pupils."""
+    north_dir = tmp_path_factory.mktemp("sandbox-north")
+    pupils = write_second_council(sandbox.data_dir, north_dir)
+    north_key = secrets.token_urlsafe(24)
+    north = start_all(north_dir, ports={"education": free_port()}, agencies=("education",),
+                      env={"SANDBOX_EDUCATION_API_KEY": north_key})
+    try:
+        yield Partnership(sandbox, north.urls["education"], north_key, pupils)
+    finally:
+        north.stop()
 
 
 @pytest.fixture

@@ -1,26 +1,33 @@
-"""The dashboard's SQL path flags exactly what the flag functions find over the whole period, on both databases."""
+"""The dashboard's SQL path flags exactly what the flag functions find over the whole period, on both databases,
+from the raw trail alone and with days summarised by the daily rollup."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from portal.audit import AuditInput, AuditWriter
-from portal.audit.dashboard_queries import flag_candidates
+from portal.audit.dashboard_queries import dashboard_counts
+from portal.audit.entry import RecordedEntry
 from portal.audit.queries import iter_entries
-from portal.ig.flags import FlagThresholds, all_flags
+from portal.audit.rollup import summarise_days
+from portal.ig.dashboard_flags import FlagList, dashboard_flags
+from portal.ig.flags import Flag, FlagThresholds, all_flags, is_successful_view
 from portal.ig.surnames import surname_hash, surname_of
 from tests.support.audit_store import migrated_audit_engine
 
 KEY = "dashboard-sql-key"
 START = datetime(2026, 3, 23, 0, 0, tzinfo=UTC)  # a week across the change to BST (29 March 2026)
+END = START + timedelta(days=8)
 PEOPLE = [("teacher", "Sam Reid"), ("hv", "Jo Campbell"), ("police", "Chris Baird"), ("lp", "Alex Morrison"),
           ("busy", "Pat Busy")]
+THRESHOLDS = FlagThresholds(many_children=12, refusals_per_day=3)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -44,21 +51,62 @@ def _trail(engine: Engine) -> None:
         AuditWriter(engine, clock=lambda moment=moment: moment).record(entry)
 
 
-def _flagged(flags: dict) -> dict[str, set[tuple]]:  # type: ignore[type-arg]
+def _viewer_hash(name: str) -> str | None:
+    surname = surname_of(name)
+    return surname_hash(surname, KEY) if surname else None
+
+
+def _flagged(flags: dict[str, list[Flag]]) -> dict[str, set[tuple[object, ...]]]:
     return {kind: {(flag.user_id, flag.reason, flag.sequences) for flag in found} for kind, found in flags.items()}
 
 
-def test_sql_candidates_give_the_same_flags_as_the_whole_period(engine: Engine) -> None:
+def _shown(flags: dict[str, FlagList]) -> dict[str, list[Flag]]:
+    return {kind: found.shown for kind, found in flags.items()}
+
+
+def _everything(engine: Engine) -> list[RecordedEntry]:
+    return list(iter_entries(engine, since=START))
+
+
+@pytest.mark.parametrize("summarised", [False, True], ids=["raw trail", "half summarised"])
+def test_dashboard_flags_are_the_flag_functions_over_the_whole_period(engine: Engine, summarised: bool) -> None:
     _trail(engine)
-    thresholds = FlagThresholds(many_children=12, refusals_per_day=3)
-    end = START + timedelta(days=8)
-    everything = [entry for entry in iter_entries(engine, since=START)]
-    expected = _flagged(all_flags(everything, KEY, thresholds))
-    candidates = flag_candidates(
-        engine, START, end, many_children=thresholds.many_children, median_multiple=thresholds.median_multiple,
-        median_minimum=thresholds.median_minimum_children, refusals_per_day=thresholds.refusals_per_day,
-        viewer_surname_hash=lambda name: surname_hash(surname_of(name) or "", KEY) if surname_of(name) else None)
-    found = _flagged(all_flags(candidates.entries, KEY, thresholds, candidates.children_per_viewer))
-    assert found == expected
+    if summarised:  # the first four days from the rollup, the rest from the raw trail
+        assert len(summarise_days(engine, today=date(2026, 3, 27))) == 4
+    everything = _everything(engine)
+    expected = all_flags(everything, KEY, THRESHOLDS)
+    found, _ = dashboard_flags(engine, START, END, THRESHOLDS, KEY, _viewer_hash, shown=len(everything))
+    assert _flagged(_shown(found)) == _flagged(expected)
+    totals = {kind: flags.total for kind, flags in found.items()}
+    assert totals == {kind: len(flags) for kind, flags in expected.items()}
     assert all(expected[kind] for kind in expected), "the trail should raise every kind of flag"
-    assert len(candidates.entries) < len(everything), "the database should leave out what cannot be flagged"
+
+
+def test_the_kinds_counted_in_sql_show_their_earliest_flags(engine: Engine) -> None:
+    _trail(engine)
+    everything = _everything(engine)
+    by_time = sorted(everything, key=lambda entry: (entry.recorded_at, entry.sequence))
+    expected = all_flags(by_time, KEY, THRESHOLDS)  # these two kinds list flags in the order of their entries
+    found, loaded = dashboard_flags(engine, START, END, THRESHOLDS, KEY, _viewer_hash, shown=3)
+    for kind in ("no_relationship", "out_of_hours"):
+        assert len(expected[kind]) > 3
+        assert found[kind].total == len(expected[kind])
+        assert found[kind].shown == expected[kind][:3]
+    assert loaded < len(everything), "the database should leave out what cannot be flagged"
+
+
+def test_counts_are_the_same_from_the_rollup_and_equal_a_count_of_the_entries(engine: Engine) -> None:
+    _trail(engine)
+    everything = _everything(engine)
+    views = [entry for entry in everything if is_successful_view(entry)]
+    per_hour = Counter(f"{entry.recorded_at:%Y-%m-%d %H}" for entry in views)
+    per_user = Counter(f"{entry.user_display_name} ({entry.user_id})" for entry in views)
+    start, end = START + timedelta(hours=5, minutes=30), END  # a period that starts mid-day, mid-hour
+    inside = Counter(f"{entry.recorded_at:%Y-%m-%d %H}" for entry in views if entry.recorded_at >= start)
+    raw = dashboard_counts(engine, start, end)
+    summarise_days(engine, today=date(2026, 3, 28))
+    assert dashboard_counts(engine, start, end) == raw
+    assert Counter({hour: n for hour, _, n in raw.views_by_hour_agency}) == inside
+    whole = dashboard_counts(engine, START, END)
+    assert Counter({hour: n for hour, _, n in whole.views_by_hour_agency}) == per_hour
+    assert whole.top_users == sorted(per_user.items(), key=lambda item: (-item[1], item[0]))[:10]

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
+from sandbox.launcher import free_port
 from sandbox.servers.fault_middleware import Environ, FaultMiddleware
 from sandbox.servers.faults import SQL_MODES, FaultError, FaultSpec, FaultState, parse_fault_json, parse_fault_text
 from sandbox.servers.rest_app import render_json_error
+from sandbox.servers.serve import Listener
 
 
 def test_environment_text_forms() -> None:
@@ -59,12 +60,10 @@ def hanging_server() -> Iterator[tuple[str, RecordingMiddleware]]:
     middleware = RecordingMiddleware(app, FaultState(FaultSpec(mode="hang", hang_seconds=20)), render_json_error,
                                      threading.Event())
     middleware.outcomes = []
-    server = make_server("127.0.0.1", 0, middleware, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/", middleware
-    server.shutdown()
-    server.server_close()
+    listener = Listener(middleware, free_port())  # the server the sandbox systems run on
+    listener.open()
+    yield f"http://127.0.0.1:{listener.port}/", middleware
+    listener.close()
 
 
 def test_hang_lets_go_as_soon_as_the_client_gives_up(hanging_server: tuple[str, RecordingMiddleware]) -> None:

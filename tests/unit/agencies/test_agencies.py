@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.agencies import DOMAINS, AgencyDirectory, agencies_from_document, read_agencies
+from connectors.agencies import DOMAINS, AgencyDirectory, agencies_from_config, agencies_from_document, read_agencies
 from connectors.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -21,6 +21,13 @@ def test_the_project_connectors_file_configures_the_five_demo_agencies_each_its_
     assert directory.keys == ("health", "social_work", "education", "police", "scra")
     assert all(agency.domain == agency.key for agency in directory)
     assert directory.name("police") == "Police Scotland"
+
+
+def test_the_app_reads_the_same_agencies_from_the_typed_config() -> None:
+    from connectors.registry import read_config
+
+    path = PROJECT_ROOT / "config" / "connectors.toml"
+    assert agencies_from_config(read_config(path, {}).agencies) == read_agencies(path)
 
 
 def test_several_agencies_share_a_domain_and_its_vocabulary() -> None:

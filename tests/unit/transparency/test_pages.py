@@ -74,7 +74,7 @@ def test_governance_lists_unused_clauses_stop_pairs_reliability_and_reviews(ig_c
     reliability = {row.find_all("td")[0].get_text(strip=True): [c.get_text(strip=True) for c in row.find_all("td")]
                    for row in rows}
     assert reliability["Police Scotland"][1:7] == ["1", "0", "0", "0", "1", "0"]
-    assert reliability["NHS Glenmorven"][-1] == "90"
+    assert reliability["NHS Glenmorven"][-1] == "≤ 100 ms"  # 90 ms falls in the band 75 < t ≤ 100 ms
 
 
 def test_publishing_needs_confirmation_then_stores_a_suppressed_snapshot_and_audits_it(  # type: ignore[no-untyped-def]

@@ -1,0 +1,89 @@
+"""How the SQL connector reaches a database: its read-only engine, and read-only transactions bounded in time.
+
+A SQLite file gets a fresh read-only connection each time, opened and closed by the thread that
+uses it; a server database gets a bounded QueuePool. A transaction is bounded by the caller's
+deadline: PostgreSQL through `statement_timeout`, SQLite through a busy timeout and a progress
+handler. Several queries of one call may share one transaction (`SharedConnection`), each still
+bounded by the time it has left.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool, QueuePool
+
+from connectors.errors import ConfigurationError
+
+
+def read_only_engine(url: str, connect_timeout: float, pool_size: int = 5, pool_overflow: int = 5) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:":
+            raise ConfigurationError("a SQLite source needs a database file path")
+
+        def connect() -> sqlite3.Connection:
+            # mode=ro: the file is opened read-only by SQLite itself, whatever the statements say.
+            # check_same_thread stays on: a connection used from a second thread raises, never crashes.
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=connect_timeout)
+
+        # A fresh connection each time, opened and closed by the thread that uses it (opening a local
+        # file costs well under a millisecond). A creator-based "sqlite://" engine would otherwise get
+        # SingletonThreadPool, which closes other threads' connections while they are mid-query once
+        # more than five threads have one: that crashed the portal under concurrent views.
+        return create_engine("sqlite://", creator=connect, poolclass=NullPool)
+    # A server database: a bounded QueuePool shared by the fan-out threads (each checks a connection out
+    # for one call); a thread that cannot get one within the query's budget reports the source busy.
+    return create_engine(parsed, connect_args={"connect_timeout": max(int(round(connect_timeout)), 1)},
+                         pool_pre_ping=True, poolclass=QueuePool, pool_size=pool_size, max_overflow=pool_overflow,
+                         pool_timeout=max(connect_timeout, 0.1))
+
+
+def limit_statements(conn: Connection, budget: float) -> None:
+    """Bound the next statements on `conn` to `budget` seconds (SQLite: the wait for a lock)."""
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        raw.execute(f"PRAGMA busy_timeout = {int(budget * 1000)}")
+    else:
+        conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(max(int(budget * 1000), 1))})
+
+
+@contextmanager
+def read_only_connection(engine: Engine, deadline: float, budget: float, schema: str | None) -> Iterator[Connection]:
+    """A connection in a read-only transaction that ends by `deadline`, rolled back or ended after the block."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            limit_statements(conn, budget)
+            # Returning non-zero makes SQLite abandon the statement with "interrupted".
+            raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+            try:
+                yield conn
+            finally:
+                raw.set_progress_handler(None, 0)
+                conn.rollback()
+        else:
+            with conn.begin():
+                conn.execute(text("SET TRANSACTION READ ONLY"))
+                limit_statements(conn, budget)
+                if schema:
+                    conn.execute(text("SELECT set_config('search_path', :schema, true)"), {"schema": schema})
+                yield conn
+
+
+@dataclass
+class SharedConnection:
+    """One read-only transaction for the queries of one call, in the calling thread: opened by the first
+    query, ended when `stack` closes. Saves a connection (SQLite: a file open) and a transaction per query."""
+
+    stack: ExitStack = field(default_factory=ExitStack)
+    conn: Connection | None = None
