@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-wsgi_app = "portal:create_app()"
+# A worker finding a bad setting or file prints the reason and exits 3: gunicorn stops rather than respawn it.
+wsgi_app = "portal.wsgi:create_app(exit_status=3)"
 bind = [address.strip() for address in os.environ.get("PORTAL_BIND", "127.0.0.1:8000").split(",")]
 worker_class = "gthread"
 workers = int(os.environ.get("PORTAL_WORKERS", str(os.cpu_count() or 2)))
@@ -41,7 +42,12 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()
 
 
 def on_starting(server: Any) -> None:
-    """Start with no samples from an earlier run (only prometheus-client's own *.db files are removed)."""
+    """Refuse a wrong setting or configuration file once, here, with its reason and exit status 1 (a worker
+    failing to boot would print a stack trace, and gunicorn exit 3); then start with no samples from an
+    earlier run (only prometheus-client's own *.db files are removed)."""
+    from portal.wsgi import check_configuration
+
+    check_configuration()
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     folder.mkdir(parents=True, mode=0o700, exist_ok=True)
     for leftover in folder.glob("*.db"):

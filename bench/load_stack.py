@@ -97,7 +97,7 @@ def _gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
         command += ["-c", str(GUNICORN_CONFIG)]
     else:
         command += ["-k", "gthread", "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "20"]
-    return command + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "portal:create_app()"]
+    return command + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "portal.wsgi:create_app(exit_status=3)"]
 
 
 @contextmanager

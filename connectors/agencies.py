@@ -4,11 +4,10 @@ A *domain* (health, education, social work, police, the Reporter, and later thir
 housing) owns a category vocabulary (connectors/categories.py). An *agency* is one configured
 source, an `[agencies.<key>]` table in the connectors file: its key, display name,
 organisation, source system and the domain it belongs to. Several agencies may share a
-domain (two councils' education services). This module is pure: it reads only the
-agency-level keys of the connectors file, never a credential, so the agreements can be
-checked against it when the portal starts, before any connector is built. In the app the
-directory comes from the typed, validated file (`agencies_from_config`); `read_agencies` reads
-a file's agency keys alone, for scripts and tests that have no app.
+domain (two councils' education services). This module is pure: it never reads a credential.
+In the app the directory comes from the typed, validated file (`agencies_from_config`);
+`read_agencies` reads a file's agency-level keys alone, for scripts and tests that have no app,
+checked by the same pydantic model (connectors.config.AgencyConfig) so there is one set of rules.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from typing import Any
 
 from connectors.categories import CATEGORIES
 from connectors.config.agency import AgencyConfig
+from connectors.config.problems import validate
 from connectors.errors import ConfigurationError
 
 # The domains agencies may belong to, with the words a person reads for each.
@@ -119,15 +119,33 @@ def agencies_from_config(tables: Mapping[str, AgencyConfig]) -> AgencyDirectory:
 
 
 def agencies_from_document(document: Mapping[str, Any]) -> AgencyDirectory:
-    """The agencies a parsed connectors file configures; ConfigurationError names the table and key at fault."""
+    """The agencies a parsed connectors file configures; ConfigurationError lists every problem, one a line.
+
+    Only the agency-level keys of each table are read, checked by the same model the start-up check
+    uses (connectors.config.AgencyConfig), so a table is refused here in the same words as there.
+    """
     tables = document.get("agencies")
     if not isinstance(tables, Mapping) or not tables:
-        raise ConfigurationError("connectors config: at least one [agencies.<key>] table is required")
-    return AgencyDirectory(tuple(_agency(key, table) for key, table in tables.items()))
+        raise ConfigurationError("at least one [agencies.<key>] table is required")
+    validated: dict[str, AgencyConfig] = {}
+    problems: list[str] = []
+    for key, table in tables.items():
+        where = f"agencies.{key}"
+        if not isinstance(table, Mapping):
+            problems.append(f"{where} must be a table")
+            continue
+        keys = {name: value for name, value in table.items() if name in _AGENCY_KEYS}
+        try:
+            validated[key] = validate(_AgencyKeys, keys, where, context={"agency": key})
+        except ConfigurationError as e:
+            problems.extend(e.reason.splitlines())
+    if problems:
+        raise ConfigurationError("\n".join(problems))
+    return agencies_from_config(validated)
 
 
 def read_agencies(path: Path) -> AgencyDirectory:
-    """The agencies configured in a connectors TOML file."""
+    """The agencies configured in a connectors TOML file, without reading a credential or building a connector."""
     try:
         document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as e:
@@ -137,35 +155,13 @@ def read_agencies(path: Path) -> AgencyDirectory:
     try:
         return agencies_from_document(document)
     except ConfigurationError as e:
-        raise ConfigurationError(f"{path}: {e}") from e
+        raise ConfigurationError("\n".join(f"{path}: {line}" for line in e.reason.splitlines())) from None
 
 
-def _agency(key: str, table: Any) -> Agency:
-    where = f"agencies.{key}"
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"{where} must be a table")
-    domain = table.get("domain", key)
-    if domain not in DOMAINS:
-        raise ConfigurationError(f"{where}.domain: {domain!r} has no category vocabulary "
-                                 f"(known: {', '.join(DOMAINS)})")
-    vocabulary = DOMAINS[domain].categories
-    chosen = table.get("categories", list(vocabulary))
-    if not isinstance(chosen, list) or not chosen or not all(isinstance(c, str) for c in chosen):
-        raise ConfigurationError(f"{where}.categories must be a non-empty list")
-    unknown = sorted(set(chosen) - set(vocabulary))
-    if unknown:
-        raise ConfigurationError(f"{where}.categories: not {domain} categories: {', '.join(unknown)}")
-    name = _text(table, "display_name", where)
-    organisation = _text(table, "organisation", where) if "organisation" in table else name
-    enabled = table.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ConfigurationError(f"{where}.enabled must be true or false")
-    return Agency(key, name, organisation, _text(table, "source_system", where), domain,
-                  tuple(c for c in vocabulary if c in chosen), enabled)
+class _AgencyKeys(AgencyConfig):
+    """The agency-level keys alone: the directory builds no connector, so it need not know the kind."""
+
+    kind: str = ""
 
 
-def _text(table: Mapping[str, Any], key: str, where: str) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"{where}.{key} is required")
-    return value.strip()
+_AGENCY_KEYS = frozenset(name for name in AgencyConfig.model_fields if name != "kind")

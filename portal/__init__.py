@@ -26,8 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Flask's documented way to add WSGI middleware; mypy sees replacing a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS)
-    _load_connectors(app, settings)  # first: every problem in the file at once, before the agreements read it
-    _load_policy(app, settings)
+    _load_configuration(app, settings)
     _init_templates(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -82,33 +81,22 @@ def _configure(app: Flask, settings: Settings) -> None:
     )
 
 
-def _load_policy(app: Flask, settings: Settings) -> None:
-    """Sharing agreements are validated at start against the configured agencies: a bad file stops the portal,
-    naming file, line and problem (a clause for an agency with no connectors table included)."""
-    from connectors.agencies import agencies_from_config
-    from portal.access.agreements import load_agreements
-    from portal.agencies import install
-
-    # The agencies are those of the connectors file _load_connectors validated, enabled or not.
-    agencies = agencies_from_config(app.extensions["connectors_config"].agencies)
-    install(app, agencies)
-    agreements = load_agreements(settings.AGREEMENTS_FILE, agencies=agencies)
-    for warning in agreements.warnings:
-        app.logger.warning("agreements: %s", warning)
-    app.extensions["agreements"] = agreements
-
-
-def _load_connectors(app: Flask, settings: Settings) -> None:
-    """The connectors file is validated at start too, naming file, table and key.
+def _load_configuration(app: Flask, settings: Settings) -> None:
+    """The connectors file and the sharing agreements are validated at start: a bad file stops the portal, naming
+    file and table/key or line (a clause for an agency with no connectors table included).
 
     Connectors are built (credentials read from the environment) on first use: the demo sets the
     sandbox's credentials after start-up, and a missing credential shows on /readyz, not as a crash.
     """
-    import os
+    from portal.agencies import install
+    from portal.startup import read_configuration
 
-    from connectors.registry import read_config
-
-    app.extensions["connectors_config"] = read_config(settings.CONNECTORS_FILE, os.environ)
+    configuration = read_configuration(settings)
+    app.extensions["connectors_config"] = configuration.connectors
+    install(app, configuration.agencies)
+    for warning in configuration.agreements.warnings:
+        app.logger.warning("agreements: %s", warning)
+    app.extensions["agreements"] = configuration.agreements
 
 
 def _init_templates(app: Flask) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from connectors.models import LABEL_NORMAL, LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, KeyFact
 from portal.access.decision import AccessDecision, Requester
@@ -35,7 +35,18 @@ class FilteredItems(Generic[ItemT]):
     removed: int = 0
 
 
-def effective_label(item: Item) -> str | None:
+class Explained(Protocol):
+    """What labelling and explaining an item needs: events, key facts and the summary's values all fit."""
+
+    @property
+    def agency(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def security_label(self) -> str: ...
+
+
+def effective_label(item: Explained) -> str | None:
     """The item's label as the policy treats it (U/L/M count as N); None when the label is unknown."""
     label = (item.security_label or LABEL_NORMAL).upper()
     if label in _AS_NORMAL:
@@ -95,7 +106,7 @@ def restricted_notice(decision: AccessDecision, agency: str) -> str:
     return RESTRICTED_NOTICE.format(team=team)
 
 
-def explain(item: Item, decision: AccessDecision) -> str:
+def explain(item: Explained, decision: AccessDecision) -> str:
     """Answer "Why can I see this?" for one item: relationship basis, purpose and agreement clause."""
     key = (item.agency, item.category)
     clause = decision.clauses.get(key)

@@ -15,7 +15,13 @@ from flask_login import current_user
 
 from portal.access.roles import RELATIONSHIP_BASES
 from portal.admin.forms import RelationshipForm, check_relationship_form
-from portal.admin.suggestions import SOURCE, SuggestionCheck, suggested_relationships
+from portal.admin.suggestions import (
+    SuggestionCheck,
+    allocation_agencies,
+    failed_check,
+    source_of,
+    suggested_relationships,
+)
 from portal.audit import trail
 from portal.auth.permissions import roles_required
 from portal.data.relationship_admin import (
@@ -56,7 +62,7 @@ def _page(form: RelationshipForm | None = None, import_errors: list[str] | None 
     holder = request.args.get("holder", "")
     holder = holder if holder in {choice.value for choice in holders} else ""
     listing = page_of_relationships(child_chi, page, PAGE_SIZE, _now(), holder=holder or None)
-    suggestions = _check_source(child_chi) if child_chi else None
+    suggestions = _check_sources(child_chi) if child_chi else None
     form = form or RelationshipForm()
     errors = {**form.errors, **({"filter-chi": filter_error} if filter_error else {}),
               **({"page": page_error} if page_error else {})}
@@ -64,7 +70,8 @@ def _page(form: RelationshipForm | None = None, import_errors: list[str] | None 
         errors = {**errors, **{f"csv-file-{n}": message for n, message in enumerate(import_errors)}}
     return render_page("admin/relationships.html", listing=listing, form=form, errors=errors,
                        import_errors=import_errors or [], filter_chi=raw_chi, bases=RELATIONSHIP_BASES,
-                       holders=holders, filter_holder=holder, suggestions=suggestions, status=status)
+                       holders=holders, filter_holder=holder, suggestions=suggestions,
+                       source_labels=_source_labels(), status=status)
 
 
 @bp.get("/relationships")
@@ -134,34 +141,48 @@ def import_relationships() -> ResponseReturnValue:
 @bp.post("/relationships/suggestions")
 @roles_required("admin")
 def accept_suggestion() -> ResponseReturnValue:
-    """Accept what the social work system reports, after asking it again (the form is only a request)."""
+    """Accept what an agency's system reports, after asking that agency again (the form is only a request)."""
     check = validate_chi(request.form.get("chi", ""))
     if not check.valid or check.value is None:
         abort(400)
+    agency = next((a for a in allocation_agencies() if a.key == request.form.get("agency")), None)
     wanted = (request.form.get("user_id", ""), request.form.get("basis", ""))
-    current = suggested_relationships(check.value, _now())
+    current = suggested_relationships(check.value, _now(), [agency]) if agency else SuggestionCheck(())
     suggestion = next((s for s in current.suggestions if (str(s.user_id), s.basis) == wanted), None)
-    if suggestion is None:
+    if agency is None or suggestion is None:
         flash("The social work system no longer reports this, or the relationship is already recorded.", "error")
         return redirect(url_for("admin.relationships", chi=check.value))
+    source = source_of(agency.key)
     row = create_relationship(child_chi=check.value, basis=suggestion.basis, holder=suggestion.holder,
-                              starts_at=_now(), ends_at=None, source=SOURCE, created_by=current_user.id)
+                              starts_at=_now(), ends_at=None, source=source, created_by=current_user.id)
     _audit("accept_suggestion", row.child_chi, relationship_id=row.id, basis=row.basis, holder_type=row.holder_type,
-           source=SOURCE)
-    flash(f"Relationship added from the social work system: {row.basis_label}, {row.holder}.", "success")
+           source=source)
+    flash(f"Relationship added from {agency.name}: {row.basis_label}, {row.holder}.", "success")
     return redirect(url_for("admin.relationships", chi=row.child_chi))
 
 
-def _check_source(chi: str) -> SuggestionCheck:
-    """Asking a source about a child is itself audited, even when it suggests nothing."""
+def _check_sources(chi: str) -> SuggestionCheck:
+    """Asking the agencies about a child is itself audited, once per agency asked, even when it suggests nothing."""
+    agencies = allocation_agencies()
     try:
-        found = suggested_relationships(chi, _now())
-    except Exception as error:  # the list must still work when the source cannot be asked
+        found = suggested_relationships(chi, _now(), agencies)
+    except Exception as error:  # the list must still work when the sources cannot be asked
         current_app.logger.warning("relationship suggestions unavailable (%s)", type(error).__name__)
-        found = SuggestionCheck((), "failed", 0)
-    _audit("source_checked", chi, agency="social_work", source_state=found.source_state, reported=found.reported,
-           suggested=len(found.suggestions))
+        found = failed_check(agencies)
+    for asked in found.agencies:
+        _audit("source_checked", chi, agency=asked.agency, source_state=asked.state, reported=asked.reported,
+               suggested=len(asked.suggestions))
     return found
+
+
+def _source_labels() -> dict[str, str]:
+    """'Recorded by' words: an accepted suggestion names its social work system when more than one is configured."""
+    agencies = allocation_agencies()
+    labels = {"admin": "Administrator", "import": "Import"}
+    for agency in agencies:
+        labels[source_of(agency.key)] = ("Social work system" if len(agencies) == 1
+                                         else f"Social work system ({agency.name})")
+    return labels
 
 
 def _audit(action: str, chi: str | None, **details: object) -> None:

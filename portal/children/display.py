@@ -15,6 +15,7 @@ from portal.inputs import InvalidInput, date_from_parts, iso_date, page_number
 from portal.labels import label, long_date
 from portal.record.merge import ChronologyFilter, ChronologyView, build_chronology, filter_events
 from portal.record.plot_timeline import Timeline, build_timeline
+from portal.record.summarise import FieldValue
 
 PAGE_SIZE = 50
 
@@ -118,25 +119,25 @@ class AgreedValue:
     """One KIS value and every agency that states it (agreement is shown once, with all its sources)."""
 
     value: str
-    sources: tuple[object, ...]  # summary.FieldValue, in the field's source order
+    sources: tuple[FieldValue, ...]  # in the field's source order
 
     @property
-    def shared_under(self) -> object | None:
+    def shared_under(self) -> FieldValue | None:
         """A source value that came under an agreement category (what "Why can I see this?" explains)."""
-        return next((s for s in self.sources if getattr(s, "category", "")), None)
+        return next((s for s in self.sources if s.category), None)
 
     @property
     def restricted(self) -> bool:
         return any(getattr(source, "security_label", "N") == "R" for source in self.sources)
 
 
-def agreed_values(values: tuple[object, ...]) -> list[AgreedValue]:
-    grouped: dict[str, list[object]] = {}
+def agreed_values(values: tuple[FieldValue, ...]) -> list[AgreedValue]:
+    grouped: dict[str, list[FieldValue]] = {}
     shown: dict[str, str] = {}
     for value in values:
-        key = " ".join(str(getattr(value, "value", "")).split()).casefold()
+        key = " ".join(value.value.split()).casefold()
         grouped.setdefault(key, []).append(value)
-        shown.setdefault(key, str(getattr(value, "value", "")))
+        shown.setdefault(key, value.value)
     return [AgreedValue(shown[key], tuple(group)) for key, group in grouped.items()]
 
 

@@ -111,7 +111,7 @@ def _rows(fields: Iterable[SummaryField], decision: AccessDecision) -> tuple[Fie
 
 def _shown(agreed: AgreedValue, decision: AccessDecision) -> ShownValue:
     shared_under = agreed.shared_under
-    return ShownValue(agreed, explain(shared_under, decision) if shared_under else None)  # type: ignore[arg-type]
+    return ShownValue(agreed, explain(shared_under, decision) if shared_under else None)
 
 
 def _entry(entry: Entry, decision: AccessDecision) -> EntryRows:

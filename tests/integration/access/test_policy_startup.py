@@ -46,11 +46,12 @@ def test_the_server_process_refuses_to_start_and_says_why(tmp_path: Path) -> Non
     env = {"PORTAL_ENV": "test", "SECRET_KEY": "s" * 40, "AGREEMENTS_FILE": str(bad),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-m", "waitress", "--listen", "127.0.0.1:0", "--call", "portal:create_app"],
+        [sys.executable, "-m", "waitress", "--listen", "127.0.0.1:0", "--call", "portal.wsgi:create_app"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode != 0
     assert f"{bad}, line 12" in result.stderr and "horoscopes" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
 
 
 def test_relationships_import_command(app: Flask, tmp_path: Path) -> None:

@@ -55,8 +55,8 @@ def test_an_unconfigured_key_has_no_vocabulary_and_a_readable_name() -> None:
     (education(domain="fire"), "agencies.education_north.domain: 'fire' has no category vocabulary"),
     (education(domain="education", categories=["horoscopes"]),
      "agencies.education_north.categories: not education categories: horoscopes"),
-    (education(domain="education", categories=[]), "agencies.education_north.categories must be a non-empty list"),
-    ({"source_system": "x", "domain": "education"}, "agencies.education_north.display_name is required"),
+    (education(domain="education", categories=[]), "agencies.education_north.categories must not be empty"),
+    ({"source_system": "x", "domain": "education"}, "agencies.education_north: 'display_name' is required"),
     (education(domain="education", enabled="yes"), "agencies.education_north.enabled must be true or false"),
 ])
 def test_a_bad_agency_table_is_refused_naming_table_and_key(table: dict[str, object], message: str) -> None:
@@ -71,3 +71,32 @@ def test_a_file_without_agencies_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as error:
         read_agencies(path)
     assert str(path) in str(error.value) and "[agencies.<key>]" in str(error.value)
+
+
+def test_the_directory_refuses_a_bad_agency_table_in_the_words_of_the_start_up_check() -> None:
+    """One set of rules: every problem the directory names is the typed config's own sentence, all at once."""
+    from connectors.registry import validate_document
+
+    document = {"agencies": {
+        "education": education(kind="rest", categories=[]),
+        "education_north": education(kind="rest", domain="education", display_name=" ", enabled="yes"),
+    }}
+    with pytest.raises(ConfigurationError) as directory_error:
+        agencies_from_document(document)
+    with pytest.raises(ConfigurationError) as start_up_error:
+        validate_document(document, {})
+    directory_lines = directory_error.value.reason.splitlines()
+    assert directory_lines == [
+        "agencies.education.categories must not be empty",
+        "agencies.education_north.display_name must not be empty",
+        "agencies.education_north.enabled must be true or false",
+    ]
+    assert set(directory_lines) <= set(start_up_error.value.reason.splitlines())
+
+
+def test_the_directory_reads_agency_keys_alone_ignoring_the_connector_keys() -> None:
+    """Scripts and agreement tests have no credentials or URLs: the directory needs none."""
+    directory = agencies_from_document({"agencies": {
+        "education": education(kind="rest", base_url="http://127.0.0.1:1", read_timeout=1.0),
+    }})
+    assert directory.keys == ("education",) and directory.name("education") == "Strathbrae education"
