@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -113,38 +113,67 @@ def _value_ticks(top: int, count: int = 4) -> list[int]:
     return list(range(0, top + 1, step))
 
 
+@dataclass(frozen=True)
+class StackedColumns:
+    """Where stacked vertical bars go: one column per position, the series piled up in order."""
+
+    series: dict[str, list[int]]
+    count: int
+    plot_width: float = CHART_WIDTH - MARGIN_LEFT - 8
+    plot_height: float = CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+
+    @property
+    def totals(self) -> list[int]:
+        return [sum(values[position] for values in self.series.values()) for position in range(self.count)]
+
+    @property
+    def top(self) -> int:
+        return nice_maximum(max(self.totals, default=0))
+
+    @property
+    def slot(self) -> float:
+        return self.plot_width / max(1, self.count)
+
+    def y(self, value: int) -> float:
+        return MARGIN_TOP + self.plot_height - self.plot_height * value / self.top
+
+    def bars(self, describe: Callable[[str, int, int], str], inset: float, width: float) -> list[Bar]:
+        """One bar per non-zero value, titled `describe(series, position, value)`; inset and width: slot fractions."""
+        top, slot, bars = self.top, self.slot, []
+        for position in range(self.count):
+            stacked = 0
+            for series_index, name in enumerate(self.series):
+                value = self.series[name][position]
+                if not value:
+                    continue
+                bars.append(Bar(MARGIN_LEFT + position * slot + slot * inset, self.y(stacked + value), slot * width,
+                                self.plot_height * value / top, value, describe(name, position, value),
+                                series_index % SERIES_LIMIT))
+                stacked += value
+        return bars
+
+    def plot(self) -> dict[str, float]:
+        return {"left": MARGIN_LEFT, "top": MARGIN_TOP, "bottom": MARGIN_TOP + self.plot_height,
+                "right": MARGIN_LEFT + self.plot_width}
+
+
 def stacked_day_chart(
     chart_id: str, title: str, description: str, days: Sequence[date], series: dict[str, list[int]], unit: str
 ) -> BarChart:
     """Vertical bars, one per day, stacked by series (e.g. agency)."""
-    plot_width = CHART_WIDTH - MARGIN_LEFT - 8
-    plot_height = CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    totals = [sum(values[position] for values in series.values()) for position in range(len(days))]
-    top = nice_maximum(max(totals, default=0))
-    slot = plot_width / max(1, len(days))
-    bars = []
-    names = list(series)
-    for position, day in enumerate(days):
-        stacked = 0
-        for series_index, name in enumerate(names):
-            value = series[name][position]
-            if not value:
-                continue
-            height = plot_height * value / top
-            y = MARGIN_TOP + plot_height - plot_height * (stacked + value) / top
-            label = f"{agency_words(name, 'agency')}, {day.day} {day:%B}: {value} {unit}"
-            bars.append(Bar(MARGIN_LEFT + position * slot + slot * 0.1, y, slot * 0.8, height, value, label,
-                            series_index % SERIES_LIMIT))
-            stacked += value
+    columns = StackedColumns(series, len(days))
+    names, totals, slot = list(series), columns.totals, columns.slot
+    bars = columns.bars(lambda name, position, value:
+                        f"{agency_words(name, 'agency')}, {days[position].day} {days[position]:%B}: {value} {unit}",
+                        inset=0.1, width=0.8)
     label_every = max(1, math.ceil(len(days) / 8))
     x_ticks = [Tick(MARGIN_LEFT + position * slot + slot / 2, f"{day:%d %b}")
                for position, day in enumerate(days) if position % label_every == 0]
-    y_ticks = [Tick(MARGIN_TOP + plot_height - plot_height * value / top, str(value)) for value in _value_ticks(top)]
+    y_ticks = [Tick(columns.y(value), str(value)) for value in _value_ticks(columns.top)]
     rows = [[f"{day:%d %b %Y}", *(str(series[name][position]) for name in names), str(totals[position])]
             for position, day in enumerate(days)]
     return BarChart(chart_id, title, description, bars, x_ticks, y_ticks, names, ["Day", *names, "Total"], rows,
-                    plot={"left": MARGIN_LEFT, "top": MARGIN_TOP, "bottom": MARGIN_TOP + plot_height,
-                          "right": MARGIN_LEFT + plot_width})
+                    plot=columns.plot())
 
 
 def ranked_bar_chart(

@@ -7,8 +7,7 @@ from typing import Any
 
 from portal.audit.flow_queries import Flows
 from portal.audit.flow_sql import ENTRY_REASONS
-from portal.ig.charts import CHART_HEIGHT, CHART_WIDTH, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_TOP, Bar, BarChart, Tick
-from portal.ig.charts import nice_maximum as _nice_maximum
+from portal.ig.charts import MARGIN_LEFT, BarChart, StackedColumns, Tick
 from portal.transparency.diagram import FlowDiagram, Link, layout
 from portal.transparency.labels import (
     REASON_CLASSES,
@@ -66,31 +65,16 @@ def published_flow_links(snapshot: dict[str, Any]) -> list[Link]:
 def month_chart(chart_id: str, title: str, description: str, months: Sequence[str],
                 series: dict[str, list[int]], unit: str) -> BarChart:
     """Vertical bars, one per month, stacked by series; the same BarChart the IG dashboard's macro draws."""
-    plot_width = CHART_WIDTH - MARGIN_LEFT - 8
-    plot_height = CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    totals = [sum(values[i] for values in series.values()) for i in range(len(months))]
-    top = _nice_maximum(max(totals, default=0))
-    slot = plot_width / max(1, len(months))
-    bars = []
-    names = list(series)
-    for position, month in enumerate(months):
-        stacked = 0
-        for index, name in enumerate(names):
-            value = series[name][position]
-            if value:
-                y = MARGIN_TOP + plot_height - plot_height * (stacked + value) / top
-                bars.append(Bar(MARGIN_LEFT + position * slot + slot * 0.15, y, slot * 0.7,
-                                plot_height * value / top, value, f"{name}, {month}: {value:,} {unit}",
-                                index % SERIES_LIMIT))
-                stacked += value
+    columns = StackedColumns(series, len(months))
+    names, totals, slot = list(series), columns.totals, columns.slot
+    bars = columns.bars(lambda name, position, value: f"{name}, {months[position]}: {value:,} {unit}",
+                        inset=0.15, width=0.7)
     x_ticks = [Tick(MARGIN_LEFT + position * slot + slot / 2, month) for position, month in enumerate(months)]
-    step = max(1, top // 4)
-    y_ticks = [Tick(MARGIN_TOP + plot_height - plot_height * value / top, f"{value:,}")
-               for value in range(0, top + 1, step)]
+    step = max(1, columns.top // 4)
+    y_ticks = [Tick(columns.y(value), f"{value:,}") for value in range(0, columns.top + 1, step)]
     rows = [[month, *(f"{series[name][i]:,}" for name in names), f"{totals[i]:,}"] for i, month in enumerate(months)]
     return BarChart(chart_id, title, description, bars, x_ticks, y_ticks, names, ["Month", *names, "Total"], rows,
-                    plot={"left": MARGIN_LEFT, "top": MARGIN_TOP, "bottom": MARGIN_TOP + plot_height,
-                          "right": MARGIN_LEFT + plot_width})
+                    plot=columns.plot())
 
 
 def trend_charts(flows: Flows) -> list[BarChart]:
