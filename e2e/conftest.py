@@ -66,17 +66,21 @@ def oidc_accounts_file(e2e_dir: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def oidc_issuer(e2e_dir: Path, portal_port: int, oidc_accounts_file: Path) -> Iterator[str]:
+def _oidc_provider(portal_port: int, client_id: str, client_secret: str, accounts: Path, log: Path) -> Iterator[str]:
+    """A real OpenID provider (npm oidc-provider) that sends its users back to the live portal; yields its issuer."""
     port = servers.free_port()
     portal = f"http://127.0.0.1:{portal_port}"
     process = servers.start_oidc_provider(
-        port, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, f"{portal}/sign-in/sso/callback", oidc_accounts_file,
-        e2e_dir / "oidc.log", post_logout_uri=f"{portal}/sign-in",
-        backchannel_uri=f"{portal}/sign-in/sso/back-channel-logout",
+        port, client_id, client_secret, f"{portal}/sign-in/sso/callback", accounts, log,
+        post_logout_uri=f"{portal}/sign-in", backchannel_uri=f"{portal}/sign-in/sso/back-channel-logout",
     )
     yield f"http://127.0.0.1:{port}"
     servers.stop(process)
+
+
+@pytest.fixture(scope="session")
+def oidc_issuer(e2e_dir: Path, portal_port: int, oidc_accounts_file: Path) -> Iterator[str]:
+    yield from _oidc_provider(portal_port, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, oidc_accounts_file, e2e_dir / "oidc.log")
 
 
 @pytest.fixture(scope="session")
@@ -94,15 +98,8 @@ def partner_accounts_file(e2e_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def partner_issuer(e2e_dir: Path, portal_port: int, partner_accounts_file: Path) -> Iterator[str]:
-    port = servers.free_port()
-    portal = f"http://127.0.0.1:{portal_port}"
-    process = servers.start_oidc_provider(
-        port, PARTNER_CLIENT_ID, PARTNER_CLIENT_SECRET, f"{portal}/sign-in/sso/callback", partner_accounts_file,
-        e2e_dir / "partner-oidc.log", post_logout_uri=f"{portal}/sign-in",
-        backchannel_uri=f"{portal}/sign-in/sso/back-channel-logout",
-    )
-    yield f"http://127.0.0.1:{port}"
-    servers.stop(process)
+    yield from _oidc_provider(portal_port, PARTNER_CLIENT_ID, PARTNER_CLIENT_SECRET, partner_accounts_file,
+                              e2e_dir / "partner-oidc.log")
 
 
 @pytest.fixture(scope="session")

@@ -48,16 +48,22 @@ def retry(rounds: int, wait: float) -> None:
     raise click.ClickException("Some notifications are still not delivered (see `last_error`).")
 
 
+def _change_identity(username: str, changed: bool, audited_as: str, done: str) -> None:
+    """Audit and report a change to USERNAME's single sign-on identity; `changed` is False when they have none."""
+    if not changed:
+        raise click.ClickException(f"{username} has no single sign-on identity.")
+    _audit(username, audited_as)
+    click.echo(f"{username}: {done}")
+
+
 @sso_cli.command("pin")
 @click.argument("username")
 def pin(username: str) -> None:
     """Keep USERNAME's role and organisation as set in the portal, whatever the provider's claims say."""
     from portal.data.sso import set_role_pinned
 
-    if not set_role_pinned(username, True):
-        raise click.ClickException(f"{username} has no single sign-on identity.")
-    _audit(username, "pinned")
-    click.echo(f"{username}: role and organisation pinned (claims ignored).")
+    _change_identity(username, set_role_pinned(username, True), "pinned",
+                     "role and organisation pinned (claims ignored).")
 
 
 @sso_cli.command("unpin")
@@ -66,10 +72,7 @@ def unpin(username: str) -> None:
     """Let the provider's claims manage USERNAME's role and organisation again."""
     from portal.data.sso import set_role_pinned
 
-    if not set_role_pinned(username, False):
-        raise click.ClickException(f"{username} has no single sign-on identity.")
-    _audit(username, "unpinned")
-    click.echo(f"{username}: claims manage role and organisation.")
+    _change_identity(username, set_role_pinned(username, False), "unpinned", "claims manage role and organisation.")
 
 
 @sso_cli.command("unbind")
@@ -78,7 +81,4 @@ def unbind(username: str) -> None:
     """Remove USERNAME's link to a provider identity; their next single sign-on binds anew."""
     from portal.data.sso import unbind as remove
 
-    if not remove(username):
-        raise click.ClickException(f"{username} has no single sign-on identity.")
-    _audit(username, "unbound")
-    click.echo(f"{username}: single sign-on identity removed.")
+    _change_identity(username, remove(username), "unbound", "single sign-on identity removed.")
