@@ -70,6 +70,7 @@ class FakeHttpSource:
             collection.pop("window", None)
         if config.get("kind") == "fhir":
             config["window_types"] = []
+            config["batch_reads"] = False  # nor serve a FHIR batch
         for limit, key in (("read_timeout", "read_timeout"), ("response_cap", "max_response_bytes"),
                            ("max_pages", "max_pages")):
             if limit in limits:
