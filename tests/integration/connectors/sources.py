@@ -118,7 +118,7 @@ class PoliceSource(FakeHttpSource):
     agency = "police"
     base_path = "/api"
     known_person = PersonQuery(surname="Fakename", forename="Ailsa", birth_date=date(2016, 3, 15))
-    category_markers = {"police_concerns": "/concerns", "police_cp_flag": "/subjects?"}
+    category_markers = {"police_concerns": "/concerns", "police_cp_flag": None}  # the flag comes with the person
     required_keys = ("base_url", "read_timeout", "auth")
 
     def __init__(self, fake: PoliceAgency) -> None:

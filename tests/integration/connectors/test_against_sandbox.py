@@ -6,6 +6,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -173,3 +174,24 @@ def test_a_batched_health_read_shows_what_one_search_per_type_shows_in_one_round
     posts = [line for line in asked[True] if line == "/fhir"]
     assert len(posts) == 1  # every type's first page in one POST; later pages are GETs of the next links
     assert len(asked[True]) == len(asked[False]) + 1  # the same reads, as the request log lists them
+
+
+def test_person_level_facts_come_from_the_search_that_found_the_person(sandbox, known_people) -> None:
+    handle, _ = sandbox
+    source = SandboxSource(handle, "education", known_people["education"])
+    connector = build_connector("education", source.config(), source.env())
+    try:
+        person = connector.find_people(source.known_person, deadline=time.monotonic() + 10)[0]
+        source.clear()
+        found = connector.fetch_records(person, frozenset({"enrolment"}), deadline=time.monotonic() + 10)
+        asked_found = source.requests()
+        # A person known some other way (without the search's item) is looked up again, to the same facts.
+        known = replace(person, source_item=None)
+        again = connector.fetch_records(known, frozenset({"enrolment"}), deadline=time.monotonic() + 10)
+        asked_again = source.requests()[len(asked_found):]
+    finally:
+        connector.close()
+    assert "school" in [f.field for f in found.facts]
+    assert found == again
+    assert asked_found == []
+    assert [line.split("?")[0] for line in asked_again] == ["/api/v1/pupils"]
