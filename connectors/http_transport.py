@@ -50,7 +50,8 @@ def open_pool(base_url: str, *, verify_tls: bool, max_connections: int) -> urlli
     The environment (proxy, CA bundle) is read once here, as `requests` would read it.
     """
     ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
-    tls: dict[str, str] = {"cert_reqs": "CERT_REQUIRED", "ca_certs": ca_bundle} if verify_tls else {
+    where = "ca_cert_dir" if os.path.isdir(ca_bundle) else "ca_certs"  # `requests` takes a folder of CAs too
+    tls: dict[str, str] = {"cert_reqs": "CERT_REQUIRED", where: ca_bundle} if verify_tls else {
         "cert_reqs": "CERT_NONE"}
     settings = {"num_pools": 2, "maxsize": max_connections, "block": False, "retries": False, **tls}
     proxy = requests.utils.get_environ_proxies(base_url).get(base_url.split(":", 1)[0].lower())
