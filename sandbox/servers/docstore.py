@@ -9,6 +9,7 @@ person lookup reads a few rows rather than parsing every person's JSON.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,23 +55,32 @@ class DocumentStore:
         if not path.exists():
             raise FileNotFoundError(f"sandbox store missing: {path}")
         self.path = path
-        self._idle: list[sqlite3.Connection] = []
+        self._idle: list[tuple[tuple[int, int], sqlite3.Connection]] = []  # (file it opened, connection)
         self._keys = KeyIndex(path)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
-        # list.pop/append are atomic under the GIL: no lock needed for the idle list.
+        # A connection reads the file it opened; when the cohort writer swaps a new file in, connections to the
+        # old one are closed rather than pooled again, so every search reads one file (the one the index read).
+        stat = os.stat(self.path)
+        file_id = (stat.st_dev, stat.st_ino)
         try:
-            conn = self._idle.pop()
+            opened_on, conn = self._idle.pop()  # list.pop/append are atomic under the GIL: no lock needed
         except IndexError:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            opened_on, conn = file_id, self._connect()
+        if opened_on != file_id:
+            conn.close()
+            opened_on, conn = file_id, self._connect()
         try:
             yield conn
         finally:
             if len(self._idle) < POOL_SIZE:
-                self._idle.append(conn)
+                self._idle.append((opened_on, conn))
             else:
                 conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
 
     def search(
         self, collection: str, clauses: list[Clause], *, descending: bool = False, limit: int = 50, offset: int = 0
