@@ -73,7 +73,8 @@ def test_a_rewritten_store_file_is_read_afresh(tmp_path: Path) -> None:
 
 
 def test_names_match_whatever_their_case_and_others_do_not(tmp_path: Path) -> None:
-    store = _store(tmp_path / "education.db", [_pupil("pu1", "0101010101", "MacLeod"), _pupil("pu2", "0303030303", "Ross")])
+    store = _store(tmp_path / "education.db",
+                   [_pupil("pu1", "0101010101", "MacLeod"), _pupil("pu2", "0303030303", "Ross")])
     client = Client(make_education_app(store, FaultState(), Credentials.from_env({"SANDBOX_EDUCATION_API_KEY": "k"})))
     pupils = client.get("/api/v1/pupils?surname=macleod&dob=2019-04-01", headers=EDUCATION).json["pupils"]
     assert [p["pupil_id"] for p in pupils] == ["pu1"]
