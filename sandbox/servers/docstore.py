@@ -9,7 +9,6 @@ person lookup reads a few rows rather than parsing every person's JSON.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from sandbox.servers.keyindex import KeyIndex
+from sandbox.servers.keyindex import FileWatch, KeyIndex
 
 POOL_SIZE = 16  # idle connections kept; more are opened under load and closed after
 
@@ -56,14 +55,14 @@ class DocumentStore:
             raise FileNotFoundError(f"sandbox store missing: {path}")
         self.path = path
         self._idle: list[tuple[tuple[int, int], sqlite3.Connection]] = []  # (file it opened, connection)
-        self._keys = KeyIndex(path)
+        self._file = FileWatch(path)
+        self._keys = KeyIndex(path, self._file)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
         # A connection reads the file it opened; when the cohort writer swaps a new file in, connections to the
         # old one are closed rather than pooled again, so every search reads one file (the one the index read).
-        stat = os.stat(self.path)
-        file_id = (stat.st_dev, stat.st_ino)
+        file_id = self._file.identity()
         try:
             opened_on, conn = self._idle.pop()  # list.pop/append are atomic under the GIL: no lock needed
         except IndexError:

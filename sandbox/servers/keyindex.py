@@ -13,18 +13,38 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+FILE_RECHECK_S = 1.0  # how soon a store file swapped in by the cohort writer is noticed
+
+
+class FileWatch:
+    """The store file's identity (device, inode), looked up at most once a second: a stat cost more than a
+    query here, and the cohort writer replaces the file rarely (and never mid-view)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._checked_at = -FILE_RECHECK_S
+        self._identity = (0, 0)
+
+    def identity(self) -> tuple[int, int]:
+        now = time.monotonic()
+        if now - self._checked_at >= FILE_RECHECK_S:  # threads racing here only stat twice
+            stat = os.stat(self.path)
+            self._identity, self._checked_at = (stat.st_dev, stat.st_ino), now
+        return self._identity
+
 
 class KeyIndex:
     """Lower-cased string value -> ids of one store's unsealed rows, per collection, built on first use."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, file: FileWatch) -> None:
+        self.path, self.file = path, file
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._seen: tuple[int, int, int] | None = None  # file identity and SQLite's data version when built
@@ -47,14 +67,14 @@ class KeyIndex:
         return found
 
     def _forget_if_changed(self) -> None:
-        stat = os.stat(self.path)
-        if self._conn is not None and self._seen is not None and (stat.st_dev, stat.st_ino) != self._seen[:2]:
+        file_id = self.file.identity()
+        if self._conn is not None and self._seen is not None and file_id != self._seen[:2]:
             self._conn.close()  # the file was replaced (the cohort rewritten): read the new one
             self._conn = None
         if self._conn is None:
             self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         # data_version changes when any other connection has committed to the file since our last look.
-        seen = (stat.st_dev, stat.st_ino, int(self._conn.execute("PRAGMA data_version").fetchone()[0]))
+        seen = (*file_id, int(self._conn.execute("PRAGMA data_version").fetchone()[0]))
         if seen != self._seen:
             self._by_collection.clear()
             self._seen = seen
