@@ -25,6 +25,7 @@ _DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
 _YEAR = re.compile(r"[0-9]{4}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PAGE = re.compile(r"[0-9]{1,5}")
+_ROW_ID = r"[0-9]{1,19}"
 
 
 class InvalidInput(ValueError):
@@ -67,6 +68,13 @@ def _in_range(year: int, month: int, day: int, label: str, example: str) -> date
         raise InvalidInput(f"{label} must be a real date, {example}") from None
 
 
+def row_id(value: str) -> int | None:
+    """A database row id sent back by a form (ASCII digits, at most MAX_ROW_ID); None for anything else."""
+    if not re.fullmatch(_ROW_ID, value) or int(value) > MAX_ROW_ID:
+        return None
+    return int(value)
+
+
 def too_long(value: str, limit: int) -> bool:
     return len(value) > limit
 
@@ -78,7 +86,7 @@ class RowId(IntegerConverter):
     refuses with an error (OverflowError on SQLite) instead of the page saying there is no such record.
     """
 
-    regex = r"[0-9]{1,19}"
+    regex = _ROW_ID
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ROW_ID)
