@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
@@ -36,8 +37,8 @@ from portal.audit.bind import Bind, read_connection
 from portal.audit.dashboard_flags_sql import (
     UserDays,
     busy_viewers,
-    children_per_viewer,
     flagged_day_ranges,
+    refusal_day_spans,
     rolled_up_near_busy_days,
     user_is,
 )
@@ -56,7 +57,9 @@ from portal.audit.dashboard_sql import (
 from portal.audit.entry import RecordedEntry
 from portal.audit.flow_sql import run, tune_for_aggregation
 from portal.audit.models import audit_entries
-from portal.audit.rollup import PeriodPlan, span, split_period
+from portal.audit.rollup import PeriodPlan, coarse_range, in_runs, span, split_period
+from portal.audit.rollup_spans import MONTHLY_USERS
+from portal.audit.viewer_children import children_per_viewer
 
 HourRow = tuple[str, str | None, int, int]  # (YYYY-MM-DD HH UTC, viewer agency, views, break-glass starts)
 _CHUNK = 300  # OR-ed conditions per query
@@ -102,15 +105,30 @@ def _rolled_user_days(connection: Connection, plan: PeriodPlan, days: set[str]) 
             for day, user, name, views, children, refusals in connection.execute(query, {"days": wanted})]
 
 
+def _rolled_users(connection: Connection, plan: PeriodPlan, select_list: str, condition: str = "1 = 1"
+                  ) -> list[Any]:
+    """`select_list` (grouped by user id and name) over the summarised days: whole months from their sums, the
+    other days from the daily rows."""
+    found: list[Any] = []
+    group = "GROUP BY user_id, user_display_name"
+    if plan.months:
+        found += connection.execute(text(f"SELECT {select_list} FROM {MONTHLY_USERS.table} WHERE {condition} "
+                                         f"AND month >= :first_key AND month <= :last_key {group}"),
+                                    coarse_range(plan.months)).all()
+    runs = plan.day_runs("month")
+    if runs:
+        within, params = in_runs(runs)
+        found += connection.execute(text(f"SELECT {select_list} FROM {USERS} WHERE {condition} AND ({within}) "
+                                         f"{group}"), params).all()
+    return found
+
+
 def _views_per_user(connection: Connection, plan: PeriodPlan, raw: list[UserDays]
                     ) -> Counter[tuple[str | None, str | None]]:
     """Successful views per (user id, display name) over the period."""
     per_user: Counter[tuple[str | None, str | None]] = Counter()
-    if plan.summarised:
-        rolled = connection.execute(text(f"SELECT user_id, user_display_name, SUM(views) FROM {USERS} "
-                                         "WHERE day >= :first AND day <= :last GROUP BY 1, 2"), span(plan))
-        for user, name, views in rolled:
-            per_user[(user, name)] += int(views)
+    for user, name, views in _rolled_users(connection, plan, "user_id, user_display_name, SUM(views)"):
+        per_user[(user, name)] += int(views)
     for row in raw:
         per_user[(row.user_id, row.name)] += row.views
     return per_user
@@ -221,10 +239,8 @@ def _surname_views(connection: Connection, names: set[str], start: datetime, end
 
 def _viewer_names(connection: Connection, plan: PeriodPlan, raw: list[UserDays]) -> set[str]:
     names = {row.name for row in raw if row.views and row.name}
-    if plan.summarised:
-        names |= {str(name) for (name,) in connection.execute(text(
-            f"SELECT DISTINCT user_display_name FROM {USERS} WHERE day >= :first AND day <= :last AND views > 0 "
-            "AND user_display_name IS NOT NULL"), span(plan))}
+    names |= {str(name) for _, name in _rolled_users(connection, plan, "user_id, user_display_name",
+                                                     "views > 0 AND user_display_name IS NOT NULL")}
     return names
 
 
@@ -270,8 +286,8 @@ def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: in
         child_ranges += [and_(user_is(user), _in_period(start, end)) for user in busy]
         child_views = _any_of(connection, [text(VIEWS), c.subject_chi.is_not(None)], child_ranges) \
             if child_ranges else []
-        refusal_ranges = [and_(user_is(user), _in_period(max(a, start), min(b, end)))
-                          for user, a, b in _day_ranges(connection, plan, raw, "refusals", 1, refusals_per_day)]
+        refusal_ranges = [and_(user_is(user), _in_period(a, b)) for user, a, b
+                          in refusal_day_spans(connection, set(plan.summarised), start, end, refusals_per_day)]
         refusals = _any_of(connection, [c.event_type == REFUSED], refusal_ranges) if refusal_ranges else []
         surnames = _surname_views(connection, _viewer_names(connection, plan, raw), start, end, viewer_surname_hash)
     return FlagInputs(basis_total, basis_first, out_total, out_first, child_views, refusals, surnames, children)
