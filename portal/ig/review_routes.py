@@ -12,6 +12,7 @@ from portal.audit.dashboard_queries import dashboard_counts
 from portal.audit.entry import RecordedEntry
 from portal.audit.models import EventType
 from portal.audit.queries import get_entry
+from portal.audit.viewer_children import VIEWER_PERIOD_DAYS
 from portal.extensions import audit_db
 from portal.ig import charts
 from portal.ig.blueprint import READ_PURPOSE, bp, flag_thresholds, hmac_key, ig_only
@@ -23,7 +24,7 @@ from portal.ig.reviews import DECISIONS, build_item, find_review, load_queue, va
 from portal.ig.surnames import surname_hash, surname_of
 from portal.rendering import render_page
 
-DASHBOARD_PERIODS = (7, 30, 90, 365)
+DASHBOARD_PERIODS = VIEWER_PERIOD_DAYS  # the rollup counts viewers' distinct children ahead for exactly these
 
 
 @bp.get("/break-glass")
