@@ -199,12 +199,9 @@ def _hour_start(hour: str) -> datetime:
     return datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC)
 
 
-def _out_of_hours(connection: Connection, hourly: list[HourRow], start: datetime, end: datetime, shown: int,
+def _out_of_hours(connection: Connection, per_hour: Counter[str], start: datetime, end: datetime, shown: int,
                   hour_is_out: Callable[[datetime], bool]) -> tuple[int, list[RecordedEntry]]:
     """How many views fell in hours that are out of hours, and the earliest `shown` of them."""
-    per_hour: Counter[str] = Counter()
-    for hour, _, views, _ in hourly:
-        per_hour[hour] += views
     odd = [(hour, n) for hour, n in sorted(per_hour.items()) if n and hour_is_out(_hour_start(hour))]
     total = sum(n for _, n in odd)
     spans: list[ColumnElement[bool]] = []
@@ -264,19 +261,26 @@ def _day_ranges(connection: Connection, plan: PeriodPlan, raw: list[UserDays], f
 def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: int, window: timedelta,
                 median_multiple: float, median_minimum: int, refusals_per_day: int, shown: int,
                 hour_is_out: Callable[[datetime], bool],
-                viewer_surname_hash: Callable[[str], str | None]) -> FlagInputs:
+                viewer_surname_hash: Callable[[str], str | None],
+                views_by_hour: Iterable[tuple[str, str, int]] | None = None) -> FlagInputs:
     """Everything the dashboard's flags need for [start, end), without loading the period.
 
     `hour_is_out(t)` says whether the whole UTC hour starting at `t` is out of hours (working hours must start and
     end on the hour); `many_children` and `refusals_per_day` are the flags' thresholds, `window` the many-children
-    window; `shown` how many of the out-of-hours and no-relationship views to load, earliest first.
+    window; `shown` how many of the out-of-hours and no-relationship views to load, earliest first;
+    `views_by_hour` the period's (UTC hour, agency, views) if the caller has them already (`dashboard_counts`).
     """
     c = audit_entries.c
     with read_connection(bind) as connection:
         tune_for_aggregation(connection)
         plan = split_period(connection, start, end)
         raw = _raw_user_days(connection, plan)
-        out_total, out_first = _out_of_hours(connection, _hourly(connection, plan), start, end, shown, hour_is_out)
+        per_hour: Counter[str] = Counter()
+        if views_by_hour is None:
+            views_by_hour = [(hour, "", views) for hour, _, views, _ in _hourly(connection, plan)]
+        for hour, _, views in views_by_hour:
+            per_hour[hour] += views
+        out_total, out_first = _out_of_hours(connection, per_hour, start, end, shown, hour_is_out)
         basis_total, basis_first = _no_basis(connection, start, end, shown)
         children = children_per_viewer(connection, start, end)
         busy = set(busy_viewers(children, median_multiple, median_minimum))
