@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from portal.audit.entry import RecordedEntry
 from portal.ig.flags import uk_local
@@ -125,11 +125,11 @@ class StackedColumns:
     plot_width: float = CHART_WIDTH - MARGIN_LEFT - 8
     plot_height: float = CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 
-    @property
+    @cached_property  # read for every bar: recomputing it made a year's chart quadratic
     def totals(self) -> list[int]:
         return [sum(values[position] for values in self.series.values()) for position in range(self.count)]
 
-    @property
+    @cached_property
     def top(self) -> int:
         return nice_maximum(max(self.totals, default=0))
 
