@@ -142,21 +142,18 @@ def refusal_day_spans(connection: Connection, summarised: set[date], start: date
     """(user, start, end) for every UK day on which a user was refused at least `reach` times in [start, end),
     clipped to the period: the only refusals the "repeated refusals" flag can fire on.
 
-    Whole UK days whose UTC days are summarised come from `audit_daily_uk_refusals` (a UK day has at most two
-    rows per user, one holding at least half its refusals: those busy rows are found by index, then their
-    partners); the rest of the period (part days, today) is counted from its few refusals."""
+    Whole UK days whose UTC days are summarised come from `audit_daily_uk_refusals` (rows only for user-days with
+    a refusal: a year is tens of thousands, summed in the database, and only the days reaching `reach` come
+    back); the rest of the period (part days, today) is counted from its few refusals."""
     rolled = _uk_day_spans(start, end, summarised)
     counts: Counter[tuple[str | None, str]] = Counter()
     if rolled:
-        busy = (f"SELECT DISTINCT user_id, uk_day FROM {UK_REFUSALS} "
-                "WHERE refusals >= :half AND uk_day >= :first AND uk_day <= :last")
-        sql = " UNION ALL ".join(
-            f"SELECT n.user_id, n.uk_day, n.refusals FROM ({busy}) AS b JOIN {UK_REFUSALS} n "
-            f"ON {same} AND n.uk_day = b.uk_day"
-            for same in ("n.user_id = b.user_id", "n.user_id IS NULL AND b.user_id IS NULL"))
         days = sorted(rolled)
-        for user, uk_day, n in connection.execute(text(sql), {"half": -(-reach // 2), "first": days[0],
-                                                              "last": days[-1]}):
+        rows = connection.execute(text(f"SELECT user_id, uk_day, SUM(refusals) FROM {UK_REFUSALS} "
+                                       "WHERE uk_day >= :first AND uk_day <= :last GROUP BY user_id, uk_day "
+                                       "HAVING SUM(refusals) >= :reach"),
+                                  {"first": days[0], "last": days[-1], "reach": reach})
+        for user, uk_day, n in rows:
             if str(uk_day) in rolled:
                 counts[(user, str(uk_day))] += int(n)
     c = audit_entries.c

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, text
 
 from portal.audit import AuditInput, AuditWriter
@@ -17,6 +18,7 @@ from portal.audit.dashboard_queries import dashboard_counts
 from portal.audit.entry import RecordedEntry
 from portal.audit.queries import iter_entries
 from portal.audit.rollup import summarise_days
+from portal.audit.store import audit_alembic_config, upgrade_audit_engine
 from portal.audit.viewer_children import children_per_viewer
 from portal.ig.dashboard_flags import dashboard_flags
 from portal.ig.flags import FlagThresholds, all_flags, is_successful_view
@@ -159,3 +161,24 @@ def test_a_child_first_seen_today_counts_once_and_a_child_seen_again_today_not_a
     expected = _children(_entries(engine, start, end))
     with engine.connect() as connection:
         assert children_per_viewer(connection, start, end) == expected
+
+
+def _uk_refusal_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(
+            "SELECT day, user_id, uk_day, refusals FROM audit_daily_uk_refusals ORDER BY day, user_id, uk_day"))]
+
+
+def test_the_migration_counts_refusals_per_uk_day_for_days_summarised_before_it(engine: Engine) -> None:
+    _trail(engine)
+    summarise_days(engine, today=TODAY)
+    before = _uk_refusal_rows(engine)
+    assert ("2026-04-01", "teacher", "2026-04-02", 2) in before  # 23:10 and 23:40 UTC under BST
+    assert ("2026-04-02", "teacher", "2026-04-02", 1) in before
+    config = audit_alembic_config()
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004_dashboard_rollup")  # as if the days were summarised before 0005
+        connection.commit()
+    upgrade_audit_engine(engine)
+    assert _uk_refusal_rows(engine) == before

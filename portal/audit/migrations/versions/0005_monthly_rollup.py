@@ -108,10 +108,7 @@ def upgrade() -> None:
                     sa.Column("user_id", sa.String(200)), sa.Column("uk_day", sa.String(10), nullable=False),
                     *_counts("refusals"))
     op.create_index("ix_audit_daily_uk_refusals_day", "audit_daily_uk_refusals", ["day"])
-    # A UK day lies in at most two rows per user: one holds at least half its refusals (the busy rows), and the
-    # (user, UK day) index finds the other.
-    op.create_index("ix_audit_daily_uk_refusals_busy", "audit_daily_uk_refusals", ["refusals", "uk_day"])
-    op.create_index("ix_audit_daily_uk_refusals_user_day", "audit_daily_uk_refusals", ["user_id", "uk_day"])
+    op.create_index("ix_audit_daily_uk_refusals_uk_day", "audit_daily_uk_refusals", ["uk_day"])
     op.create_table(VIEWER_PERIODS, sa.Column("horizon", sa.String(10), primary_key=True),
                     sa.Column("since", sa.DateTime(timezone=True), primary_key=True),
                     sa.Column("summarised_at", sa.DateTime(timezone=True), nullable=False))
@@ -136,7 +133,7 @@ def downgrade() -> None:
     op.drop_index("ix_audit_viewer_children_period", "audit_viewer_children")
     op.drop_table("audit_viewer_children")
     op.drop_table(VIEWER_PERIODS)
-    for index in ("user_day", "busy", "day"):
+    for index in ("uk_day", "day"):
         op.drop_index(f"ix_audit_daily_uk_refusals_{index}", "audit_daily_uk_refusals")
     op.drop_table("audit_daily_uk_refusals")
     op.drop_index("ix_audit_weekly_calls_week", "audit_weekly_calls")
