@@ -178,7 +178,7 @@ def test_the_migration_counts_refusals_per_uk_day_for_days_summarised_before_it(
     config = audit_alembic_config()
     with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0004_dashboard_rollup")  # as if the days were summarised before 0005
+        command.downgrade(config, "0005_append_function")  # as if the days were summarised before 0006
         connection.commit()
     upgrade_audit_engine(engine)
     assert _uk_refusal_rows(engine) == before

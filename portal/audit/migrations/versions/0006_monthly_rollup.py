@@ -20,8 +20,8 @@ here for the days already summarised. Tables are insert-only like the daily ones
 writer role gets INSERT and SELECT). Per-user rows hold user ids and names,
 as `audit_daily_users` does, in the same access-controlled store.
 
-Revision ID: 0005_monthly_rollup
-Revises: 0004_dashboard_rollup
+Revision ID: 0006_monthly_rollup
+Revises: 0005_append_function
 Create Date: 2026-12-02
 """
 
@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_monthly_rollup"
-down_revision = "0004_dashboard_rollup"
+revision = "0006_monthly_rollup"
+down_revision = "0005_append_function"
 branch_labels = None
 depends_on = None
 
