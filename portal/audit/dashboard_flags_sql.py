@@ -65,7 +65,8 @@ def flagged_day_ranges(counts: dict[str | None, Counter[str]], days_back: int, r
     return ranges
 
 
-def _shifted_day(dialect: str, column: str, days: int) -> str:
+def shifted_day(dialect: str, column: str, days: int) -> str:
+    """The `YYYY-MM-DD` day `days` after the `YYYY-MM-DD` text column."""
     if dialect == "postgresql":
         return f"to_char(CAST({column} AS date) + {int(days)}, 'YYYY-MM-DD')"
     return f"date({column}, '{int(days):+d} days')"
@@ -80,7 +81,7 @@ def rolled_up_near_busy_days(connection: Connection, first: str, last: str, fiel
     if field not in ("child_views", "refusals"):
         raise ValueError("runs are of child_views or refusals")
     dialect = connection.dialect.name
-    earliest, latest = _shifted_day(dialect, "b.day", -days_back), _shifted_day(dialect, "b.day", days_back)
+    earliest, latest = shifted_day(dialect, "b.day", -days_back), shifted_day(dialect, "b.day", days_back)
     busy = (f"SELECT DISTINCT user_id, day FROM {USERS} "
             f"WHERE {field} >= :busy AND day >= :first AND day <= :last")
 

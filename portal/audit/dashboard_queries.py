@@ -1,9 +1,9 @@
 """The IG dashboard's counts from the daily rollup and the trail's indexes, and the few entries its flags need.
 
 Charts and top users: whole UTC days already summarised come from the rollup
-(`audit_hourly_views`, `audit_daily_users`), the rest of the period (part days, today)
-from the raw trail, as the transparency pages do (`portal.audit.rollup.split_period`).
-Mapping UTC hours onto UK calendar days, which SQLite cannot do, is the caller's.
+(`audit_hourly_views`, summed onto UK days in the database by `portal.audit.dashboard_days`,
+and `audit_daily_users`), the rest of the period (part days, today) from the raw trail, as
+the transparency pages do (`portal.audit.rollup.split_period`).
 
 Flags: the per-day counts bound which users and days could possibly reach a "many
 children" or "repeated refusals" flag, and only their entries are loaded for the pure
@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from portal.audit.bind import Bind, read_connection
+from portal.audit.dashboard_days import uk_day_counts, views_per_hour
 from portal.audit.dashboard_flags_sql import (
     UserDays,
     busy_viewers,
@@ -44,14 +45,12 @@ from portal.audit.dashboard_flags_sql import (
     user_is,
 )
 from portal.audit.dashboard_sql import (
-    HOURLY,
     PERIOD,
     REFUSED,
     USERS,
     VIEWS,
     child_surname_hash,
     day_of,
-    hourly_select,
     no_basis,
     users_select,
 )
@@ -62,29 +61,16 @@ from portal.audit.rollup import PeriodPlan, coarse_range, in_runs, span, split_p
 from portal.audit.rollup_spans import MONTHLY_USERS
 from portal.audit.viewer_children import children_per_viewer
 
-HourRow = tuple[str, str | None, int, int]  # (YYYY-MM-DD HH UTC, viewer agency, views, break-glass starts)
 _CHUNK = 300  # OR-ed conditions per query
 Condition = ColumnElement[bool] | TextClause
 
 
 @dataclass(frozen=True)
 class DashboardCounts:
-    views_by_hour_agency: list[tuple[str, str, int]]  # (YYYY-MM-DD HH UTC, viewer agency, views)
-    break_glass_by_hour: list[tuple[str, int]]  # (YYYY-MM-DD HH UTC, starts)
+    views_by_day_agency: list[tuple[str, str, int]]  # (YYYY-MM-DD UK day, viewer agency, views)
+    break_glass_by_day: list[tuple[str, int]]  # (YYYY-MM-DD UK day, starts)
+    views_by_hour: list[tuple[str, int]]  # (YYYY-MM-DD HH UTC, views): what the out-of-hours flag counts from
     top_users: list[tuple[str, int]]  # ("Name (user id)", views), most first
-
-
-def _hourly(connection: Connection, plan: PeriodPlan) -> list[HourRow]:
-    rows: list[HourRow] = []
-    if plan.summarised:
-        rolled = connection.execute(text(f"SELECT hour, agency, views, break_glass FROM {HOURLY} "
-                                         "WHERE day >= :first AND day <= :last"), span(plan))
-        rows += [(str(hour), agency, int(views), int(glass)) for hour, agency, views, glass in rolled]
-    sql = hourly_select(connection.dialect.name, "'raw'")
-    for start, end in plan.raw:
-        rows += [(str(hour), agency, int(views), int(glass)) for _, hour, agency, views, glass
-                 in run(connection, sql, start, end)]
-    return rows
 
 
 def _raw_user_days(connection: Connection, plan: PeriodPlan) -> list[UserDays]:
@@ -139,17 +125,13 @@ def _views_per_user(connection: Connection, plan: PeriodPlan, raw: list[UserDays
 def dashboard_counts(bind: Bind, start: datetime, end: datetime, top: int = 10) -> DashboardCounts:
     with read_connection(bind) as connection:
         plan = split_period(connection, start, end)
-        hourly = _hourly(connection, plan)
+        views, glass = uk_day_counts(connection, plan)
+        per_hour = views_per_hour(connection, plan)
         per_user = _views_per_user(connection, plan, _raw_user_days(connection, plan))
-    views: Counter[tuple[str, str]] = Counter()
-    glass: Counter[str] = Counter()
-    for hour, agency, n_views, n_glass in hourly:
-        views[(hour, agency or "unknown")] += n_views
-        glass[hour] += n_glass
     named = sorted(((f"{name or user or 'unknown'} ({user or '-'})", n) for (user, name), n in per_user.items() if n),
                    key=lambda item: (-item[1], item[0]))
-    return DashboardCounts([(h, a, n) for (h, a), n in sorted(views.items()) if n],
-                           [(h, n) for h, n in sorted(glass.items()) if n], named[:top])
+    return DashboardCounts([(d, a, n) for (d, a), n in sorted(views.items()) if n],
+                           [(d, n) for d, n in sorted(glass.items()) if n], per_hour, named[:top])
 
 
 @dataclass(frozen=True)
@@ -206,10 +188,10 @@ def _hour_start(hour: str) -> datetime:
     return datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC)
 
 
-def _out_of_hours(connection: Connection, per_hour: Counter[str], start: datetime, end: datetime, shown: int,
-                  hour_is_out: Callable[[datetime], bool]) -> tuple[int, list[RecordedEntry]]:
-    """How many views fell in hours that are out of hours, and the earliest `shown` of them."""
-    odd = [(hour, n) for hour, n in sorted(per_hour.items()) if n and hour_is_out(_hour_start(hour))]
+def _out_of_hours(connection: Connection, per_hour: Iterable[tuple[str, int]], start: datetime, end: datetime,
+                  shown: int, hour_is_out: Callable[[datetime], bool]) -> tuple[int, list[RecordedEntry]]:
+    """How many views fell in hours that are out of hours, and the earliest `shown` of them (`per_hour` in order)."""
+    odd = [(hour, n) for hour, n in per_hour if n and hour_is_out(_hour_start(hour))]
     total = sum(n for _, n in odd)
     spans: list[ColumnElement[bool]] = []
     enough = 0
@@ -269,24 +251,20 @@ def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: in
                 median_multiple: float, median_minimum: int, refusals_per_day: int, shown: int,
                 hour_is_out: Callable[[datetime], bool],
                 viewer_surname_hash: Callable[[str], str | None],
-                views_by_hour: Iterable[tuple[str, str, int]] | None = None) -> FlagInputs:
+                views_by_hour: list[tuple[str, int]] | None = None) -> FlagInputs:
     """Everything the dashboard's flags need for [start, end), without loading the period.
 
     `hour_is_out(t)` says whether the whole UTC hour starting at `t` is out of hours (working hours must start and
     end on the hour); `many_children` and `refusals_per_day` are the flags' thresholds, `window` the many-children
     window; `shown` how many of the out-of-hours and no-relationship views to load, earliest first;
-    `views_by_hour` the period's (UTC hour, agency, views) if the caller has them already (`dashboard_counts`).
+    `views_by_hour` the period's (UTC hour, views), in hour order, if the caller has them already (`dashboard_counts`).
     """
     c = audit_entries.c
     with read_connection(bind) as connection:
         tune_for_aggregation(connection)
         plan = split_period(connection, start, end)
         raw = _raw_user_days(connection, plan)
-        per_hour: Counter[str] = Counter()
-        if views_by_hour is None:
-            views_by_hour = [(hour, "", views) for hour, _, views, _ in _hourly(connection, plan)]
-        for hour, _, views in views_by_hour:
-            per_hour[hour] += views
+        per_hour = views_per_hour(connection, plan) if views_by_hour is None else views_by_hour
         out_total, out_first = _out_of_hours(connection, per_hour, start, end, shown, hour_is_out)
         basis_total, basis_first = _no_basis(connection, start, end, shown)
         children = children_per_viewer(connection, start, end)

@@ -10,11 +10,10 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import cached_property, lru_cache
+from datetime import date, timedelta
+from functools import cached_property
 
 from portal.audit.entry import RecordedEntry
-from portal.ig.flags import uk_local
 from portal.labels import label as agency_words
 
 CHART_WIDTH = 640
@@ -71,30 +70,23 @@ def day_range(first_day: date, days: int) -> list[date]:
     return [first_day + timedelta(days=offset) for offset in range(days)]
 
 
-@lru_cache(maxsize=20_000)  # a year's hours: the rows repeat each hour once per agency
-def _uk_day_of_hour(hour: str) -> date:
-    """The UK calendar day of a `YYYY-MM-DD HH` UTC hour (UK offsets are whole hours: it never straddles)."""
-    utc = datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC)
-    return uk_local(utc).date()
-
-
-def views_per_day_from_hours(rows: Iterable[tuple[str, str, int]], days: Sequence[date]) -> dict[str, list[int]]:
-    """Views per UK calendar day by viewer agency, from (UTC hour, agency, views) rows counted in SQL."""
-    index = {day: position for position, day in enumerate(days)}
+def views_per_day(rows: Iterable[tuple[str, str, int]], days: Sequence[date]) -> dict[str, list[int]]:
+    """Views per UK calendar day by viewer agency, from (`YYYY-MM-DD` UK day, agency, views) rows counted in SQL."""
+    index = {day.isoformat(): position for position, day in enumerate(days)}
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
-    for hour, agency, views in rows:
-        position = index.get(_uk_day_of_hour(hour))
+    for day, agency, views in rows:
+        position = index.get(day)
         if position is not None:
             counts[agency][position] += views
     return dict(sorted(counts.items()))
 
 
-def per_day_from_hours(rows: Iterable[tuple[str, int]], days: Sequence[date]) -> list[int]:
-    """A count per UK calendar day, from (UTC hour, count) rows counted in SQL."""
-    index = {day: position for position, day in enumerate(days)}
+def per_day(rows: Iterable[tuple[str, int]], days: Sequence[date]) -> list[int]:
+    """A count per UK calendar day, from (`YYYY-MM-DD` UK day, count) rows counted in SQL."""
+    index = {day.isoformat(): position for position, day in enumerate(days)}
     counts = [0] * len(days)
-    for hour, count in rows:
-        position = index.get(_uk_day_of_hour(hour))
+    for day, count in rows:
+        position = index.get(day)
         if position is not None:
             counts[position] += count
     return counts

@@ -8,7 +8,7 @@ out as able to raise it, so its flags are exactly those over the whole period.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -42,10 +42,10 @@ def _on_the_hour(moment: time) -> bool:
 
 def dashboard_flags(bind: Bind, start: datetime, end: datetime, thresholds: FlagThresholds, key: str,
                     viewer_surname_hash: Callable[[str], str | None], shown: int = SHOWN,
-                    views_by_hour: Iterable[tuple[str, str, int]] | None = None
+                    views_by_hour: list[tuple[str, int]] | None = None
                     ) -> tuple[dict[str, FlagList], int]:
     """Every kind of flag, keyed in the order IG see them, and how many entries were loaded to judge them
-    (`views_by_hour`: the period's hourly views by agency from `dashboard_counts`, so they are not read twice)."""
+    (`views_by_hour`: the period's views per UTC hour from `dashboard_counts`, so they are not read twice)."""
     if not (_on_the_hour(thresholds.working_day_start) and _on_the_hour(thresholds.working_day_end)):
         raise ValueError("the dashboard counts out-of-hours views by the hour: working hours must be whole hours")
     inputs = flag_inputs(

@@ -98,7 +98,7 @@ def dashboard() -> ResponseReturnValue:
     since, until = uk_midnight(days[0]), uk_midnight(days[-1] + timedelta(days=1))
     counts = dashboard_counts(audit_db, since, until)
     flags, loaded = dashboard_flags(audit_db, since, until, flag_thresholds(), hmac_key(), _viewer_surname_hash,
-                                    views_by_hour=counts.views_by_hour_agency)
+                                    views_by_hour=counts.views_by_hour)
     trail.record("audit_read", purpose_of_use=READ_PURPOSE,
                  details={"view": "dashboard", "days": days_count, "flag_candidates": loaded,
                           "flags": {kind: found.total for kind, found in flags.items()}})
@@ -106,12 +106,12 @@ def dashboard() -> ResponseReturnValue:
         charts.stacked_day_chart(
             "views-by-agency", "Views per day by agency",
             f"Stacked bars: successful views of children on each of the last {days_count} days, "
-            "split by the viewer's agency.", days, charts.views_per_day_from_hours(counts.views_by_hour_agency, days),
+            "split by the viewer's agency.", days, charts.views_per_day(counts.views_by_day_agency, days),
             "views"),
         charts.stacked_day_chart(
             "break-glass", "Break-glass over time",
             f"Bars: break-glass accesses started on each of the last {days_count} days.", days,
-            {"break-glass": charts.per_day_from_hours(counts.break_glass_by_hour, days)}, "starts"),
+            {"break-glass": charts.per_day(counts.break_glass_by_day, days)}, "starts"),
         charts.ranked_bar_chart(
             "top-users", "Top users by views",
             f"Horizontal bars: the ten users with the most views in the last {days_count} days.",

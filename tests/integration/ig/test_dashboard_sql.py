@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -106,7 +107,47 @@ def test_counts_are_the_same_from_the_rollup_and_equal_a_count_of_the_entries(en
     raw = dashboard_counts(engine, start, end)
     summarise_days(engine, today=date(2026, 3, 28))
     assert dashboard_counts(engine, start, end) == raw
-    assert Counter({hour: n for hour, _, n in raw.views_by_hour_agency}) == inside
+    assert Counter(dict(raw.views_by_hour)) == inside
     whole = dashboard_counts(engine, START, END)
-    assert Counter({hour: n for hour, _, n in whole.views_by_hour_agency}) == per_hour
+    assert Counter(dict(whole.views_by_hour)) == per_hour
     assert whole.top_users == sorted(per_user.items(), key=lambda item: (-item[1], item[0]))[:10]
+
+
+def _uk_day(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo("Europe/London")).date().isoformat()
+
+
+def _agency(entry: RecordedEntry) -> str:
+    return (entry.organisation or "").split(":", 1)[0].strip() or "unknown"
+
+
+def test_charts_count_each_uk_day_as_the_raw_trail_does_across_the_change_to_bst(engine: Engine) -> None:
+    """28 March is GMT (23:30 UTC is still 28 March), 29 March changes to BST at 01:00 UTC, and from then 23:30 UTC
+    is the next UK day: whether days are summarised or not, each entry lands on its UK day, as a count says."""
+    _trail(engine)
+    evenings = [datetime(2026, 3, day, hour, 30, tzinfo=UTC) for day in (27, 28, 29, 30) for hour in (0, 1, 22, 23)]
+    for n, moment in enumerate(evenings):
+        organisation = ("health: NHS Lothian", "police: Police Scotland")[n % 2]
+        for kind, glass in (("view_child", False), ("break_glass_start", True)):
+            AuditWriter(engine, clock=lambda moment=moment: moment).record(AuditInput(
+                event_type=kind, user_id="hv", user_display_name="Jo Campbell", organisation=organisation,
+                subject_chi="0101011237", relationship_basis="named_person", break_glass=glass,
+                break_glass_reason="risk" if glass else None))
+    everything = _everything(engine)
+    start = datetime(2026, 3, 27, 0, tzinfo=UTC)  # UK midnight, GMT
+    bst_midnight = datetime(2026, 3, 29, 23, tzinfo=UTC)  # UK midnight on 30 March: mid UTC day
+    for summarised in (False, True):
+        if summarised:
+            assert len(summarise_days(engine, today=date(2026, 3, 31))) == 8
+        for end in (END, bst_midnight):
+            inside = [entry for entry in everything if start <= entry.recorded_at < end]
+            views = Counter((_uk_day(entry.recorded_at), _agency(entry)) for entry in inside
+                            if is_successful_view(entry))
+            glass = Counter(_uk_day(entry.recorded_at) for entry in inside if entry.event_type == "break_glass_start")
+            counted = dashboard_counts(engine, start, end)
+            assert Counter({(day, agency): n for day, agency, n in counted.views_by_day_agency}) == views
+            assert dict(counted.break_glass_by_day) == dict(glass)
+        # 28 March: its four (23:30 GMT too); 29 March: 00:30, 01:30 (02:30 BST) and 22:30; 30 March: from 23:30
+        # UTC on the 29th to 22:30 UTC; 23:30 UTC on the 30th is 31 March.
+        assert counted.break_glass_by_day == [("2026-03-27", 4), ("2026-03-28", 4), ("2026-03-29", 3)]
+        assert dict(dashboard_counts(engine, start, END).break_glass_by_day)["2026-03-30"] == 4

@@ -10,10 +10,10 @@ from portal.extensions import audit_db
 from portal.ig.charts import (
     day_range,
     nice_maximum,
-    per_day_from_hours,
+    per_day,
     ranked_bar_chart,
     stacked_day_chart,
-    views_per_day_from_hours,
+    views_per_day,
 )
 from portal.ig.flags import uk_local
 from tests.unit.ig.conftest import CHILD_CHI, crafted, view
@@ -21,14 +21,14 @@ from tests.unit.ig.pages import check_page
 
 
 def test_views_per_day_by_agency_counts_successful_views_on_uk_days(app, seed) -> None:  # type: ignore[no-untyped-def]
-    """Counted per UTC hour in SQL, then put on UK calendar days: 23:30 UTC on 30 June is 1 July in BST."""
+    """Counted per UK calendar day: 23:30 UTC on 30 June is 1 July in BST."""
     days = day_range(date(2026, 7, 1), 2)
     seed(view("health.visitor"), at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
     seed(view("health.visitor"), view("police.concern"), crafted("refused", "police.concern", outcome=4),
          at=datetime(2026, 7, 2, 9, 0, tzinfo=UTC))
     seed(view("police.concern"), at=datetime(2026, 7, 5, 9, 0, tzinfo=UTC))
     counts = dashboard_counts(audit_db, datetime(2026, 6, 30, tzinfo=UTC), datetime(2026, 7, 3, tzinfo=UTC))
-    assert views_per_day_from_hours(counts.views_by_hour_agency, days) == {"health": [1, 1], "police": [0, 1]}
+    assert views_per_day(counts.views_by_day_agency, days) == {"health": [1, 1], "police": [0, 1]}
 
 
 def test_break_glass_and_top_users(app, seed) -> None:  # type: ignore[no-untyped-def]
@@ -38,7 +38,7 @@ def test_break_glass_and_top_users(app, seed) -> None:  # type: ignore[no-untype
          crafted("break_glass_end", "teacher", break_glass=True), view("teacher"), view("teacher"),
          view("health.visitor"), at=noon)
     counts = dashboard_counts(audit_db, datetime(2026, 3, 10, tzinfo=UTC), datetime(2026, 3, 13, tzinfo=UTC))
-    assert per_day_from_hours(counts.break_glass_by_hour, days) == [0, 1, 0]
+    assert per_day(counts.break_glass_by_day, days) == [0, 1, 0]
     assert counts.top_users == [("Sam Reid (teacher)", 2), ("Jo Campbell (health.visitor)", 1)]
 
 
