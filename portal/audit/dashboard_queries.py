@@ -157,23 +157,29 @@ class FlagInputs:
 # The flags never read these: left as NULL, so thousands of candidates do not each parse five sources' JSON.
 _NOT_JUDGED = ("subject_identifiers", "agreements", "sources")
 _JUDGED = [null().label(column.name) if column.name in _NOT_JUDGED else column for column in audit_entries.c]
+# The many-children and refusal flags read only who did what to which child, when; the surname flag the details
+# too. A year's thousands of candidates then skip decoding each one's JSON, hashes and texts.
+_WHO_WHAT_WHEN = {"sequence", "recorded_at", "event_type", "outcome", "user_id", "user_display_name", "subject_chi"}
+_LEAN = [column if column.name in _WHO_WHAT_WHEN else null().label(column.name) for column in audit_entries.c]
+_LEAN_DETAILS = [column if column.name in _WHO_WHAT_WHEN | {"details"} else null().label(column.name)
+                 for column in audit_entries.c]
 
 
-def _entries(connection: Connection, *conditions: Condition, earliest: int | None = None
-             ) -> list[RecordedEntry]:
+def _entries(connection: Connection, *conditions: Condition, earliest: int | None = None,
+             columns: list[Any] = _JUDGED) -> list[RecordedEntry]:
     c = audit_entries.c
-    query = select(*_JUDGED).where(*conditions)
+    query = select(*columns).where(*conditions)
     query = query.order_by(c.recorded_at, c.sequence).limit(earliest) if earliest else query.order_by(c.sequence)
     return [RecordedEntry.from_row(row._mapping) for row in connection.execute(query)]
 
 
-def _any_of(connection: Connection, base: Iterable[Condition], alternatives: list[ColumnElement[bool]]
-            ) -> list[RecordedEntry]:
+def _any_of(connection: Connection, base: Iterable[Condition], alternatives: list[ColumnElement[bool]],
+            columns: list[Any] = _LEAN) -> list[RecordedEntry]:
     """Entries meeting `base` and any of `alternatives`, in sequence order (a few hundred OR-ed terms a query)."""
     found: dict[int, RecordedEntry] = {}
     conditions = list(base)
     for at in range(0, len(alternatives), _CHUNK):
-        for entry in _entries(connection, *conditions, or_(*alternatives[at:at + _CHUNK])):
+        for entry in _entries(connection, *conditions, or_(*alternatives[at:at + _CHUNK]), columns=columns):
             found[entry.sequence] = entry
     return [found[sequence] for sequence in sorted(found)]
 
@@ -221,7 +227,7 @@ def _surname_views(connection: Connection, names: set[str], start: datetime, end
     child_hash: ColumnClause[str] = literal_column(child_surname_hash(connection.dialect.name), String())
     pairs = [(name, viewer_surname_hash(name)) for name in sorted(names)]
     matches = [and_(c.user_display_name == name, child_hash == hashed) for name, hashed in pairs if hashed]
-    return _any_of(connection, [text(VIEWS), _in_period(start, end)], matches) if matches else []
+    return _any_of(connection, [text(VIEWS), _in_period(start, end)], matches, _LEAN_DETAILS) if matches else []
 
 
 def _viewer_names(connection: Connection, plan: PeriodPlan, raw: list[UserDays]) -> set[str]:
