@@ -82,3 +82,13 @@ def child_token(app: Flask, username: str, chi: str, purpose: str = "child_prote
         user_id = user_named(username).id
     return encode_reference(ChildReference(chi=chi, purpose=purpose, user_id=user_id), app.config["SECRET_KEY"],
                             session_key=_session_key(client))
+
+
+def identity_offer(app: Flask, username: str, token: str, agency: str, source_id: str, *,
+                   client: FlaskClient) -> str:
+    """The MAC the child's page at `token` would put beside an offered candidate (agency, source_id)."""
+    from portal.children.offers import sign_offer
+
+    with app.app_context():
+        user_id = user_named(username).id
+    return sign_offer(app.config["SECRET_KEY"], _session_key(client), user_id, token, agency, source_id)

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import extract_csrf
-from tests.integration.access.conftest import child_token, give_relationship
+from tests.integration.access.conftest import child_token, give_relationship, identity_offer
 
 CHI = "1904851231"
 HUGE = "9" * 23
@@ -91,8 +91,9 @@ def test_an_identity_decision_with_an_oversized_record_id_is_refused(access_app,
         assert response.status_code == 400
         assert "Location" not in response.headers
         assert "names no record this portal offered" in _text(response)
+    offer = identity_offer(app, "lead.professional", token, "police", "PS-000001", client=client)
     accepted = client.post(f"/children/{token}/identity", data={
-        "agency": "police", "source_id": "PS-000001", "decision": "confirm", "csrf_token": csrf})
+        "agency": "police", "source_id": "PS-000001", "decision": "confirm", "csrf_token": csrf, "offer": offer})
     assert accepted.status_code == 302
 
 

@@ -38,7 +38,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "children.child_content": ("agency", "shanarri", "from", "to", "q", "show", "order", "page"),
     "children.chronology": ("agency", "shanarri", "from", "to", "q", "show", "order", "page"),
     "children.print_child": ("agency", "shanarri", "from", "to", "q", "show", "order", "page"),
-    "children.decide_identity": ("agency", "source_id", "decision"),
+    "children.decide_identity": ("agency", "source_id", "decision", "offer"),
     "children.break_glass": ("reason", "justification"),
     "ig.search": ("page",),
     "ig.dashboard": ("days",),

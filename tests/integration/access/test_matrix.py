@@ -20,6 +20,7 @@ from tests.integration.access.conftest import (
     child_token,
     give_break_glass,
     give_relationship,
+    identity_offer,
     search_token,
 )
 
@@ -185,7 +186,9 @@ def test_child_routes_allow_and_refuse_per_role_and_relationship_state(  # type:
         token = child_token(access_app, username, chi, client=client)
         forms = {
             "children.search_results": {"chi": chi, "purpose": "child_protection"},
-            "children.decide_identity": {"agency": "health", "source_id": "x-1", "decision": "confirm"},
+            "children.decide_identity": {"agency": "health", "source_id": "x-1", "decision": "confirm",
+                                         "offer": identity_offer(access_app, username, token, "health", "x-1",
+                                                                 client=client)},
             "children.change_purpose": {"purpose": "girfec_wellbeing"},
             "children.break_glass": {"reason": BREAK_GLASS_REASON, "justification": JUSTIFICATION},
         }
