@@ -6,15 +6,17 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from werkzeug.wrappers import Request, Response
 
 from sandbox.servers.config import CHI_SYSTEM_OID, CHI_SYSTEM_URI, Credentials
@@ -47,7 +49,13 @@ def render_fhir_error(status: int, message: str) -> tuple[bytes, str]:
 
 
 def _fhir(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(payload), status=status, content_type=FHIR_JSON, headers=headers)
+    return Response(orjson.dumps(payload), status=status, content_type=FHIR_JSON, headers=headers)
+
+
+def _base_url(request: Request) -> str:
+    """`http://host:port/fhir` as the client addressed us (werkzeug's `host_url` also IRI-decodes the
+    whole URL, which cost more than the search)."""
+    return f"{request.scheme}://{request.host}/fhir"
 
 
 def _error(status: int, message: str) -> Response:
@@ -144,7 +152,7 @@ class FhirApp:
     def _bundle(
         self, request: Request, resource_type: str, search: ParsedSearch, page: Page, next_offset: int | None
     ) -> dict[str, Any]:
-        base = request.host_url + "fhir"
+        base = _base_url(request)
         kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("_count", "_getpagesoffset")]
 
         def page_url(offset: int) -> str:
@@ -185,7 +193,7 @@ class FhirApp:
             "date": _now()[:10],
             "kind": "instance",
             "software": {"name": "single-child-view health sandbox"},
-            "implementation": {"description": "Sandbox NHS board FHIR server", "url": request.host_url + "fhir"},
+            "implementation": {"description": "Sandbox NHS board FHIR server", "url": _base_url(request)},
             "fhirVersion": "4.0.1",
             "format": ["json"],
             "rest": [{
@@ -211,4 +219,10 @@ def _param_type(name: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc_second(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _utc_second(second: int) -> str:
+    # Formatted once a second: strftime showed in every search's profile.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
