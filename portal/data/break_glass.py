@@ -117,17 +117,21 @@ def active_break_glass(session: Session, user: PortalUser, chi: str, now: dateti
 
 
 def break_glass_for_decision(session: Session, user: PortalUser, chi: str, now: datetime) -> BreakGlass | None:
-    """What `decide` needs: the active grant, else the latest one (so a refusal can say when it ended)."""
-    active = active_break_glass(session, user, chi, now)
-    if active is not None:
-        return active.as_break_glass()
-    latest = session.scalars(
+    """What `decide` needs: the active grant, else the latest one (so a refusal can say when it ended).
+
+    One query for both (every view asks): the user's grants for this child, newest first, are a handful;
+    the first in force is picked as `active_break_glass` picks it.
+    """
+    moment = as_utc(now)
+    grants = session.scalars(
         select(BreakGlassGrant)
         .where(BreakGlassGrant.user_id == user.id, BreakGlassGrant.child_chi == chi)
         .order_by(BreakGlassGrant.started_at.desc(), BreakGlassGrant.id.desc())
-        .limit(1)
-    ).first()
-    return latest.as_break_glass() if latest is not None else None
+    ).all()
+    active = next((g for g in grants if g.ended_at is None
+                   and as_utc(g.started_at) <= moment < as_utc(g.expires_at)), None)
+    chosen = active if active is not None else (grants[0] if grants else None)
+    return chosen.as_break_glass() if chosen is not None else None
 
 
 def end_break_glass(session: Session, grant_id: int, now: datetime, user: PortalUser | None = None) -> BreakGlassGrant:

@@ -1,7 +1,8 @@
 """A read-only FHIR R4 server (JSON) over the health document store.
 
 `/fhir/metadata` (no auth), `/fhir/<Type>?<search>` returning a searchset Bundle with
-`total` and `self`/`next` links, and `/fhir/<Type>/<id>`. Errors are OperationOutcomes.
+`total` and `self`/`next` links, `/fhir/<Type>/<id>`, and `POST /fhir` with a batch Bundle of those
+reads. Errors are OperationOutcomes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from sandbox.servers.config import CHI_SYSTEM_OID, CHI_SYSTEM_URI, Credentials
 from sandbox.servers.docstore import Clause, DocumentStore, Page
 from sandbox.servers.faults import FaultState
+from sandbox.servers.fhir_batch import answer_batch
 from sandbox.servers.fhir_search import (
     SUPPORTED_TYPES,
     ParsedSearch,
@@ -83,6 +85,11 @@ class FhirApp:
         parts = [p for p in request.path.split("/") if p]
         if not parts or parts[0] != "fhir" or len(parts) > 3:
             return _error(404, "no such endpoint")
+        if parts == ["fhir"] and request.method == "POST":  # a batch of reads (sandbox.servers.fhir_batch)
+            if not self._authorised(request):
+                return _error(401, "missing or invalid bearer token")
+            status, answer = answer_batch(request, self.dispatch, operation_outcome)
+            return _fhir(answer, status)
         if request.method not in ("GET", "HEAD"):
             return _error(405, "this server is read-only")
         if parts[1:] == ["metadata"]:
@@ -200,6 +207,7 @@ class FhirApp:
                 "mode": "server",
                 "security": {"service": [{"text": "Static bearer token (SANDBOX_HEALTH_TOKEN)"}]},
                 "resource": resources,
+                "interaction": [{"code": "batch"}],  # reads only
             }],
         }
 
