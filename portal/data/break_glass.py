@@ -1,8 +1,9 @@
 """Break-glass grants: time-limited emergency access by one user to one child, and their queries.
 
-A grant records who broke the glass, for which child, the coded reason and the
-justification they typed. It is configuration about access, not record content;
-the audit trail separately records the start, stop and review.
+A grant records who broke the glass, for which child, and the coded reason. The
+justification they typed is checked here but kept only in the audit trail's start
+entry, where IG reviews it: free text about a child is not kept twice. A grant is
+configuration about access, not record content; the trail records start, stop and review.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ class BreakGlassGrant(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     child_chi: Mapped[str] = mapped_column(String(10))
     reason_code: Mapped[str] = mapped_column(String(32))
-    justification: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -58,7 +58,6 @@ class BreakGlassGrant(Base):
             user_id=self.user_id,
             child_chi=self.child_chi,
             reason_code=self.reason_code,
-            justification=self.justification,
             started_at=as_utc(self.started_at),
             expires_at=as_utc(self.expires_at),
             ended_at=as_utc(self.ended_at) if self.ended_at is not None else None,
@@ -92,7 +91,6 @@ def start_break_glass(
         user_id=user.id,
         child_chi=chi,
         reason_code=reason_code,
-        justification=justification.strip(),
         started_at=moment,
         expires_at=moment + duration,
     )
