@@ -14,10 +14,12 @@ import hashlib
 import json
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from flask import current_app
 
+from connectors.base import Connector
 from connectors.errors import ConnectorError
 from connectors.models import ChronologyEvent, SourceState, SourceStatus
 from connectors.window import EventSlice, EventStream, EventWindow
@@ -72,7 +74,7 @@ def identity_record(user: SignedInUser, reference: ChildReference, decision: Acc
                         {c.agency: c.display_name for c in connectors})
 
 
-class _Policy:
+class Policy:
     """The access policy's per-item test, and what it (and the identity check) took out, per agency."""
 
     def __init__(self, record: ChildRecord, user: SignedInUser) -> None:
@@ -109,31 +111,47 @@ class _Answering:
 
 
 def windowed_page(record: ChildRecord, user: SignedInUser, params: display.ChronologyParams, resume: Resume | None,
-                  *, page_size: int = display.PAGE_SIZE) -> tuple[ChildRecord, WindowedView, _Policy]:
+                  *, page_size: int = display.PAGE_SIZE) -> tuple[ChildRecord, WindowedView, Policy]:
     """The page, read in windows from the agencies where this child is linked (only those the filter names)."""
-    wanted = params.criteria.agencies
     failures: dict[str, str] = {}
+    view, policy = read_page(record, user, params, resume, failures, page_size=page_size)
+    return with_failures(record, failures, policy), view, policy
+
+
+def streams_for(record: ChildRecord, source: GatheredSource, categories: frozenset[str], failures: dict[str, str],
+                connectors: Mapping[str, Connector]) -> tuple[EventStream, ...]:
+    """The agency's lists of `categories` (as far as the decision allows) for this child's linked records; a list
+    that fails costs its agency's part (noted in `failures`), not the page."""
+    connector = connectors[source.agency]
+    allowed = categories & record.decision.categories_for(source.agency) & frozenset(connector.categories)
+    streams = agency_streams(connector, source.people, allowed).streams if allowed else ()
+    return tuple(_Answering(s, failures, source.agency) for s in streams)
+
+
+def read_page(record: ChildRecord, user: SignedInUser, params: display.ChronologyParams, resume: Resume | None,
+              failures: dict[str, str], *, page_size: int = display.PAGE_SIZE, first_window: int | None = None
+              ) -> tuple[WindowedView, Policy]:
+    """Read the page in windows; what failed is noted in `failures` (settle it with `with_failures`)."""
+    wanted = params.criteria.agencies
     agencies: list[AgencyStreams] = []
-    by_agency = {source.agency: source for source in record.sources}
-    for connector in registry().connectors:
-        source = by_agency.get(connector.agency)
-        if source is None or not source.people or (wanted and connector.agency not in wanted):
+    connectors = {c.agency: c for c in registry().connectors}
+    for source in record.sources:
+        if not source.people or (wanted and source.agency not in wanted):
             continue  # agency filter pushed down: an agency not chosen is not asked
-        allowed = record.decision.categories_for(connector.agency) & frozenset(connector.categories)
-        streams = agency_streams(connector, source.people, allowed)
-        agencies.append(AgencyStreams(streams.agency, tuple(_Answering(s, failures, connector.agency)
-                                                             for s in streams.streams)))
-    policy = _Policy(record, user)
+        every = frozenset(record.decision.categories_for(source.agency))
+        agencies.append(AgencyStreams(source.agency, streams_for(record, source, every, failures, connectors)))
+    policy = Policy(record, user)
     view = windowed_chronology(agencies, params.criteria, newest_first=params.newest_first, page=params.page,
                                page_size=page_size, visible=policy, executor=executor(), resume=resume,
                                as_one_list=True,  # the view merges one list of every agency's events
-                               deadline=time.monotonic() + current_app.config["FEDERATION_DEADLINE_S"])
+                               deadline=time.monotonic() + current_app.config["FEDERATION_DEADLINE_S"],
+                               first_window=first_window)
     for stats in view.stats:  # rows the source filed under this child but about someone else, dropped there
         policy.wrong_child[stats.agency] += stats.dropped_wrong_child
-    return _with_failures(record, failures, policy), view, policy
+    return view, policy
 
 
-def _with_failures(record: ChildRecord, failures: dict[str, str], policy: _Policy) -> ChildRecord:
+def with_failures(record: ChildRecord, failures: dict[str, str], policy: Policy) -> ChildRecord:
     """Say on the page (and in the audit) which agency's part is missing, and what was dropped as someone else's."""
     sources: list[GatheredSource] = []
     for source in record.sources:

@@ -76,6 +76,9 @@ class GatherRequest:
     confirmed_people: tuple[PersonRecord, ...] = ()  # confirmed candidates, fetched even if no lookup finds them
     find_by_demographics: bool = True  # also ask by name and birth date, to offer records that lack the CHI
     read_records: bool = True  # False: identity only (who is linked), e.g. when the chronology reads in windows
+    # Set: read only these categories and keep their key facts and notices, not their events (the summary read
+    # of a view whose chronology is read in windows).
+    facts_from: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -208,8 +211,11 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
         references=request.references,
     )
     collected: list[SourceRecords] = []
-    for scored in sorted_people.linked if request.read_records else ():
-        records = connector.fetch_records(scored.person, allowed, deadline=deadline)
+    asked = allowed if request.facts_from is None else allowed & request.facts_from
+    for scored in sorted_people.linked if request.read_records and asked else ():
+        records = connector.fetch_records(scored.person, asked, deadline=deadline)
+        if request.facts_from is not None:
+            records = replace(records, events=())
         collected.append(only_this_person(records, scored.person, allowed))
     records = combine_records(collected)
     wrong_child += records.dropped_wrong_child
