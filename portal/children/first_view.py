@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 
@@ -75,14 +75,16 @@ def first_page(user: SignedInUser, reference: ChildReference, decision: AccessDe
     failures: dict[str, str] = {}
     deadline = time.monotonic() + current_app.config["FEDERATION_DEADLINE_S"]
     connectors = {c.agency: c for c in registry().connectors}  # looked up here: the reads run on pool threads
+    facts_policy = Policy(base, user)
     reads = fact_reads(base.sources,
                        lambda source, categories: streams_for(base, source, categories, failures, connectors),
-                       Policy(base, user), now_utc(), deadline)
+                       facts_policy, now_utc(), deadline)
     pending = [(read.agency, executor().submit(read.read)) for read in reads]  # alongside the page's windows
     view, policy = read_page(base, user, params, None, failures, page_size=page_size, first_window=FIRST_WINDOW)
     facts: list[KeyFact] = [fact for agency, future in pending for fact in future.result() if agency not in failures]
     settled = with_failures(base, failures, policy)
-    record = build_record(user, reference, decision, settled.sources, agencies, event_facts=facts)
+    record = _with_notices(build_record(user, reference, decision, settled.sources, agencies, event_facts=facts),
+                           {**facts_policy.notices(), **policy.notices()})
     following = ""
     if view.next_page is not None and view.page.has_next:
         following = encode_page(view.next_page, page_binding(reference, params), current_app.config["SECRET_KEY"],
@@ -92,6 +94,14 @@ def first_page(user: SignedInUser, reference: ChildReference, decision: AccessDe
     if view.everything is not None:
         timeline = display.timeline_of(record, view.everything, params)
     return FirstPage(record, view, table, timeline, _holdings(record, view, params), policy)
+
+
+def _with_notices(record: ChildRecord, found: dict[str, str]) -> ChildRecord:
+    """Add the notices for withheld restricted events among those read (the summary read saw no events)."""
+    notices = dict(record.notices)
+    for agency, notice in found.items():
+        notices[agency] = tuple(dict.fromkeys((*notices.get(agency, ()), notice)))
+    return replace(record, notices=notices)
 
 
 def _session_key() -> str:

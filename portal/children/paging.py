@@ -1,11 +1,11 @@
 """A chronology page turn read in windows: ask each agency only for what could land on the page.
 
-The first view gathers everything (the KIS's derived facts and the timeline need every event).
-Turning a page keeps the timeline on screen (it does not change with the page) and reads the
-chronology through `portal.record.merge_window`: identity as usual (who is linked at each agency),
-then each agency's sorted lists from where the previous page stopped, filtered by the access
-policy item by item, as `filter_items` does for the whole record. Nothing is kept between requests
-except the opaque "next page" reference in the link.
+The first view reads its page the same way (portal.children.first_view). Turning a page keeps
+the timeline on screen (it does not change with the page) and reads the chronology through
+`portal.record.merge_window`: identity as usual (who is linked at each agency), then each
+agency's sorted lists from where the previous page stopped, filtered by the access policy item
+by item, as `filter_items` does for the whole record. Nothing is kept between requests except
+the opaque "next page" reference in the link.
 """
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ from flask import current_app
 
 from connectors.base import Connector
 from connectors.errors import ConnectorError
-from connectors.models import ChronologyEvent, SourceState, SourceStatus
+from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, SourceState, SourceStatus
 from connectors.window import EventSlice, EventStream, EventWindow
 from portal.access.decision import AccessDecision, Requester
-from portal.access.filtering import may_see
+from portal.access.filtering import effective_label, may_see, restricted_notice
 from portal.children import display
 from portal.children.assemble import ChildRecord, build_record, gather_request
-from portal.children.reference import ChildReference, encode_page
+from portal.children.reference import ChildReference
 from portal.data.users import SignedInUser
 from portal.metrics import observed
 from portal.record.gather import GatheredSource, gather
-from portal.record.merge import ChronologyView, Page
+from portal.record.merge import Page
 from portal.record.merge_window import AgencyStreams, Resume, WindowedView, agency_streams, windowed_chronology
 from portal.sources import executor, registry
 
@@ -54,16 +54,6 @@ def page_binding(reference: ChildReference, params: display.ChronologyParams) ->
                        filters], sort_keys=True)
 
 
-def first_page_link(reference: ChildReference, view: ChronologyView, params: display.ChronologyParams,
-                    secret_key: str, session_key: str) -> str:
-    """The reference for page 2 of a page built from everything: read from the start, counts as counted."""
-    page = view.page
-    if not page.has_next:
-        return ""
-    known = (page.total_items, view.matching_events, view.total_events)
-    return encode_page(Resume(page.number + 1, known=known), page_binding(reference, params), secret_key, session_key)
-
-
 def identity_record(user: SignedInUser, reference: ChildReference, decision: AccessDecision) -> ChildRecord:
     """Who is linked at each agency, and the KIS inputs that need no events (no agency's events are read)."""
     connectors = registry().connectors
@@ -82,6 +72,7 @@ class Policy:
         self._people = {s.agency: {p.source_id for p in s.people} for s in record.sources}
         self.wrong_child: Counter[str] = Counter()
         self.removed: Counter[str] = Counter()
+        self.restricted: dict[str, None] = {}  # agencies with a withheld R/V event the agreement lets us mention
 
     def __call__(self, event: ChronologyEvent) -> bool:
         if event.subject_source_id is not None and event.subject_source_id not in self._people.get(event.agency, ()):
@@ -90,8 +81,15 @@ class Policy:
         allowed = not event.category or event.category in self._decision.categories_for(event.agency)
         if not (allowed and may_see(event, self._decision, self._requester)):
             self.removed[event.agency] += 1
+            if effective_label(event) in (LABEL_RESTRICTED, LABEL_VERY_RESTRICTED) and \
+                    self._decision.reveal_restricted.get((event.agency, event.category), False):
+                self.restricted[event.agency] = None  # as filter_items turns it into a notice
             return False
         return True
+
+    def notices(self) -> dict[str, str]:
+        """Per agency, the "restricted information exists" notice for the withheld events this test saw."""
+        return {agency: restricted_notice(self._decision, agency) for agency in self.restricted}
 
 
 class _Answering:

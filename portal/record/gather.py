@@ -212,10 +212,11 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     )
     collected: list[SourceRecords] = []
     asked = allowed if request.facts_from is None else allowed & request.facts_from
-    for scored in sorted_people.linked if request.read_records and asked else ():
-        records = connector.fetch_records(scored.person, asked, deadline=deadline)
-        if request.facts_from is not None:
-            records = replace(records, events=())
+    for scored in sorted_people.linked if request.read_records else ():
+        records = connector.fetch_records(scored.person, asked, deadline=deadline) if asked else SourceRecords()
+        if request.facts_from is not None:  # the events are read in windows; the others' notices are asked alone
+            records = replace(records, events=(), restricted_notices=tuple(dict.fromkeys(
+                (*records.restricted_notices, *_notices_alone(connector, scored.person, allowed - asked, deadline)))))
         collected.append(only_this_person(records, scored.person, allowed))
     records = combine_records(collected)
     wrong_child += records.dropped_wrong_child
@@ -247,6 +248,18 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
         links=tuple(sorted_people.linked),
         candidates=_flag_second_records(connector, sorted_people.linked, sorted_people.candidates),
     )
+
+
+def _notices_alone(connector: ConnectorLike, person: PersonRecord, categories: frozenset[str], deadline: float
+                   ) -> tuple[str, ...]:
+    """The source's restricted notices for categories whose records are not read here (connectors.base)."""
+    if not categories:
+        return ()
+    ask = getattr(connector, "restricted_notices", None)
+    if ask is None:  # a connector without the question: read the records for their notices
+        return connector.fetch_records(person, categories, deadline=deadline).restricted_notices
+    notices: tuple[str, ...] = ask(person, categories, deadline=deadline)
+    return notices
 
 
 def _flag_second_records(
