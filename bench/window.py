@@ -90,8 +90,8 @@ def _walk(connectors: list[Connector], people: dict[str, list[PersonRecord]]) ->
     return timed
 
 
-def _first_view(connectors: list[Connector], child: dict[str, Any], *,
-                whole: bool = False) -> tuple[float, WindowedView | None]:
+def _first_view(connectors: list[Connector], child: dict[str, Any], *, whole: bool = False,
+                first_window: int = FIRST_WINDOW) -> tuple[float, WindowedView | None]:
     """The child's first view as the portal reads it (portal.children.first_view), without the web layer:
     the summary read (who is linked, key facts and notices), then page 1 in windows (first window 100 per
     list) alongside the summary's event-derived facts in windows of their own. `whole`: the old first view,
@@ -117,7 +117,7 @@ def _first_view(connectors: list[Connector], child: dict[str, Any], *,
     agencies = [agency_streams(by_agency[s.agency], s.people, frozenset(by_agency[s.agency].categories))
                 for s in sources if s.people]
     view = windowed_chronology(agencies, EVERYTHING, page=1, page_size=PAGE_SIZE, deadline=deadline, executor=POOL,
-                               as_one_list=True, first_window=FIRST_WINDOW)
+                               as_one_list=True, first_window=first_window)
     for future in pending:
         future.result()
     return (time.perf_counter() - started) * 1000, view
@@ -163,47 +163,54 @@ def _sent(view: WindowedView) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    runs = parser.parse_args().runs
+    parser.add_argument("--first-window", type=int, default=FIRST_WINDOW,
+                        help="events asked of each list first, in the first view (the portal's is the default)")
+    parser.add_argument("--first-view-only", action="store_true", help="time only the first view")
+    arguments = parser.parse_args()
+    runs, first_window = arguments.runs, arguments.first_window
     with tempfile.TemporaryDirectory() as folder, running_sandbox(Path(folder)) as sandbox:
         connectors = list(load_registry(CONFIG, sandbox.env).connectors)
         children = {"ordinary": sandbox.child("multi_agency"), "large": sandbox.child("large")}
-        people = {label: _people(connectors, child) for label, child in children.items()}
-        print(f"page size {PAGE_SIZE}; median of {runs} walks of pages 1-{LAST_PAGE} (each page from the one before)")
-        print(f"{'child':<9} {'read':<22} {'page':>4} {'ms':>7}  items sent per agency (requests)")
-        walks = {label: [_walk(connectors, people[label]) for _ in range(runs)] for label in children}
-        for label in children:
-            for page in (1, 2, LAST_PAGE):
-                if page not in walks[label][0]:
-                    continue
-                ms = statistics.median(w[page][0] for w in walks[label])
-                view = walks[label][0][page][1]
-                print(f"{label:<9} {'windows, resumed':<22} {view.page.number:>4} {ms:>7.0f}  {_sent(view)}")
-            if LAST_PAGE in walks[label][0]:
-                ms = _timed(lambda label=label: _page(connectors, people[label], LAST_PAGE, None), runs)
-                view = _page(connectors, people[label], LAST_PAGE, None)
-                print(f"{label:<9} {'windows, from start':<22} {LAST_PAGE:>4} {ms:>7.0f}  {_sent(view)}")
-            total = _fetch_all(connectors, people[label])
-            ms = _timed(lambda label=label: _fetch_all(connectors, people[label]), runs)
-            print(f"{label:<9} {'fetch-all':<22} {1:>4} {ms:>7.0f}  {total} events in all")
-        # Paired and interleaved, so both children see the same load on a shared machine.
-        ratios = []
-        for _ in range(runs * 3):
-            ordinary_ms = _timed(lambda: _page(connectors, people["ordinary"], 1, None), 1)
-            large_ms = _timed(lambda: _page(connectors, people["large"], 1, None), 1)
-            ratios.append(large_ms / ordinary_ms)
-        print(f"page 1 windows alone, large / ordinary: median {statistics.median(ratios):.2f}x over {len(ratios)} "
-              f"interleaved pairs (quartiles {_quartiles(ratios)})")
-        print("the first view as the portal reads it (summary read, page 1 in windows, event-derived facts):")
+        if not arguments.first_view_only:
+            people = {label: _people(connectors, child) for label, child in children.items()}
+            print(f"page size {PAGE_SIZE}; median of {runs} walks of pages 1-{LAST_PAGE} "
+                  "(each page from the one before)")
+            print(f"{'child':<9} {'read':<22} {'page':>4} {'ms':>7}  items sent per agency (requests)")
+            walks = {label: [_walk(connectors, people[label]) for _ in range(runs)] for label in children}
+            for label in children:
+                for page in (1, 2, LAST_PAGE):
+                    if page not in walks[label][0]:
+                        continue
+                    ms = statistics.median(w[page][0] for w in walks[label])
+                    view = walks[label][0][page][1]
+                    print(f"{label:<9} {'windows, resumed':<22} {view.page.number:>4} {ms:>7.0f}  {_sent(view)}")
+                if LAST_PAGE in walks[label][0]:
+                    ms = _timed(lambda label=label: _page(connectors, people[label], LAST_PAGE, None), runs)
+                    view = _page(connectors, people[label], LAST_PAGE, None)
+                    print(f"{label:<9} {'windows, from start':<22} {LAST_PAGE:>4} {ms:>7.0f}  {_sent(view)}")
+                total = _fetch_all(connectors, people[label])
+                ms = _timed(lambda label=label: _fetch_all(connectors, people[label]), runs)
+                print(f"{label:<9} {'fetch-all':<22} {1:>4} {ms:>7.0f}  {total} events in all")
+            # Paired and interleaved, so both children see the same load on a shared machine.
+            ratios = []
+            for _ in range(runs * 3):
+                ordinary_ms = _timed(lambda: _page(connectors, people["ordinary"], 1, None), 1)
+                large_ms = _timed(lambda: _page(connectors, people["large"], 1, None), 1)
+                ratios.append(large_ms / ordinary_ms)
+            print(f"page 1 windows alone, large / ordinary: median {statistics.median(ratios):.2f}x over {len(ratios)} "
+                  f"interleaved pairs (quartiles {_quartiles(ratios)})")
+        print(f"the first view as the portal reads it (summary read; page 1 in windows, first window {first_window} "
+              "per list; event-derived facts):")
         for label, child in children.items():
-            _, first = _first_view(connectors, child)
+            _, first = _first_view(connectors, child, first_window=first_window)
             assert first is not None
             drawn = "timeline drawn from the page's read" if first.everything is not None else "timeline offered"
             print(f"  {label:<9} {_sent(first)}; {drawn}")
         views: dict[str, list[float]] = {"ordinary": [], "large": [], "ordinary, old": [], "large, old": []}
         ratios = []
         for _ in range(runs * 3):
-            ordinary_ms = _first_view(connectors, children["ordinary"])[0]
-            large_ms = _first_view(connectors, children["large"])[0]
+            ordinary_ms = _first_view(connectors, children["ordinary"], first_window=first_window)[0]
+            large_ms = _first_view(connectors, children["large"], first_window=first_window)[0]
             views["ordinary"].append(ordinary_ms)
             views["large"].append(large_ms)
             ratios.append(large_ms / ordinary_ms)

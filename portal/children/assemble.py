@@ -7,11 +7,12 @@ before anything it returns is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from flask import current_app
 
+from connectors.base import Connector
 from connectors.models import ChronologyEvent, KeyFact
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import filter_items, source_notices
@@ -76,6 +77,7 @@ class Gathering:
 
     agencies: dict[str, str]  # agency key → display name, in configuration order
     answers: Iterator[GatheredSource]
+    connectors: Mapping[str, Connector] = field(default_factory=dict)  # agency key → its connector
 
     def in_order(self, answered: Iterable[GatheredSource]) -> list[GatheredSource]:
         """The answers in configuration order, whatever order they arrived in."""
@@ -96,7 +98,8 @@ def start_gathering(reference: ChildReference, decision: AccessDecision, *, summ
         request = replace(request, facts_from=SUMMARY_CATEGORIES)
     answers = gather_as_answered(connectors, request,
                                  deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
-    return Gathering({c.agency: c.display_name for c in connectors}, observed(answers))
+    return Gathering({c.agency: c.display_name for c in connectors}, observed(answers),
+                     {c.agency: c for c in connectors})
 
 
 def gather_request(connectors: Sequence[ConnectorLike], reference: ChildReference,

@@ -20,7 +20,7 @@ from flask import current_app
 from connectors.models import KeyFact
 from portal.access.decision import AccessDecision
 from portal.children import audit_events, display
-from portal.children.assemble import ChildRecord, build_record, now_utc
+from portal.children.assemble import ChildRecord, Gathering, build_record, now_utc
 from portal.children.paging import Policy, WindowedChronology, page_binding, read_page, streams_for, with_failures
 from portal.children.reference import ChildReference, encode_page
 from portal.data.users import SignedInUser
@@ -29,7 +29,7 @@ from portal.record.gather import GatheredSource
 from portal.record.merge import entry_events
 from portal.record.merge_window import WindowedView
 from portal.record.plot_timeline import Timeline
-from portal.sources import executor, registry
+from portal.sources import executor
 
 FIRST_WINDOW = 100  # events asked of each list first: an ordinary child's whole list in one request
 
@@ -67,20 +67,23 @@ class FirstPage:
         return window
 
 
-def first_page(user: SignedInUser, reference: ChildReference, decision: AccessDecision,
-               sources: Sequence[GatheredSource], agencies: dict[str, str], params: display.ChronologyParams,
-               *, page_size: int = display.PAGE_SIZE) -> FirstPage:
-    """Page `params.page` read in windows from the start, with the summary's event-derived facts read alongside."""
+def first_page(user: SignedInUser, reference: ChildReference, decision: AccessDecision, gathering: Gathering,
+               sources: Sequence[GatheredSource], params: display.ChronologyParams, *,
+               page_size: int = display.PAGE_SIZE) -> FirstPage:
+    """Page `params.page` read in windows from the start, with the summary's event-derived facts read alongside.
+
+    `gathering` is the summary read (`start_gathering(summary_only=True)`), `sources` its answers in order."""
+    agencies, connectors = gathering.agencies, gathering.connectors
     base = build_record(user, reference, decision, sources, agencies, event_facts=())
     failures: dict[str, str] = {}
     deadline = time.monotonic() + current_app.config["FEDERATION_DEADLINE_S"]
-    connectors = {c.agency: c for c in registry().connectors}  # looked up here: the reads run on pool threads
     facts_policy = Policy(base, user)
     reads = fact_reads(base.sources,
                        lambda source, categories: streams_for(base, source, categories, failures, connectors),
                        facts_policy, now_utc(), deadline)
     pending = [(read.agency, executor().submit(read.read)) for read in reads]  # alongside the page's windows
-    view, policy = read_page(base, user, params, None, failures, page_size=page_size, first_window=FIRST_WINDOW)
+    view, policy = read_page(base, user, params, None, failures, page_size=page_size, first_window=FIRST_WINDOW,
+                             connectors=connectors)
     facts: list[KeyFact] = [fact for agency, future in pending for fact in future.result() if agency not in failures]
     settled = with_failures(base, failures, policy)
     record = _with_notices(build_record(user, reference, decision, settled.sources, agencies, event_facts=facts),

@@ -127,12 +127,12 @@ def streams_for(record: ChildRecord, source: GatheredSource, categories: frozens
 
 
 def read_page(record: ChildRecord, user: SignedInUser, params: display.ChronologyParams, resume: Resume | None,
-              failures: dict[str, str], *, page_size: int = display.PAGE_SIZE, first_window: int | None = None
-              ) -> tuple[WindowedView, Policy]:
+              failures: dict[str, str], *, page_size: int = display.PAGE_SIZE, first_window: int | None = None,
+              connectors: Mapping[str, Connector] | None = None) -> tuple[WindowedView, Policy]:
     """Read the page in windows; what failed is noted in `failures` (settle it with `with_failures`)."""
     wanted = params.criteria.agencies
     agencies: list[AgencyStreams] = []
-    connectors = {c.agency: c for c in registry().connectors}
+    connectors = connectors or {c.agency: c for c in registry().connectors}
     for source in record.sources:
         if not source.people or (wanted and source.agency not in wanted):
             continue  # agency filter pushed down: an agency not chosen is not asked

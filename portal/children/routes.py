@@ -270,10 +270,9 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     if event_type == "print":
         return _print(token, reference, decision, template)
     # Like a page turn: who is linked and the summary's facts, then the page in windows (portal.children.first_view).
-    params = display.parse_params(request.args, {agency for agency, _ in _configured_agencies()})
     gathering = start_gathering(reference, decision, summary_only=True)
-    shown = first_page(current_user, reference, decision, gathering.in_order(gathering.answers), gathering.agencies,
-                       params)
+    params = display.parse_params(request.args, set(gathering.agencies))
+    shown = first_page(current_user, reference, decision, gathering, gathering.in_order(gathering.answers), params)
     record = shown.record
     page = build_page(record, params, shown.table.page, today())
     # Built in memory first: the entry says what was shown, so nothing may fail after it is written.

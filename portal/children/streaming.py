@@ -77,7 +77,7 @@ def _record_event(token: str, user: SignedInUser, reference: ChildReference, dec
                   gathering: Gathering, sources: Sequence[GatheredSource], today: date) -> str:
     """Page 1 read in windows, as the content view reads it (portal.children.first_view)."""
     params = display.parse_params(MultiDict(), set(gathering.agencies))
-    shown = first_page(user, reference, decision, sources, gathering.agencies, params)
+    shown = first_page(user, reference, decision, gathering, sources, params)
     record = shown.record
     page = build_page(record, params, shown.table.page, today)
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record, page=page,
