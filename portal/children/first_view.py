@@ -31,7 +31,7 @@ from portal.record.merge_window import WindowedView
 from portal.record.plot_timeline import Timeline
 from portal.sources import executor
 
-FIRST_WINDOW = 100  # events asked of each list first: an ordinary child's whole list in one request
+FIRST_WINDOW = 50  # events asked of each list first (a page's worth): an ordinary child's whole list in one request
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,10 @@ def first_page(user: SignedInUser, reference: ChildReference, decision: AccessDe
                            {**facts_policy.notices(), **policy.notices()})
     following = ""
     if view.next_page is not None and view.page.has_next:
-        following = encode_page(view.next_page, page_binding(reference, params), current_app.config["SECRET_KEY"],
+        counted = (view.page.total_items, view.matching_events)  # carried on, so page 2 says no less than page 1
+        carried = replace(view.next_page, known=(*counted, None)) if view.counts_exact else replace(
+            view.next_page, at_least=counted)
+        following = encode_page(carried, page_binding(reference, params), current_app.config["SECRET_KEY"],
                                 _session_key())
     table = WindowedChronology(view.page, view.matching_events, None, not view.counts_exact, following)
     timeline = None

@@ -169,6 +169,10 @@ def table_for(view: WindowedView, resume: Resume | None, next_at: str) -> Window
     else at least what was read."""
     known = resume.known if resume else None
     page = view.page
+    floor = resume.at_least if resume and resume.at_least and not view.counts_exact else None
+    if floor is not None and known is None:  # never fewer than a page before could already say
+        return WindowedChronology(replace(page, total_items=max(floor[0], page.total_items)),
+                                  max(floor[1], view.matching_events), None, True, next_at)
     if view.counts_exact or known is None:
         return WindowedChronology(page, view.matching_events, None, not view.counts_exact, next_at)
     entries, matching, total = known

@@ -242,7 +242,8 @@ def _next_page(readers: Sequence[_Reader], matching: Sequence[ChronologyEvent], 
                                                day, newest_first),
                                  r.stats.total, r.stats.total_is_events, r.stats.filters_applied) for r in readers)
     return Resume(page, day, (resume.entries_before if resume else 0) + entries_before(entries, matching, position),
-                  (resume.matching_before if resume else 0) + position, cursors, resume.known if resume else None)
+                  (resume.matching_before if resume else 0) + position, cursors, resume.known if resume else None,
+                  resume.at_least if resume else None)
 
 
 def _read_until(merged: _Peekable, matching: list[ChronologyEvent], passes: Callable[[ChronologyEvent], bool],
