@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     _load_configuration(app, settings)
     _init_templates(app)
     _init_extensions(app)
+    from portal.inputs import RowId
+
+    app.url_map.converters["int"] = RowId  # before any route is added: every <int:…> is bounded
     _register_blueprints(app)
 
     from portal.cli import register_cli

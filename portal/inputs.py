@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
+
+from werkzeug.routing import IntegerConverter, Map
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 MAX_PAGE = 10_000
 MAX_VALUE_CHARS = 5_000  # any one query or form value; fields have tighter limits of their own
+MAX_ROW_ID = 2**63 - 1  # the largest id SQLite (INTEGER) or PostgreSQL (BIGINT) can hold
 
 _DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
 _YEAR = re.compile(r"[0-9]{4}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PAGE = re.compile(r"[0-9]{1,5}")
+_ROW_ID = r"[0-9]{1,19}"
 
 
 class InvalidInput(ValueError):
@@ -63,5 +68,26 @@ def _in_range(year: int, month: int, day: int, label: str, example: str) -> date
         raise InvalidInput(f"{label} must be a real date, {example}") from None
 
 
+def row_id(value: str) -> int | None:
+    """A database row id sent back by a form (ASCII digits, at most MAX_ROW_ID); None for anything else."""
+    if not re.fullmatch(_ROW_ID, value) or int(value) > MAX_ROW_ID:
+        return None
+    return int(value)
+
+
 def too_long(value: str, limit: int) -> bool:
     return len(value) > limit
+
+
+class RowId(IntegerConverter):
+    """The `int` of route paths: ASCII digits for an id a database row can have, anything else "not found".
+
+    Werkzeug's own takes any Unicode digits ("٣" is 3) of any length, which the database then
+    refuses with an error (OverflowError on SQLite) instead of the page saying there is no such record.
+    """
+
+    regex = _ROW_ID
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)

@@ -99,6 +99,8 @@ def missing_answers(record: ChildRecord) -> dict[str, str]:
             gaps[source.agency] = f"{name} did not answer in time, so its events are missing"
         elif state == SourceState.FAILED:
             gaps[source.agency] = f"{name} could not be read, so its events are missing"
+        elif state == SourceState.WRONG_PERSON:  # whatever it holds on this child, none of it came
+            gaps[source.agency] = f"{name} answered only with another person's records, so its events are missing"
         elif state == SourceState.WITHHELD:
             gaps[source.agency] = f"{name} withheld its information under the sharing agreement"
         elif withheld:

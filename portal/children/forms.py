@@ -6,6 +6,7 @@ Validation returns GOV.UK-style errors keyed by the id of the field to focus.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +19,10 @@ from portal.record.identify import validate_chi
 MAX_JUSTIFICATION = 2000  # what the audit entry keeps of it
 MAX_CHI_CHARS = 20  # ten digits and whatever spacing people type
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
-NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ' .-]{1,80}$")
+# Letters of any alphabet (Wiśniewska, Nguyễn, not only Latin-1), spaces, hyphens, apostrophes, full stops.
+NAME = re.compile(r"(?:[^\W\d_]|[' .-]){1,80}")
+# Phones and word processors type O’Neill; agencies hold O'Neill.
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 @dataclass(frozen=True)
@@ -62,20 +66,26 @@ def validate_search(entered: SearchInput, today: date) -> SearchRequest:
         query = PersonQuery(chi=check.value)
         return SearchRequest(query, entered.purpose, True, _ordered(errors))
     birth_date = _birth_date(entered, today, errors)
-    if not entered.surname:
+    surname, forename = _plain_name(entered.surname), _plain_name(entered.forename)
+    if not surname:
         errors["surname"] = "Enter a CHI number, or the child's last name and date of birth"
-    elif not NAME.match(entered.surname):
+    elif not NAME.fullmatch(surname):
         errors["surname"] = "Last name must only include letters, spaces, hyphens and apostrophes"
-    if entered.forename and not NAME.match(entered.forename):
+    if forename and not NAME.fullmatch(forename):
         errors["forename"] = "First name must only include letters, spaces, hyphens and apostrophes"
     postcode = entered.postcode.upper()
     if postcode and not POSTCODE.match(postcode):
         errors["postcode"] = "Enter a real postcode, like EH1 1YZ"
     query = PersonQuery(
-        forename=entered.forename or None, surname=entered.surname or None, birth_date=birth_date,
+        forename=forename or None, surname=surname or None, birth_date=birth_date,
         postcode=postcode or None,
     )
     return SearchRequest(query, entered.purpose, False, _ordered(errors))
+
+
+def _plain_name(typed: str) -> str:
+    """One way of writing a name: composed accents (NFC), plain apostrophes."""
+    return unicodedata.normalize("NFC", typed).translate(APOSTROPHES)
 
 
 def _birth_date(entered: SearchInput, today: date, errors: dict[str, str]) -> date | None:

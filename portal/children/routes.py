@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from typing import NoReturn
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
@@ -73,14 +74,18 @@ def _reference(token: str) -> ChildReference:
         reference = decode_reference(token, current_app.config["SECRET_KEY"], current_user.id,
                                      session_key=reference_key())
     except BadReference as error:
-        audit_events.record_invalid_reference("another user's" if "someone else" in str(error) else
-                                              "unknown, tampered or expired")
-        abort(404)
+        _refuse_link(error)
     if reference.purpose not in PURPOSES:  # only a forged link could carry one
         audit_events.record_invalid_reference("unknown purpose")
         abort(404)
     g.child_reference = reference  # a "busy" refusal of this request is audited against this child
     return reference
+
+
+def _refuse_link(error: BadReference) -> NoReturn:
+    audit_events.record_invalid_reference("another user's" if "someone else" in str(error) else
+                                          "unknown, tampered or expired")
+    abort(404)
 
 
 def _open(token: str) -> tuple[ChildReference, AccessDecision, ResponseReturnValue | None]:
@@ -127,8 +132,8 @@ def results(ref: str) -> ResponseReturnValue:
     """The results of a search, asked again of every agency (nothing from the first asking was kept)."""
     try:
         reference = decode_search(ref, current_app.config["SECRET_KEY"], current_user.id, session_key=reference_key())
-    except BadReference:
-        abort(404)
+    except BadReference as error:  # audited like a child link: someone else's results link is probing too
+        _refuse_link(error)
     searched = SearchRequest(reference.query, reference.purpose, reference.by_chi)
     found = run_search(searched, current_user.id, _link)
     return render_page("children/results.html", results=found, purpose=PURPOSES[searched.purpose],

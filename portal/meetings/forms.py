@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from portal.access.purposes import PURPOSES, practitioner_purposes
 from portal.data.meetings import Attendee
 from portal.data.users import SignedInUser
+from portal.inputs import row_id
 
 MEETING_TYPES: dict[str, str] = {
     "tac": "Team Around the Child meeting",
@@ -39,7 +40,9 @@ class MeetingInput:
 
     @classmethod
     def from_form(cls, form: MultiDict[str, str]) -> MeetingInput:
-        ids = [int(v) for v in form.getlist("attendee") if v.isdigit()]
+        # An id the form could not have offered becomes -1, which no colleague has, so validate_meeting says so
+        # (int() alone reads "٣" as 3 and fails on "²").
+        ids = [-1 if (i := row_id(v)) is None else i for v in form.getlist("attendee")]
         others = [(form.get(f"other_role_{n}", "").strip()[:TEXT_LIMIT],
                    form.get(f"other_org_{n}", "").strip()[:TEXT_LIMIT]) for n in range(1, OTHER_ATTENDEE_ROWS + 1)]
         return cls(form.get("meeting_type", ""), form.get("purpose", ""), form.get("family_present") == "yes",

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import extract_csrf
-from tests.integration.access.conftest import child_token
+from tests.integration.access.conftest import child_token, search_token
 
 CHI = "0101011237"  # valid, made up; nobody has a relationship with this child
 
@@ -73,6 +73,28 @@ def test_an_invalid_link_to_start_a_meeting_is_refused_and_audited_once(app, cli
     refusals = _refusals(app)
     assert len(refusals) == before + 1
     assert refusals[0].outcome_text == "refused: invalid reference" and refusals[0].subject_chi is None
+
+
+SEARCH_LINK_CASES: dict[str, Callable[[Flask, FlaskClient], str]] = {
+    "unknown": lambda app, client: "not-a-link-the-portal-issued",
+    "tampered": lambda app, client: _tampered(search_token(app, "lead.professional", CHI, client=client)),
+    "another session's": lambda app, client: search_token(app, "lead.professional", CHI),
+    "another user's": lambda app, client: search_token(app, "health.visitor", CHI, client=client),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SEARCH_LINK_CASES))
+def test_an_invalid_results_link_is_refused_and_audited_once_without_a_chi(  # type: ignore[no-untyped-def]
+        app, client, sign_in, kind: str) -> None:
+    sign_in("lead.professional")
+    before = len(_refusals(app))
+    assert client.get(f"/children/results/{SEARCH_LINK_CASES[kind](app, client)}").status_code == 404
+    refusals = _refusals(app)
+    assert len(refusals) == before + 1
+    assert refusals[0].outcome_text == "refused: invalid reference"
+    assert refusals[0].details["route"] == "results"
+    assert refusals[0].subject_chi is None
+    assert refusals[0].user_id == "lead.professional"
 
 
 def test_invalid_searches_are_refused_and_audited_once(app, client, sign_in) -> None:  # type: ignore[no-untyped-def]

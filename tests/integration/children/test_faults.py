@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.integration.children.conftest import open_child
+from tests.integration.children.conftest import open_child, search_chi
 
 
 def _states(html: str) -> dict[str, tuple[str, str]]:
@@ -114,3 +114,19 @@ def test_a_social_work_database_gone_away_is_reported_failed(  # type: ignore[no
     assert state == "failed"
     assert "could not be reached" in details
     assert "social_work" not in _agencies_in_chronology(html)
+
+
+def test_an_agency_answering_only_with_another_childs_records_is_named_where_the_picture_is_incomplete(  # type: ignore[no-untyped-def]
+    child_app, client, sign_in, sandbox, faults
+) -> None:
+    sign_in("lead.professional")
+    child = sandbox.child("multi_agency")
+    faults("health", "wrong_child")
+    results = BeautifulSoup(search_chi(client, child["chi"]).get_data(as_text=True), "html.parser")
+    assert "NHS Glenmorven" in results.select_one("[data-testid=search-incomplete]").get_text()
+    _, html = open_child(client, child["chi"])
+    assert _states(html)["health"][0] == "wrong_person"
+    page = BeautifulSoup(html, "html.parser")
+    # The health events this child has are missing: the top of the page says so, not only the data-flows table.
+    assert page.select_one("[data-testid=incomplete-banner] li[data-agency=health]").get_text(" ", strip=True) == (
+        "NHS Glenmorven answered only with another person's records, so its events are missing.")

@@ -211,3 +211,14 @@ def test_the_meeting_tables_hold_no_child_identifiers_or_content(meeting_app, cl
     assert meeting in stored and "police" in stored  # the meeting and its item ids are there
     for secret in (child["chi"], child["forename"], child["surname"], FORMER_PARTNER, *titles):
         assert secret not in stored, secret
+
+
+def test_the_screen_names_an_agency_that_answered_only_with_another_childs_records(  # type: ignore[no-untyped-def]
+        meeting_app, client, sign_in, sandbox, faults) -> None:
+    sign_in("lead.professional")
+    faults("education", "wrong_child")
+    meeting = start_meeting(meeting_app, client, sandbox.child("multi_agency")["chi"], family=True)
+    flows = BeautifulSoup(client.get(f"/meetings/{meeting}").get_data(as_text=True), "html.parser").select_one(
+        "[data-testid=meeting-flows]").get_text(" ", strip=True)
+    # Not "Education shares nothing for this purpose": the room must know the education part is missing.
+    assert "Education did not answer: this chronology may be incomplete." in flows
