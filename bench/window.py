@@ -25,18 +25,19 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from connectors.base import Connector
 from connectors.models import ChronologyEvent, PersonQuery, PersonRecord
 from connectors.registry import load_registry
-from connectors.window import EventStream
+from connectors.window import EventStream, WholeListStream
 from portal.children.first_view import FIRST_WINDOW
 from portal.record.event_facts import fact_reads
 from portal.record.gather import GatheredSource, GatherRequest, gather
 from portal.record.merge import ChronologyFilter, build_chronology
-from portal.record.merge_window import Resume, WindowedView, agency_streams, windowed_chronology
+from portal.record.merge_window import AgencyStreams, Resume, WindowedView, agency_streams, windowed_chronology
 from portal.record.pool import FanoutExecutor
 from portal.record.summarise import SUMMARY_CATEGORIES
 from tests.support.sandbox import running_sandbox
@@ -114,13 +115,21 @@ def _first_view(connectors: list[Connector], child: dict[str, Any], *, whole: bo
 
     pending = [POOL.submit(read.read) for read in fact_reads(sources, streams, lambda _: True, datetime.now(UTC),
                                                               deadline)]
-    agencies = [agency_streams(by_agency[s.agency], s.people, frozenset(by_agency[s.agency].categories))
+    # As the view does: the summary read's events merged from memory, the other lists asked in windows.
+    agencies = [AgencyStreams(s.agency, (*agency_streams(by_agency[s.agency], s.people,
+                                                         frozenset(by_agency[s.agency].categories) - SUMMARY_CATEGORIES
+                                                         ).streams,
+                                         WholeListStream("summary read", partial(_held, s.records.events))))
                 for s in sources if s.people]
     view = windowed_chronology(agencies, EVERYTHING, page=1, page_size=PAGE_SIZE, deadline=deadline, executor=POOL,
                                as_one_list=True, first_window=first_window)
     for future in pending:
         future.result()
     return (time.perf_counter() - started) * 1000, view
+
+
+def _held(events: tuple[ChronologyEvent, ...], _deadline: float) -> tuple[ChronologyEvent, ...]:
+    return events
 
 
 def _fetch_all(connectors: list[Connector], people: dict[str, list[PersonRecord]]) -> int:

@@ -29,6 +29,7 @@ from portal.record.gather import GatheredSource
 from portal.record.merge import entry_events
 from portal.record.merge_window import WindowedView
 from portal.record.plot_timeline import Timeline
+from portal.record.summarise import SUMMARY_CATEGORIES
 from portal.sources import executor
 
 FIRST_WINDOW = 50  # events asked of each list first (a page's worth): an ordinary child's whole list in one request
@@ -83,7 +84,7 @@ def first_page(user: SignedInUser, reference: ChildReference, decision: AccessDe
                        facts_policy, now_utc(), deadline)
     pending = [(read.agency, executor().submit(read.read)) for read in reads]  # alongside the page's windows
     view, policy = read_page(base, user, params, None, failures, page_size=page_size, first_window=FIRST_WINDOW,
-                             connectors=connectors)
+                             connectors=connectors, read=SUMMARY_CATEGORIES)
     facts: list[KeyFact] = [fact for agency, future in pending for fact in future.result() if agency not in failures]
     settled = with_failures(base, failures, policy)
     record = _with_notices(build_record(user, reference, decision, settled.sources, agencies, event_facts=facts),

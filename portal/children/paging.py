@@ -16,13 +16,14 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 
 from flask import current_app
 
 from connectors.base import Connector
 from connectors.errors import ConnectorError
 from connectors.models import LABEL_RESTRICTED, LABEL_VERY_RESTRICTED, ChronologyEvent, SourceState, SourceStatus
-from connectors.window import EventSlice, EventStream, EventWindow
+from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import effective_label, may_see, restricted_notice
 from portal.children import display
@@ -128,8 +129,12 @@ def streams_for(record: ChildRecord, source: GatheredSource, categories: frozens
 
 def read_page(record: ChildRecord, user: SignedInUser, params: display.ChronologyParams, resume: Resume | None,
               failures: dict[str, str], *, page_size: int = display.PAGE_SIZE, first_window: int | None = None,
-              connectors: Mapping[str, Connector] | None = None) -> tuple[WindowedView, Policy]:
-    """Read the page in windows; what failed is noted in `failures` (settle it with `with_failures`)."""
+              connectors: Mapping[str, Connector] | None = None, read: frozenset[str] = frozenset()
+              ) -> tuple[WindowedView, Policy]:
+    """Read the page in windows; what failed is noted in `failures` (settle it with `with_failures`).
+
+    `read`: categories whose events the sources already hold (the summary read's): merged from memory, not asked
+    again."""
     wanted = params.criteria.agencies
     agencies: list[AgencyStreams] = []
     connectors = connectors or {c.agency: c for c in registry().connectors}
@@ -137,7 +142,11 @@ def read_page(record: ChildRecord, user: SignedInUser, params: display.Chronolog
         if not source.people or (wanted and source.agency not in wanted):
             continue  # agency filter pushed down: an agency not chosen is not asked
         every = frozenset(record.decision.categories_for(source.agency))
-        agencies.append(AgencyStreams(source.agency, streams_for(record, source, every, failures, connectors)))
+        streams = streams_for(record, source, every - read, failures, connectors)
+        held = tuple(e for e in source.records.events if e.category in read)
+        if held:
+            streams = (*streams, WholeListStream("summary read", partial(_already_read, held)))
+        agencies.append(AgencyStreams(source.agency, streams))
     policy = Policy(record, user)
     view = windowed_chronology(agencies, params.criteria, newest_first=params.newest_first, page=params.page,
                                page_size=page_size, visible=policy, executor=executor(), resume=resume,
@@ -147,6 +156,10 @@ def read_page(record: ChildRecord, user: SignedInUser, params: display.Chronolog
     for stats in view.stats:  # rows the source filed under this child but about someone else, dropped there
         policy.wrong_child[stats.agency] += stats.dropped_wrong_child
     return view, policy
+
+
+def _already_read(events: tuple[ChronologyEvent, ...], _deadline: float) -> tuple[ChronologyEvent, ...]:
+    return events
 
 
 def with_failures(record: ChildRecord, failures: dict[str, str], policy: Policy) -> ChildRecord:

@@ -76,8 +76,8 @@ class GatherRequest:
     confirmed_people: tuple[PersonRecord, ...] = ()  # confirmed candidates, fetched even if no lookup finds them
     find_by_demographics: bool = True  # also ask by name and birth date, to offer records that lack the CHI
     read_records: bool = True  # False: identity only (who is linked), e.g. when the chronology reads in windows
-    # Set: read only these categories and keep their key facts and notices, not their events (the summary read
-    # of a view whose chronology is read in windows).
+    # Set: read only these categories (their key facts, notices and events) and the other categories' notices
+    # alone (the summary read of a view whose chronology is read in windows).
     facts_from: frozenset[str] | None = None
 
 
@@ -214,8 +214,8 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     asked = allowed if request.facts_from is None else allowed & request.facts_from
     for scored in sorted_people.linked if request.read_records else ():
         records = connector.fetch_records(scored.person, asked, deadline=deadline) if asked else SourceRecords()
-        if request.facts_from is not None:  # the events are read in windows; the others' notices are asked alone
-            records = replace(records, events=(), restricted_notices=tuple(dict.fromkeys(
+        if request.facts_from is not None:  # the other categories' events are read in windows, notices asked alone
+            records = replace(records, restricted_notices=tuple(dict.fromkeys(
                 (*records.restricted_notices, *_notices_alone(connector, scored.person, allowed - asked, deadline)))))
         collected.append(only_this_person(records, scored.person, allowed))
     records = combine_records(collected)
