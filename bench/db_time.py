@@ -2,7 +2,7 @@
 
 Wall times on a shared machine mostly measure the other sessions. This records every
 statement a page sends to the audit store, then replays them in order in one transaction
-(rolled back), each SELECT or INSERT … SELECT under `EXPLAIN (ANALYZE, FORMAT JSON)`, other
+(rolled back), each SELECT, INSERT … SELECT or CREATE TABLE … AS SELECT under `EXPLAIN (ANALYZE, FORMAT JSON)`, other
 statements (temporary tables, SET LOCAL) as they were, and adds up PostgreSQL's own
 "Execution Time" and "Planning Time". The page's audit record (an INSERT into the trail) is
 left out: it is not part of reading.
@@ -39,7 +39,7 @@ def _head(statement: str) -> str:
 
 def _reads(statement: str) -> bool:
     head = _head(statement)
-    return head.startswith(("SELECT", "WITH")) or (head.startswith("INSERT") and "SELECT" in head)
+    return head.startswith(("SELECT", "WITH")) or (head.startswith(("INSERT", "CREATE")) and "SELECT" in head)
 
 
 def database_ms(engine: Engine, statements: list[tuple[str, Any]]) -> tuple[float, int]:

@@ -12,7 +12,9 @@ Then the same against `make run`'s own demo stack (one waitress process, SQLite)
 
 Prints one table: concurrency, views/s, content p50/p95/p99, errors by kind, committed
 `view_child` entries against content responses that carried the record (per user and child),
-portal CPU per view, the longest pause between views, and `flask portal audit verify`.
+CPU per audited content view over the measured window (the portal's, the whole stack's and locust's
+own), the longest pause between views, and `flask portal audit verify`; under it, how much of the
+machine's cores each process used (portal, each agency, PostgreSQL, Redis, locust, everything else).
 Loopback only; every wait is bounded, so it always stops by itself.
 """
 
@@ -33,8 +35,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bench.load_measure import audit_views, cpu_seconds, metrics_notes, scrape, verify_audit
+from bench.load_measure import (
+    audit_views,
+    cpu_between,
+    cpu_snapshot,
+    metrics_notes,
+    postgres_pids,
+    redis_pids,
+    sandbox_pids,
+    scrape,
+    verify_audit,
+)
 from bench.load_stack import Stack, demo_stack, production_stack
 from e2e.servers import PROJECT_ROOT
 
@@ -65,7 +78,9 @@ class Row:
     entries: int
     shown: int
     without_entry: int
-    cpu_ms_per_view: float
+    cpu_ms_per_view: float  # the portal's CPU over the measured window per content view shown in it
+    stack_ms_per_view: float  # portal, agencies, PostgreSQL backends and the (shared) Redis server
+    locust_ms_per_view: float  # the load generator's own
     max_gap_s: float
     verified: bool
     alive: bool
@@ -99,7 +114,19 @@ def production_scenarios() -> list[Scenario]:
     ]
 
 
-def _run_driver(stack: Stack, scenario: Scenario, seconds: float, notes: list[str], workdir: Path) -> dict:
+def _measured_groups(stack: Stack, driver_pid: int) -> dict[str, list[int]]:
+    """The processes besides the portal whose CPU the table reports, by name."""
+    groups = {agency: [pid] for agency, pid in sorted(sandbox_pids().items())}
+    groups["postgres"] = postgres_pids(stack.audit_url)
+    if stack.kind == "gunicorn":
+        groups["redis (shared server)"] = redis_pids()
+    groups["locust"] = [driver_pid]
+    return groups
+
+
+def _run_driver(stack: Stack, scenario: Scenario, seconds: float, notes: list[str],
+                workdir: Path) -> tuple[dict, dict[str, float], float]:
+    """The driver's result, the CPU seconds each process spent in the measured window, and the window's length."""
     users, mid_run = scenario.users, scenario.mid_run
     plan = {"host": stack.base_url, "users": users, "seconds": seconds, "password": stack.password,
             "mode": scenario.mode,
@@ -108,17 +135,27 @@ def _run_driver(stack: Stack, scenario: Scenario, seconds: float, notes: list[st
     log = log_path.open("w")
     driver = subprocess.Popen([sys.executable, "-m", "bench.load_driver"], cwd=PROJECT_ROOT, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "PYTHONPATH": "."})
-    timer = None
-    if mid_run is not None:
-        # Half way through the measured window (sign-in takes a while first: wait for the driver's word).
-        def act() -> None:
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and "window starts" not in log_path.read_text():
-                time.sleep(0.2)
+    window: dict[str, Any] = {}
+
+    def watch() -> None:
+        # CPU is read over the measured window only (sign-in, with its password hashing, and the drain are
+        # not views); the driver says when the window starts. A mid-run action happens half way through it.
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and "window starts" not in log_path.read_text():
+            if driver.poll() is not None:
+                return
+            time.sleep(0.1)
+        started = time.monotonic()
+        window["start"] = cpu_snapshot(stack.measured_pids(), _measured_groups(stack, driver.pid))
+        if mid_run is not None:
             time.sleep(seconds / 2)
             notes.append(mid_run(stack))
-        timer = threading.Thread(target=act, daemon=True)
-        timer.start()
+        time.sleep(max(0.0, started + seconds - time.monotonic()))
+        window["end"] = cpu_snapshot(stack.measured_pids(), _measured_groups(stack, driver.pid))
+        window["seconds"] = time.monotonic() - started
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     try:
         out, _ = driver.communicate(json.dumps(plan), timeout=DRIVER_LIMIT_S)
     except subprocess.TimeoutExpired:
@@ -126,11 +163,13 @@ def _run_driver(stack: Stack, scenario: Scenario, seconds: float, notes: list[st
         out, _ = driver.communicate()
     finally:
         log.close()
-    if timer is not None:
-        timer.join(timeout=5)
+    watcher.join(timeout=30)
     if driver.returncode != 0 or not out:
         raise RuntimeError(f"load driver failed ({driver.returncode}): {log_path.read_text()[-2000:]}")
-    return json.loads(out)
+    if "end" not in window:
+        notes.append("CPU not measured: the window's end was not seen")
+        return json.loads(out), {}, 0.0
+    return json.loads(out), cpu_between(window["start"], window["end"]), window["seconds"]
 
 
 def _percentile(values: list[float], q: int) -> float:
@@ -146,16 +185,12 @@ def run_scenario(stack: Stack, scenario: Scenario, seconds: float, workdir: Path
     log_from = stack.log.stat().st_size if stack.log.is_file() else 0
     before_entries = audit_views(stack.audit_url)
     metrics_before = scrape(stack.base_url)
-    server, workers = stack.measured_pids()
-    cpu_before = cpu_seconds(server, workers)
     try:
-        result = _run_driver(stack, scenario, seconds, notes, workdir)
+        result, cpu, window_s = _run_driver(stack, scenario, seconds, notes, workdir)
     finally:
         if scenario.fault is not None:
             for agency in stack.agencies:
                 stack.set_fault(agency, None)  # type: ignore[operator]
-    server, workers = stack.measured_pids()
-    cpu = cpu_seconds(server, workers) - cpu_before
     entries = audit_views(stack.audit_url) - before_entries
     shown = Counter({(user, chi): count for user, chi, count in result["shown"]})
     without_entry = sum(max(0, count - entries.get(key, 0)) for key, count in shown.items())
@@ -179,11 +214,35 @@ def run_scenario(stack: Stack, scenario: Scenario, seconds: float, workdir: Path
         notes.append(f"the portal process exited with code {stack.process.returncode} (negative: killed by that "
                      f"signal; -11 is a segmentation fault); its log ends: {last[0][:160] if last else '(empty)'}")
     notes.extend(metrics_notes(metrics_before, scrape(stack.base_url)))
-    return Row(scenario.name, scenario.users, result["views_in_window"] / seconds,
+    views = result["views_in_window"]
+    notes.extend(_cpu_notes(cpu, window_s, views))
+    stack_cpu = sum(spent for name, spent in cpu.items() if name not in ("locust", "machine"))
+
+    def per_view(spent: float) -> float:
+        return spent * 1000 / views if views else 0.0
+
+    return Row(scenario.name, scenario.users, views / seconds,
                _percentile(result["content_ms"], 50), _percentile(result["content_ms"], 95),
                _percentile(result["content_ms"], 99), Counter(result["errors"]), sum(entries.values()), total_shown,
-               without_entry, cpu * 1000 / total_shown if total_shown else 0.0, max(gaps), verified, stack.alive(),
-               os.getloadavg()[0], notes)
+               without_entry, per_view(cpu.get("portal", 0.0)), per_view(stack_cpu), per_view(cpu.get("locust", 0.0)),
+               max(gaps), verified, stack.alive(), os.getloadavg()[0], notes)
+
+
+def _cpu_notes(cpu: dict[str, float], window_s: float, views: int) -> list[str]:
+    """How much of the machine's cores each process used over the window, and its CPU per content view."""
+    if not cpu or window_s <= 0:
+        return []
+    cores = os.cpu_count() or 1
+    named = sorted(((name, spent) for name, spent in cpu.items() if name != "machine"), key=lambda kv: -kv[1])
+    listed = sum(spent for _, spent in named)
+    others = max(cpu.get("machine", 0.0) - listed, 0.0)
+    used = ", ".join(f"{name} {spent / window_s:.2f}" for name, spent in named)
+    lines = [f"cores used over the {window_s:.0f} s window (of {cores}): {used}; everything else on the machine "
+             f"{others / window_s:.2f} (other sessions' work, the harness itself)"]
+    if views:
+        lines.append("CPU ms per audited content view: " + ", ".join(
+            f"{name} {spent * 1000 / views:.1f}" for name, spent in named))
+    return lines
 
 
 SERVER_PROBLEMS = ("WORKER TIMEOUT", "Traceback", "unhandled", "Segmentation fault", "Fatal Python error",
@@ -204,13 +263,14 @@ def _server_log_problems(log: Path, start: int) -> list[str]:
 def print_table(rows: list[Row], header: str) -> None:
     print(f"\n{header}\n")
     print("| scenario | users | views/s | p50 ms | p95 ms | p99 ms | errors by kind | view_child entries / "
-          "content shown | shown without entry | portal CPU ms/view | longest pause s | audit verify | portal alive "
-          "| load avg |")
-    print("|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---|---|---:|")
+          "content shown | shown without entry | portal CPU ms/view | stack CPU ms/view | locust CPU ms/view "
+          "| longest pause s | audit verify | portal alive | load avg |")
+    print("|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---|---|---:|")
     for r in rows:
         errors = ", ".join(f"{kind}: {n}" for kind, n in r.errors.most_common()) or "none"
         print(f"| {r.scenario} | {r.users} | {r.views_per_s:.1f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} | {errors} "
-              f"| {r.entries} / {r.shown} | {r.without_entry} | {r.cpu_ms_per_view:.0f} | {r.max_gap_s:.1f} "
+              f"| {r.entries} / {r.shown} | {r.without_entry} | {r.cpu_ms_per_view:.0f} | {r.stack_ms_per_view:.0f} "
+              f"| {r.locust_ms_per_view:.0f} | {r.max_gap_s:.1f} "
               f"| {'passes' if r.verified else 'FAILS'} | {'yes' if r.alive else 'NO'} | {r.load_average:.1f} |")
     for r in rows:
         for note in r.notes:

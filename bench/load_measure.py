@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
 from bench.load_stack import USER_PREFIX
 from e2e.servers import PROJECT_ROOT
@@ -111,3 +111,82 @@ def metrics_notes(before: dict[str, float] | None, after: dict[str, float] | Non
     if busy:
         notes.append(f"busy 503 refusals {busy:.0f} (/metrics)")
     return notes
+
+
+def _process_cpu(pid: int) -> float | None:
+    try:
+        fields = _stat(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = [int(part) for part in task.read_text().split()]
+        except FileNotFoundError:
+            continue
+        for child in children:
+            found += [child, *_descendants(child)]
+    return found
+
+
+def sandbox_pids() -> dict[str, int]:
+    """The sandbox agency systems this run started, by agency: our children (production stack) or the demo
+    portal's (it starts its own); their command line is `… -m sandbox serve <agency> …`."""
+    found = {}
+    for pid in _descendants(os.getpid()):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            continue
+        if b"sandbox" in argv and b"serve" in argv and argv.index(b"serve") + 1 < len(argv):
+            found[argv[argv.index(b"serve") + 1].decode()] = pid
+    return found
+
+
+def postgres_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the portal's database (not the shared server's others)."""
+    if not url.startswith("postgresql"):
+        return []
+    database = url.rsplit("/", 1)[1].split("?")[0]
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("select pid from pg_stat_activity where datname = :d "
+                                           "and pid <> pg_backend_pid()"), {"d": database}).all()
+    finally:
+        engine.dispose()
+    return [int(row[0]) for row in rows]
+
+
+def redis_pids() -> list[int]:
+    """The Redis server's process (shared with other work on this machine: its CPU is not all ours)."""
+    import psutil
+
+    return [p.pid for p in psutil.process_iter(["name"]) if (p.info.get("name") or "").startswith("redis-server")]
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core spent not idle since boot (/proc/stat), whoever spent them."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def cpu_snapshot(portal: tuple[int, list[int]], groups: dict[str, list[int]]) -> dict[str, dict[int, float]]:
+    """Cumulative CPU seconds now: the portal (server and workers, reaped ones included), each process of each
+    group by pid, and the whole machine."""
+    snapshot = {"portal": {0: cpu_seconds(*portal)}, "machine": {0: machine_busy_seconds()}}
+    for name, pids in groups.items():
+        snapshot[name] = {pid: cpu for pid in pids if (cpu := _process_cpu(pid)) is not None}
+    return snapshot
+
+
+def cpu_between(start: dict[str, dict[int, float]], end: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds each group spent between two snapshots. A process first seen at the end counts whole (it
+    started in between); one gone by the end is lost (its last seconds are not known)."""
+    return {name: sum(cpu - start.get(name, {}).get(pid, 0.0) for pid, cpu in pids.items())
+            for name, pids in end.items()}

@@ -9,8 +9,9 @@ database with COPY, then times each page through the real app (signed in as an I
 officer, over the Flask test client: no network, all of the view, SQL and template),
 the published snapshot, and the chain checks: a full verify and an incremental one
 from a head anchored 10,000 entries before the end. Prints one results table, then the
-database's own time for the IG dashboard and the governance page (`bench/db_time.py`),
-which a shared machine inflates far less than wall time.
+database's own time for the IG dashboard and the period pages (`bench/db_time.py`),
+which a shared machine inflates far less than wall time, and the portal's CPU time per page. Each table
+is printed with the load average at that moment.
 """
 
 from __future__ import annotations
@@ -190,9 +191,11 @@ def run(entries: int, keep: bool, skip_verify: bool = False, skip_before: bool =
         for days in (7, 30, 90, 365):
             database_rows.append(("IG dashboard", f"last {days} days",
                                   *page_database_ms(audit_engine, get(client, f"/ig/dashboard?days={days}"))))
-        for days in (30, 90, 365):
-            database_rows.append(("governance page", f"last {days} days", *page_database_ms(
-                audit_engine, get(client, f"/transparency/governance?{period_args(days)}"))))
+        for name, path in (("governance page", "/transparency/governance?"), ("flows page", "/transparency/?"),
+                           ("review-and-publish page", "/transparency/publish?")):
+            for days in (30, 90, 365):
+                database_rows.append((name, f"last {days} days", *page_database_ms(
+                    audit_engine, get(client, f"{path}{period_args(days)}"))))
         if skip_verify:
             engine.dispose()
             return rows, database_rows
@@ -215,8 +218,12 @@ def run(entries: int, keep: bool, skip_verify: bool = False, skip_before: bool =
     return rows, database_rows
 
 
+def print_load() -> None:
+    print(f"\nload average (1, 5, 15 min): {' / '.join(f'{value:.1f}' for value in os.getloadavg())}")
+
+
 def print_table(rows: list[Row]) -> None:
-    print()
+    print_load()
     print(f"| {'what':<36} | {'over':<28} | {'time':>9} |")
     print(f"|{'-' * 38}|{'-' * 30}|{'-' * 11}|")
     for name, over, seconds in rows:
@@ -226,7 +233,7 @@ def print_table(rows: list[Row]) -> None:
 
 
 def print_database_table(rows: list[DbRow]) -> None:
-    print()
+    print_load()
     print(f"| {'page: PostgreSQL planning + execution':<38} | {'over':<14} | {'database':>11} | statements "
           f"| {'portal CPU':>11} |")
     print(f"|{'-' * 40}|{'-' * 16}|{'-' * 13}|{'-' * 12}|{'-' * 13}|")

@@ -1,7 +1,7 @@
 """The connector interface, and the HTTP mechanics every web connector shares.
 
 `Connector` is what the portal's federation calls. `HttpConnector` owns one
-`requests.Session`, mandatory timeouts bounded by the caller's deadline, retries
+urllib3 pool (connectors.http_transport), mandatory timeouts bounded by the caller's deadline, retries
 (GET only, connection errors and 502/503/504 only, inside the deadline only), a
 response-size cap, timing of every call, and the translation of every failure
 into `connectors.errors`. A concrete connector supplies only its specifics.
@@ -12,18 +12,16 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+import urllib3
 
 from connectors.auth import AuthStrategy, NoAuth, TokenRequestRefusedError
 from connectors.errors import (
@@ -31,10 +29,18 @@ from connectors.errors import (
     FatalError,
     MalformedResponseError,
     ResponseTooLargeError,
-    RetryableError,
     SourceUnavailableError,
     TimedOutError,
     UnauthorisedError,
+)
+from connectors.http_transport import (
+    BASE_HEADERS,
+    TRANSPORT_ERRORS,
+    open_pool,
+    status_error,
+    token_request_error,
+    transport_error,
+    with_params,
 )
 from connectors.models import PersonQuery, PersonRecord, SourceRecords
 from connectors.window import EventStream
@@ -115,7 +121,7 @@ class HttpSettings:
     max_pages: int = 20
     verify_tls: bool = True
     parallel_requests: int = 4  # independent reads for one person (resource types, collections) sent at once
-    max_connections: int = 32  # keep-alive connections the Session holds; size to the fan-out pool's threads
+    max_connections: int = 32  # keep-alive connections the pool holds; size to the fan-out pool's threads
 
     def __post_init__(self) -> None:
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
@@ -213,10 +219,10 @@ class HttpConnector(Connector):
         self.http = http
         self.auth: AuthStrategy = auth or NoAuth()
         self.on_call = on_call
-        self.session = _shared_session(http)
+        self.pool = open_pool(http.base_url, verify_tls=http.verify_tls, max_connections=http.max_connections)
 
     def close(self) -> None:
-        self.session.close()
+        self.pool.clear()
         self.auth.close()
 
     def url(self, path: str) -> str:
@@ -235,12 +241,23 @@ class HttpConnector(Connector):
         self, path: str, params: Mapping[str, str | list[str]] | None = None, *, deadline: float, endpoint: str = ""
     ) -> Any:
         """GET `path` and parse its JSON body, retrying transient failures while the deadline allows."""
+        return self._ask_json(path, params, None, deadline=deadline, endpoint=endpoint)
+
+    def post_read_json(self, path: str, payload: Any, *, deadline: float, endpoint: str = "",
+                       content_type: str = "application/json") -> Any:
+        """POST a JSON query that only reads (a FHIR batch of searches); retried as a GET is: it changes nothing."""
+        body = json.dumps(payload).encode()
+        return self._ask_json(path, None, (body, content_type), deadline=deadline, endpoint=endpoint)
+
+    def _ask_json(self, path: str, params: Mapping[str, str | list[str]] | None, body: tuple[bytes, str] | None, *,
+                  deadline: float, endpoint: str) -> Any:
         endpoint = endpoint or path.split("?")[0]
         attempt, refreshed_auth = 0, False
         while True:
             attempt += 1
             try:
-                body = self._exchange(self.url(path), params, deadline=deadline, endpoint=endpoint, attempt=attempt)
+                answer = self._exchange(self.url(path), params, body, deadline=deadline, endpoint=endpoint,
+                                        attempt=attempt)
             except UnauthorisedError as refused:
                 # An expired OAuth token gets one fresh try; a wrong API key or client secret does not.
                 if isinstance(refused, TokenRequestRefusedError) or refreshed_auth or not self.auth.invalidate():
@@ -253,11 +270,10 @@ class HttpConnector(Connector):
                     raise retry.error from retry.__cause__
                 time.sleep(pause)
                 continue
-            return self._parse_json(body)
+            return self._parse_json(answer)
 
-    def _exchange(
-        self, url: str, params: Mapping[str, str | list[str]] | None, *, deadline: float, endpoint: str, attempt: int
-    ) -> bytes:
+    def _exchange(self, url: str, params: Mapping[str, str | list[str]] | None, body: tuple[bytes, str] | None, *,
+                  deadline: float, endpoint: str, attempt: int) -> bytes:
         left = remaining(deadline)
         if left < _MIN_USEFUL_S:
             raise TimedOutError(f"{self.display_name} was not asked: the time allowed had run out")
@@ -265,22 +281,37 @@ class HttpConnector(Connector):
         started = time.monotonic()
         status: int | None = None
         outcome = "ok"
+        reading_body = False
         try:
-            headers = self.auth.headers(timeout=timeout, source=self.display_name)
+            headers = {**BASE_HEADERS, **({"Content-Type": body[1]} if body else {}),
+                       **self.auth.headers(timeout=timeout, source=self.display_name)}
             # No redirects: a custom credential header (an API key) would follow them to any host.
-            with self.session.get(url, params=params, headers=headers, timeout=timeout, stream=True,
-                                  allow_redirects=False) as response:
-                status = response.status_code
-                self._check_status(response)
+            response = self.pool.urlopen("GET" if body is None else "POST", with_params(url, params),
+                                         body=body[0] if body else None, headers=headers, redirect=False,
+                                         timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+                                         preload_content=False, decode_content=True)
+            status = response.status
+            reading_body = True
+            try:
+                self._check_status(status)
                 return self._read_capped(response, deadline, timeout[1])
+            finally:
+                _release(response)
         except _Retry as retry:
             outcome = type(retry.error).__name__
             raise
         except ConnectorError as e:
             outcome = type(e).__name__
             raise
+        # Only the OAuth token request (authlib) speaks requests; its errors are OSErrors too, so they come first.
         except requests.RequestException as e:
-            error = self._translate(e, timeout)
+            error = token_request_error(self.display_name, e, timeout)
+            outcome = type(error).__name__
+            if isinstance(error, SourceUnavailableError):
+                raise _Retry(error) from e
+            raise error from e
+        except TRANSPORT_ERRORS as e:
+            error = transport_error(self.display_name, e, timeout, reading_body=reading_body)
             outcome = type(error).__name__
             if isinstance(error, SourceUnavailableError):
                 raise _Retry(error) from e
@@ -288,38 +319,25 @@ class HttpConnector(Connector):
         finally:
             self._record(endpoint, status, started, attempt, outcome)
 
-    def _check_status(self, response: requests.Response) -> None:
-        status = response.status_code
+    def _check_status(self, status: int) -> None:
         if status < 300:
             return
         if status < 400:
             raise FatalError(f"{self.display_name} redirected the request elsewhere (HTTP {status}); "
                              "the portal does not follow redirects")
-        error = self._status_error(status)
+        error = status_error(self.display_name, status)
         if status in RETRY_STATUSES:
             raise _Retry(error)
         raise error
 
-    def _status_error(self, status: int) -> ConnectorError:
-        name = self.display_name
-        if status in (401, 403):
-            return UnauthorisedError(f"{name} refused the portal's credentials (HTTP {status})")
-        if status in (502, 503, 504):
-            return RetryableError(f"{name} is unavailable at the moment (HTTP {status})")
-        if status >= 500 or status in (408, 429):
-            return RetryableError(f"{name} answered with an error (HTTP {status})")
-        if status == 404:
-            return FatalError(f"{name} did not recognise the request (HTTP 404)")
-        return FatalError(f"{name} rejected the request (HTTP {status})")
-
-    def _read_capped(self, response: requests.Response, deadline: float, read_timeout: float) -> bytes:
+    def _read_capped(self, response: urllib3.BaseHTTPResponse, deadline: float, read_timeout: float) -> bytes:
         cap = self.http.max_response_bytes
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
             raise ResponseTooLargeError(self._too_large_reason())
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_content(_CHUNK_BYTES):
+        for chunk in response.stream(_CHUNK_BYTES, decode_content=True):
             size += len(chunk)
             if size > cap:
                 raise ResponseTooLargeError(self._too_large_reason())
@@ -339,40 +357,17 @@ class HttpConnector(Connector):
         except ValueError as e:  # includes UnicodeDecodeError
             raise MalformedResponseError(f"{self.display_name} sent an answer that is not valid JSON") from e
 
-    def _translate(self, error: requests.RequestException, timeout: tuple[float, float]) -> ConnectorError:
-        for exc_type, make in _ERROR_TABLE:
-            if isinstance(error, exc_type):
-                return make(self, error, timeout)
-        return FatalError(f"{self.display_name} could not be asked: {type(error).__name__}")
-
     def _record(self, endpoint: str, status: int | None, started: float, attempt: int, outcome: str) -> None:
         timing = self.report_call(endpoint, status, started, attempt, outcome)
         log.debug("%s %s -> %s in %d ms (attempt %d, %s)", timing.agency, endpoint, status, timing.elapsed_ms,
                   attempt, outcome)
 
 
-def _shared_session(http: HttpSettings) -> requests.Session:
-    """One Session for every thread of the process that calls this agency.
-
-    What makes sharing it safe: its settings are fixed here and only read afterwards (per-call
-    headers, timeouts and params are passed to each `get`); it refuses cookies, so no response
-    writes to shared state; and its connection pool (urllib3's, which is thread-safe) keeps up to
-    `max_connections` keep-alive connections, one per thread calling at once. Beyond that a call
-    opens a connection of its own, closed afterwards, rather than waiting for one.
-    """
-    session = requests.Session()
-    session.headers.update({"Accept": "application/json", "User-Agent": "single-child-view-portal"})
-    # The environment (proxy, CA bundle) is read once here, not on every request: requests would otherwise
-    # scan it and look for a .netrc on each call, a sixth of its own CPU cost per call.
-    session.trust_env = False
-    session.proxies = requests.utils.get_environ_proxies(http.base_url)
-    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    session.verify = ca_bundle if http.verify_tls and ca_bundle else http.verify_tls
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=http.max_connections, pool_block=False, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+def _release(response: urllib3.BaseHTTPResponse) -> None:
+    """Give the connection back: reusable if the whole answer was read, otherwise closed first (bytes may remain)."""
+    if not response.closed:
+        response.close()
+    response.release_conn()
 
 
 class _Retry(Exception):
@@ -381,28 +376,3 @@ class _Retry(Exception):
     def __init__(self, error: ConnectorError) -> None:
         super().__init__(error.reason)
         self.error = error
-
-
-def _is_read_timeout(error: requests.RequestException) -> bool:
-    # urllib3 reports a read timeout during a streamed body as a ConnectionError wrapping ReadTimeoutError.
-    return isinstance(error, requests.ReadTimeout) or "Read timed out" in str(error)
-
-
-_Maker = Callable[[HttpConnector, requests.RequestException, tuple[float, float]], ConnectorError]
-
-# First match wins: order from most to least specific.
-_ERROR_TABLE: tuple[tuple[type[requests.RequestException], _Maker], ...] = (
-    (requests.ConnectTimeout, lambda c, e, t: TimedOutError(
-        f"{c.display_name} did not accept a connection within {t[0]:.1f} s")),
-    (requests.ReadTimeout, lambda c, e, t: TimedOutError(f"{c.display_name} took longer than {t[1]:.1f} s to answer")),
-    (requests.ConnectionError, lambda c, e, t: TimedOutError(
-        f"{c.display_name} took longer than {t[1]:.1f} s to answer") if _is_read_timeout(e)
-        else SourceUnavailableError(f"{c.display_name} could not be reached (connection refused or dropped)")),
-    (requests.exceptions.ChunkedEncodingError, lambda c, e, t: MalformedResponseError(
-        f"{c.display_name} sent an incomplete answer")),
-    (requests.exceptions.ContentDecodingError, lambda c, e, t: MalformedResponseError(
-        f"{c.display_name} sent an answer that could not be decoded")),
-    (requests.HTTPError, lambda c, e, t: c._status_error(e.response.status_code) if e.response is not None
-        else FatalError(f"{c.display_name} answered with an HTTP error")),
-    (requests.exceptions.InvalidURL, lambda c, e, t: FatalError(f"{c.display_name} has an invalid address configured")),
-)

@@ -100,7 +100,7 @@ def _build_fhir(config: FhirAgencyConfig, context: BuildContext) -> Connector:
         chi_system=config.chi_system,
         accepted_chi_systems=systems if config.chi_system in systems else (config.chi_system, *systems),
         page_size=config.page_size, extra_identifier_systems=dict(config.identifier_systems),
-        window_types=tuple(config.window_types))
+        window_types=tuple(config.window_types), batch_reads=config.batch_reads)
     return FhirConnector(options=options, http=http_settings(config),
                          auth=config.auth.strategy(context.env, f"{context.where}.auth"), **context.common(config))
 

@@ -24,6 +24,12 @@ from connectors.models import LABEL_NORMAL, LABELS, SHANARRI, ChronologyEvent, D
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 _FALSE_STRINGS = {"", "0", "false", "no", "n", "none", "null"}
+# The gaps a missing value leaves, tidied in this order (compiled once: render runs for every item shown).
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)")  # "()" around an empty value
+_SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:])")  # " ." left by an empty value
+_REPEATED_STOPS = re.compile(r"([.,;:])(\s*[.,;:])+")
+_STOP_BEFORE_BRACKET = re.compile(r"[,;:]\s*(?=\()")  # "name, (school)" when the role is missing
+_SPACES = re.compile(r"\s{2,}")
 
 
 def lookup(item: Mapping[str, Any], path: str) -> Any:
@@ -57,13 +63,13 @@ def render(template: str, item: Mapping[str, Any]) -> str:
         paths = _PLACEHOLDER.findall(match.group(1))
         return match.group(1) if all(as_text(lookup(item, p)) for p in paths) else ""
 
-    text = _OPTIONAL.sub(optional, template)
+    text = _OPTIONAL.sub(optional, template) if "[" in template else template
     text = _PLACEHOLDER.sub(lambda m: as_text(lookup(item, m.group(1))), text)
-    text = re.sub(r"\(\s*\)", "", text)  # "()" around an empty value
-    text = re.sub(r"\s+([.,;:])", r"\1", text)  # " ." left by an empty value
-    text = re.sub(r"([.,;:])(\s*[.,;:])+", r"\1", text)
-    text = re.sub(r"[,;:]\s*(?=\()", " ", text)  # "name, (school)" when the role is missing
-    return re.sub(r"\s{2,}", " ", text).lstrip(" ,;:.").rstrip(" ,;:")
+    text = _EMPTY_BRACKETS.sub("", text)
+    text = _SPACE_BEFORE_STOP.sub(r"\1", text)
+    text = _REPEATED_STOPS.sub(r"\1", text)
+    text = _STOP_BEFORE_BRACKET.sub(" ", text)
+    return _SPACES.sub(" ", text).lstrip(" ,;:.").rstrip(" ,;:")
 
 
 def truthy(value: Any) -> bool:

@@ -8,8 +8,10 @@ Nothing here is ever persisted.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 # The eight GIRFEC wellbeing indicators, the controlled vocabulary for tags.
 SHANARRI = ("safe", "healthy", "achieving", "nurtured", "active", "respected", "responsible", "included")
@@ -84,6 +86,9 @@ class PersonRecord:
     sex: str | None = None
     postcode: str | None = None
     previous_surnames: tuple[str, ...] = ()
+    # The source's own person item this record was read from (REST), so a record read in the same view takes
+    # person-level facts from it instead of searching again. In memory only; not part of the record's identity.
+    source_item: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def chi(self) -> str | None:

@@ -15,14 +15,16 @@ from connectors.errors import MalformedResponseError
 
 
 def follow_pages(connector: HttpConnector, path: str, params: Mapping[str, str] | None, *, deadline: float,
-                 endpoint: str, next_link: Callable[[Any], str | None]) -> Iterator[Any]:
+                 endpoint: str, next_link: Callable[[Any], str | None], first: Any = None) -> Iterator[Any]:
     """Yield each page's parsed body in turn; `next_link(body)` says where the next page is (None: the last).
 
-    The caller checks a page's shape when it receives it, before the next page is asked for.
+    The caller checks a page's shape when it receives it, before the next page is asked for. `first`,
+    if given, is the first page already read (e.g. inside a FHIR batch): it is not asked for again.
     """
     url, query = path, params
-    for _page in range(connector.http.max_pages):
-        body = connector.get_json(url, query, deadline=deadline, endpoint=endpoint)
+    for page in range(connector.http.max_pages):
+        body = first if page == 0 and first is not None else connector.get_json(url, query, deadline=deadline,
+                                                                                endpoint=endpoint)
         yield body
         link = next_link(body)
         if not link:

@@ -8,7 +8,7 @@ item becomes an event or a key fact (see `config/connectors.toml`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -96,9 +96,10 @@ class RestConnector(HttpConnector):
         return found
 
     def _person(self, item: Mapping[str, Any]) -> PersonRecord:
-        return person_from_item(item, agency=self.agency, source_name=self.display_name,
-                                id_field=self.people.id_field, identifiers=self.people.identifiers,
-                                fields=self.people.fields, defaults=PERSON_DEFAULTS)
+        person = person_from_item(item, agency=self.agency, source_name=self.display_name,
+                                  id_field=self.people.id_field, identifiers=self.people.identifiers,
+                                  fields=self.people.fields, defaults=PERSON_DEFAULTS)
+        return replace(person, source_item=item) if self.person_facts else person
 
     # -- records --------------------------------------------------------------------------------
 
@@ -109,13 +110,17 @@ class RestConnector(HttpConnector):
         # Minimisation: a collection nobody asked for is never requested.
         specs = [spec for spec in self.collections if spec.categories & wanted]
         wants_person_facts = any(f.category in wanted for f in self.person_facts)
+        item = self._item_of(person) if wants_person_facts else None
+        asks_person = wants_person_facts and item is None
         # The reads are independent, so they are sent at once: the view waits for the slowest, not the sum.
         tasks: list[Callable[[], Any]] = [partial(self._collection_items, s, person, deadline) for s in specs]
-        if wants_person_facts:
+        if asks_person:
             tasks.append(partial(self._person_facts, person, wanted, ctx, deadline=deadline))
         answers = run_concurrently(tasks, max_workers=self.http.parallel_requests,
                                  executor=self.executor)
-        facts: list[KeyFact] = list(answers.pop()) if wants_person_facts else []
+        facts: list[KeyFact] = list(answers.pop()) if asks_person else []
+        if item is not None:
+            facts = self._facts_of([item], person, wanted, ctx)
         events: list[ChronologyEvent] = []
         notices: list[str] = []
         dropped = 0
@@ -146,8 +151,8 @@ class RestConnector(HttpConnector):
 
     def _person_facts(self, person: PersonRecord, wanted: frozenset[str], ctx: ItemContext, *,
                       deadline: float) -> list[KeyFact]:
-        # Person-level facts (school, CP flag) live on the person record: look it up again
-        # by the most exact key we hold rather than keep a copy from the search.
+        # Person-level facts (school, CP flag) live on the person record: one the search of this view did not
+        # send (`_item_of`), e.g. a person confirmed earlier, is looked up again by the most exact key we hold.
         values = {
             "chi": person.chi or "", "forename": person.forename or "", "surname": person.surname or "",
             "birth_date": person.birth_date.isoformat() if person.birth_date else "", "postcode": "",
@@ -157,7 +162,18 @@ class RestConnector(HttpConnector):
             (t for kind, t in self.people.by_identifier.items() if values.get(kind)), self.people.by_demographics)
         items = self._search_people(template, values, deadline=deadline)
         mine = [i for i in items if as_text(lookup(i, self.people.id_field)) == person.source_id]
-        facts = [f.build(item, ctx, person.source_id) for item in mine[:1] for f in self.person_facts
+        return self._facts_of(mine[:1], person, wanted, ctx)
+
+    def _item_of(self, person: PersonRecord) -> Mapping[str, Any] | None:
+        """The person item the search of this view sent with `person`, if it did (no need to ask again)."""
+        item = person.source_item
+        if item is None or as_text(lookup(item, self.people.id_field)) != person.source_id:
+            return None
+        return item
+
+    def _facts_of(self, items: list[Mapping[str, Any]], person: PersonRecord, wanted: frozenset[str],
+                  ctx: ItemContext) -> list[KeyFact]:
+        facts = [f.build(item, ctx, person.source_id) for item in items for f in self.person_facts
                  if f.category in wanted]
         return [f for f in facts if f is not None]
 

@@ -21,7 +21,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -37,7 +36,13 @@ from connectors.errors import (
 from connectors.items import map_items, person_from_item
 from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, truthy
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
-from connectors.sql_engine import SharedConnection, limit_statements, read_only_connection, read_only_engine
+from connectors.sql_engine import (
+    SharedConnection,
+    limit_statements,
+    read_only_connection,
+    read_only_engine,
+    run_select,
+)
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
 # A person's attributes are read from the column of the same name unless `[people.fields]` names another.
@@ -239,8 +244,7 @@ class SqlConnector(Connector):
                         read_only_connection(self.engine, deadline, budget, self.schema))
                     if shared is not None:
                         shared.conn = conn
-                result = conn.execute(text(sql), dict(params)).mappings()
-                rows = [dict(r) for r in result.fetchmany(self.max_rows + 1)]
+                rows = run_select(conn, sql, params, self.max_rows)
             if len(rows) > self.max_rows:
                 raise ResponseTooLargeError(f"{self.display_name} returned more than the {self.max_rows} rows allowed")
             return rows

@@ -9,14 +9,17 @@ bounded by the time it has left.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Dialect, Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.pool import NullPool, QueuePool
 
 from connectors.errors import ConfigurationError
@@ -87,3 +90,41 @@ class SharedConnection:
 
     stack: ExitStack = field(default_factory=ExitStack)
     conn: Connection | None = None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(dialect: Dialect, sql: str) -> tuple[str, tuple[str, ...], bool]:
+    """`sql` (with `:name` binds) as the driver takes it, the bind names in order, and whether positional."""
+    compiled = text(sql).compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
+    return compiled.string, names, bool(dialect.positional)
+
+
+def run_select(conn: Connection, sql: str, params: Mapping[str, Any], max_rows: int) -> list[dict[str, Any]]:
+    """Up to `max_rows` + 1 rows of one SELECT, as dicts, through the driver's cursor on `conn`.
+
+    The statement is compiled once per text (bound parameters always, never interpolated): SQLAlchemy's
+    per-execution machinery cost more CPU than the queries themselves. A driver error is raised as
+    SQLAlchemy would raise it (DBAPIError, the connection invalidated if it was lost).
+    """
+    statement, names, positional = _compiled(conn.dialect, sql)
+    missing = [name for name in names if name not in params]
+    if missing:
+        raise InvalidRequestError(f"A value is required for bind parameter {missing[0]!r}")
+    values: Any = [params[name] for name in names] if positional else {name: params[name] for name in names}
+    fairy = conn.connection
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = fairy.cursor()
+    try:
+        cursor.execute(statement, values)
+        columns = [column[0] for column in cursor.description or ()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchmany(max_rows + 1)]
+    except dbapi.Error as e:
+        lost = conn.dialect.is_disconnect(e, fairy.dbapi_connection, cursor)
+        if lost:
+            conn.invalidate()
+        raise DBAPIError.instance(statement, values, e, dbapi.Error, connection_invalidated=lost,
+                                  dialect=conn.dialect) from e
+    finally:
+        if not conn.invalidated:
+            cursor.close()

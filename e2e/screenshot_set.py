@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from e2e.accessibility import violations
 from e2e.pages import SignInPage
 from e2e.pages_children import RefusedPage, SearchPage
+from e2e.pages_ig import WhoViewedPage
 from e2e.servers import PROJECT_ROOT
 from tests.support.accounts import TEST_PASSWORD
 
@@ -80,7 +81,7 @@ def _pages(sandbox) -> list[tuple[str, str | None, Callable[[Page, str], None]]]
         ("08-refused", "teacher", _refused(story)),
         ("09-ig-dashboard", "ig.officer", _go("/ig/dashboard")),
         ("10-ig-audit-search", "ig.officer", _go("/ig/audit")),
-        ("11-ig-who-viewed", "ig.officer", _go(f"/ig/who-viewed?chi={story}")),
+        ("11-ig-who-viewed", "ig.officer", lambda page, base_url: WhoViewedPage(page, base_url).produce(story)),
         ("12-ig-break-glass-queue", "ig.officer", _go("/ig/break-glass")),
         ("13-admin-relationships", "admin", _go("/admin/relationships")),
     ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 from flask_htmx import HTMX
@@ -13,8 +15,12 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
+
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out (see _ping_when_idle).
+IDLE_PING_AFTER_S = 1.0
 
 
 class Database:
@@ -47,7 +53,8 @@ class Database:
             session.close()
 
 
-def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30.0) -> Engine:
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30.0, *,
+                idle_ping_after_s: float = IDLE_PING_AFTER_S) -> Engine:
     """An engine with the pragmas SQLite needs to behave like a real database, and a bounded QueuePool.
 
     Each request thread holds at most one connection at a time; when none comes free within
@@ -72,7 +79,35 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, pool_timeo
 
         return engine
     # A connect timeout so an unreachable database fails a request quickly (closed) rather than hanging it.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, **pool)
+    engine = create_engine(url, connect_args={"connect_timeout": 5}, **pool)
+    _ping_when_idle(engine, idle_ping_after_s)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_after_s: float) -> None:
+    """Ping a pooled connection on checkout only if it sat idle for longer than `idle_after_s`.
+
+    pool_pre_ping costs a round trip on every checkout, and under load the pool's connections are
+    never idle for long. A connection that was idle across a database restart is the one that would
+    fail: it is pinged, and a dead one is replaced before anyone uses it. One that dies while in use
+    fails that request closed, and SQLAlchemy then replaces every connection pooled before the failure.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _note_return(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at <= idle_after_s:
+            return  # just connected, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError("pooled connection lost while idle") from error  # the pool reconnects
+            raise
 
 
 db = Database("DATABASE_URL")

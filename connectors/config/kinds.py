@@ -60,6 +60,9 @@ class FhirAgencyConfig(HttpAgencyConfig):
     window_types: Annotated[list[Text], AfterValidator(_resource_types)] = Field(
         list(WINDOW_TYPES), description="Resource types whose `date` search parameter is the event's date, so the "
         "server sorts and pages their events (`_sort`, `_count`, `_getpagesoffset`); `[]` reads every list whole.")
+    batch_reads: bool = Field(False, description="Send the searches of one record read as a single FHIR `batch` "
+                              "Bundle (`POST [base]`, reads only), one round trip instead of one per resource type. "
+                              "Only for a server whose CapabilityStatement lists the `batch` interaction.")
 
 
 # -- rest -----------------------------------------------------------------------------------------

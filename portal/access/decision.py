@@ -84,8 +84,7 @@ class BreakGlass:
 
     user_id: int
     child_chi: str
-    reason_code: str
-    justification: str
+    reason_code: str  # the typed justification lives only in the audit trail's break_glass_start entry
     started_at: datetime
     expires_at: datetime
     ended_at: datetime | None = None

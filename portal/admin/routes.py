@@ -33,6 +33,7 @@ from portal.data.relationship_admin import (
     relationship_row,
 )
 from portal.data.relationship_import import import_relationships_file
+from portal.form_refs import BadFormRef, decode_fields, encode_fields
 from portal.inputs import InvalidInput, page_number
 from portal.limits import limit_refusals
 from portal.record.identify import validate_chi
@@ -42,17 +43,35 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 limit_refusals(bp)
 PAGE_SIZE = 25
 MAX_IMPORT_ERRORS_SHOWN = 50
+FILTER_SCOPE = "admin-relationships"  # the child filter's reference opens this list only
+EXPIRED_FILTER = "That list has expired or was made in another session: enter the CHI number again"
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _listing(chi: str | None) -> str:
+    """The list's address, filtered to one child by an opaque reference: no CHI in the URL."""
+    return url_for("admin.relationships", f=encode_fields({"chi": chi}, FILTER_SCOPE) if chi else None)
+
+
+def _typed_chi() -> tuple[str, str | None]:
+    """The CHI the list is filtered by (as typed), and why the filter could not be read, if it could not."""
+    ref = request.args.get("f")
+    if not ref:
+        return "", None
+    try:
+        return decode_fields(ref, FILTER_SCOPE).get("chi", "").strip(), None
+    except BadFormRef:
+        return "", EXPIRED_FILTER
+
+
 def _page(form: RelationshipForm | None = None, import_errors: list[str] | None = None,
           status: int = 200) -> ResponseReturnValue:
-    raw_chi = request.args.get("chi", "").strip()
+    raw_chi, filter_error = _typed_chi()
     chi_filter = validate_chi(raw_chi) if raw_chi else None
-    filter_error = chi_filter.reason if chi_filter and not chi_filter.valid else None
+    filter_error = chi_filter.reason if chi_filter and not chi_filter.valid else filter_error
     try:
         page, page_error = page_number(request.args.get("page")), None
     except InvalidInput as error:
@@ -69,7 +88,8 @@ def _page(form: RelationshipForm | None = None, import_errors: list[str] | None 
     if import_errors:
         errors = {**errors, **{f"csv-file-{n}": message for n, message in enumerate(import_errors)}}
     return render_page("admin/relationships.html", listing=listing, form=form, errors=errors,
-                       import_errors=import_errors or [], filter_chi=raw_chi, bases=RELATIONSHIP_BASES,
+                       import_errors=import_errors or [], filter_chi=raw_chi, filter_ref=request.args.get("f"),
+                       bases=RELATIONSHIP_BASES,
                        holders=holders, filter_holder=holder, suggestions=suggestions,
                        source_labels=_source_labels(), status=status)
 
@@ -78,6 +98,16 @@ def _page(form: RelationshipForm | None = None, import_errors: list[str] | None 
 @roles_required("admin")
 def relationships() -> ResponseReturnValue:
     return _page()
+
+
+@bp.post("/relationships/filter")
+@roles_required("admin")
+def filter_relationships() -> ResponseReturnValue:
+    """Post/Redirect/Get: the filtered list lives at an address (Back and paging work) carrying no CHI."""
+    chi = request.form.get("chi", "").strip()
+    holder = request.form.get("holder", "")
+    ref = encode_fields({"chi": chi}, FILTER_SCOPE) if chi else None
+    return redirect(url_for("admin.relationships", f=ref, holder=holder or None), code=303)
 
 
 @bp.post("/relationships")
@@ -94,7 +124,7 @@ def add_relationship() -> ResponseReturnValue:
         else:
             _audit("add", row.child_chi, relationship_id=row.id, basis=row.basis, holder_type=row.holder_type)
             flash(f"Relationship added: {row.basis_label}, {row.holder}.", "success")
-            return redirect(url_for("admin.relationships", chi=row.child_chi))
+            return redirect(_listing(row.child_chi))
     return _page(form, status=400)
 
 
@@ -105,14 +135,14 @@ def end_relationship(relationship_id: int) -> ResponseReturnValue:
         row = relationship_row(relationship_id, _now())
         if row is None:
             abort(404)
-        return render_page("admin/end_relationship.html", row=row)
+        return render_page("admin/end_relationship.html", row=row, back=_listing(row.child_chi))
     try:
         row = end_relationship_now(relationship_id, _now())
     except RelationshipError:
         abort(404)
     _audit("end", row.child_chi, relationship_id=row.id, basis=row.basis, holder_type=row.holder_type)
     flash(f"Relationship ended: {row.basis_label}, {row.holder}.", "success")
-    return redirect(url_for("admin.relationships", chi=row.child_chi))
+    return redirect(_listing(row.child_chi))
 
 
 @bp.post("/relationships/import")
@@ -151,14 +181,14 @@ def accept_suggestion() -> ResponseReturnValue:
     suggestion = next((s for s in current.suggestions if (str(s.user_id), s.basis) == wanted), None)
     if agency is None or suggestion is None:
         flash("The social work system no longer reports this, or the relationship is already recorded.", "error")
-        return redirect(url_for("admin.relationships", chi=check.value))
+        return redirect(_listing(check.value))
     source = source_of(agency.key)
     row = create_relationship(child_chi=check.value, basis=suggestion.basis, holder=suggestion.holder,
                               starts_at=_now(), ends_at=None, source=source, created_by=current_user.id)
     _audit("accept_suggestion", row.child_chi, relationship_id=row.id, basis=row.basis, holder_type=row.holder_type,
            source=source)
     flash(f"Relationship added from {agency.name}: {row.basis_label}, {row.holder}.", "success")
-    return redirect(url_for("admin.relationships", chi=row.child_chi))
+    return redirect(_listing(row.child_chi))
 
 
 def _check_sources(chi: str) -> SuggestionCheck:

@@ -11,15 +11,16 @@ whole period.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from statistics import median
 
-from sqlalchemy import ColumnElement, Connection, text
+from sqlalchemy import ColumnElement, Connection, and_, or_, select, text
 
-from portal.audit.dashboard_sql import PERIOD, USERS, VIEWS
-from portal.audit.flow_sql import run
+from portal.audit.dashboard_sql import REFUSED, UK_REFUSALS, USERS
 from portal.audit.models import audit_entries
+from portal.audit.viewer_children import UK, uk_midnight
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,6 @@ class UserDays:
 def user_is(user: str | None) -> ColumnElement[bool]:
     column = audit_entries.c.user_id
     return column.is_(None) if user is None else column == user
-
-
-def children_per_viewer(connection: Connection, start: datetime, end: datetime) -> dict[str | None, int]:
-    """Each viewer's distinct children in the period (an index-only scan of `ix_audit_entries_view_children`)."""
-    rows = run(connection, f"""SELECT pairs.user_id, COUNT(*) FROM (
-                                   SELECT DISTINCT user_id, subject_chi FROM audit_entries
-                                   WHERE {VIEWS} AND subject_chi IS NOT NULL AND {PERIOD}) AS pairs
-                               GROUP BY pairs.user_id""", start, end)
-    return {user: int(n) for user, n in rows}
 
 
 def busy_viewers(children: dict[str | None, int], median_multiple: float, median_minimum: int) -> list[str | None]:
@@ -112,4 +104,67 @@ def _merged(days: set[date]) -> list[tuple[datetime, datetime]]:
             spans[-1] = (spans[-1][0], began + timedelta(days=1))
         else:
             spans.append((began, began + timedelta(days=1)))
+    return spans
+
+
+UserSpan = tuple[str | None, datetime, datetime]
+
+
+def _uk_day_spans(start: datetime, end: datetime, summarised: set[date]) -> dict[str, tuple[datetime, datetime]]:
+    """UK days lying wholly in [start, end) whose UTC days are all summarised: their [begin, end) by `YYYY-MM-DD`."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    day = start.astimezone(UK).date()
+    while uk_midnight(day) < end:
+        began, ended = uk_midnight(day), uk_midnight(day + timedelta(days=1))
+        utc_days = {began.date(), (ended - timedelta(microseconds=1)).date()}
+        if began >= start and ended <= end and utc_days <= summarised:
+            spans[day.isoformat()] = (began, ended)
+        day += timedelta(days=1)
+    return spans
+
+
+def _gaps(start: datetime, end: datetime, covered: Iterable[tuple[datetime, datetime]]
+          ) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, end) outside the covered spans."""
+    gaps: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for began, ended in sorted(covered):
+        if began > cursor:
+            gaps.append((cursor, began))
+        cursor = max(cursor, ended)
+    if end > cursor:
+        gaps.append((cursor, end))
+    return gaps
+
+
+def refusal_day_spans(connection: Connection, summarised: set[date], start: datetime, end: datetime, reach: int
+                      ) -> list[UserSpan]:
+    """(user, start, end) for every UK day on which a user was refused at least `reach` times in [start, end),
+    clipped to the period: the only refusals the "repeated refusals" flag can fire on.
+
+    Whole UK days whose UTC days are summarised come from `audit_daily_uk_refusals` (rows only for user-days with
+    a refusal: a year is tens of thousands, summed in the database, and only the days reaching `reach` come
+    back); the rest of the period (part days, today) is counted from its few refusals."""
+    rolled = _uk_day_spans(start, end, summarised)
+    counts: Counter[tuple[str | None, str]] = Counter()
+    if rolled:
+        days = sorted(rolled)
+        rows = connection.execute(text(f"SELECT user_id, uk_day, SUM(refusals) FROM {UK_REFUSALS} "
+                                       "WHERE uk_day >= :first AND uk_day <= :last GROUP BY user_id, uk_day "
+                                       "HAVING SUM(refusals) >= :reach"),
+                                  {"first": days[0], "last": days[-1], "reach": reach})
+        for user, uk_day, n in rows:
+            if str(uk_day) in rolled:
+                counts[(user, str(uk_day))] += int(n)
+    c = audit_entries.c
+    pieces = _gaps(start, end, rolled.values())
+    if pieces:
+        when = or_(*(and_(c.recorded_at >= began, c.recorded_at < ended) for began, ended in pieces))
+        for user, moment in connection.execute(select(c.user_id, c.recorded_at).where(c.event_type == REFUSED, when)):
+            counts[(user, moment.astimezone(UK).date().isoformat())] += 1
+    spans = []
+    for (user, uk_day), n in sorted(counts.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        if n >= reach:
+            day = date.fromisoformat(uk_day)
+            spans.append((user, max(start, uk_midnight(day)), min(end, uk_midnight(day + timedelta(days=1)))))
     return spans

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     literal_column,
+    null,
     or_,
     select,
     text,
@@ -36,8 +38,8 @@ from portal.audit.bind import Bind, read_connection
 from portal.audit.dashboard_flags_sql import (
     UserDays,
     busy_viewers,
-    children_per_viewer,
     flagged_day_ranges,
+    refusal_day_spans,
     rolled_up_near_busy_days,
     user_is,
 )
@@ -56,7 +58,9 @@ from portal.audit.dashboard_sql import (
 from portal.audit.entry import RecordedEntry
 from portal.audit.flow_sql import run, tune_for_aggregation
 from portal.audit.models import audit_entries
-from portal.audit.rollup import PeriodPlan, span, split_period
+from portal.audit.rollup import PeriodPlan, coarse_range, in_runs, span, split_period
+from portal.audit.rollup_spans import MONTHLY_USERS
+from portal.audit.viewer_children import children_per_viewer
 
 HourRow = tuple[str, str | None, int, int]  # (YYYY-MM-DD HH UTC, viewer agency, views, break-glass starts)
 _CHUNK = 300  # OR-ed conditions per query
@@ -93,7 +97,8 @@ def _raw_user_days(connection: Connection, plan: PeriodPlan) -> list[UserDays]:
 
 def _rolled_user_days(connection: Connection, plan: PeriodPlan, days: set[str]) -> list[UserDays]:
     """Per user, the rollup's rows for the summarised days among `days`."""
-    wanted = sorted(day for day in days if date.fromisoformat(day) in set(plan.summarised))
+    summarised = set(plan.summarised)
+    wanted = sorted(day for day in days if date.fromisoformat(day) in summarised)
     if not wanted:
         return []
     query = text(f"SELECT day, user_id, user_display_name, views, child_views, refusals FROM {USERS} "
@@ -102,15 +107,30 @@ def _rolled_user_days(connection: Connection, plan: PeriodPlan, days: set[str]) 
             for day, user, name, views, children, refusals in connection.execute(query, {"days": wanted})]
 
 
+def _rolled_users(connection: Connection, plan: PeriodPlan, select_list: str, condition: str = "1 = 1"
+                  ) -> list[Any]:
+    """`select_list` (grouped by user id and name) over the summarised days: whole months from their sums, the
+    other days from the daily rows."""
+    found: list[Any] = []
+    group = "GROUP BY user_id, user_display_name"
+    if plan.months:
+        found += connection.execute(text(f"SELECT {select_list} FROM {MONTHLY_USERS.table} WHERE {condition} "
+                                         f"AND month >= :first_key AND month <= :last_key {group}"),
+                                    coarse_range(plan.months)).all()
+    runs = plan.day_runs("month")
+    if runs:
+        within, params = in_runs(runs)
+        found += connection.execute(text(f"SELECT {select_list} FROM {USERS} WHERE {condition} AND ({within}) "
+                                         f"{group}"), params).all()
+    return found
+
+
 def _views_per_user(connection: Connection, plan: PeriodPlan, raw: list[UserDays]
                     ) -> Counter[tuple[str | None, str | None]]:
     """Successful views per (user id, display name) over the period."""
     per_user: Counter[tuple[str | None, str | None]] = Counter()
-    if plan.summarised:
-        rolled = connection.execute(text(f"SELECT user_id, user_display_name, SUM(views) FROM {USERS} "
-                                         "WHERE day >= :first AND day <= :last GROUP BY 1, 2"), span(plan))
-        for user, name, views in rolled:
-            per_user[(user, name)] += int(views)
+    for user, name, views in _rolled_users(connection, plan, "user_id, user_display_name, SUM(views)"):
+        per_user[(user, name)] += int(views)
     for row in raw:
         per_user[(row.user_id, row.name)] += row.views
     return per_user
@@ -152,10 +172,15 @@ class FlagInputs:
                                                 self.refusals, self.surname_views))
 
 
+# The flags never read these: left as NULL, so thousands of candidates do not each parse five sources' JSON.
+_NOT_JUDGED = ("subject_identifiers", "agreements", "sources")
+_JUDGED = [null().label(column.name) if column.name in _NOT_JUDGED else column for column in audit_entries.c]
+
+
 def _entries(connection: Connection, *conditions: Condition, earliest: int | None = None
              ) -> list[RecordedEntry]:
     c = audit_entries.c
-    query = select(audit_entries).where(*conditions)
+    query = select(*_JUDGED).where(*conditions)
     query = query.order_by(c.recorded_at, c.sequence).limit(earliest) if earliest else query.order_by(c.sequence)
     return [RecordedEntry.from_row(row._mapping) for row in connection.execute(query)]
 
@@ -177,15 +202,13 @@ def _in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
 
 
 def _hour_start(hour: str) -> datetime:
-    return datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
+    """A `YYYY-MM-DD HH` UTC hour as an instant (sliced, not strptime: a year has 8,760 of them)."""
+    return datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC)
 
 
-def _out_of_hours(connection: Connection, hourly: list[HourRow], start: datetime, end: datetime, shown: int,
+def _out_of_hours(connection: Connection, per_hour: Counter[str], start: datetime, end: datetime, shown: int,
                   hour_is_out: Callable[[datetime], bool]) -> tuple[int, list[RecordedEntry]]:
     """How many views fell in hours that are out of hours, and the earliest `shown` of them."""
-    per_hour: Counter[str] = Counter()
-    for hour, _, views, _ in hourly:
-        per_hour[hour] += views
     odd = [(hour, n) for hour, n in sorted(per_hour.items()) if n and hour_is_out(_hour_start(hour))]
     total = sum(n for _, n in odd)
     spans: list[ColumnElement[bool]] = []
@@ -221,10 +244,8 @@ def _surname_views(connection: Connection, names: set[str], start: datetime, end
 
 def _viewer_names(connection: Connection, plan: PeriodPlan, raw: list[UserDays]) -> set[str]:
     names = {row.name for row in raw if row.views and row.name}
-    if plan.summarised:
-        names |= {str(name) for (name,) in connection.execute(text(
-            f"SELECT DISTINCT user_display_name FROM {USERS} WHERE day >= :first AND day <= :last AND views > 0 "
-            "AND user_display_name IS NOT NULL"), span(plan))}
+    names |= {str(name) for _, name in _rolled_users(connection, plan, "user_id, user_display_name",
+                                                     "views > 0 AND user_display_name IS NOT NULL")}
     return names
 
 
@@ -247,19 +268,26 @@ def _day_ranges(connection: Connection, plan: PeriodPlan, raw: list[UserDays], f
 def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: int, window: timedelta,
                 median_multiple: float, median_minimum: int, refusals_per_day: int, shown: int,
                 hour_is_out: Callable[[datetime], bool],
-                viewer_surname_hash: Callable[[str], str | None]) -> FlagInputs:
+                viewer_surname_hash: Callable[[str], str | None],
+                views_by_hour: Iterable[tuple[str, str, int]] | None = None) -> FlagInputs:
     """Everything the dashboard's flags need for [start, end), without loading the period.
 
     `hour_is_out(t)` says whether the whole UTC hour starting at `t` is out of hours (working hours must start and
     end on the hour); `many_children` and `refusals_per_day` are the flags' thresholds, `window` the many-children
-    window; `shown` how many of the out-of-hours and no-relationship views to load, earliest first.
+    window; `shown` how many of the out-of-hours and no-relationship views to load, earliest first;
+    `views_by_hour` the period's (UTC hour, agency, views) if the caller has them already (`dashboard_counts`).
     """
     c = audit_entries.c
     with read_connection(bind) as connection:
         tune_for_aggregation(connection)
         plan = split_period(connection, start, end)
         raw = _raw_user_days(connection, plan)
-        out_total, out_first = _out_of_hours(connection, _hourly(connection, plan), start, end, shown, hour_is_out)
+        per_hour: Counter[str] = Counter()
+        if views_by_hour is None:
+            views_by_hour = [(hour, "", views) for hour, _, views, _ in _hourly(connection, plan)]
+        for hour, _, views in views_by_hour:
+            per_hour[hour] += views
+        out_total, out_first = _out_of_hours(connection, per_hour, start, end, shown, hour_is_out)
         basis_total, basis_first = _no_basis(connection, start, end, shown)
         children = children_per_viewer(connection, start, end)
         busy = set(busy_viewers(children, median_multiple, median_minimum))
@@ -270,8 +298,8 @@ def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: in
         child_ranges += [and_(user_is(user), _in_period(start, end)) for user in busy]
         child_views = _any_of(connection, [text(VIEWS), c.subject_chi.is_not(None)], child_ranges) \
             if child_ranges else []
-        refusal_ranges = [and_(user_is(user), _in_period(max(a, start), min(b, end)))
-                          for user, a, b in _day_ranges(connection, plan, raw, "refusals", 1, refusals_per_day)]
+        refusal_ranges = [and_(user_is(user), _in_period(a, b)) for user, a, b
+                          in refusal_day_spans(connection, set(plan.summarised), start, end, refusals_per_day)]
         refusals = _any_of(connection, [c.event_type == REFUSED], refusal_ranges) if refusal_ranges else []
         surnames = _surname_views(connection, _viewer_names(connection, plan, raw), start, end, viewer_surname_hash)
     return FlagInputs(basis_total, basis_first, out_total, out_first, child_views, refusals, surnames, children)

@@ -10,15 +10,17 @@ audit migration 0004: keep the two in step, or the planner stops using the index
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 
 from portal.audit.flow_sql import agency_of, hour_of, period_query
-from portal.audit.models import EventType, Outcome
+from portal.audit.models import EventType, Outcome, UtcDateTime
 
 HOURLY = "audit_hourly_views"
 USERS = "audit_daily_users"
+UK_REFUSALS = "audit_daily_uk_refusals"
 VIEW_EVENTS = (EventType.VIEW_CHILD.value, EventType.CHRONOLOGY_PAGE.value, EventType.PRINT.value)
 VIEWS = f"event_type IN ({', '.join(repr(event) for event in VIEW_EVENTS)}) AND outcome = {int(Outcome.SUCCESS)}"
 PERIOD = "recorded_at >= :start AND recorded_at < :end"
@@ -74,3 +76,12 @@ def summarise_dashboard_day(connection: Connection, day: date, bounds: dict[str,
                                     f"{hourly_select(dialect, literal)}"), bounds)
     connection.execute(period_query(f"INSERT INTO {USERS} (day, user_id, user_display_name, views, child_views, "
                                     f"refusals) {users_select(literal)}"), bounds)
+    # Refusals per user and UK calendar day: a UTC day holds the end of UK day `day` and, under BST, from 23:00
+    # the start of the next one (UK time is never behind UTC).
+    next_uk_day = day + timedelta(days=1)
+    uk_next = datetime.combine(next_uk_day, time(), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    connection.execute(period_query(
+        f"INSERT INTO {UK_REFUSALS} (day, user_id, uk_day, refusals) "
+        f"SELECT {literal}, user_id, CASE WHEN recorded_at >= :uk_next THEN '{next_uk_day.isoformat()}' "
+        f"ELSE {literal} END, COUNT(*) FROM audit_entries WHERE event_type = '{REFUSED}' AND {PERIOD} "
+        "GROUP BY 1, 2, 3").bindparams(bindparam("uk_next", type_=UtcDateTime())), {**bounds, "uk_next": uk_next})

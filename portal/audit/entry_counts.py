@@ -33,11 +33,3 @@ def create_entry_counts() -> list[str]:
     counts = ", ".join(f"{name} BIGINT" for name in COUNTS)
     return [f"DROP TABLE IF EXISTS {ENTRY_COUNTS}",
             f"CREATE TEMPORARY TABLE {ENTRY_COUNTS} (month TEXT, {', '.join(f'{k} TEXT' for k in KEYS)}, {counts})"]
-
-
-def entry_stop_rows() -> str:
-    """Refusals and break-glass starts as stop rows (month, organisation, role, purpose, agency, reason, n, items)."""
-    return " UNION ALL ".join(
-        f"""SELECT month, {", ".join(KEYS)}, NULL AS agency, '{reason}' AS reason, SUM(n_{reason}) AS n, 0 AS items
-            FROM {ENTRY_COUNTS} GROUP BY 1, 2, 3, 4 HAVING SUM(n_{reason}) > 0"""
-        for reason in ENTRY_REASONS)

@@ -15,7 +15,8 @@ from sqlalchemy import Connection
 
 from portal.audit.bind import Bind, read_connection
 from portal.audit.entry_counts import ENTRY_COUNTS
-from portal.audit.flow_sql import CUBE, build_cube, run, stop_rows
+from portal.audit.flow_sql import CUBE, build_cube, run
+from portal.audit.stop_breakdowns import sort_key, stop_totals
 
 # A result row of raw SQL: its values are whatever the driver returns (str, int, None), unknown to the type checker.
 Row = tuple[Any, ...]
@@ -64,21 +65,17 @@ def sources_by_purpose_agency(connection: Connection, start: datetime, end: date
 
 
 def stops_grouped(connection: Connection, start: datetime, end: datetime, columns: tuple[str, ...]) -> list[Row]:
-    """Stoppages in the period counted by the given columns of the stop rows (plus reason, always last)."""
+    """Stoppages in the period counted by the given columns of the cube (plus reason, always last)."""
     allowed = {"organisation", "user_role", "purpose_code", "agency", "month"}
     if not set(columns) <= allowed:
         raise ValueError(f"stoppages can be grouped by {sorted(allowed)}")
-    keys = ", ".join([*(f"stops.{column}" for column in columns), "stops.reason"])
-    sql = (f"SELECT {keys}, SUM(stops.n) FROM ({stop_rows(connection.dialect.name)}) AS stops "
-           f"GROUP BY {keys} ORDER BY {keys}")
-    return _rows(connection, sql, start, end)
+    totals = stop_totals(connection, {column: column for column in columns})
+    return sorted(((*key, n) for key, (n, _) in totals.items()), key=lambda row: sort_key(row[:-1]))
 
 
 def stops_by_reason(connection: Connection, start: datetime, end: datetime) -> list[Row]:
     """(reason, occurrences, items held back) for the period."""
-    sql = (f"SELECT stops.reason, SUM(stops.n), SUM(stops.items) FROM ({stop_rows(connection.dialect.name)}) "
-           "AS stops GROUP BY stops.reason ORDER BY stops.reason")
-    return _rows(connection, sql, start, end)
+    return sorted((reason, n, items) for (reason,), (n, items) in stop_totals(connection, {}).items())
 
 
 def views_by_month(connection: Connection, start: datetime, end: datetime) -> list[Row]:

@@ -161,18 +161,6 @@ def cube_statements(dialect: str) -> list[str]:
     ]
 
 
-def stop_rows(dialect: str) -> str:
-    """A SELECT of stoppages in the period, one row per (month, organisation, role, purpose, agency, reason)
-    with `n` (times) and `items` (held back), from the cube plus the whole-entry stops (refusals and break-glass
-    starts, which have no source agency). Needs `build_cube` run first on the same connection."""
-    keys = ", ".join(CUBE_KEYS)
-    from_cube = [f"SELECT {keys}, '{reason}' AS reason, n_{reason} AS n, i_{reason} AS items "
-                 f"FROM {CUBE} WHERE n_{reason} > 0" for reason in SOURCE_REASONS]
-    from portal.audit.entry_counts import entry_stop_rows
-
-    return " UNION ALL ".join([*from_cube, entry_stop_rows()])
-
-
 def tune_for_aggregation(connection: Connection) -> None:
     """PostgreSQL only, for this transaction: no JIT (the planner cannot size JSON expansion and compiles for
     seconds to save milliseconds) and room to hash-aggregate in memory."""

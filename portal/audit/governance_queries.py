@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from portal.audit.bind import Bind, read_connection
-from portal.audit.flow_sql import agency_of, build_cube, period_query, run, stop_rows, week_of
+from portal.audit.flow_sql import agency_of, build_cube, period_query, run, week_of
 from portal.audit.governance_sql import (
     CALLS_TABLE,
     RELIABILITY_FROM_CALLS,
@@ -18,6 +18,7 @@ from portal.audit.governance_sql import (
     create_calls_table,
 )
 from portal.audit.rollup import add_rolled_up_calls, rolled_up_clauses, split_period
+from portal.audit.stop_breakdowns import sort_key, stop_totals
 
 Row = tuple[object, ...]
 
@@ -44,12 +45,11 @@ def clause_use(connection: Connection, start: datetime, end: datetime) -> list[R
 
 def stop_pairs(connection: Connection, start: datetime, end: datetime, limit: int = 20) -> list[Row]:
     """The most frequent stoppages by requesting agency, source agency and reason."""
-    dialect = connection.dialect.name
-    requester = agency_of(dialect, "stops.organisation")
-    sql = f"""SELECT {requester} AS requester, stops.agency, stops.reason, SUM(stops.n) AS occurrences
-              FROM ({stop_rows(dialect)}) AS stops
-              GROUP BY 1, 2, 3 ORDER BY occurrences DESC, requester, stops.reason LIMIT :limit"""
-    return [tuple(row) for row in run(connection, sql, start, end, limit=limit)]
+    requester = agency_of(connection.dialect.name, "organisation")
+    totals = stop_totals(connection, {"requester": requester, "agency": "agency"})
+    ranked = sorted(((n, (who, agency, reason)) for (who, agency, reason), (n, _) in totals.items()),
+                    key=lambda item: (-item[0], *sort_key((item[1][0], item[1][2], item[1][1]))))
+    return [(*key, n) for n, key in ranked[:limit]]
 
 
 def reliability(connection: Connection, start: datetime, end: datetime) -> list[Row]:

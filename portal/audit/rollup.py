@@ -2,8 +2,10 @@
 them and the raw trail.
 
 `summarise_days` fills the daily tables (`audit_daily_flows`, calls, clauses, entries, and the
-dashboard's `audit_hourly_views` and `audit_daily_users`) for each whole UTC day before today
-that is not yet summarised, one transaction per day: the day's marker row in
+dashboard's `audit_hourly_views`, `audit_daily_users` and `audit_daily_uk_refusals`) for each whole
+UTC day before today that is not yet summarised, one transaction per day, then sums whole months
+and weeks (`portal.audit.rollup_spans`) and counts viewers' distinct children for the dashboard's
+periods up to today (`portal.audit.viewer_children`). The day's marker row in
 `audit_rollup_days` is inserted first, so a second run (cron, or two at once) finds it
 present and leaves the day alone. Past days are closed (entries are written at the time
 they happen), so a summarised day never changes. A period page then reads the rollup for
@@ -27,6 +29,18 @@ from portal.audit.entry_counts import KEYS as ENTRY_KEYS
 from portal.audit.flow_sql import CUBE, CUBE_KEYS, cube_columns, period_query, source_cube_select
 from portal.audit.governance_sql import CALLS_TABLE, calls_select, clause_select, week_of_day
 from portal.audit.models import UtcDateTime, audit_entries
+from portal.audit.rollup_spans import (
+    MONTHLY_CLAUSES,
+    MONTHLY_ENTRIES,
+    MONTHLY_FLOWS,
+    WEEKLY_CALLS,
+    Summed,
+    month_days,
+    summarise_spans,
+    summed_spans,
+    week_days,
+)
+from portal.audit.viewer_children import summarise_viewer_children
 
 DAYS = "audit_rollup_days"
 FLOWS = "audit_daily_flows"
@@ -41,10 +55,66 @@ def _midnight(day: date) -> datetime:
 
 @dataclass(frozen=True)
 class PeriodPlan:
-    """Where a period's figures come from: summarised days (from the rollup) and raw [start, end) pieces."""
+    """Where a period's figures come from: summarised days (from the rollup) and raw [start, end) pieces; of the
+    summarised days, those in `months` (`weeks`) are read from the monthly (weekly) sums where a table has them."""
 
     summarised: tuple[date, ...]
     raw: tuple[tuple[datetime, datetime], ...]
+    months: tuple[str, ...] = ()
+    weeks: tuple[str, ...] = ()
+
+    def day_runs(self, by: str) -> list[tuple[str, str]]:
+        """(first, last) runs of the summarised days not covered by the `by` ("month" or "week") sums: each run
+        holds no covered day, so a daily table's rows between its ends are all wanted."""
+        spans = [month_days(month) for month in self.months] if by == "month" else \
+            [week_days(week) for week in self.weeks]
+        covered = {first + timedelta(days=n) for first, last in spans for n in range((last - first).days + 1)}
+        runs: list[tuple[str, str]] = []
+        previous: date | None = None
+        for day in self.summarised:
+            if day in covered:
+                previous = None
+                continue
+            if previous is not None and all(previous + timedelta(days=n) not in covered
+                                            for n in range(1, (day - previous).days)):
+                runs[-1] = (runs[-1][0], day.isoformat())
+            else:
+                runs.append((day.isoformat(), day.isoformat()))
+            previous = day
+        return runs
+
+
+def in_runs(runs: list[tuple[str, str]], column: str = "day") -> tuple[str, dict[str, str]]:
+    """A WHERE condition selecting `column` within any of the runs, and its parameters."""
+    terms: list[str] = []
+    params: dict[str, str] = {}
+    for n, (first, last) in enumerate(runs):
+        terms.append(f"({column} >= :run_first_{n} AND {column} <= :run_last_{n})")
+        params |= {f"run_first_{n}": first, f"run_last_{n}": last}
+    return " OR ".join(terms), params
+
+
+def coarse_range(keys: tuple[str, ...]) -> dict[str, str]:
+    """The first and last month (week) of a plan's: every summed row between them is in the period."""
+    return {"first_key": keys[0], "last_key": keys[-1]}
+
+
+def add_summed(connection: Connection, plan: PeriodPlan, summed: Summed, target: str, first_key: str,
+               grouped: str) -> None:
+    """Insert into `target` the period's rows of `summed`: the monthly (weekly) rows, with `first_key` their
+    month (week) column, then the daily rows of the other summarised days with `grouped` (SQL over `day`)."""
+    by = "week" if summed is WEEKLY_CALLS else "month"
+    keys, counts = ", ".join(summed.keys), ", ".join(summed.counts)
+    coarse = plan.weeks if by == "week" else plan.months
+    if coarse:
+        connection.execute(text(f"INSERT INTO {target} SELECT {first_key}, {keys}, {counts} FROM {summed.table} "
+                                f"WHERE {by} >= :first_key AND {by} <= :last_key"), coarse_range(coarse))
+    runs = plan.day_runs(by)
+    if runs:
+        condition, params = in_runs(runs)
+        sums = ", ".join(f"SUM({column})" for column in summed.counts)
+        connection.execute(text(f"INSERT INTO {target} SELECT {grouped}, {keys}, {sums} FROM {summed.daily} "
+                                f"WHERE {condition} GROUP BY 1, {keys}"), params)
 
 
 def _summarised_between(connection: Connection, first: date, last: date) -> set[date]:
@@ -68,20 +138,15 @@ def split_period(connection: Connection, start: datetime, end: datetime) -> Peri
         cursor = _midnight(day + timedelta(days=1))
     if end > cursor:
         raw.append((cursor, end))
-    return PeriodPlan(tuple(sorted(done)), tuple(raw))
+    months, weeks = summed_spans(connection, first, last)
+    return PeriodPlan(tuple(sorted(done)), tuple(raw), months, weeks)
 
 
 def add_rollups_to_cube(connection: Connection, plan: PeriodPlan) -> None:
-    """Add the summarised days' rows to the cube, by month (the day's first seven characters)."""
+    """Add the summarised days' rows to the cube, by month (whole months from their sums)."""
     if not plan.summarised:
         return
-    columns = cube_columns()
-    sums = ", ".join(f"SUM({column})" for column in columns)
-    keys = ", ".join(CUBE_KEYS[1:])
-    sql = (f"INSERT INTO {CUBE} (month, {keys}, {', '.join(columns)}) "
-           f"SELECT substr(day, 1, 7), {keys}, {sums} FROM {FLOWS} WHERE day >= :first AND day <= :last "
-           "GROUP BY 1, 2, 3, 4, 5")
-    connection.execute(text(sql), span(plan))
+    add_summed(connection, plan, MONTHLY_FLOWS, CUBE, "month", "substr(day, 1, 7)")
 
 
 def span(plan: PeriodPlan) -> dict[str, str]:
@@ -92,32 +157,25 @@ def span(plan: PeriodPlan) -> dict[str, str]:
 
 def add_rolled_up_entry_counts(connection: Connection, plan: PeriodPlan) -> None:
     """Add the summarised days' whole-entry counts to the period's entry counts, by month."""
-    if not plan.summarised:
-        return
-    keys = ", ".join(ENTRY_KEYS)
-    sums = ", ".join(f"SUM({name})" for name in ENTRY_COUNT_COLUMNS)
-    connection.execute(text(f"INSERT INTO {ENTRY_COUNTS} SELECT substr(day, 1, 7), {keys}, {sums} "
-                                   f"FROM {ENTRIES} WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4"),
-                       span(plan))
+    if plan.summarised:
+        add_summed(connection, plan, MONTHLY_ENTRIES, ENTRY_COUNTS, "month", "substr(day, 1, 7)")
 
 
 def rolled_up_clauses(connection: Connection, plan: PeriodPlan) -> list[tuple[str, int]]:
     """(clause, views) over the summarised days."""
     if not plan.summarised:
         return []
-    rows = connection.execute(text(f"SELECT clause, SUM(views) FROM {CLAUSES} "
-                                   "WHERE day >= :first AND day <= :last GROUP BY clause"), span(plan))
+    connection.exec_driver_sql("DROP TABLE IF EXISTS tr_clauses")
+    connection.exec_driver_sql("CREATE TEMPORARY TABLE tr_clauses (part TEXT, clause TEXT, views BIGINT)")
+    add_summed(connection, plan, MONTHLY_CLAUSES, "tr_clauses", "month", "'day'")
+    rows = connection.execute(text("SELECT clause, SUM(views) FROM tr_clauses GROUP BY clause"))
     return [(str(clause), int(views)) for clause, views in rows]
 
 
 def add_rolled_up_calls(connection: Connection, plan: PeriodPlan) -> None:
     """Add the summarised days' calls to the reliability table, by week."""
-    if not plan.summarised:
-        return
-    week = week_of_day(connection.dialect.name, "day")
-    connection.execute(text(f"INSERT INTO {CALLS_TABLE} SELECT {week}, agency, status, bucket_ms, SUM(calls) "
-                                   f"FROM {CALLS} WHERE day >= :first AND day <= :last GROUP BY 1, 2, 3, 4"),
-                       span(plan))
+    if plan.summarised:
+        add_summed(connection, plan, WEEKLY_CALLS, CALLS_TABLE, "week", week_of_day(connection.dialect.name, "day"))
 
 
 def _summarise(connection: Connection, day: date) -> None:
@@ -162,4 +220,9 @@ def summarise_days(bind: Bind, today: date | None = None) -> list[date]:
             except IntegrityError:  # another run summarised this day first
                 pass
         day += timedelta(days=1)
+    with engine.connect() as connection:
+        done = _summarised_between(connection, first.date(), today)
+    summarise_spans(engine, first.date(), today, done)
+    if all(first.date() + timedelta(days=n) in done for n in range((today - first.date()).days)):
+        summarise_viewer_children(engine, today)
     return summarised

@@ -27,6 +27,7 @@ from portal.children.assemble import assemble, decide_access, header_from_search
 from portal.children.drawing import draw_timeline
 from portal.children.first_view import first_page, record_first_page
 from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
+from portal.children.offers import offer_for_page, offered_here
 from portal.children.page import build_page
 from portal.children.reference import (
     BadReference,
@@ -66,6 +67,7 @@ _FILTERS: dict[str, Callable[..., str]] = {
     "clock_time": labels.clock_time, "plain": labels.plain_value, "capitalize_first": labels.capitalize_first}
 for _name, _filter in _FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
+bp.add_app_template_global(offer_for_page, "identity_offer")  # each Confirm / Reject form proves what was offered
 
 
 def _reference(token: str) -> ChildReference:
@@ -206,7 +208,10 @@ def decide_identity(token: str) -> ResponseReturnValue:
     confirm = request.form.get("decision") == "confirm"
     known_agencies = {a for a, _ in _configured_agencies()}
     if agency not in known_agencies or not source_id or len(source_id) > MAX_SOURCE_ID_CHARS \
-            or request.form.get("decision") not in ("confirm", "reject"):
+            or request.form.get("decision") not in ("confirm", "reject") \
+            or not offered_here(token, agency, source_id, request.form.get("offer", "")):
+        # Only a pair this page offered: else the trail would say they confirmed a record they were never shown.
+        audit_events.record_invalid_reference("identity decision on a record the page did not offer")
         return error_page(400, "Sorry, there is a problem with that request",
                           "That identity decision names no record this portal offered. Go back to the child's "
                           "page and use the Confirm or Reject button.")

@@ -1,8 +1,9 @@
 """Break-glass grants: time-limited emergency access by one user to one child, and their queries.
 
-A grant records who broke the glass, for which child, the coded reason and the
-justification they typed. It is configuration about access, not record content;
-the audit trail separately records the start, stop and review.
+A grant records who broke the glass, for which child, and the coded reason. The
+justification they typed is checked here but kept only in the audit trail's start
+entry, where IG reviews it: free text about a child is not kept twice. A grant is
+configuration about access, not record content; the trail records start, stop and review.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ class BreakGlassGrant(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     child_chi: Mapped[str] = mapped_column(String(10))
     reason_code: Mapped[str] = mapped_column(String(32))
-    justification: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -58,7 +58,6 @@ class BreakGlassGrant(Base):
             user_id=self.user_id,
             child_chi=self.child_chi,
             reason_code=self.reason_code,
-            justification=self.justification,
             started_at=as_utc(self.started_at),
             expires_at=as_utc(self.expires_at),
             ended_at=as_utc(self.ended_at) if self.ended_at is not None else None,
@@ -92,7 +91,6 @@ def start_break_glass(
         user_id=user.id,
         child_chi=chi,
         reason_code=reason_code,
-        justification=justification.strip(),
         started_at=moment,
         expires_at=moment + duration,
     )
@@ -119,17 +117,21 @@ def active_break_glass(session: Session, user: PortalUser, chi: str, now: dateti
 
 
 def break_glass_for_decision(session: Session, user: PortalUser, chi: str, now: datetime) -> BreakGlass | None:
-    """What `decide` needs: the active grant, else the latest one (so a refusal can say when it ended)."""
-    active = active_break_glass(session, user, chi, now)
-    if active is not None:
-        return active.as_break_glass()
-    latest = session.scalars(
+    """What `decide` needs: the active grant, else the latest one (so a refusal can say when it ended).
+
+    One query for both (every view asks): the user's grants for this child, newest first, are a handful;
+    the first in force is picked as `active_break_glass` picks it.
+    """
+    moment = as_utc(now)
+    grants = session.scalars(
         select(BreakGlassGrant)
         .where(BreakGlassGrant.user_id == user.id, BreakGlassGrant.child_chi == chi)
         .order_by(BreakGlassGrant.started_at.desc(), BreakGlassGrant.id.desc())
-        .limit(1)
-    ).first()
-    return latest.as_break_glass() if latest is not None else None
+    ).all()
+    active = next((g for g in grants if g.ended_at is None
+                   and as_utc(g.started_at) <= moment < as_utc(g.expires_at)), None)
+    chosen = active if active is not None else (grants[0] if grants else None)
+    return chosen.as_break_glass() if chosen is not None else None
 
 
 def end_break_glass(session: Session, grant_id: int, now: datetime, user: PortalUser | None = None) -> BreakGlassGrant:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property, lru_cache
 
 from portal.audit.entry import RecordedEntry
 from portal.ig.flags import uk_local
@@ -70,9 +71,11 @@ def day_range(first_day: date, days: int) -> list[date]:
     return [first_day + timedelta(days=offset) for offset in range(days)]
 
 
+@lru_cache(maxsize=20_000)  # a year's hours: the rows repeat each hour once per agency
 def _uk_day_of_hour(hour: str) -> date:
     """The UK calendar day of a `YYYY-MM-DD HH` UTC hour (UK offsets are whole hours: it never straddles)."""
-    return uk_local(datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)).date()
+    utc = datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC)
+    return uk_local(utc).date()
 
 
 def views_per_day_from_hours(rows: Iterable[tuple[str, str, int]], days: Sequence[date]) -> dict[str, list[int]]:
@@ -122,11 +125,11 @@ class StackedColumns:
     plot_width: float = CHART_WIDTH - MARGIN_LEFT - 8
     plot_height: float = CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 
-    @property
+    @cached_property  # read for every bar: recomputing it made a year's chart quadratic
     def totals(self) -> list[int]:
         return [sum(values[position] for values in self.series.values()) for position in range(self.count)]
 
-    @property
+    @cached_property
     def top(self) -> int:
         return nice_maximum(max(self.totals, default=0))
 

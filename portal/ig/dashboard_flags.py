@@ -8,7 +8,7 @@ out as able to raise it, so its flags are exactly those over the whole period.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -41,16 +41,19 @@ def _on_the_hour(moment: time) -> bool:
 
 
 def dashboard_flags(bind: Bind, start: datetime, end: datetime, thresholds: FlagThresholds, key: str,
-                    viewer_surname_hash: Callable[[str], str | None], shown: int = SHOWN
+                    viewer_surname_hash: Callable[[str], str | None], shown: int = SHOWN,
+                    views_by_hour: Iterable[tuple[str, str, int]] | None = None
                     ) -> tuple[dict[str, FlagList], int]:
-    """Every kind of flag, keyed in the order IG see them, and how many entries were loaded to judge them."""
+    """Every kind of flag, keyed in the order IG see them, and how many entries were loaded to judge them
+    (`views_by_hour`: the period's hourly views by agency from `dashboard_counts`, so they are not read twice)."""
     if not (_on_the_hour(thresholds.working_day_start) and _on_the_hour(thresholds.working_day_end)):
         raise ValueError("the dashboard counts out-of-hours views by the hour: working hours must be whole hours")
     inputs = flag_inputs(
         bind, start, end, many_children=thresholds.many_children, window=thresholds.many_children_window,
         median_multiple=thresholds.median_multiple, median_minimum=thresholds.median_minimum_children,
         refusals_per_day=thresholds.refusals_per_day, shown=shown,
-        hour_is_out=lambda hour: is_out_of_hours(hour, thresholds), viewer_surname_hash=viewer_surname_hash)
+        hour_is_out=lambda hour: is_out_of_hours(hour, thresholds), viewer_surname_hash=viewer_surname_hash,
+        views_by_hour=views_by_hour)
 
     def listed(flags: list[Flag]) -> FlagList:
         return FlagList(len(flags), flags[:shown])

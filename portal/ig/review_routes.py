@@ -12,6 +12,7 @@ from portal.audit.dashboard_queries import dashboard_counts
 from portal.audit.entry import RecordedEntry
 from portal.audit.models import EventType
 from portal.audit.queries import get_entry
+from portal.audit.viewer_children import VIEWER_PERIOD_DAYS
 from portal.extensions import audit_db
 from portal.ig import charts
 from portal.ig.blueprint import READ_PURPOSE, bp, flag_thresholds, hmac_key, ig_only
@@ -23,7 +24,7 @@ from portal.ig.reviews import DECISIONS, build_item, find_review, load_queue, va
 from portal.ig.surnames import surname_hash, surname_of
 from portal.rendering import render_page
 
-DASHBOARD_PERIODS = (7, 30, 90, 365)
+DASHBOARD_PERIODS = VIEWER_PERIOD_DAYS  # the rollup counts viewers' distinct children ahead for exactly these
 
 
 @bp.get("/break-glass")
@@ -96,7 +97,8 @@ def dashboard() -> ResponseReturnValue:
     days = charts.day_range(today - timedelta(days=days_count - 1), days_count)
     since, until = uk_midnight(days[0]), uk_midnight(days[-1] + timedelta(days=1))
     counts = dashboard_counts(audit_db, since, until)
-    flags, loaded = dashboard_flags(audit_db, since, until, flag_thresholds(), hmac_key(), _viewer_surname_hash)
+    flags, loaded = dashboard_flags(audit_db, since, until, flag_thresholds(), hmac_key(), _viewer_surname_hash,
+                                    views_by_hour=counts.views_by_hour_agency)
     trail.record("audit_read", purpose_of_use=READ_PURPOSE,
                  details={"view": "dashboard", "days": days_count, "flag_candidates": loaded,
                           "flags": {kind: found.total for kind, found in flags.items()}})

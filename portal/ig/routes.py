@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 import portal.ig.review_routes  # noqa: F401  (registers the break-glass and dashboard views on bp)
@@ -20,6 +20,7 @@ from portal.audit import trail
 from portal.audit.export import export_csv, export_fhir_bundle
 from portal.audit.queries import count_entries, get_entry, iter_entries, search_entries, viewers_of_child
 from portal.extensions import audit_db
+from portal.form_refs import BadFormRef, decode_fields, encode_fields
 from portal.ig.blueprint import READ_PURPOSE, SAR_PURPOSE, bp, ig_only
 from portal.ig.forms import EVENT_TYPE_LABELS, PAGE_SIZE, TrailSearch, read_chi, read_export, read_trail_search
 from portal.ig.reports import describe_filters, format_uk, sar_lines, write_sar_csv
@@ -28,17 +29,36 @@ from portal.rendering import render_page
 __all__ = ["bp"]
 
 
+SEARCH_SCOPE = "ig-trail-search"  # a search reference opens this page only
+TRAIL_FIELDS = ("chi", "user", "organisation", "event_type", "break_glass",
+                *(f"{end}-{part}" for end in ("from", "to") for part in ("day", "month", "year")))
+
+
 def _page_url(page: int) -> str:
     args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
     return url_for("ig.search", **args, page=page)
 
 
+@bp.post("/audit")
+@ig_only
+def search_form() -> ResponseReturnValue:
+    """Post/Redirect/Get: the results live at an address (so Back and paging work) carrying no CHI or name."""
+    fields = {key: request.form.get(key, "") for key in TRAIL_FIELDS if request.form.get(key)}
+    return redirect(url_for("ig.search", q=encode_fields(fields, SEARCH_SCOPE)), code=303)
+
+
 @bp.get("/audit")
 @ig_only
 def search() -> ResponseReturnValue:
-    if not request.args:
+    if "q" not in request.args:  # fields typed into the address itself are not read: they belong in the form
         return render_page("ig/search.html", search=TrailSearch(), entries=None, event_types=EVENT_TYPE_LABELS)
-    query = read_trail_search(request.args)
+    try:
+        fields = decode_fields(request.args["q"], SEARCH_SCOPE)
+    except BadFormRef:
+        return render_page("ig/search.html", search=TrailSearch(), entries=None, event_types=EVENT_TYPE_LABELS,
+                           errors={"chi": "That search has expired or was made by someone else: search again"},
+                           status=404)
+    query = read_trail_search({**fields, "page": request.args.get("page", "")})
     if query.errors:
         return render_page("ig/search.html", search=query, entries=None, event_types=EVENT_TYPE_LABELS,
                            errors=query.errors)
@@ -67,12 +87,18 @@ def entry_detail(sequence: int) -> ResponseReturnValue:
 @bp.get("/who-viewed")
 @ig_only
 def who_viewed() -> ResponseReturnValue:
-    if "chi" not in request.args:
-        return render_page("ig/who_viewed.html", chi_typed="", lines=None)
+    return render_page("ig/who_viewed.html", chi_typed="", lines=None)
+
+
+@bp.post("/who-viewed")
+@ig_only
+def who_viewed_report() -> ResponseReturnValue:
+    """The report, from a POSTed CHI: the address never carries it (and a report is produced, not bookmarked)."""
     errors: dict[str, str] = {}
-    chi = read_chi(request.args.get("chi"), "chi", errors, required=True)
+    chi = read_chi(request.form.get("chi"), "chi", errors, required=True)
     if chi is None:
-        return render_page("ig/who_viewed.html", chi_typed=request.args.get("chi", ""), lines=None, errors=errors)
+        return render_page("ig/who_viewed.html", chi_typed=request.form.get("chi", ""), lines=None, errors=errors,
+                           status=400)
     lines = sar_lines(iter_entries(audit_db, child=chi))
     viewers = viewers_of_child(audit_db, chi)
     trail.record("audit_read", purpose_of_use=SAR_PURPOSE, subject_chi=chi,
@@ -91,13 +117,13 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-@bp.get("/who-viewed.csv")
+@bp.post("/who-viewed.csv")
 @ig_only
 def who_viewed_csv() -> ResponseReturnValue:
     errors: dict[str, str] = {}
-    chi = read_chi(request.args.get("chi"), "chi", errors, required=True)
+    chi = read_chi(request.form.get("chi"), "chi", errors, required=True)
     if chi is None:
-        return render_page("ig/who_viewed.html", chi_typed=request.args.get("chi", ""), lines=None, errors=errors,
+        return render_page("ig/who_viewed.html", chi_typed=request.form.get("chi", ""), lines=None, errors=errors,
                            status=400)
     lines = sar_lines(iter_entries(audit_db, child=chi))
     trail.record("audit_export", purpose_of_use=SAR_PURPOSE, subject_chi=chi,
@@ -114,10 +140,10 @@ def exports() -> ResponseReturnValue:
     return render_page("ig/exports.html", values={"format": "csv"})
 
 
-@bp.get("/exports/download")
+@bp.post("/exports/download")
 @ig_only
 def download_export() -> ResponseReturnValue:
-    wanted = read_export(request.args)
+    wanted = read_export(request.form)  # POSTed: the CHI and user filters stay out of the address
     if wanted.errors:
         return render_page("ig/exports.html", values=wanted.values, errors=wanted.errors, status=400)
     trail.record("audit_export", purpose_of_use=READ_PURPOSE, subject_chi=wanted.filters.get("child"),

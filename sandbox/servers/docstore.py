@@ -1,15 +1,14 @@
 """Read side of a document store (the `records` table) for the HTTP systems.
 
-Server threads borrow read-only SQLite connections from a small pool (werkzeug starts a
-thread per request, so per-thread connections would be opened and dropped on every call). Searches are built from
+Server threads borrow read-only SQLite connections from a small pool. Searches are built from
 small SQL clauses so each system can filter on its own fields; sealed rows are always
-excluded here, so no endpoint can serve one by mistake.
+excluded here, so no endpoint can serve one by mistake. A clause that names the values a
+matching document must hold (`keys`) is narrowed through the in-memory KeyIndex first, so a
+person lookup reads a few rows rather than parsing every person's JSON.
 """
 
 from __future__ import annotations
 
-import json
-import queue
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,15 +16,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from sandbox.servers.keyindex import FileWatch, KeyIndex
+
 POOL_SIZE = 16  # idle connections kept; more are opened under load and closed after
 
 
 @dataclass
 class Clause:
-    """One SQL condition on the records table with its parameters."""
+    """One SQL condition on the records table with its parameters.
+
+    `keys`, when given, are strings of which every matching document holds at least one somewhere
+    (compared case-insensitively), e.g. the CHI an identifier search asks for: the store uses them
+    to read only the candidate rows. The SQL still decides, so keys may be looser than the clause.
+    """
 
     sql: str
     params: list[Any] = field(default_factory=list)
+    keys: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -45,38 +54,63 @@ class DocumentStore:
         if not path.exists():
             raise FileNotFoundError(f"sandbox store missing: {path}")
         self.path = path
-        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=POOL_SIZE)
+        self._idle: list[tuple[tuple[int, int], sqlite3.Connection]] = []  # (file it opened, connection)
+        self._file = FileWatch(path)
+        self._keys = KeyIndex(path, self._file)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
+        # A connection reads the file it opened; when the cohort writer swaps a new file in, connections to the
+        # old one are closed rather than pooled again, so every search reads one file (the one the index read).
+        file_id = self._file.identity()
         try:
-            conn = self._idle.get_nowait()
-        except queue.Empty:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            opened_on, conn = self._idle.pop()  # list.pop/append are atomic under the GIL: no lock needed
+        except IndexError:
+            opened_on, conn = file_id, self._connect()
+        if opened_on != file_id:
+            conn.close()
+            opened_on, conn = file_id, self._connect()
         try:
             yield conn
         finally:
-            try:
-                self._idle.put_nowait(conn)
-            except queue.Full:
+            if len(self._idle) < POOL_SIZE:
+                self._idle.append((opened_on, conn))
+            else:
                 conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
 
     def search(
         self, collection: str, clauses: list[Clause], *, descending: bool = False, limit: int = 50, offset: int = 0
     ) -> Page:
         """Unsealed rows of `collection` matching every clause, ordered by date then id."""
+        clauses = self._narrowed(collection, clauses)
         where = ["collection = ?", "sealed = 0", *(c.sql for c in clauses)]
         params: list[Any] = [collection, *(p for c in clauses for p in c.params)]
         where_sql = " AND ".join(f"({w})" for w in where)
         direction = "DESC" if descending else "ASC"
         with self._conn() as conn:
-            total = int(conn.execute(f"SELECT COUNT(*) FROM records WHERE {where_sql}", params).fetchone()[0])
             rows = conn.execute(
                 f"SELECT id, subject_id, json FROM records WHERE {where_sql} "
                 f"ORDER BY sort_date {direction}, id {direction} LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             ).fetchall()
-        return Page([json.loads(r[2]) for r in rows], [r[0] for r in rows], [r[1] for r in rows], total)
+            if len(rows) < limit and (rows or offset == 0):
+                total = offset + len(rows)  # the last page: it tells the count without a second query
+            else:
+                total = int(conn.execute(f"SELECT COUNT(*) FROM records WHERE {where_sql}", params).fetchone()[0])
+        return Page([orjson.loads(r[2]) for r in rows], [r[0] for r in rows], [r[1] for r in rows], total)
+
+    def _narrowed(self, collection: str, clauses: list[Clause]) -> list[Clause]:
+        """The clauses plus `id IN (candidates)` when some of them carry keys the index can look up."""
+        keys = [c.keys for c in clauses if c.keys is not None]
+        candidates = self._keys.candidates(collection, keys) if keys else None
+        if candidates is None:
+            return clauses
+        if not candidates:
+            return [*clauses, Clause("0")]
+        return [*clauses, Clause(f"id IN ({', '.join('?' * len(candidates))})", sorted(candidates))]
 
     def get(self, collection: str, record_id: str) -> dict[str, Any] | None:
         """One unsealed wire object by id, or None."""
@@ -84,7 +118,7 @@ class DocumentStore:
             row = conn.execute(
                 "SELECT json FROM records WHERE collection = ? AND id = ? AND sealed = 0", (collection, record_id)
             ).fetchone()
-        return json.loads(row[0]) if row else None
+        return orjson.loads(row[0]) if row else None
 
     def sealed_count(self, collection: str, subject_id: str) -> int:
         """How many sealed rows one subject has in a collection (for restricted notices)."""

@@ -1,25 +1,29 @@
 """A read-only FHIR R4 server (JSON) over the health document store.
 
 `/fhir/metadata` (no auth), `/fhir/<Type>?<search>` returning a searchset Bundle with
-`total` and `self`/`next` links, and `/fhir/<Type>/<id>`. Errors are OperationOutcomes.
+`total` and `self`/`next` links, `/fhir/<Type>/<id>`, and `POST /fhir` with a batch Bundle of those
+reads. Errors are OperationOutcomes.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from werkzeug.wrappers import Request, Response
 
 from sandbox.servers.config import CHI_SYSTEM_OID, CHI_SYSTEM_URI, Credentials
 from sandbox.servers.docstore import Clause, DocumentStore, Page
 from sandbox.servers.faults import FaultState
+from sandbox.servers.fhir_batch import answer_batch
 from sandbox.servers.fhir_search import (
     SUPPORTED_TYPES,
     ParsedSearch,
@@ -47,7 +51,13 @@ def render_fhir_error(status: int, message: str) -> tuple[bytes, str]:
 
 
 def _fhir(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(payload), status=status, content_type=FHIR_JSON, headers=headers)
+    return Response(orjson.dumps(payload), status=status, content_type=FHIR_JSON, headers=headers)
+
+
+def _base_url(request: Request) -> str:
+    """`http://host:port/fhir` as the client addressed us (werkzeug's `host_url` also IRI-decodes the
+    whole URL, which cost more than the search)."""
+    return f"{request.scheme}://{request.host}/fhir"
 
 
 def _error(status: int, message: str) -> Response:
@@ -75,6 +85,11 @@ class FhirApp:
         parts = [p for p in request.path.split("/") if p]
         if not parts or parts[0] != "fhir" or len(parts) > 3:
             return _error(404, "no such endpoint")
+        if parts == ["fhir"] and request.method == "POST":  # a batch of reads (sandbox.servers.fhir_batch)
+            if not self._authorised(request):
+                return _error(401, "missing or invalid bearer token")
+            status, answer = answer_batch(request, self.dispatch, operation_outcome)
+            return _fhir(answer, status)
         if request.method not in ("GET", "HEAD"):
             return _error(405, "this server is read-only")
         if parts[1:] == ["metadata"]:
@@ -144,7 +159,7 @@ class FhirApp:
     def _bundle(
         self, request: Request, resource_type: str, search: ParsedSearch, page: Page, next_offset: int | None
     ) -> dict[str, Any]:
-        base = request.host_url + "fhir"
+        base = _base_url(request)
         kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("_count", "_getpagesoffset")]
 
         def page_url(offset: int) -> str:
@@ -185,13 +200,14 @@ class FhirApp:
             "date": _now()[:10],
             "kind": "instance",
             "software": {"name": "single-child-view health sandbox"},
-            "implementation": {"description": "Sandbox NHS board FHIR server", "url": request.host_url + "fhir"},
+            "implementation": {"description": "Sandbox NHS board FHIR server", "url": _base_url(request)},
             "fhirVersion": "4.0.1",
             "format": ["json"],
             "rest": [{
                 "mode": "server",
                 "security": {"service": [{"text": "Static bearer token (SANDBOX_HEALTH_TOKEN)"}]},
                 "resource": resources,
+                "interaction": [{"code": "batch"}],  # reads only
             }],
         }
 
@@ -211,4 +227,10 @@ def _param_type(name: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc_second(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _utc_second(second: int) -> str:
+    # Formatted once a second: strftime showed in every search's profile.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))

@@ -148,7 +148,9 @@ def _clause(name: str, value: str, modifier: str, chi_systems: tuple[str, ...]) 
 
 
 def _any_of(clauses: list[Clause]) -> Clause:
-    return Clause(" OR ".join(f"({c.sql})" for c in clauses), [p for c in clauses for p in c.params])
+    # A match holds one of the keys of the clause it matched, so the union of keys narrows the OR.
+    keys = None if any(c.keys is None for c in clauses) else tuple(k for c in clauses for k in c.keys or ())
+    return Clause(" OR ".join(f"({c.sql})" for c in clauses), [p for c in clauses for p in c.params], keys)
 
 
 def _identifier(token: str, chi_systems: tuple[str, ...]) -> Clause:
@@ -157,11 +159,12 @@ def _identifier(token: str, chi_systems: tuple[str, ...]) -> Clause:
         system, code = "", token
     base = "EXISTS (SELECT 1 FROM json_each(records.json, '$.identifier') i WHERE json_extract(i.value, '$.value') = ?"
     if not system:
-        return Clause(base + ")", [code])
+        return Clause(base + ")", [code], keys=(code,))
     # Either CHI system URI finds a CHI, whichever one the record was stored under.
     systems = list(chi_systems) if system in chi_systems else [system]
     placeholders = ", ".join("?" * len(systems))
-    return Clause(base + f" AND json_extract(i.value, '$.system') IN ({placeholders}))", [code, *systems])
+    return Clause(base + f" AND json_extract(i.value, '$.system') IN ({placeholders}))", [code, *systems],
+                  keys=(code,))
 
 
 def _name(part: str, value: str, *, exact: bool) -> Clause:

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+ENVIRON_KEY = "sandbox.request_log"
 MAX_ENTRIES = 10_000  # bounded so a benchmark cannot grow the process without limit
 
 
@@ -22,8 +23,10 @@ class RequestLog:
         self._lock = threading.Lock()
         self._entries: deque[dict[str, Any]] = deque(maxlen=MAX_ENTRIES)
 
-    def append(self, method: str, path: str, query: str) -> None:
-        entry = {"method": method, "path": path, "query": query, "at": time.time()}
+    def append(self, method: str, path: str, query: str, *, in_batch: bool = False) -> None:
+        entry: dict[str, Any] = {"method": method, "path": path, "query": query, "at": time.time()}
+        if in_batch:  # one read inside a FHIR batch POST, logged as well so tests see what was asked
+            entry["in_batch"] = True
         with self._lock:
             self._entries.append(entry)
 
@@ -47,4 +50,5 @@ class RequestLogMiddleware:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/_sandbox"):
             self.log.append(environ.get("REQUEST_METHOD", ""), path, environ.get("QUERY_STRING", ""))
+            environ[ENVIRON_KEY] = self.log  # a FHIR batch logs each read inside it here too
         return self.app(environ, start_response)

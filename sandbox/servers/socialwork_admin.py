@@ -15,7 +15,8 @@ from pathlib import Path
 from sandbox.servers import config
 from sandbox.servers.admin import make_admin_app
 from sandbox.servers.faults import SQL_MODES, FaultSpec, FaultState, parse_fault_text
-from sandbox.servers.serve import Listener, wait_for_stop_signal
+from sandbox.servers.listener import Listener
+from sandbox.servers.serve import wait_for_stop_signal
 from sandbox.servers.sql_faults import SqliteFaults
 from sandbox.servers.sql_faults_pg import PostgresFaults
 

@@ -79,7 +79,6 @@ def grant(*, started_minutes_ago: int = 10, minutes: int = 60, ended_minutes_ago
         user_id=user_id,
         child_chi=chi,
         reason_code="immediate_risk",
-        justification="Child presenting at A&E out of hours",
         started_at=started,
         expires_at=started + timedelta(minutes=minutes),
         ended_at=None if ended_minutes_ago is None else NOW - timedelta(minutes=ended_minutes_ago),

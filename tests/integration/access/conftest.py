@@ -82,3 +82,22 @@ def child_token(app: Flask, username: str, chi: str, purpose: str = "child_prote
         user_id = user_named(username).id
     return encode_reference(ChildReference(chi=chi, purpose=purpose, user_id=user_id), app.config["SECRET_KEY"],
                             session_key=_session_key(client))
+
+
+def identity_offer(app: Flask, username: str, token: str, agency: str, source_id: str, *,
+                   client: FlaskClient) -> str:
+    """The MAC the child's page at `token` would put beside an offered candidate (agency, source_id)."""
+    from portal.children.offers import sign_offer
+
+    with app.app_context():
+        user_id = user_named(username).id
+    return sign_offer(app.config["SECRET_KEY"], _session_key(client), user_id, token, agency, source_id)
+
+
+def relationships_for(client: FlaskClient, chi: str = "", holder: str = ""):  # type: ignore[no-untyped-def]
+    """The admin's relationships list filtered through its (POSTed) filter form; follows the redirect."""
+    from tests.conftest import extract_csrf
+
+    csrf = extract_csrf(client.get("/admin/relationships").get_data(as_text=True))
+    return client.post("/admin/relationships/filter", data={"chi": chi, "holder": holder, "csrf_token": csrf},
+                       follow_redirects=True)

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import extract_csrf
+from tests.integration.access.conftest import relationships_for
 
 CHI = "1904851231"  # valid Mod-11
 OTHER_CHI = "0101011237"
@@ -143,7 +144,7 @@ def test_csv_import_adds_every_row_and_the_list_filters_and_pages(app, client, s
     assert len(first.select("[data-testid=relationships-table] tbody tr")) == 25
     second = _soup(client.get(first.select_one("[data-testid=pagination] a[rel=next]")["href"]))
     assert len(second.select("[data-testid=relationships-table] tbody tr")) == 2
-    one_child = _soup(client.get(f"/admin/relationships?chi={CHI}"))
+    one_child = _soup(relationships_for(client, CHI))
     rows = one_child.select("[data-testid=relationships-table] tbody tr")
     assert len(rows) == 1 and rows[0].select_one("[data-testid=source]").get_text(strip=True) == "Import"
 
@@ -157,10 +158,10 @@ def test_the_list_filters_by_holder_and_one_import_is_said_in_the_singular(app, 
     listing = _soup(client.get("/admin/relationships"))
     choices = {option.get_text(strip=True): option["value"] for option in listing.select("#filter-holder option")}
     teacher = next(value for label, value in choices.items() if "(teacher)" in label)
-    held = _soup(client.get(f"/admin/relationships?holder={teacher}"))
+    held = _soup(relationships_for(client, holder=teacher))
     cells = held.select("[data-testid=relationships-table] [data-testid=holder]")
     holders = [cell.get_text(strip=True) for cell in cells]
     assert holders == ["Sam Reid (teacher)"]
     assert held.select_one("#filter-holder option[selected]")["value"] == teacher
-    everyone = _soup(client.get("/admin/relationships?holder=user:not-a-number"))
+    everyone = _soup(relationships_for(client, holder="user:not-a-number"))
     assert len(everyone.select("[data-testid=relationships-table] tbody tr")) == 2  # an unknown holder filters nothing

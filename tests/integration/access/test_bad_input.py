@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import extract_csrf
-from tests.integration.access.conftest import child_token, give_relationship
+from tests.integration.access.conftest import child_token, give_relationship, identity_offer
+from tests.support.ig_forms import download_export, search_trail
 
 CHI = "1904851231"
 HUGE = "9" * 23
@@ -44,7 +46,10 @@ def test_search_date_of_birth_with_an_overflowing_year(app, client, sign_in) -> 
 ])
 def test_ig_trail_search_explains_bad_dates_and_pages(app, client, sign_in, params, message: str) -> None:  # type: ignore[no-untyped-def]
     sign_in("ig.officer")
-    response = client.get("/ig/audit", query_string={"user": "teacher", **params})
+    fields = {key: value for key, value in params.items() if key != "page"}
+    response = search_trail(client, urlencode({"user": "teacher", **fields}))
+    if "page" in params:  # the page is in the results' address, beside their opaque reference
+        response = client.get(f"{response.request.url}&{urlencode({'page': params['page']})}")
     assert response.status_code == 200  # the form again, with what to correct; nothing was read
     assert message in _summary(response)
     assert not BeautifulSoup(response.get_data(as_text=True), "html.parser").select("[data-testid=trail-results]")
@@ -52,8 +57,7 @@ def test_ig_trail_search_explains_bad_dates_and_pages(app, client, sign_in, para
 
 def test_ig_export_since_date_overflow_is_explained(app, client, sign_in) -> None:  # type: ignore[no-untyped-def]
     sign_in("ig.officer")
-    response = client.get("/ig/exports/download", query_string={"format": "csv", "since-day": "1",
-                                                                 "since-month": "1", "since-year": HUGE})
+    response = download_export(client, f"format=csv&since-day=1&since-month=1&since-year={HUGE}")
     assert response.status_code == 400
     assert "Since must be" in _summary(response)
 
@@ -91,8 +95,9 @@ def test_an_identity_decision_with_an_oversized_record_id_is_refused(access_app,
         assert response.status_code == 400
         assert "Location" not in response.headers
         assert "names no record this portal offered" in _text(response)
+    offer = identity_offer(app, "lead.professional", token, "police", "PS-000001", client=client)
     accepted = client.post(f"/children/{token}/identity", data={
-        "agency": "police", "source_id": "PS-000001", "decision": "confirm", "csrf_token": csrf})
+        "agency": "police", "source_id": "PS-000001", "decision": "confirm", "csrf_token": csrf, "offer": offer})
     assert accepted.status_code == 302
 
 

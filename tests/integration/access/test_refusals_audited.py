@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import extract_csrf
 from tests.integration.access.conftest import child_token, search_token
+from tests.support.ig_forms import search_trail
 
 CHI = "0101011237"  # valid, made up; nobody has a relationship with this child
 
@@ -142,7 +143,7 @@ def test_ig_finds_refusals_in_the_trail_search(app: Flask, sign_in) -> None:  # 
                                         "csrf_token": extract_csrf(page)})
     assert practitioner.get("/children/forged-link").status_code == 404
     ig: FlaskClient = sign_in("ig.officer")
-    results = BeautifulSoup(ig.get("/ig/audit?event_type=refused&user=lead.professional").get_data(as_text=True),
+    results = BeautifulSoup(search_trail(ig, "event_type=refused&user=lead.professional").get_data(as_text=True),
                             "html.parser")
     rows = results.select("[data-testid=trail-results] tbody tr")
     assert len(rows) == 1 and "Access refused" in rows[0].get_text(" ")

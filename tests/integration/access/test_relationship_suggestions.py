@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bs4 import BeautifulSoup
 
 from tests.conftest import extract_csrf
+from tests.integration.access.conftest import relationships_for
 
 
 def _allocated_worker(sandbox, chi: str) -> str:  # type: ignore[no-untyped-def]
@@ -47,7 +48,7 @@ def test_an_admin_accepts_what_the_social_work_system_reports(access_app, client
         upsert_user("allocated.worker", worker, "practitioner", team, None)
     sign_in("admin")
 
-    page = _soup(client.get(f"/admin/relationships?chi={child['chi']}"))
+    page = _soup(relationships_for(client, child["chi"]))
     offered = page.select("[data-testid=suggestion]")
     assert offered and all(f"{worker} (allocated.worker)" in row.get_text() for row in offered)
     suggestion = next(row for row in offered if "Allocated worker" in row.get_text())
@@ -77,7 +78,7 @@ def test_nothing_is_suggested_for_a_worker_without_an_account_and_a_forged_accep
 
     child, _ = _child_with_allocation(sandbox)
     sign_in("admin")
-    page = _soup(client.get(f"/admin/relationships?chi={child['chi']}"))
+    page = _soup(relationships_for(client, child["chi"]))
     assert page.select("[data-testid=suggestion]") == []
     assert "names no portal user" in page.select_one("[data-testid=suggestions]").get_text()
     with access_app.app_context():

@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 
 from portal.config import PROJECT_ROOT, Settings
 from tests.conftest import make_settings
+from tests.integration.access.conftest import relationships_for
 from tests.integration.access.test_relationship_suggestions import _child_with_allocation
 
 EAST = "Strathbrae Council social work"
@@ -58,7 +59,7 @@ def test_every_social_work_agency_is_asked_labelled_by_name_and_audited(  # type
         upsert_user("allocated.worker", worker, "practitioner", team, None)
     sign_in("admin")
 
-    page = _soup(client.get(f"/admin/relationships?chi={child['chi']}"))
+    page = _soup(relationships_for(client, child["chi"]))
     asked = {block["data-agency"]: block for block in page.select("[data-testid=suggestions-agency]")}
     assert list(asked) == ["social_work", "social_work_east"]
     assert asked["social_work_east"].select_one("h3").get_text(strip=True) == EAST

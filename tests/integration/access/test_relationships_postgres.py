@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.data.base import Base
-from portal.data.break_glass import active_break_glass, start_break_glass
+from portal.data.break_glass import active_break_glass, break_glass_for_decision, end_break_glass, start_break_glass
 from portal.data.models import Organisation, User
 from portal.data.relationship_import import import_relationships_csv
 from portal.data.relationships import Relationship, active_relationship, add_relationship
@@ -80,3 +80,26 @@ def test_csv_import_is_all_or_nothing_on_postgres(pg_session: Session, nurse: Us
 
     assert [str(e) for e in report.errors] == ["line 3: no user with username 'hv.two'"]
     assert pg_session.query(Relationship).count() == 0
+
+
+def test_the_decision_sees_the_grant_in_force_else_the_latest_one(pg_session: Session, nurse: User) -> None:
+    child = "0202151007"
+    assert break_glass_for_decision(pg_session, nurse, child, NOW) is None
+    first = start_break_glass(pg_session, nurse, child, "out_of_hours", "Called by out-of-hours GP", NOW)
+    end_break_glass(pg_session, first.id, NOW + timedelta(minutes=10), user=nurse)
+    second = start_break_glass(pg_session, nurse, child, "out_of_hours", "Called again by the GP later",
+                               NOW + timedelta(minutes=20), duration=timedelta(minutes=30))
+    third_starts = NOW + timedelta(hours=2)
+    start_break_glass(pg_session, nurse, child, "out_of_hours", "A third call, after the second expired",
+                      third_starts, duration=timedelta(minutes=30))
+
+    during_second = break_glass_for_decision(pg_session, nurse, child, NOW + timedelta(minutes=25))
+    assert during_second is not None and during_second.justification == second.justification
+    assert during_second.is_active(NOW + timedelta(minutes=25))
+    # Between grants none is in force: the latest (here the third, not yet started) explains the refusal.
+    between = break_glass_for_decision(pg_session, nurse, child, NOW + timedelta(minutes=5) + timedelta(hours=1))
+    assert between is not None and between.started_at == third_starts and not between.is_active(
+        NOW + timedelta(hours=1, minutes=5))
+    # The first grant was ended early: at a moment it would otherwise cover, it is not in force.
+    after_end = break_glass_for_decision(pg_session, nurse, child, NOW + timedelta(minutes=15))
+    assert after_end is not None and not after_end.is_active(NOW + timedelta(minutes=15))

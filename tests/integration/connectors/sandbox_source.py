@@ -26,12 +26,13 @@ SANDBOX_ENV = {
     "SANDBOX_SCRA_API_KEY": "connectors-test-scra-key",
 }
 SMALL_PAGE = 10  # so the contract's reads span several pages of the sandbox's answers
-MARKERS: dict[str, dict[str, str]] = {
+# None: read from the person record the search already sent (connectors.testing).
+MARKERS: dict[str, dict[str, str | None]] = {
     "health": {"health_alerts": "/AllergyIntolerance", "health_conditions": "/Condition",
                "immunisations": "/Immunization", "health_encounters": "/Encounter",
                "health_appointments": "/Appointment", "health_plans": "/EpisodeOfCare", "demographics": "/Patient?_id"},
     "education": {"attendance": "/attendance", "exclusions": "/exclusions", "pastoral_notes": "/notes"},
-    "police": {"police_concerns": "/concerns", "police_cp_flag": "/subjects?"},
+    "police": {"police_concerns": "/concerns", "police_cp_flag": None},
     "scra": {"scra_referrals": "/referrals", "scra_hearings": "/hearings", "scra_orders": "/orders"},
     "social_work": {"sw_allocation": "allocations", "cp_register": "cp_registrations",
                     "looked_after": "looked_after_spells", "childs_plan": "childs_plans",

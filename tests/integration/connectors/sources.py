@@ -70,6 +70,7 @@ class FakeHttpSource:
             collection.pop("window", None)
         if config.get("kind") == "fhir":
             config["window_types"] = []
+            config["batch_reads"] = False  # nor serve a FHIR batch
         for limit, key in (("read_timeout", "read_timeout"), ("response_cap", "max_response_bytes"),
                            ("max_pages", "max_pages")):
             if limit in limits:
@@ -117,7 +118,7 @@ class PoliceSource(FakeHttpSource):
     agency = "police"
     base_path = "/api"
     known_person = PersonQuery(surname="Fakename", forename="Ailsa", birth_date=date(2016, 3, 15))
-    category_markers = {"police_concerns": "/concerns", "police_cp_flag": "/subjects?"}
+    category_markers = {"police_concerns": "/concerns", "police_cp_flag": None}  # the flag comes with the person
     required_keys = ("base_url", "read_timeout", "auth")
 
     def __init__(self, fake: PoliceAgency) -> None:

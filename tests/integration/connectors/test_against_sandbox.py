@@ -6,6 +6,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from sandbox.cohort.write import write
 from sandbox.fhir_loader import load_bundle
 from sandbox.launcher import SandboxHandle, free_port, start_all
 from tests.integration.connectors.fake_fhir import SYNTHEA_DIR
-from tests.integration.connectors.sandbox_source import SANDBOX_ENV, SandboxSource, SandboxSqlSource
+from tests.integration.connectors.sandbox_source import SANDBOX_ENV, SMALL_PAGE, SandboxSource, SandboxSqlSource
 
 SYNTHEA_CHI = "0211165794"  # Gerardo Botello: the fixture with an emergency admission
 SYNTHEA_CHIS = {"Gerardo_Botello": SYNTHEA_CHI, "Daisey_Johns": "1904851231", "Emanuel_Carroll": "0101011237",
@@ -149,3 +150,48 @@ def test_every_synthea_fixture_reads_completely_from_the_health_sandbox(sandbox,
     assert by_category["health_conditions"] == counts["Condition"]
     assert by_category["health_plans"] == counts["CarePlan"]
     assert records.dropped_wrong_child == 0
+
+
+def test_a_batched_health_read_shows_what_one_search_per_type_shows_in_one_round_trip(sandbox) -> None:
+    handle, _ = sandbox
+    source = SandboxSource(handle, "health", PersonQuery(chi=SYNTHEA_CHI))
+    read = {}
+    asked = {}
+    for batched in (True, False):
+        connector = build_connector("health", {**source.config(), "batch_reads": batched}, source.env())
+        try:
+            person = connector.find_people(source.known_person, deadline=time.monotonic() + 10)[0]
+            source.clear()
+            read[batched] = connector.fetch_records(person, connector.categories, deadline=time.monotonic() + 10)
+            asked[batched] = source.requests()
+        finally:
+            connector.close()
+    assert read[True] == read[False]
+    assert len(read[True].events) > 2 * SMALL_PAGE  # so some lists ran past the batch's first page
+    types = {"/fhir/" + t for t in ("Patient", "Encounter", "Condition", "Immunization", "AllergyIntolerance",
+                                     "Flag", "Appointment", "EpisodeOfCare", "CarePlan")}
+    assert {line.split("?")[0] for line in asked[False]} == types
+    posts = [line for line in asked[True] if line == "/fhir"]
+    assert len(posts) == 1  # every type's first page in one POST; later pages are GETs of the next links
+    assert len(asked[True]) == len(asked[False]) + 1  # the same reads, as the request log lists them
+
+
+def test_person_level_facts_come_from_the_search_that_found_the_person(sandbox, known_people) -> None:
+    handle, _ = sandbox
+    source = SandboxSource(handle, "education", known_people["education"])
+    connector = build_connector("education", source.config(), source.env())
+    try:
+        person = connector.find_people(source.known_person, deadline=time.monotonic() + 10)[0]
+        source.clear()
+        found = connector.fetch_records(person, frozenset({"enrolment"}), deadline=time.monotonic() + 10)
+        asked_found = source.requests()
+        # A person known some other way (without the search's item) is looked up again, to the same facts.
+        known = replace(person, source_item=None)
+        again = connector.fetch_records(known, frozenset({"enrolment"}), deadline=time.monotonic() + 10)
+        asked_again = source.requests()[len(asked_found):]
+    finally:
+        connector.close()
+    assert "school" in [f.field for f in found.facts]
+    assert found == again
+    assert asked_found == []
+    assert [line.split("?")[0] for line in asked_again] == ["/api/v1/pupils"]

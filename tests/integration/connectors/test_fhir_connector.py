@@ -46,7 +46,7 @@ def synthea_server() -> Iterator[tuple[FhirAgency, dict[str, list[dict[str, Any]
 @pytest.fixture
 def health(synthea_server) -> Iterator[FhirConnector]:
     agency, _ = synthea_server
-    config = {**demo_table("health"), "base_url": agency.origin + "/fhir"}
+    config = {**demo_table("health"), "base_url": agency.origin + "/fhir", "batch_reads": False}  # the fake: no batch
     connector = build_connector("health", config, {"SANDBOX_HEALTH_TOKEN": "tok"})
     assert isinstance(connector, FhirConnector)
     yield connector

@@ -89,3 +89,16 @@ def test_a_role_without_select_is_reported_as_unauthorised(schema: str) -> None:
             connector.find_people(PersonQuery(chi="1503741206"), deadline=time.monotonic() + 10)
     finally:
         connector.close()
+
+
+def test_a_query_with_a_literal_percent_and_a_repeated_parameter_reads_as_written(schema: str) -> None:
+    # The driver takes `%(name)s` parameters: a `%` the agency wrote must reach PostgreSQL as it is.
+    people = {**demo_table("social_work")["people"]}
+    people["by_chi"] = ("SELECT person_id, chi, forename, surname, previous_surname, birth_date, sex, postcode "
+                        "FROM people WHERE chi = :chi AND chi LIKE '1503%' AND :chi = chi")
+    connector = _connector(schema, people=people)
+    try:
+        found = connector.find_people(PersonQuery(chi="1503741206"), deadline=time.monotonic() + 10)
+    finally:
+        connector.close()
+    assert [p.chi for p in found] == ["1503741206"]

@@ -11,10 +11,10 @@ from portal.demo import DEMO_ACCOUNTS
 from portal.extensions import audit_db
 
 IG_ROUTES = [
-    ("get", "/ig/audit"), ("get", "/ig/audit?user=teacher"), ("get", "/ig/audit/1"), ("get", "/ig/break-glass"),
+    ("get", "/ig/audit"), ("post", "/ig/audit"), ("get", "/ig/audit/1"), ("get", "/ig/break-glass"),
     ("get", "/ig/break-glass/1"), ("post", "/ig/break-glass/1/review"), ("get", "/ig/dashboard"),
-    ("get", "/ig/who-viewed"), ("get", "/ig/who-viewed.csv?chi=0101011237"), ("get", "/ig/exports"),
-    ("get", "/ig/exports/download?format=csv"), ("get", "/ig/sessions"), ("post", "/ig/sessions/1/end"),
+    ("get", "/ig/who-viewed"), ("post", "/ig/who-viewed"), ("post", "/ig/who-viewed.csv"), ("get", "/ig/exports"),
+    ("post", "/ig/exports/download"), ("get", "/ig/sessions"), ("post", "/ig/sessions/1/end"),
 ]
 OTHER_ROLES = sorted({username for username, _, role, _ in DEMO_ACCOUNTS if role != "ig_officer"})
 

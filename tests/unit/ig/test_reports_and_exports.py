@@ -11,6 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from portal.audit.queries import search_entries
 from portal.extensions import audit_db
+from tests.support.ig_forms import download_export, who_viewed, who_viewed_csv
 from tests.unit.ig.conftest import CHILD_CHI, OTHER_CHI, crafted, view
 from tests.unit.ig.pages import check_page
 
@@ -24,7 +25,7 @@ def _seed_history(seed):  # type: ignore[no-untyped-def]
 
 def test_who_viewed_lists_every_successful_access_to_that_child_only(ig_client, seed) -> None:  # type: ignore[no-untyped-def]
     _seed_history(seed)
-    response = ig_client.get(f"/ig/who-viewed?chi={CHILD_CHI}")
+    response = who_viewed(ig_client, CHILD_CHI)
     soup = check_page(response.get_data(as_text=True), never_in_title=(CHILD_CHI,))
     accesses = soup.find(attrs={"data-testid": "accesses"}).find("tbody").find_all("tr")
     whats = [row.find_all("td")[1].get_text() for row in accesses]
@@ -41,9 +42,9 @@ def test_who_viewed_lists_every_successful_access_to_that_child_only(ig_client, 
 
 
 def test_who_viewed_needs_a_valid_chi(ig_client) -> None:  # type: ignore[no-untyped-def]
-    soup = check_page(ig_client.get("/ig/who-viewed?chi=").get_data(as_text=True))
+    soup = check_page(who_viewed(ig_client, "").get_data(as_text=True))
     assert "Enter the child's CHI number" in soup.find(class_="govuk-error-summary").get_text()
-    soup = check_page(ig_client.get("/ig/who-viewed?chi=12345").get_data(as_text=True))
+    soup = check_page(who_viewed(ig_client, "12345").get_data(as_text=True))
     assert "CHI number must be 10 digits" in soup.find(class_="govuk-error-summary").get_text()
     assert search_entries(audit_db, event_type="audit_read") == []
 
@@ -51,7 +52,7 @@ def test_who_viewed_needs_a_valid_chi(ig_client) -> None:  # type: ignore[no-unt
 def test_who_viewed_csv_download_is_recorded_and_safe_for_spreadsheets(ig_client, seed) -> None:  # type: ignore[no-untyped-def]
     _seed_history(seed)
     seed(view("teacher", CHILD_CHI, user_display_name="=HYPERLINK(\"http://x\")"))
-    response = ig_client.get(f"/ig/who-viewed.csv?chi={CHILD_CHI}")
+    response = who_viewed_csv(ig_client, CHILD_CHI)
     disposition = response.headers["Content-Disposition"]
     assert response.mimetype == "text/csv" and disposition.startswith("attachment;")
     assert CHILD_CHI not in disposition
@@ -64,7 +65,7 @@ def test_who_viewed_csv_download_is_recorded_and_safe_for_spreadsheets(ig_client
 
 def test_fhir_export_is_a_valid_r4_bundle_of_audit_events(ig_client, seed) -> None:  # type: ignore[no-untyped-def]
     _seed_history(seed)
-    response = ig_client.get(f"/ig/exports/download?format=fhir&chi={CHILD_CHI}")
+    response = download_export(ig_client, f"format=fhir&chi={CHILD_CHI}")
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert ".fhir.json" in response.headers["Content-Disposition"]
     bundle = Bundle.model_validate(json.loads(response.get_data(as_text=True)))
@@ -81,14 +82,14 @@ def test_fhir_export_is_a_valid_r4_bundle_of_audit_events(ig_client, seed) -> No
 
 def test_csv_export_filters_by_user_and_date(ig_client, seed) -> None:  # type: ignore[no-untyped-def]
     _seed_history(seed)
-    response = ig_client.get("/ig/exports/download?format=csv&user=teacher&since-day=1&since-month=1&since-year=2020")
+    response = download_export(ig_client, "format=csv&user=teacher&since-day=1&since-month=1&since-year=2020")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert sorted(row["event_type"] for row in rows) == ["search", "view_child"]
     assert {row["user_id"] for row in rows} == {"teacher"}
 
 
 def test_export_form_errors_are_explained(ig_client) -> None:  # type: ignore[no-untyped-def]
-    response = ig_client.get("/ig/exports/download?format=pdf&chi=99")
+    response = download_export(ig_client, "format=pdf&chi=99")
     assert response.status_code == 400
     summary = check_page(response.get_data(as_text=True)).find(class_="govuk-error-summary").get_text()
     assert "Select CSV or FHIR" in summary and "10 digits" in summary
@@ -107,7 +108,7 @@ def test_who_viewed_says_why_in_words_and_links_break_glass_views_to_their_reaso
     seed(view("teacher", CHILD_CHI, break_glass=True, relationship_basis="break_glass",
               purpose_code="child_protection", purpose_of_use="BTG"),
          view("health.visitor", CHILD_CHI, relationship_basis="team_around_child", purpose_code="girfec_wellbeing"))
-    soup = check_page(ig_client.get(f"/ig/who-viewed?chi={CHILD_CHI}").get_data(as_text=True),
+    soup = check_page(who_viewed(ig_client, CHILD_CHI).get_data(as_text=True),
                       never_in_title=(CHILD_CHI,))
     rows = soup.find(attrs={"data-testid": "accesses"}).find("tbody").find_all("tr")
     by_who = {row.find_all("td")[2].get_text(): row for row in rows}
