@@ -84,6 +84,15 @@ class Connector(ABC):
         """
         return None
 
+    def restricted_notices(self, person: PersonRecord, categories: frozenset[str], *, deadline: float
+                           ) -> tuple[str, ...]:
+        """The source's "restricted information exists" notices for `categories`, without their records.
+
+        A view whose chronology is read in windows asks this instead of reading every event. The fallback
+        reads the records (right, but whole); a connector that can ask for the notices alone overrides it.
+        """
+        return self.fetch_records(person, categories, deadline=deadline).restricted_notices
+
     def close(self) -> None:  # noqa: B027 - a connector with nothing to release need not override
         """Release connections."""
 

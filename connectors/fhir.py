@@ -153,6 +153,11 @@ class FhirConnector(HttpConnector):
                 out.facts.append(summary)
         return SourceRecords(events=tuple(out.events), facts=tuple(out.facts), dropped_wrong_child=dropped)
 
+    def restricted_notices(self, person: PersonRecord, categories: frozenset[str], *, deadline: float
+                           ) -> tuple[str, ...]:
+        """A FHIR server withholds without saying so: it sends no notices, so there is nothing to ask."""
+        return ()
+
     def _resources_of(self, resource_type: str, patient_id: str, deadline: float) -> list[dict[str, Any]]:
         return self._search(resource_type, self._search_params(resource_type, patient_id), deadline=deadline)
 

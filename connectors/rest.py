@@ -177,6 +177,22 @@ class RestConnector(HttpConnector):
                  if f.category in wanted]
         return [f for f in facts if f is not None]
 
+    @unreadable_as_malformed
+    def restricted_notices(self, person: PersonRecord, categories: frozenset[str], *, deadline: float
+                           ) -> tuple[str, ...]:
+        """Each asked-for collection's notice, from a one-item page of it (the notice comes with any page)."""
+        wanted = categories & self.categories
+        specs = [spec for spec in self.collections if spec.categories & wanted]
+        notices: list[str] = []
+        for spec in specs:
+            path = spec.path.replace("{id}", quote(person.source_id, safe=""))
+            body = self.get_json(path, params={self.page_size_param: "1"}, deadline=deadline,
+                                 endpoint=path.split("/")[-1] or path)
+            notice = body.get(self.notice_field) if isinstance(body, dict) else None
+            if notice and str(notice) not in notices:
+                notices.append(str(notice))
+        return tuple(notices)
+
     # -- windows of events (connectors.window) -----------------------------------------------------
 
     def event_streams(self, person: PersonRecord, categories: frozenset[str]) -> tuple[EventStream, ...]:

@@ -142,6 +142,20 @@ class SqlConnector(Connector):
         return SourceRecords(events=tuple(events), facts=tuple(facts), restricted_notices=tuple(notices),
                              dropped_wrong_child=dropped)
 
+    @unreadable_as_malformed
+    def restricted_notices(self, person: PersonRecord, categories: frozenset[str], *, deadline: float
+                           ) -> tuple[str, ...]:
+        """Only the counting queries of withheld rows (their notices), none of the record queries."""
+        wanted = categories & self.categories
+        notices: list[str] = []
+        for spec in self.queries:
+            if spec.notice is None or not spec.categories & wanted or spec.notice in notices:
+                continue
+            rows = self._run(spec.name, spec.sql, {"person_id": person.source_id}, deadline=deadline)
+            if rows and truthy(next(iter(rows[0].values()), 0)):
+                notices.append(spec.notice)
+        return tuple(notices)
+
     # -- windows of events (connectors.window) -----------------------------------------------------
 
     def event_streams(self, person: PersonRecord, categories: frozenset[str]) -> tuple[EventStream, ...]:

@@ -106,8 +106,12 @@ def test_nothing_scrolls_sideways_at_320_css_pixels(signed_in, base_url: str, sa
     assert _scroll_width(page) <= 320, "results"
     ResultsPage(page).open().wait_loaded()
     assert _scroll_width(page) <= 320, "the child's page"
+    expect(page.get_by_test_id("timeline-offer")).to_be_visible()  # a long history: drawn when asked for
+    assert violations(page) == []
+    page.get_by_test_id("draw-timeline").click()
     expect(page.get_by_test_id("timeline-list")).to_be_visible()  # the drawing's narrow form
     expect(page.locator(".portal-timeline__svg")).to_be_hidden()
+    assert _scroll_width(page) <= 320, "the drawn timeline"
     assert violations(page) == []
 
 
@@ -150,6 +154,12 @@ def test_the_timeline_key_is_the_same_for_two_children_and_markers_take_focus(si
     first = key.all_inner_texts()
     first_svg = page.locator("[data-testid=timeline-key]").inner_html()
     _open(page, base_url, sandbox.child("large")["chi"])
+    # A long history's timeline is drawn on request, by keyboard too: focus then moves to it, and it is announced.
+    page.get_by_test_id("draw-timeline").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("figure#timeline[data-testid=timeline]")).to_be_focused()
+    expect(page.locator("#timeline-announce")).to_contain_text("The timeline of")
+    assert violations(page) == []
     assert key.all_inner_texts() == first and len(first) > 15
     assert page.locator("[data-testid=timeline-key]").inner_html() == first_svg, "same shapes and colours"
     # Markers are reached by keyboard and say what they are.

@@ -39,6 +39,7 @@ class EventType(enum.StrEnum):
     SEARCH = "search"  # one entry per child a search returned
     VIEW_CHILD = "view_child"
     CHRONOLOGY_PAGE = "chronology_page"
+    VIEW_TIMELINE = "view_timeline"  # the whole timeline, drawn on request for a long history
     PRINT = "print"
     BREAK_GLASS_START = "break_glass_start"
     BREAK_GLASS_END = "break_glass_end"

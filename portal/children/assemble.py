@@ -7,11 +7,12 @@ before anything it returns is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from flask import current_app
 
+from connectors.base import Connector
 from connectors.models import ChronologyEvent, KeyFact
 from portal.access.decision import AccessDecision, Requester
 from portal.access.filtering import filter_items, source_notices
@@ -22,7 +23,7 @@ from portal.data.access_lookup import access_basis_for
 from portal.data.users import SignedInUser
 from portal.metrics import observed
 from portal.record.gather import ConnectorLike, GatheredSource, GatherRequest, gather_as_answered
-from portal.record.summarise import KeyInformationSummary, build_summary, derived_facts
+from portal.record.summarise import SUMMARY_CATEGORIES, KeyInformationSummary, build_summary, derived_facts
 from portal.sources import executor, registry
 
 
@@ -76,6 +77,7 @@ class Gathering:
 
     agencies: dict[str, str]  # agency key → display name, in configuration order
     answers: Iterator[GatheredSource]
+    connectors: Mapping[str, Connector] = field(default_factory=dict)  # agency key → its connector
 
     def in_order(self, answered: Iterable[GatheredSource]) -> list[GatheredSource]:
         """The answers in configuration order, whatever order they arrived in."""
@@ -83,15 +85,21 @@ class Gathering:
         return [by_agency[agency] for agency in self.agencies if agency in by_agency]
 
 
-def start_gathering(reference: ChildReference, decision: AccessDecision) -> Gathering:
+def start_gathering(reference: ChildReference, decision: AccessDecision, *, summary_only: bool = False) -> Gathering:
     """Ask every agency at once on the worker's shared pool: the one fan-out of the page and the stream alike.
 
-    When the pool is full, Saturated is raised here, having asked nobody, before any response has started.
+    `summary_only`: who is linked, and the key facts and notices of the summary's categories, no events (the
+    chronology is then read in windows). When the pool is full, Saturated is raised here, having asked nobody,
+    before any response has started.
     """
     connectors = registry().connectors  # once per view: the request, the order and the names all come from it
-    answers = gather_as_answered(connectors, gather_request(connectors, reference, decision),
+    request = gather_request(connectors, reference, decision)
+    if summary_only:
+        request = replace(request, facts_from=SUMMARY_CATEGORIES)
+    answers = gather_as_answered(connectors, request,
                                  deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
-    return Gathering({c.agency: c.display_name for c in connectors}, observed(answers))
+    return Gathering({c.agency: c.display_name for c in connectors}, observed(answers),
+                     {c.agency: c for c in connectors})
 
 
 def gather_request(connectors: Sequence[ConnectorLike], reference: ChildReference,
@@ -102,8 +110,12 @@ def gather_request(connectors: Sequence[ConnectorLike], reference: ChildReferenc
 
 
 def build_record(user: SignedInUser, reference: ChildReference, decision: AccessDecision,
-                 sources: Sequence[GatheredSource], agencies: Mapping[str, str]) -> ChildRecord:
-    """Keep only what the decision lets this user see, and build the summary (all in memory)."""
+                 sources: Sequence[GatheredSource], agencies: Mapping[str, str], *,
+                 event_facts: Sequence[KeyFact] | None = None) -> ChildRecord:
+    """Keep only what the decision lets this user see, and build the summary (all in memory).
+
+    `event_facts`: the facts derived from events, read in windows (the sources then hold no events).
+    """
     requester = Requester.from_user(user)
     events = [event for source in sources for event in source.records.events]
     facts = [fact for source in sources for fact in source.records.facts]
@@ -113,7 +125,9 @@ def build_record(user: SignedInUser, reference: ChildReference, decision: Access
     names = dict(agencies)
     # Name, date of birth, CHI and counts are derived from what this user may see, never from the raw answers.
     visible = [_only(source, kept_events.items, kept_facts.items) for source in sources]
-    summary_facts = [*kept_facts.items, *derived_facts(visible, now_utc())]
+    derived = derived_facts(visible, now_utc()) if event_facts is None else [
+        *derived_facts(visible, now_utc(), from_events=False), *event_facts]
+    summary_facts = [*kept_facts.items, *derived]
     summary = build_summary(summary_facts, [s.status for s in sources], agency_names=names,
                             domains={s.agency: s.domain or s.agency for s in sources})
     return ChildRecord(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from connectors.models import SHANARRI
+from connectors.models import SHANARRI, ChronologyEvent
 from portal.children.assemble import ChildRecord
 from portal.children.first_screen import missing_answers
 from portal.inputs import InvalidInput, date_from_parts, iso_date, page_number
@@ -96,9 +96,13 @@ def chronology_for(record: ChildRecord, params: ChronologyParams, page_size: int
 
 def timeline_for(record: ChildRecord, params: ChronologyParams) -> Timeline:
     """The timeline of the filtered events (the date range zooms it), one lane per configured agency."""
-    filtered = filter_events(record.events, params.criteria)
+    return timeline_of(record, filter_events(record.events, params.criteria), params)
+
+
+def timeline_of(record: ChildRecord, events: Sequence[ChronologyEvent], params: ChronologyParams) -> Timeline:
+    """The timeline of these (already filtered) events, one lane per configured agency."""
     lanes = [(source.agency, record.agency_names.get(source.agency, source.agency)) for source in record.sources]
-    return build_timeline(filtered, lanes, start=params.criteria.date_from, end=params.criteria.date_to,
+    return build_timeline(events, lanes, start=params.criteria.date_from, end=params.criteria.date_to,
                           gaps=missing_answers(record), lane_name=lambda agency: label(agency, "agency"))
 
 

@@ -162,6 +162,7 @@ def encode_page(resume: Resume, binding: str, secret_key: str, session_key: str 
         "m": resume.matching_before,
         "s": [[c.agency, c.name, c.offset, c.total, c.total_is_events, c.filters_applied] for c in resume.streams],
         "k": list(resume.known) if resume.known else None,
+        "a": list(resume.at_least) if resume.at_least else None,
     }
     token = _fernet(secret_key, session_key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return token.decode("ascii").rstrip("=")
@@ -185,6 +186,7 @@ def decode_page(token: str, binding: str, secret_key: str, session_key: str = ""
                                        None if t is None else _count(t), bool(te), bool(fa))
                           for a, n, o, t, te, fa in payload["s"]),
             known=_known(payload["k"]),
+            at_least=_at_least(payload.get("a")),
         )
     except (InvalidToken, ValueError, KeyError, TypeError, UnicodeError, AttributeError) as error:
         raise BadReference("This link to a chronology page is not valid or has expired.") from error
@@ -193,12 +195,20 @@ def decode_page(token: str, binding: str, secret_key: str, session_key: str = ""
     return resume
 
 
-def _known(value: object) -> tuple[int, int, int] | None:
+def _known(value: object) -> tuple[int, int, int | None] | None:
     if value is None:
         return None
     if not isinstance(value, list) or len(value) != 3:
         raise ValueError("not three counts")
-    return _count(value[0]), _count(value[1]), _count(value[2])
+    return _count(value[0]), _count(value[1]), None if value[2] is None else _count(value[2])
+
+
+def _at_least(value: object) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError("not two counts")
+    return _count(value[0]), _count(value[1])
 
 
 def _count(value: object, minimum: int = 0) -> int:

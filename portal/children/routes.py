@@ -23,7 +23,9 @@ from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
 from portal.auth.sessions import reference_key
 from portal.children import audit_events, display
-from portal.children.assemble import assemble, decide_access, header_from_search, now_utc
+from portal.children.assemble import assemble, decide_access, header_from_search, now_utc, start_gathering
+from portal.children.drawing import draw_timeline
+from portal.children.first_view import first_page, record_first_page
 from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
 from portal.children.offers import offer_for_page, offered_here
 from portal.children.page import build_page
@@ -39,7 +41,7 @@ from portal.children.reference import (
 from portal.children.searching import run_search
 from portal.children.shown import prepare_view, record_shown
 from portal.children.streaming import event_stream
-from portal.children.turning import turn_page, with_next_link
+from portal.children.turning import turn_page
 from portal.data.access_lookup import BreakGlassError, begin_break_glass, finish_break_glass
 from portal.errors import error_page
 from portal.limits import limit_refusals
@@ -275,29 +277,51 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     reference, decision, refusal = _open(token)
     if refusal is not None:
         return refusal
-    record = assemble(current_user, reference, decision)
-    printing = event_type == "print"
-    args = request.args
-    if printing:  # a printout carries every matching event: all pages, whatever page was on screen
-        args = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "page"])
-    view = prepare_view(record, args, page_size=PRINT_PAGE_SIZE if printing else display.PAGE_SIZE)
-    if not printing:  # "next page" continues in windows from here (a printout has no pages)
-        view = with_next_link(view, reference)
-    page = build_page(record, view.params, view.chronology.page, today())
+    if event_type == "print":
+        return _print(token, reference, decision, template)
+    # Like a page turn: who is linked and the summary's facts, then the page in windows (portal.children.first_view).
+    gathering = start_gathering(reference, decision, summary_only=True)
+    params = display.parse_params(request.args, set(gathering.agencies))
+    shown = first_page(current_user, reference, decision, gathering, gathering.in_order(gathering.answers), params)
+    record = shown.record
+    page = build_page(record, params, shown.table.page, today())
     # Built in memory first: the entry says what was shown, so nothing may fail after it is written.
     response = render_page(template, block=block, token=token, decision=decision, record=record, page=page,
-                           params=view.params, chronology=view.chronology, timeline=view.timeline,
+                           params=params, chronology=shown.table, timeline=shown.timeline, first=shown,
                            agencies=list(record.agency_names.items()), purpose=PURPOSES[reference.purpose],
-                           printed_at=now_utc(),
-                           sections=display.print_sections(args), back_to_results=_back_to_results())
+                           back_to_results=_back_to_results())
     if block == "chronology" and request.headers.get("HX-Request"):
         # Filters and page live in the address bar, so Back, reload and print keep them.
-        pairs = display.query_string(view.params.raw, page=view.params.page if view.params.page > 1 else "")
+        pairs = display.query_string(params.raw, page=params.page if params.page > 1 else "")
         response.headers["HX-Push-Url"] = url_for("children.child_content", token=token) + (
             "?" + urlencode(pairs) if pairs else "")
-    record_shown(view, record, event_type,
-                 details={"sections": sorted(display.print_sections(args))} if printing else None)
+    record_first_page(shown, event_type, params)
     return response
+
+
+def _print(token: str, reference: ChildReference, decision: AccessDecision, template: str) -> ResponseReturnValue:
+    """A printout carries every matching significant event, all pages: it still gathers everything."""
+    record = assemble(current_user, reference, decision)
+    args = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "page"])
+    view = prepare_view(record, args, page_size=PRINT_PAGE_SIZE)
+    page = build_page(record, view.params, view.chronology.page, today())
+    response = render_page(template, token=token, decision=decision, record=record, page=page,
+                           params=view.params, chronology=view.chronology, timeline=view.timeline,
+                           agencies=list(record.agency_names.items()), purpose=PURPOSES[reference.purpose],
+                           printed_at=now_utc(), sections=display.print_sections(args),
+                           back_to_results=_back_to_results())
+    record_shown(view, record, "print", details={"sections": sorted(display.print_sections(args))})
+    return response
+
+
+@bp.get("/<token>/timeline")
+@roles_required(*PRACTITIONER_ROLES)
+def timeline(token: str) -> ResponseReturnValue:
+    """The timeline of every matching event, drawn when asked for (a long history's first page does not)."""
+    reference, decision, refusal = _open(token)
+    if refusal is not None:
+        return refusal
+    return draw_timeline(token, reference, decision, _back_to_results())
 
 
 def _refused(token: str, reference: ChildReference, decision: AccessDecision, *,

@@ -15,17 +15,18 @@ from datetime import date
 from flask import Response, current_app, get_template_attribute, render_template, stream_with_context
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from werkzeug.datastructures import MultiDict
 
 from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.audit.writer import AuditUnavailable
 from portal.auth.sessions import session_is_live
 from portal.backpressure import BUSY_TITLE, refuse_busy
-from portal.children.assemble import Gathering, build_record, start_gathering
+from portal.children import display
+from portal.children.assemble import Gathering, start_gathering
+from portal.children.first_view import first_page, record_first_page
 from portal.children.page import build_page
 from portal.children.reference import ChildReference
-from portal.children.shown import prepare_view, record_shown
-from portal.children.turning import with_next_link
 from portal.data.users import SignedInUser
 from portal.record.gather import GatheredSource
 from portal.record.pool import Saturated
@@ -43,7 +44,7 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
     """Stream the statuses, then the record; `today` is what "review overdue" is measured against."""
     user: SignedInUser = current_user._get_current_object()  # the user itself, for use after the request
     try:
-        gathering = start_gathering(reference, decision)  # every agency is asked now, or none
+        gathering = start_gathering(reference, decision, summary_only=True)  # every agency is asked now, or none
     except Saturated as busy:
         # The page's EventSource would not show a 503 page: the busy message arrives as the record instead.
         body = refuse_busy("fanout", busy.retry_after_s)
@@ -74,14 +75,16 @@ def event_stream(token: str, reference: ChildReference, decision: AccessDecision
 
 def _record_event(token: str, user: SignedInUser, reference: ChildReference, decision: AccessDecision,
                   gathering: Gathering, sources: Sequence[GatheredSource], today: date) -> str:
-    record = build_record(user, reference, decision, sources, gathering.agencies)
-    view = with_next_link(prepare_view(record), reference)  # page 2 onwards read in windows
-    page = build_page(record, view.params, view.chronology.page, today)
+    """Page 1 read in windows, as the content view reads it (portal.children.first_view)."""
+    params = display.parse_params(MultiDict(), set(gathering.agencies))
+    shown = first_page(user, reference, decision, gathering, sources, params)
+    record = shown.record
+    page = build_page(record, params, shown.table.page, today)
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record, page=page,
-                        params=view.params, chronology=view.chronology, timeline=view.timeline,
+                        params=params, chronology=shown.table, timeline=shown.timeline, first=shown,
                         purpose=PURPOSES[reference.purpose])
     try:
-        record_shown(view, record, "view_child", details={"delivery": "stream"})
+        record_first_page(shown, "view_child", params, details={"delivery": "stream"})
     except AuditUnavailable:
         current_app.logger.error("audit trail unavailable; refusing to stream content")
         return sse("record", render_template(

@@ -7,7 +7,6 @@ The audit entry lists, per agency, the record ids the page shows and the windows
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
@@ -22,28 +21,15 @@ from portal.children import audit_events, display
 from portal.children.assemble import now_utc
 from portal.children.page import build_page
 from portal.children.paging import (
-    WindowedChronology,
-    first_page_link,
     identity_record,
     page_binding,
     table_for,
     windowed_page,
 )
 from portal.children.reference import BadReference, ChildReference, decode_page, encode_page
-from portal.children.shown import AuditedView
 from portal.errors import error_page
 from portal.record.merge import entry_events
 from portal.rendering import render_page
-
-
-def with_next_link(view: AuditedView, reference: ChildReference) -> AuditedView:
-    """A page built from everything, whose "next page" link carries a reference to continue in windows."""
-    chronology = view.chronology
-    if isinstance(chronology, WindowedChronology):
-        return view
-    link = first_page_link(reference, chronology, view.params, current_app.config["SECRET_KEY"], reference_key())
-    table = WindowedChronology(chronology.page, chronology.matching_events, chronology.total_events, False, link)
-    return replace(view, chronology=table)  # type: ignore[arg-type]
 
 
 def turn_page(token: str, reference: ChildReference, decision: AccessDecision, at: str,

@@ -76,6 +76,9 @@ class GatherRequest:
     confirmed_people: tuple[PersonRecord, ...] = ()  # confirmed candidates, fetched even if no lookup finds them
     find_by_demographics: bool = True  # also ask by name and birth date, to offer records that lack the CHI
     read_records: bool = True  # False: identity only (who is linked), e.g. when the chronology reads in windows
+    # Set: read only these categories (their key facts, notices and events) and the other categories' notices
+    # alone (the summary read of a view whose chronology is read in windows).
+    facts_from: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -208,8 +211,12 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
         references=request.references,
     )
     collected: list[SourceRecords] = []
+    asked = allowed if request.facts_from is None else allowed & request.facts_from
     for scored in sorted_people.linked if request.read_records else ():
-        records = connector.fetch_records(scored.person, allowed, deadline=deadline)
+        records = connector.fetch_records(scored.person, asked, deadline=deadline) if asked else SourceRecords()
+        if request.facts_from is not None:  # the other categories' events are read in windows, notices asked alone
+            records = replace(records, restricted_notices=tuple(dict.fromkeys(
+                (*records.restricted_notices, *_notices_alone(connector, scored.person, allowed - asked, deadline)))))
         collected.append(only_this_person(records, scored.person, allowed))
     records = combine_records(collected)
     wrong_child += records.dropped_wrong_child
@@ -241,6 +248,18 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
         links=tuple(sorted_people.linked),
         candidates=_flag_second_records(connector, sorted_people.linked, sorted_people.candidates),
     )
+
+
+def _notices_alone(connector: ConnectorLike, person: PersonRecord, categories: frozenset[str], deadline: float
+                   ) -> tuple[str, ...]:
+    """The source's restricted notices for categories whose records are not read here (connectors.base)."""
+    if not categories:
+        return ()
+    ask = getattr(connector, "restricted_notices", None)
+    if ask is None:  # a connector without the question: read the records for their notices
+        return connector.fetch_records(person, categories, deadline=deadline).restricted_notices
+    notices: tuple[str, ...] = ask(person, categories, deadline=deadline)
+    return notices
 
 
 def _flag_second_records(

@@ -40,7 +40,9 @@ class Resume:
     entries_before: int = 0  # entries (of the whole chronology) dated before `day`
     matching_before: int = 0  # matching events dated before `day`
     streams: tuple[StreamCursor, ...] = ()
-    known: tuple[int, int, int] | None = None  # (entries, matching, all events) when a page before counted them
+    known: tuple[int, int, int | None] | None = None  # (entries, matching, all events or None) when a page before
+    # counted them; otherwise the most a page before could say: at least (entries, matching)
+    at_least: tuple[int, int] | None = None
 
 
 def before(a: date, b: date, newest_first: bool) -> bool:

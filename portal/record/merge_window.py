@@ -94,6 +94,10 @@ class WindowedView:
     matching_at_most: int | None  # when not exact: the sources' own totals, an upper bound (None: cannot say)
     stats: tuple[StreamStats, ...]
     next_page: Resume | None = None  # where the following page can start reading (None: there is none)
+    # Every matching event, when the windows read the whole record from the start (what a timeline draws);
+    # None when some source holds more than was read.
+    everything: tuple[ChronologyEvent, ...] | None = None
+    matched_by_agency: dict[str, int] = field(default_factory=dict)  # matching events read, per agency
 
     @property
     def total_pages_known(self) -> bool:
@@ -134,6 +138,7 @@ def windowed_chronology(
     executor: Executor | None = None,
     resume: Resume | None = None,
     as_one_list: bool = False,
+    first_window: int | None = None,
 ) -> WindowedView:
     """The page `build_chronology(...)` would show, reading each stream only as far as the page needs.
 
@@ -144,6 +149,8 @@ def windowed_chronology(
     With `resume` (from the previous page's `next_page`), reading starts where that page left off.
     `as_one_list` orders a day's events as `build_chronology([all events])` does (the child view's way):
     by sequence and record id across agencies, rather than agency by agency.
+    `first_window` asks each sorting list for at least that many events first (a short history then comes whole
+    in one request per list, and the page can say it read everything).
     """
     criteria = criteria or ChronologyFilter()
     size = max(1, page_size)
@@ -158,9 +165,9 @@ def windowed_chronology(
     cursors: Sequence[StreamCursor | None] = resume.streams if resume and resume.streams else [None] * len(streams)
     skipped = resume.entries_before if resume else 0  # entries before the resume point, on earlier pages
     needed = size * number + 1 - skipped
-    step = chunk or _first_window(needed, streams)
-    # A list read whole is in memory after its one read: serve it in one piece rather than in shares.
-    readers = [_Reader(index, position, stream, name, base, step if stream.pushed_down else chunk or needed,
+    step = chunk or max(first_window or 0, _first_window(needed, streams))
+    whole = chunk or max(needed, first_window or 0)  # a list read whole is in memory after one read: one piece
+    readers = [_Reader(index, position, stream, name, base, step if stream.pushed_down else whole,
                        deadline, cursor, resume.day if resume else None)
                for (index, position, name, stream), cursor in zip(streams, cursors, strict=True)]
     if executor is not None:
@@ -180,6 +187,10 @@ def windowed_chronology(
         if len(entries) >= wanted or merged.exhausted:
             break
         target = len(matching) + wanted - len(entries)  # a group folds events into one entry: read more
+    if not merged.exhausted and all(r.stats.next_offset is None for r in readers):
+        # Every source has sent its last event: the rest is in memory, so count it rather than guess.
+        _read_until(merged, matching, passes, math.inf)
+        entries = group_incidents(matching) if group else matching
     exhausted = merged.exhausted
     if exhausted:
         pages = max(1, math.ceil((skipped + len(entries)) / size))
@@ -194,7 +205,12 @@ def windowed_chronology(
     counts_exact, matching_count, at_most = _matching_count(readers, criteria, visible, exhausted,
                                                             before_count + len(matching))
     following = _next_page(readers, matching, entries, start + size, number + 1, resume, newest_first)
-    return WindowedView(shown, matching_count, counts_exact, at_most, tuple(r.stats for r in readers), following)
+    everything = tuple(matching) if exhausted and resume is None else None
+    matched: dict[str, int] = {}
+    for event in matching:
+        matched[event.agency] = matched.get(event.agency, 0) + 1
+    return WindowedView(shown, matching_count, counts_exact, at_most, tuple(r.stats for r in readers), following,
+                        everything, matched)
 
 
 def _first_window(needed: int, streams: Sequence[tuple[int, int, str, EventStream]]) -> int:
@@ -226,11 +242,12 @@ def _next_page(readers: Sequence[_Reader], matching: Sequence[ChronologyEvent], 
                                                day, newest_first),
                                  r.stats.total, r.stats.total_is_events, r.stats.filters_applied) for r in readers)
     return Resume(page, day, (resume.entries_before if resume else 0) + entries_before(entries, matching, position),
-                  (resume.matching_before if resume else 0) + position, cursors, resume.known if resume else None)
+                  (resume.matching_before if resume else 0) + position, cursors, resume.known if resume else None,
+                  resume.at_least if resume else None)
 
 
 def _read_until(merged: _Peekable, matching: list[ChronologyEvent], passes: Callable[[ChronologyEvent], bool],
-                target: int) -> None:
+                target: float) -> None:
     """Read matching events up to `target`, then on while the next could join a group with the last read."""
     while not merged.exhausted:
         if len(matching) >= target:

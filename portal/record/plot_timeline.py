@@ -154,7 +154,8 @@ def build_timeline(
     get one at the end (named by `lane_name`) so nothing is silently hidden. `gaps` says, per agency, why its
     lane may be incomplete (it did not answer, or withheld categories).
     """
-    chosen = list(events)
+    # In date order whatever order they came in (a whole list or merged windows): the same events, the same drawing.
+    chosen = sorted(events, key=lambda e: (e.event_date, e.agency, e.sequence, e.source_record_id))
     start, end = _date_range(chosen, start, end)
     span_days = max(1, (end - start).days)
     plot_width = width - label_width - 10.0

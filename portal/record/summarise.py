@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from connectors.models import KeyFact, SourceResult, SourceState, SourceStatus
+from connectors.models import ChronologyEvent, KeyFact, SourceResult, SourceState, SourceStatus
 from portal.record.merge import format_date, format_event_date
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "agency_label",
     "build_summary",
     "derived_facts",
+    "police_concerns_fact",
+    "reporter_fact",
     "summarise_sources",
 ]
 
@@ -188,19 +190,37 @@ class _DomainOf:
 
 
 POLICE_CONCERN_WINDOW = timedelta(days=365)
+REPORTER_CATEGORIES = frozenset({"scra_referrals", "scra_hearings"})
+# Facts derived from events (above): a view that does not read every event reads these in small windows.
+EVENT_FACT_CATEGORIES = frozenset({"police_concerns"}) | REPORTER_CATEGORIES
+# The categories that supply the KIS from connectors' own key facts (a summary read asks only for these).
+SUMMARY_CATEGORIES = frozenset(category for spec in FIELDS for _, category in spec.sources) - EVENT_FACT_CATEGORIES
 
 
-def derived_facts(results: Sequence[SourceResult], now: datetime) -> list[KeyFact]:
-    """Key facts no connector states but its answer shows. Only from sources that answered."""
+def derived_facts(results: Sequence[SourceResult], now: datetime, *, from_events: bool = True) -> list[KeyFact]:
+    """Key facts no connector states but its answer shows. Only from sources that answered.
+
+    `from_events=False`: identity facts only (the answers hold no events; the caller reads those facts in windows).
+    """
     derived: list[KeyFact] = []
     for result in results:
         if result.status.state != SourceState.ANSWERED:
             continue
-        system = getattr(result, "source_system", "") or agency_label(result.agency)
+        system = source_system(result)
         derived += _identity_facts(result, system)
-        derived += _police_concern_facts(result, system, now)
-        derived += _reporter_facts(result, system)
+        if from_events:
+            derived += _police_concern_facts(result, system, now)
+            derived += _reporter_facts(result, system)
     return derived
+
+
+def source_system(result: SourceResult) -> str:
+    return getattr(result, "source_system", "") or agency_label(result.agency)
+
+
+def gives_police_concerns(result: SourceResult) -> bool:
+    """Does this answer supply "police concerns in the last year" (a police source not withholding them)?"""
+    return result_domain(result) == "police" and "police_concerns" not in result.status.withheld_categories
 
 
 def _identity_facts(result: SourceResult, system: str) -> list[KeyFact]:
@@ -220,39 +240,52 @@ def _identity_facts(result: SourceResult, system: str) -> list[KeyFact]:
     return facts
 
 
+def police_concerns_since(now: datetime) -> date:
+    return (now - POLICE_CONCERN_WINDOW).date()
+
+
 def _police_concern_facts(result: SourceResult, system: str, now: datetime) -> list[KeyFact]:
-    if result_domain(result) != "police" or "police_concerns" in result.status.withheld_categories:
+    if not gives_police_concerns(result):
         return []
-    concerns = [e for e in result.records.events if e.category == "police_concerns"]
-    since = (now - POLICE_CONCERN_WINDOW).date()
-    recent = sorted((e.event_date for e in concerns if e.event_date >= since), reverse=True)
-    if not recent:
+    since = police_concerns_since(now)
+    recent = [e.event_date for e in result.records.events if e.category == "police_concerns" and e.event_date >= since]
+    return [police_concerns_fact(result.agency, system, now, len(recent), max(recent, default=None))]
+
+
+def police_concerns_fact(agency: str, system: str, now: datetime, count: int, latest: date | None) -> KeyFact:
+    """The last year's police concerns in words: "N reports, latest D", or "None"."""
+    if not count or latest is None:
         value = "None"
     else:
-        noun = "report" if len(recent) == 1 else "reports"
-        value = f"{len(recent)} {noun}, latest {format_date(recent[0])}"
-    return [KeyFact("police_concerns_recent", value, result.agency, system, as_of=now, category="police_concerns")]
+        noun = "report" if count == 1 else "reports"
+        value = f"{count} {noun}, latest {format_date(latest)}"
+    return KeyFact("police_concerns_recent", value, agency, system, as_of=now, category="police_concerns")
+
+
+def latest_reporter_event(events: Iterable[ChronologyEvent]) -> ChronologyEvent | None:
+    """The Reporter's latest referral or hearing: the newest day, the highest sequence on it (first listed wins)."""
+    relevant = [e for e in events if e.category in REPORTER_CATEGORIES]
+    return max(relevant, key=lambda e: (e.event_date, e.sequence)) if relevant else None
 
 
 def _reporter_facts(result: SourceResult, system: str) -> list[KeyFact]:
     if result_domain(result) != "scra":
         return []
-    relevant = [e for e in result.records.events if e.category in {"scra_referrals", "scra_hearings"}]
-    if not relevant:
-        return []
-    latest = max(relevant, key=lambda e: (e.event_date, e.sequence))
+    latest = latest_reporter_event(result.records.events)
+    return [] if latest is None else [reporter_fact(result.agency, system, latest)]
+
+
+def reporter_fact(agency: str, system: str, latest: ChronologyEvent) -> KeyFact:
     value = f"{latest.title} ({format_event_date(latest)})"
-    return [
-        KeyFact(
-            "scra_status",
-            value,
-            result.agency,
-            system,
-            category=latest.category,
-            security_label=latest.security_label,
-            source_record_id=latest.source_record_id,
-        )
-    ]
+    return KeyFact(
+        "scra_status",
+        value,
+        agency,
+        system,
+        category=latest.category,
+        security_label=latest.security_label,
+        source_record_id=latest.source_record_id,
+    )
 
 
 def _build_field(

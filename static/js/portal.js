@@ -34,7 +34,7 @@
       return;
     }
     var goal = region.querySelector(".govuk-error-summary") || region.querySelector("h1, h2, h3");
-    if (!goal && /^H[1-3]$/.test(region.tagName)) {
+    if (!goal && (/^H[1-3]$/.test(region.tagName) || region.hasAttribute("data-focus-on-arrival"))) {
       goal = region;
     }
     if (!goal) {
