@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from bench.table import print_columns
 from portal.audit import AuditInput, AuditWriter, EventType, SourceAudit, hash_session_id, verify_chain
 from portal.audit.store import upgrade_audit_engine
 from portal.extensions import make_engine
@@ -155,11 +156,7 @@ def print_table(rows: Sequence[Row]) -> None:
          f"{r.verify_ms:.0f}", "ok" if r.verified else "BROKEN")
         for r in rows
     ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for index, line in enumerate(lines):
-        print("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
+    print_columns(lines)
     print("* entries in the verified chain: each writer's warm-up entry plus the measured ones")
 
 

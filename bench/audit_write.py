@@ -29,6 +29,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, event
 
 from bench.audit_load import _entry, _percentile, postgres_store
+from bench.table import print_columns
 from portal.audit import AuditWriter, verify_chain
 from portal.extensions import make_engine
 
@@ -159,11 +160,7 @@ def print_table(rows: Sequence[Row]) -> None:
          f"{sum(r.wire.values()):.2f}", "ok" if r.verified else "BROKEN")
         for r in rows
     ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for index, line in enumerate(lines):
-        print("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
+    print_columns(lines)
     print("per append: stmts = statements sent, begin/commit = BEGIN and COMMIT/ROLLBACK sent, ping = pool pings")
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.table import print_columns
 from connectors.categories import all_categories
 from connectors.models import PersonQuery, PersonRecord, SourceState
 from portal.record.gather import ConnectorLike, GatheredSource, GatherRequest, gather
@@ -204,11 +205,7 @@ def print_table(rows: Sequence[Row]) -> None:
         )
         for r in rows
     ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for index, line in enumerate(lines):
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
+    print_columns(lines, right=False)
     for row in rows:
         if row.label.startswith("sandbox"):
             print(f"{row.label}: {row.detail}")

@@ -113,7 +113,7 @@ def metrics_notes(before: dict[str, float] | None, after: dict[str, float] | Non
     return notes
 
 
-def _process_cpu(pid: int) -> float | None:
+def process_cpu(pid: int) -> float | None:
     try:
         fields = _stat(pid)
     except (FileNotFoundError, ProcessLookupError):
@@ -181,7 +181,7 @@ def cpu_snapshot(portal: tuple[int, list[int]], groups: dict[str, list[int]]) ->
     group by pid, and the whole machine."""
     snapshot = {"portal": {0: cpu_seconds(*portal)}, "machine": {0: machine_busy_seconds()}}
     for name, pids in groups.items():
-        snapshot[name] = {pid: cpu for pid in pids if (cpu := _process_cpu(pid)) is not None}
+        snapshot[name] = {pid: cpu for pid in pids if (cpu := process_cpu(pid)) is not None}
     return snapshot
 
 

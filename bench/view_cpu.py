@@ -16,7 +16,6 @@ and writes collapsed stacks to DIR.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import signal
@@ -28,10 +27,9 @@ from collections import Counter
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
 
-from bench.load_measure import TICKS, _stat
-from bench.load_stack import _children_of, production_stack
+from bench.load_measure import postgres_pids, process_cpu, sandbox_pids
+from bench.load_stack import production_stack
 
 # As in bench.load_journeys, which cannot be imported here (locust patches the standard library).
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token"[^>]*content="([^"]+)"')
@@ -40,37 +38,7 @@ PURPOSE = "child_protection"
 
 
 def _cpu(pid: int) -> float:
-    try:
-        fields = _stat(pid)
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def _sandbox_pids() -> dict[str, int]:
-    """This process's sandbox agency children, by agency (their command line names it)."""
-    found = {}
-    for pid in _children_of(os.getpid()):
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except FileNotFoundError:
-            continue
-        if b"sandbox" in argv and b"serve" in argv:
-            found[argv[argv.index(b"serve") + 1].decode()] = pid
-    return found
-
-
-def _postgres_pids(url: str) -> list[int]:
-    """The backends connected to the portal's database (the pools keep them open across views)."""
-    database = url.rsplit("/", 1)[1].split("?")[0]
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("select pid from pg_stat_activity where datname = :d and pid <> "
-                                           "pg_backend_pid()"), {"d": database}).all()
-    finally:
-        engine.dispose()
-    return [int(row[0]) for row in rows]
+    return process_cpu(pid) or 0.0
 
 
 def _csrf(page: str) -> str:
@@ -129,8 +97,8 @@ def main() -> None:
         for path, _ in records:  # warm caches and pools before measuring
             session.get(f"{base}{path}").raise_for_status()
         _, workers = stack.measured_pids()
-        pids = {"portal": workers[0], **_sandbox_pids()}
-        pg = _postgres_pids(stack.audit_url)
+        pids = {"portal": workers[0], **sandbox_pids()}
+        pg = postgres_pids(stack.audit_url)
         profiles = _start_profiles(pids, args.profile, 600) if args.profile else []
         for agency in stack.agencies:
             stack.requests_seen(agency)  # type: ignore[operator]  # forget the warm-up's requests
