@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from portal.audit import AuditInput, AuditWriter
 from portal.audit.rollup import split_period, summarise_days
-from portal.audit.store import upgrade_audit_engine
 from portal.ig.forms import uk_midnight
-from tests.integration.transparency.test_rollup import ORGS, _source, figures
+from tests.integration.transparency.test_rollup import ORGS, _source, figures, summarised_twins
 from tests.support.audit_store import migrated_audit_engine
 
 FIRST = datetime(2026, 1, 20, 5, tzinfo=UTC)  # a Tuesday, so the first month and week start before the trail
@@ -98,17 +97,8 @@ def test_pages_give_the_raw_figures_with_months_summed(engine: Engine) -> None:
 
 @pytest.fixture(scope="module")
 def twin_trails(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Engine]]:
-    """The same trail twice on SQLite: one never summarised, one summarised to TODAY (months and weeks summed)."""
-    made = []
-    for name in ("raw", "summarised"):
-        twin = create_engine(f"sqlite:///{Path(tmp_path_factory.mktemp(name)) / 'audit.db'}")
-        upgrade_audit_engine(twin)
-        generate(twin)
-        made.append(twin)
-    summarise_days(made[1], today=TODAY)
-    yield made[0], made[1]
-    for twin in made:
-        twin.dispose()
+    """The same trail twice: one never summarised, one summarised to TODAY (months and weeks summed)."""
+    yield from summarised_twins(tmp_path_factory, generate, TODAY)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -122,19 +122,25 @@ def test_an_empty_trail_has_nothing_to_summarise(engine: Engine) -> None:
     assert summarise_days(engine, today=date(2026, 12, 1)) == []
 
 
-@pytest.fixture(scope="module")
-def twin_trails(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Engine]]:
-    """The same generated trail twice on SQLite: one never summarised, one summarised up to its fifth day."""
+def summarised_twins(tmp_path_factory: pytest.TempPathFactory, fill: Callable[[Engine], None],
+                     today: date) -> Iterator[tuple[Engine, Engine]]:
+    """The same trail twice on SQLite: one never summarised, one summarised up to `today`."""
     made = []
     for name in ("raw", "summarised"):
         twin = create_engine(f"sqlite:///{Path(tmp_path_factory.mktemp(name)) / 'audit.db'}")
         upgrade_audit_engine(twin)
-        generate(twin)
+        fill(twin)
         made.append(twin)
-    summarise_days(made[1], today=(FIRST + timedelta(days=5)).date())
+    summarise_days(made[1], today=today)
     yield made[0], made[1]
     for twin in made:
         twin.dispose()
+
+
+@pytest.fixture(scope="module")
+def twin_trails(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Engine]]:
+    """The generated trail, one copy summarised up to its fifth day."""
+    yield from summarised_twins(tmp_path_factory, generate, (FIRST + timedelta(days=5)).date())
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
