@@ -39,6 +39,7 @@ CHILD_ROUTES: dict[str, tuple[str, str]] = {
     "children.stream_child": ("GET", "/stream"),
     "children.chronology": ("GET", "/chronology"),
     "children.print_child": ("GET", "/print"),
+    "children.timeline": ("GET", "/timeline"),  # the whole timeline, drawn on request
     "children.decide_identity": ("POST", "/identity"),
     "meetings.new_meeting": ("GET", "/meetings/new/{token}"),
     "meetings.create_meeting": ("POST", "/meetings/new/{token}"),  # an empty form: 400 once past access
