@@ -120,7 +120,12 @@ def test_the_agencies_stop_when_the_run_is_stopped(run_demo, demo_env: dict[str,
     pids = _recorded_pids(demo_env)
     assert len(pids) == len(AGENCIES) and not _gone(pids)
     process.send_signal(how)
-    process.wait(30)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        alive = [p for p in pids if not _gone([p])]
+        pytest.fail(f"the run did not stop within 30 s of the signal; agencies still up: {alive}; its output:\n"
+                    f"{log.read_text()[-3000:]}")
     assert _wait(lambda: _gone(pids)), f"agency processes outlived the run:\n{log.read_text()}"
     assert all(_port_free(port) for port in _agency_ports(demo_env))
     assert not pid_file(demo_env["INSTANCE_PATH"]).exists()
