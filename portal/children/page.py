@@ -7,7 +7,7 @@ prepared, for the chronology page on screen only, so a long chronology costs no 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,6 +64,7 @@ class Candidate:
     source: GatheredSource
     scored: ScoredPerson
     strength: str
+    offer: str = ""  # the proof its Confirm / Reject form carries that this page offered it (portal.children.offers)
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,12 @@ class RecordPage:
     next_query: list[tuple[str, str]]  # the filters on the next page ([] on the last)
 
 
-def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today: date) -> RecordPage:
-    """The page's words for this record, these filters and this chronology page, as of `today`."""
+def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today: date, *,
+               offer_for: Callable[[str, str], str] | None = None) -> RecordPage:
+    """The page's words for this record, these filters and this chronology page, as of `today`.
+
+    `offer_for(agency, source_id)` signs each candidate the page offers (pages that show no candidates pass none).
+    """
     decision = record.decision
     statuses = first_screen.statuses(record, today)
     return RecordPage(
@@ -95,7 +100,7 @@ def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today:
         other_rows=_rows(first_screen.other_fields(record), decision),
         identity_rows=_rows(first_screen.identity_fields(record), decision),
         gaps=first_screen.missing_answers(record),
-        candidates=_candidates(record),
+        candidates=_candidates(record, offer_for),
         entries=tuple(_entry(entry, decision) for entry in page.items),
         filter_words=filter_words(params),
         filters_query=query_string(params.raw, page=""),
@@ -124,8 +129,9 @@ def _row(event: ChronologyEvent, decision: AccessDecision) -> EventRow:
     return EventRow(event, format_event_date(event), explain(event, decision))
 
 
-def _candidates(record: ChildRecord) -> tuple[Candidate, ...]:
+def _candidates(record: ChildRecord, offer_for: Callable[[str, str], str] | None) -> tuple[Candidate, ...]:
     """Records offered for confirmation, leaving out those the practitioner already said are not this child."""
-    return tuple(Candidate(source, scored, match_strength(scored.match))
+    return tuple(Candidate(source, scored, match_strength(scored.match),
+                           offer_for(source.agency, scored.person.source_id) if offer_for else "")
                  for source in record.sources for scored in source.candidates
                  if (source.agency, scored.person.source_id) not in record.reference.rejected)

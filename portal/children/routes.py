@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import NoReturn
 from urllib.parse import urlencode
 
@@ -67,7 +68,6 @@ _FILTERS: dict[str, Callable[..., str]] = {
     "clock_time": labels.clock_time, "plain": labels.plain_value, "capitalize_first": labels.capitalize_first}
 for _name, _filter in _FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
-bp.add_app_template_global(offer_for_page, "identity_offer")  # each Confirm / Reject form proves what was offered
 
 
 def _reference(token: str) -> ChildReference:
@@ -284,7 +284,7 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     params = display.parse_params(request.args, set(gathering.agencies))
     shown = first_page(current_user, reference, decision, gathering, gathering.in_order(gathering.answers), params)
     record = shown.record
-    page = build_page(record, params, shown.table.page, today())
+    page = build_page(record, params, shown.table.page, today(), offer_for=partial(offer_for_page, token))
     # Built in memory first: the entry says what was shown, so nothing may fail after it is written.
     response = render_page(template, block=block, token=token, decision=decision, record=record, page=page,
                            params=params, chronology=shown.table, timeline=shown.timeline, first=shown,

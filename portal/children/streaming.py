@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
+from functools import partial
 
 from flask import Response, current_app, get_template_attribute, render_template, stream_with_context
 from flask_login import current_user
@@ -25,6 +26,7 @@ from portal.backpressure import BUSY_TITLE, refuse_busy
 from portal.children import display
 from portal.children.assemble import Gathering, start_gathering
 from portal.children.first_view import first_page, record_first_page
+from portal.children.offers import offer_for_page
 from portal.children.page import build_page
 from portal.children.reference import ChildReference
 from portal.data.users import SignedInUser
@@ -79,7 +81,7 @@ def _record_event(token: str, user: SignedInUser, reference: ChildReference, dec
     params = display.parse_params(MultiDict(), set(gathering.agencies))
     shown = first_page(user, reference, decision, gathering, sources, params)
     record = shown.record
-    page = build_page(record, params, shown.table.page, today)
+    page = build_page(record, params, shown.table.page, today, offer_for=partial(offer_for_page, token))
     html = render_block("children/child.html", "record", token=token, decision=decision, record=record, page=page,
                         params=params, chronology=shown.table, timeline=shown.timeline, first=shown,
                         purpose=PURPOSES[reference.purpose])
