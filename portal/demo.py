@@ -186,6 +186,9 @@ def serve_demo(app: Flask, port: int) -> None:
 
     atexit.register(_stop_agencies)  # a normal exit, or an exception on the way out
     signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C too, explicitly: a run started from a shell without job control (`make run &`, a script) inherits
+    # SIGINT as ignored, and Python then raises no KeyboardInterrupt, so the run would not stop.
+    signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGHUP, _stop)  # the terminal closed
     print(f"\nSingle Child View (demo) at http://127.0.0.1:{port}")
     print(f"Sign in as any of: {', '.join(a[0] for a in DEMO_ACCOUNTS)} — password: {DEMO_PASSWORD}\n", flush=True)
