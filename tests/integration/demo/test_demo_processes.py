@@ -74,12 +74,14 @@ def run_demo(demo_env: dict[str, str], tmp_path: Path) -> Iterator:  # type: ign
     """Start serve-demo; yields (process, portal port, log path). Whatever happens, nothing is left running."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def _run(wait_until_up: bool = True) -> tuple[subprocess.Popen[bytes], int, Path]:
+    def _run(wait_until_up: bool = True, *, sigint_ignored: bool = False) -> tuple[subprocess.Popen[bytes], int, Path]:
         port = free_port()
         log = tmp_path / f"serve-demo-{len(started)}.log"
+        # As a shell without job control starts it (`make run &`, a script): SIGINT inherited as ignored.
+        inherit = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
         process = subprocess.Popen(
             [sys.executable, "-m", "flask", "portal", "serve-demo", "--port", str(port)], cwd=PROJECT_ROOT,
-            env={**os.environ, **demo_env}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+            env={**os.environ, **demo_env}, stdout=log.open("wb"), stderr=subprocess.STDOUT, preexec_fn=inherit)
         started.append(process)
         if wait_until_up:
             assert _wait(lambda: _answers(f"http://127.0.0.1:{port}/healthz") or process.poll() is not None, 60), \
@@ -114,9 +116,11 @@ def _gone(pids: list[int]) -> bool:
     return all(not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE for pid in pids)
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
-def test_the_agencies_stop_when_the_run_is_stopped(run_demo, demo_env: dict[str, str], how: int) -> None:  # type: ignore[no-untyped-def]
-    process, _, log = run_demo()
+@pytest.mark.parametrize(("how", "sigint_ignored"), [(signal.SIGINT, False), (signal.SIGTERM, False),
+                                                     (signal.SIGINT, True)])
+def test_the_agencies_stop_when_the_run_is_stopped(run_demo, demo_env: dict[str, str], how: int,  # type: ignore[no-untyped-def]
+                                                   sigint_ignored: bool) -> None:
+    process, _, log = run_demo(sigint_ignored=sigint_ignored)
     pids = _recorded_pids(demo_env)
     assert len(pids) == len(AGENCIES) and not _gone(pids)
     process.send_signal(how)
