@@ -225,7 +225,9 @@ def test_another_sessions_or_an_expired_words_reference_gives_the_unfiltered_pag
     assert "have expired" in expired.select_one(".govuk-error-summary").get_text()
     printed = client.get(url.removesuffix("/content") + "/print", query_string={"words": words[0]})
     assert printed.status_code == 200
-    assert "containing" not in _soup(printed.get_data(as_text=True)).select_one("[data-testid=print-filters]").get_text()
+    printout = _soup(printed.get_data(as_text=True))
+    assert "containing" not in printout.select_one("[data-testid=print-filters]").get_text()
+    assert "have expired" in printout.select_one("[data-testid=filter-problem]").get_text()
 
 
 def test_a_wrong_date_posted_is_shown_again_with_its_error(child_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
