@@ -209,7 +209,8 @@ def filter_chronology(token: str) -> ResponseReturnValue:
         return refusal if refusal is not None else _render_opened(
             token, reference, decision, from_address(query), block="chronology", event_type="chronology_page")
     _reference(token)  # a forged link is refused (and audited) here, not after the redirect
-    return redirect(url_for("children.child_content", token=token, _anchor="chronology", **query.to_dict(flat=False)),
+    pairs = urlencode(list(query.items(multi=True)))
+    return redirect(url_for("children.child_content", token=token) + ("?" + pairs if pairs else "") + "#chronology",
                     code=303)
 
 
