@@ -105,6 +105,27 @@ def test_words_filter_by_keyboard_stays_out_of_the_address_through_paging_reload
     assert _words_in(page.url) == []
 
 
+def test_a_words_reference_that_cannot_be_read_gives_the_unfiltered_page_and_says_why(  # type: ignore[no-untyped-def]
+        signed_in, base_url: str, sandbox) -> None:
+    page: Page = signed_in("lead.professional")
+    record = _open(page, base_url, sandbox.child("multi_agency")["chi"])
+    unfiltered = _matching(page)
+    record.filter_words("home")
+    expect(page.locator("#chronology-heading")).to_be_focused()
+    assert _matching(page) < unfiltered
+    spoiled = re.sub(r"words=[^&#]+", "words=not-a-reference", page.url)
+    assert spoiled != page.url
+    page.goto(spoiled)
+    record.wait_loaded()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("have expired or were typed in another session")
+    expect(page.get_by_test_id("chronology-filters").get_by_label("Words in the event")).to_have_value("")
+    assert _matching(page) == unfiltered
+    summary.get_by_role("link").click()
+    expect(page.get_by_label("Words in the event")).to_be_focused()
+    assert violations(page) == []
+
+
 def test_without_javascript_the_words_filter_is_posted_and_pages_on(browser, base_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(java_script_enabled=False)
     try:
