@@ -57,12 +57,16 @@ def _answer(request: Request, entry: Any, dispatch: Dispatch, outcome: Outcome) 
     return _entry(*dispatch(Request(_get_environ(request, relative.path, relative.query))))
 
 
+# What an entry's GET takes from the batch's own request: where it was addressed, by whom, with what credentials.
+_KEPT = ("SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "HTTP_HOST", "HTTP_AUTHORIZATION",
+         "wsgi.url_scheme")
+
+
 def _get_environ(batch: Request, path: str, query: str) -> dict[str, Any]:
     """The environ of the GET an entry stands for: same host and scheme, the batch's own credentials, no body.
     (Built directly: werkzeug's EnvironBuilder cost more than the search it wrapped.)"""
     outer = batch.environ
-    environ = {key: outer[key] for key in ("SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR",
-                                           "HTTP_HOST", "HTTP_AUTHORIZATION", "wsgi.url_scheme") if key in outer}
+    environ: dict[str, Any] = {key: outer[key] for key in _KEPT if key in outer}
     full_path = f"/fhir/{path}"
     environ.update({"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "QUERY_STRING": query,
                     # PATH_INFO is percent-decoded, its bytes read as latin-1 (PEP 3333), as a server would.
