@@ -1,7 +1,8 @@
-"""The IG dashboard's hourly counts summed onto UK calendar days and per hour, in the database.
+"""The IG dashboard's hourly counts summed onto UK calendar days, in the database.
 
 A year of `audit_hourly_views` is some 44,000 rows (UTC hour × viewer agency); the charts
-want a few hundred (UK day × agency), and the out-of-hours flag wants one total per hour.
+want a few hundred (UK day × agency). (The out-of-hours flag counts from the hours
+themselves: `portal.audit.dashboard_hours`.)
 UK clocks are UTC or one hour ahead (BST) and change on the hour, so an hourly row's UK day
 is its UTC day, except that 23:00 UTC on a BST evening is already the next UK day. Which
 UTC days have such an evening is worked out here from the time zone (one or two runs a
@@ -77,18 +78,3 @@ def uk_day_counts(connection: Connection, plan: PeriodPlan) -> DayCounts:
             views[(day, agency or "unknown")] += int(n_views)
             glass[day] += int(n_glass)
     return views, glass
-
-
-def views_per_hour(connection: Connection, plan: PeriodPlan) -> list[tuple[str, int]]:
-    """(UTC hour `YYYY-MM-DD HH`, successful views) over the period, every agency together, in hour order."""
-    per_hour: Counter[str] = Counter()
-    if plan.summarised:
-        rows = connection.execute(text(f"SELECT hour, SUM(views) FROM {HOURLY} "
-                                       "WHERE day >= :first AND day <= :last AND views > 0 GROUP BY hour"), span(plan))
-        for hour, views in rows:
-            per_hour[str(hour)] += int(views)
-    sql = hourly_select(connection.dialect.name, "'raw'")
-    for start, end in plan.raw:
-        for _, hour, _, views, _ in run(connection, sql, start, end):
-            per_hour[str(hour)] += int(views)
-    return sorted((hour, n) for hour, n in per_hour.items() if n)
