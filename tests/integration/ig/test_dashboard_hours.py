@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Engine
 
 from portal.audit import AuditInput, AuditWriter
-from portal.audit.dashboard_hours import bst_hour_ranges
 from portal.audit.queries import iter_entries
 from portal.audit.rollup import summarise_days
 from portal.ig.dashboard_flags import dashboard_flags
@@ -41,13 +40,6 @@ def _trail(engine: Engine, first: date) -> None:
                 event_type=kind, outcome=4 if kind == "refused" else 0, user_id=f"user-{hour % 3}",
                 user_display_name="Sam Reid", organisation="health: NHS Lothian", subject_chi="0101011237",
                 relationship_basis="named_person"))
-
-
-def test_bst_hour_ranges_start_and_end_at_one_in_the_morning_utc() -> None:
-    assert bst_hour_ranges(date(2026, 3, 27), date(2026, 3, 31)) == [("2026-03-29 01", "2026-04-01 00")]
-    assert bst_hour_ranges(date(2026, 10, 23), date(2026, 10, 27)) == [("2026-10-23 00", "2026-10-25 01")]
-    assert bst_hour_ranges(date(2026, 1, 5), date(2026, 1, 9)) == []
-    assert bst_hour_ranges(date(2026, 3, 1), date(2026, 12, 31)) == [("2026-03-29 01", "2026-10-25 01")]
 
 
 @pytest.mark.parametrize("season", sorted(SEASONS))
