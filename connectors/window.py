@@ -41,6 +41,7 @@ class EventSlice:
     total_is_events: bool = True  # False: some items the source counts do not become events (e.g. cancelled)
     filters_applied: bool = True  # False: the source could not apply every filter, so `total` counts more
     dropped_wrong_child: int = 0  # items in this answer filed under the person but about someone else (dropped)
+    notices: tuple[str, ...] = ()  # the list's "restricted information exists" notices, where the answer carries them
 
 
 class EventStream(Protocol):
