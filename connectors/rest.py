@@ -282,6 +282,9 @@ class RestEventStream:
     def __init__(self, connector: RestConnector, spec: CollectionSpec, person: PersonRecord,
                  wanted: frozenset[str]) -> None:
         self.name = spec.name
+        assert spec.event is not None
+        # No flag to filter on and none that says "routine": a significant-only window asks for the whole list.
+        self.all_significant = spec.event.significant_field is None and spec.event.significant_fixed is not False
         self._read = partial(connector._event_window, spec, person, wanted)
 
     def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:

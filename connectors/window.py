@@ -45,7 +45,11 @@ class EventSlice:
 
 
 class EventStream(Protocol):
-    """One sorted, seekable list of a person's events at one source."""
+    """One sorted, seekable list of a person's events at one source.
+
+    A stream may also say `all_significant = True`: every event of the list is significant, so the source is
+    asked the same for a significant-only window as for an unfiltered one (read with `getattr`, default False).
+    """
 
     name: str
     pushed_down: bool  # False: the source cannot sort or limit this list; it is read whole

@@ -24,9 +24,12 @@ from portal.record.event_facts import FactRead
 StreamsFor = Callable[[FactRead], Sequence[EventStream]]
 
 
-def page_start_fits(window: EventWindow) -> bool:
-    """Whether a page window is a list's newest-first, unfiltered start (what every fact read begins with)."""
-    return window.offset == 0 and window == EventWindow(newest_first=True, limit=window.limit)
+def page_start_fits(window: EventWindow, all_significant: bool = False) -> bool:
+    """Whether a page window asks for a list's newest-first start, unfiltered (what every fact read begins with):
+    a significant-only window does when every event of the list is significant."""
+    unfiltered = EventWindow(newest_first=True, limit=window.limit, significant_only=window.significant_only and
+                             all_significant)
+    return window.offset == 0 and window == unfiltered
 
 
 class KeptStart:
@@ -35,13 +38,14 @@ class KeptStart:
     def __init__(self, stream: EventStream) -> None:
         self._stream = stream
         self.name, self.pushed_down = stream.name, stream.pushed_down
+        self.all_significant: bool = getattr(stream, "all_significant", False)
         self.start: EventSlice | None = None
         self._lock = threading.Lock()
         self._waiting: list[_Gate] = []
 
     def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
         answer = self._stream.fetch(window, deadline=deadline)
-        if page_start_fits(window):
+        if page_start_fits(window, self.all_significant):
             gates: list[_Gate] = []
             with self._lock:
                 if self.start is None:  # the page asks for a list's start once; keep the first answer only

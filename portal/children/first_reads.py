@@ -11,8 +11,10 @@ Everything here is decided before the page's first windows are asked for, so not
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 
 from connectors.base import Connector
@@ -28,6 +30,8 @@ from portal.record.gather import GatheredSource, windows_carry
 from portal.record.merge_window import WindowedView
 from portal.record.summarise import SUMMARY_CATEGORIES
 
+GRACE_S = 1.0  # past the deadline: the connectors' own timeouts end a read by then
+
 
 class FirstReads:
     """The view's fact reads and notice reads, started as early as each can be (see the module docstring)."""
@@ -40,8 +44,9 @@ class FirstReads:
         wanted = params.criteria.agencies
         self.read_by_page = {s.agency for s in record.sources if s.people and (not wanted or s.agency in wanted)}
         criteria = params.criteria
-        shares = page_start_fits(EventWindow(newest_first=params.newest_first, date_from=criteria.date_from,
-                                             date_to=criteria.date_to, significant_only=criteria.significant_only))
+        self._start = EventWindow(newest_first=params.newest_first, date_from=criteria.date_from,
+                                  date_to=criteria.date_to, significant_only=criteria.significant_only)
+        shares = page_start_fits(self._start, all_significant=True)  # per list: see `keep`
         reads = fact_reads(record.sources, visible, now_utc(), deadline)
         self._later = {r.agency: r for r in reads if shares and r.agency in self.read_by_page}
         self._facts: list[tuple[str, Future[list[KeyFact]]]] = [
@@ -56,8 +61,10 @@ class FirstReads:
             return streams
         kept = [KeptStart(stream) for stream in streams]
         lists = matching_lists(kept, self._own(read.source, read.categories))
-        self._facts.append((agency, facts_from_page(read, lists, self._executor) if lists is not None
-                            else self._executor.submit(read.read, self._own)))
+        if lists is not None and all(page_start_fits(self._start, k.all_significant) for k in lists):
+            self._facts.append((agency, facts_from_page(read, lists, self._executor)))
+        else:  # e.g. a significant-only page of a list with routine events: its start is not the facts' start
+            self._facts.append((agency, self._executor.submit(read.read, self._own)))
         return tuple(kept)
 
     def facts(self) -> list[KeyFact]:
@@ -65,7 +72,15 @@ class FirstReads:
         for read in self._later.values():  # the page did not read this agency after all: read on its own
             self._facts.append((read.agency, self._executor.submit(read.read, self._own)))
         self._later = {}
-        return [fact for agency, future in self._facts for fact in future.result() if agency not in self._failures]
+        facts: list[KeyFact] = []
+        for agency, future in self._facts:
+            try:  # a read waiting for a window that never came back is given up at the deadline, not waited for
+                found = future.result(timeout=max(0.0, self._deadline - time.monotonic()) + GRACE_S)
+            except FutureTimeout:
+                self._failures.setdefault(agency, "did not answer in time")
+                continue
+            facts += found if agency not in self._failures else []
+        return facts
 
     def notices(self, view: WindowedView) -> dict[str, tuple[str, ...]]:
         """Per agency, the source notices its windows carried and those asked alone (the summary read did not)."""

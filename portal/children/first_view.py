@@ -3,10 +3,10 @@
 The summary read (`assemble.start_gathering(summary_only=True)`) asks each agency who is linked and
 for the key facts of the summary's categories, not for events. Page 1 is then read in windows
 (`paging.read_page`); the summary's event-derived facts and the restricted notices the windows carry come
-from those same windows where they can, else from reads of their own alongside (`first_reads`). The first windows are generous enough that an ordinary
-child's whole history comes in one request per list: the page then knows it read everything and draws
-the timeline from it. A longer history gets, instead of the timeline, what each agency holds and a
-button to draw it (`/timeline`, its own audited read).
+from those same windows where they can, else from reads of their own alongside (`first_reads`). The
+first windows are generous enough that an ordinary child's whole history comes in one request per list:
+the page then knows it read everything and draws the timeline from it. A longer history gets, instead
+of the timeline, what each agency holds and a button to draw it (`/timeline`, its own audited read).
 """
 
 from __future__ import annotations

@@ -99,6 +99,7 @@ class _Answering:
     def __init__(self, stream: EventStream, failures: dict[str, str], agency: str) -> None:
         self._stream, self._failures, self._agency = stream, failures, agency
         self.name, self.pushed_down = stream.name, stream.pushed_down
+        self.all_significant: bool = getattr(stream, "all_significant", False)
 
     def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
         if self._agency not in self._failures:
