@@ -61,10 +61,11 @@ class FirstReads:
             return streams
         kept = [KeptStart(stream) for stream in streams]
         lists = matching_lists(kept, self._own(read.source, read.categories))
-        if lists is not None and all(page_start_fits(self._start, k.all_significant) for k in lists):
-            self._facts.append((agency, facts_from_page(read, lists, self._executor)))
-        else:  # e.g. a significant-only page of a list with routine events: its start is not the facts' start
+        if lists is None or not all(page_start_fits(self._start, k.all_significant) for k in lists):
+            # E.g. a significant-only page of a list with routine events: its start is not the facts' start.
             self._facts.append((agency, self._executor.submit(read.read, self._own)))
+            return streams
+        self._facts.append((agency, facts_from_page(read, lists, self._executor)))
         return tuple(kept)
 
     def facts(self) -> list[KeyFact]:
