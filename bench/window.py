@@ -115,15 +115,12 @@ def _first_view(connectors: list[Connector], child: dict[str, Any], *, whole: bo
 
     pending = [POOL.submit(read.read) for read in fact_reads(sources, streams, lambda _: True, datetime.now(UTC),
                                                               deadline)]
-    # As the view does: the summary read's events merged from memory, the other lists asked in windows (with the
-    # lists of the categories whose facts the summary read asked for without their events, `facts_only`).
-    agencies = []
-    for s in sources:
-        if s.people:
-            whole = SUMMARY_CATEGORIES - s.records.facts_only
-            windows = agency_streams(by_agency[s.agency], s.people, frozenset(by_agency[s.agency].categories) - whole)
-            held = WholeListStream("summary read", partial(_held, s.records.events))
-            agencies.append(AgencyStreams(s.agency, (*windows.streams, held)))
+    # As the view does: the summary read's events merged from memory, the other lists asked in windows.
+    agencies = [AgencyStreams(s.agency, (*agency_streams(by_agency[s.agency], s.people,
+                                                         frozenset(by_agency[s.agency].categories) - SUMMARY_CATEGORIES
+                                                         ).streams,
+                                         WholeListStream("summary read", partial(_held, s.records.events))))
+                for s in sources if s.people]
     view = windowed_chronology(agencies, EVERYTHING, page=1, page_size=PAGE_SIZE, deadline=deadline, executor=POOL,
                                as_one_list=True, first_window=first_window)
     for future in pending:

@@ -84,16 +84,6 @@ class Connector(ABC):
         """
         return None
 
-    def summary_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float
-                        ) -> SourceRecords:
-        """The key facts and notices of `categories` for a view whose chronology is read in windows.
-
-        A connector may leave out the events of a category whose facts need only a few of its records (the next
-        appointment, not every past one), naming it in `facts_only`: the view then reads its events in windows.
-        The default reads everything asked, as `fetch_records` does.
-        """
-        return self.fetch_records(person, categories, deadline=deadline)
-
     def restricted_notices(self, person: PersonRecord, categories: frozenset[str], *, deadline: float
                            ) -> tuple[str, ...]:
         """The source's "restricted information exists" notices for `categories`, without their records.

@@ -9,7 +9,7 @@ another host, and drops any resource that is not about the resolved Patient.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -50,10 +50,11 @@ CATEGORY_RESOURCES: dict[str, tuple[str, ...]] = {
 EVENT_TYPES = ("Encounter", "Condition", "Immunization", "Appointment", "EpisodeOfCare", "CarePlan")
 WINDOW_TYPES = ("Encounter", "Immunization", "Appointment", "EpisodeOfCare", "CarePlan")
 PERIOD_TYPES = ("Encounter", "EpisodeOfCare", "CarePlan")  # `date` searches the start: a period may begin earlier
-# Types whose key facts come only from resources of these statuses dated today or later (fhir_mapping): a summary
-# read asks for those alone, and the type's events are read in windows.
-FACT_STATUSES: dict[str, str] = {"Appointment": "booked,pending,proposed"}
-# Types of which only resources of these statuses become events (fhir_mapping): a window asks for those alone.
+# Types of which only resources of these statuses become events or key facts (fhir_mapping.map_appointment: a missed
+# appointment is an event, a booked one the next appointment): the others are never asked for (a long history's
+# hundreds of attended appointments would be read only to be dropped).
+MAPPED_STATUSES: dict[str, str] = {"Appointment": "noshow,booked,pending,proposed"}
+# Of those, the statuses that become events: a window asks for these alone.
 EVENT_STATUSES: dict[str, str] = {"Appointment": "noshow"}
 
 
@@ -124,33 +125,18 @@ class FhirConnector(HttpConnector):
 
     # -- records --------------------------------------------------------------------------------
 
-    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
-        return self._read_records(person, categories, frozenset(), deadline)
-
-    def summary_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float
-                        ) -> SourceRecords:
-        """As `fetch_records`, but a category whose types' facts need only current resources (`FACT_STATUSES`,
-        e.g. the next appointment) is asked for those alone, its events left to the windows (`facts_only`)."""
-        wanted = categories & self.categories
-        narrow = frozenset(c for c in wanted if CATEGORY_RESOURCES.get(c) and all(
-            t in FACT_STATUSES and t in self.options.window_types for t in CATEGORY_RESOURCES[c]))
-        records = self._read_records(person, categories, narrow, deadline)
-        return replace(records, events=tuple(e for e in records.events if e.category not in narrow), facts_only=narrow)
-
     @unreadable_as_malformed
-    def _read_records(self, person: PersonRecord, categories: frozenset[str], narrow: frozenset[str],
-                      deadline: float) -> SourceRecords:
+    def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         wanted = categories & self.categories
         types = list(dict.fromkeys(t for c in sorted(wanted) for t in CATEGORY_RESOURCES.get(c, ())))
-        current = {t for c in narrow for t in CATEGORY_RESOURCES[c]}
         if self.options.batch_reads and len(types) > 1:
             # One round trip for every search: far less work for both ends than one request per type.
-            found = self._batch_search([(t, self._search_params(t, person.source_id, t in current)) for t in types],
-                                       deadline)
+            found = self._batch_search([(t, self._search_params(t, person.source_id)) for t in types], deadline)
         else:
             # One search per resource type, sent at once: the view waits for the slowest, not the sum.
-            found = run_concurrently([partial(self._resources_of, t, person.source_id, deadline, t in current)
-                                      for t in types], max_workers=self.http.parallel_requests, executor=self.executor)
+            found = run_concurrently([partial(self._resources_of, t, person.source_id, deadline) for t in types],
+                                     max_workers=self.http.parallel_requests,
+                                     executor=self.executor)
         ctx = MappingContext(self.agency, self.source_system, person.source_id)
         out = Mapped(events=[], facts=[])
         dropped = 0
@@ -178,16 +164,14 @@ class FhirConnector(HttpConnector):
         """A FHIR server withholds without saying so: it sends no notices, so there is nothing to ask."""
         return ()
 
-    def _resources_of(self, resource_type: str, patient_id: str, deadline: float,
-                      current: bool = False) -> list[dict[str, Any]]:
-        return self._search(resource_type, self._search_params(resource_type, patient_id, current), deadline=deadline)
+    def _resources_of(self, resource_type: str, patient_id: str, deadline: float) -> list[dict[str, Any]]:
+        return self._search(resource_type, self._search_params(resource_type, patient_id), deadline=deadline)
 
-    def _search_params(self, resource_type: str, patient_id: str, current: bool = False) -> dict[str, str]:
-        """The search for a type's resources; `current`: only those its key facts come from (`FACT_STATUSES`)."""
+    def _search_params(self, resource_type: str, patient_id: str) -> dict[str, str]:
         if resource_type == "Patient":
             return {"_id": patient_id}
-        narrowed = {"status": FACT_STATUSES[resource_type], "date": f"ge{date.today().isoformat()}"} if current else {}
-        return {"patient": patient_id, **narrowed, "_count": str(self.options.page_size)}
+        mapped = {"status": MAPPED_STATUSES[resource_type]} if resource_type in MAPPED_STATUSES else {}
+        return {"patient": patient_id, **mapped, "_count": str(self.options.page_size)}
 
     def _batch_search(self, searches: list[tuple[str, dict[str, str]]], deadline: float) -> list[list[dict[str, Any]]]:
         """Every resource of each search, the first pages read in one batch; later pages by GET as usual.
@@ -245,7 +229,7 @@ class FhirConnector(HttpConnector):
         if window.date_to is not None:
             dates.append(f"lt{(window.date_to + timedelta(days=1)).isoformat()}")
         params: dict[str, str | list[str]] = {**base, **({"date": dates} if dates else {})}
-        if resource_type in EVENT_STATUSES:  # the other statuses map to no event: not worth sending
+        if resource_type in EVENT_STATUSES:
             params["status"] = EVENT_STATUSES[resource_type]
         bundle = self._bundle(self.get_json(resource_type, params, deadline=deadline,
                                             endpoint=f"{resource_type} search"))

@@ -161,8 +161,6 @@ class SourceRecords:
     facts: tuple[KeyFact, ...] = ()
     restricted_notices: tuple[str, ...] = field(default=())  # "restricted information exists" notices
     dropped_wrong_child: int = 0  # items the source returned for another person, dropped unread
-    # Categories whose key facts these records carry without their events (a summary read: the windows read those).
-    facts_only: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,8 @@ def read_page(record: ChildRecord, user: SignedInUser, params: display.Chronolog
               ) -> tuple[WindowedView, Policy]:
     """Read the page in windows; what failed is noted in `failures` (settle it with `with_failures`).
 
-    `read`: categories whose events the sources already hold (the summary read's, less each source's `facts_only`):
-    merged from memory, not asked again."""
+    `read`: categories whose events the sources already hold (the summary read's): merged from memory, not asked
+    again."""
     wanted = params.criteria.agencies
     agencies: list[AgencyStreams] = []
     connectors = connectors or {c.agency: c for c in registry().connectors}
@@ -142,9 +142,8 @@ def read_page(record: ChildRecord, user: SignedInUser, params: display.Chronolog
         if not source.people or (wanted and source.agency not in wanted):
             continue  # agency filter pushed down: an agency not chosen is not asked
         every = frozenset(record.decision.categories_for(source.agency))
-        whole = read - source.records.facts_only  # a category whose facts came without its events is read here
-        streams = streams_for(record, source, every - whole, failures, connectors)
-        held = tuple(e for e in source.records.events if e.category in whole)
+        streams = streams_for(record, source, every - read, failures, connectors)
+        held = tuple(e for e in source.records.events if e.category in read)
         if held:
             streams = (*streams, WholeListStream("summary read", partial(_already_read, held)))
         agencies.append(AgencyStreams(source.agency, streams))

@@ -212,11 +212,8 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     )
     collected: list[SourceRecords] = []
     asked = allowed if request.facts_from is None else allowed & request.facts_from
-    # A summary read may leave out the events of a category whose facts need few records (SourceRecords.facts_only).
-    read = getattr(connector, "summary_records", connector.fetch_records) if request.facts_from is not None \
-        else connector.fetch_records
     for scored in sorted_people.linked if request.read_records else ():
-        records = read(scored.person, asked, deadline=deadline) if asked else SourceRecords()
+        records = connector.fetch_records(scored.person, asked, deadline=deadline) if asked else SourceRecords()
         if request.facts_from is not None:  # the other categories' events are read in windows, notices asked alone
             records = replace(records, restricted_notices=tuple(dict.fromkeys(
                 (*records.restricted_notices, *_notices_alone(connector, scored.person, allowed - asked, deadline)))))

@@ -23,7 +23,6 @@ def only_this_person(records: SourceRecords, person: PersonRecord, allowed: froz
         facts=facts,
         restricted_notices=records.restricted_notices,
         dropped_wrong_child=records.dropped_wrong_child + wrong_subject,
-        facts_only=records.facts_only,
     )
 
 
@@ -36,5 +35,4 @@ def combine_records(parts: list[SourceRecords]) -> SourceRecords:
         facts=tuple(f for part in parts for f in part.facts),
         restricted_notices=tuple(dict.fromkeys(n for part in parts for n in part.restricted_notices)),
         dropped_wrong_child=sum(part.dropped_wrong_child for part in parts),
-        facts_only=frozenset(c for part in parts for c in part.facts_only),
     )

@@ -1,8 +1,8 @@
-"""The summary read of a long health history asks only for what the KIS needs, and the windows give the rest.
+"""A long health history's appointments: only those that become events or facts are asked for.
 
-The 5,000-event child has hundreds of past appointments: the next-appointment fact needs only the booked ones
-from today on, and only missed appointments become events. So the summary read asks for the former alone (its
-answer names `health_appointments` in `facts_only`), and the appointment window asks for missed ones only.
+The 5,000-event child has hundreds of attended appointments, which map to nothing (a missed appointment is an
+event, a booked one the "next appointment" fact). The summary read of the first view used to page through all of
+them; the search now names the statuses that map, and a window asks for missed appointments alone.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from connectors.base import Connector
+from connectors.fhir_mapping import Mapped, MappingContext, map_appointment
 from connectors.models import PersonQuery, PersonRecord
 from connectors.registry import Registry
 from connectors.window import EventWindow
@@ -46,24 +47,25 @@ def _clear(sandbox: RunningSandbox) -> None:
                     headers={"X-Sandbox-Admin": sandbox.admin_key}, timeout=5)
 
 
-def test_the_summary_read_asks_only_for_current_appointments_and_gives_the_same_facts(
+def test_a_record_read_asks_only_for_appointments_that_map_and_gives_what_all_of_them_give(
         sandbox: RunningSandbox, health: tuple[Connector, PersonRecord]) -> None:
     connector, person = health
-    categories = SUMMARY_CATEGORIES & connector.categories
-    whole = connector.fetch_records(person, categories, deadline=time.monotonic() + DEADLINE_S)
+    every = connector._search("Appointment", {"patient": person.source_id, "_count": "200"},  # type: ignore[attr-defined]
+                              deadline=time.monotonic() + DEADLINE_S)
+    ctx = MappingContext(connector.agency, connector.source_system, person.source_id)
+    expected = Mapped(events=[], facts=[])
+    for resource in every:
+        map_appointment(ctx, resource, expected)
     _clear(sandbox)
-    summary = connector.summary_records(person, categories, deadline=time.monotonic() + DEADLINE_S)
-    asked = _asked(sandbox, person.source_id)
-    past = [e for e in whole.events if e.category == "health_appointments"]
-    assert len(past) > 50  # a long history of missed appointments, read whole before
-    assert "next_appointment" in [f.field for f in summary.facts]
-    assert summary.facts == whole.facts
-    assert summary.facts_only == frozenset({"health_appointments"})
-    assert summary.events == tuple(e for e in whole.events if e.category != "health_appointments")
-    appointments = [query for path, query in asked if path == "/fhir/Appointment"]
-    assert len(appointments) == 1  # one page: no next links followed through the history
-    assert appointments[0]["status"] == ["booked,pending,proposed"]
-    assert appointments[0]["date"][0].startswith("ge")
+    read = connector.fetch_records(person, SUMMARY_CATEGORIES & connector.categories,
+                                   deadline=time.monotonic() + DEADLINE_S)
+    asked = [query for path, query in _asked(sandbox, person.source_id) if path == "/fhir/Appointment"]
+    assert len(every) > 200  # a long history: more than one page of attended appointments, once read whole
+    assert [e for e in read.events if e.category == "health_appointments"] == expected.events
+    assert [f for f in read.facts if f.category == "health_appointments"] == expected.facts
+    assert "next_appointment" in [f.field for f in expected.facts]
+    assert len(asked) == 1  # one page: no next links followed through the history
+    assert asked[0]["status"] == ["noshow,booked,pending,proposed"]
 
 
 def test_the_appointment_window_asks_for_missed_appointments_and_gives_every_one(
