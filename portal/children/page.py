@@ -103,9 +103,9 @@ def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today:
         candidates=_candidates(record, offer_for),
         entries=tuple(_entry(entry, decision) for entry in page.items),
         filter_words=filter_words(params),
-        filters_query=query_string(params.raw, page=""),
-        previous_query=query_string(params.raw, page=page.number - 1) if page.has_previous else [],
-        next_query=query_string(params.raw, page=page.number + 1) if page.has_next else [],
+        filters_query=query_string(params.address, page=""),
+        previous_query=query_string(params.address, page=page.number - 1) if page.has_previous else [],
+        next_query=query_string(params.address, page=page.number + 1) if page.has_next else [],
     )
 
 
