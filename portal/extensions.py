@@ -14,7 +14,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
@@ -51,6 +51,16 @@ class Database:
             raise
         finally:
             session.close()
+
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A pooled connection for Core reads that need no ORM session (the per-request ones: the signed-in
+        user, the access basis). Nothing is committed: the pool rolls the read transaction back on return."""
+        if self.engine is None:
+            raise RuntimeError("Database used before init_app")
+        with self.engine.connect() as connection:
+            yield connection
 
 
 def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30.0, *,
