@@ -55,11 +55,13 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A pooled connection for Core reads that need no ORM session (the per-request ones: the signed-in
-        user, the access basis). Nothing is committed: the pool rolls the read transaction back on return."""
+        """A pooled connection for single-statement Core reads that need no ORM session (the per-request ones: the
+        signed-in user, the access basis). In autocommit: one statement is its own snapshot, and PostgreSQL is sent
+        no BEGIN before it nor ROLLBACK after it (three round trips become one). Never use it to write."""
         if self.engine is None:
             raise RuntimeError("Database used before init_app")
         with self.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 
 
