@@ -110,7 +110,10 @@ def _first_view(connectors: list[Connector], child: dict[str, Any], *, whole: bo
     by_agency = {c.agency: c for c in connectors}
     deadline = time.monotonic() + 60
 
-    pending = [POOL.submit(read.read) for read in fact_reads(sources, lambda _: True, datetime.now(UTC),
+    def streams(source: GatheredSource, categories: frozenset[str]) -> tuple[EventStream, ...]:
+        return agency_streams(by_agency[source.agency], source.people, categories).streams
+
+    pending = [POOL.submit(read.read, streams) for read in fact_reads(sources, lambda _: True, datetime.now(UTC),
                                                               deadline)]
     # As the view does: the summary read's events merged from memory, the other lists asked in windows.
     agencies = [AgencyStreams(s.agency, (*agency_streams(by_agency[s.agency], s.people,
