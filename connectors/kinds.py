@@ -20,7 +20,7 @@ from connectors.config.problems import from_environment
 from connectors.errors import ConfigurationError
 from connectors.fhir import FhirConnector, FhirOptions
 from connectors.mapping import EventMapping, FactMapping, PercentageSummary
-from connectors.rest import CollectionSpec, PeopleSpec, RestConnector
+from connectors.rest import CollectionSpec, PeopleSpec, RestConnector, SummarySource
 from connectors.sql import QuerySpec, SqlConnector, SqlPeopleSpec
 
 ENTRY_POINT_GROUP = "portal.connector_kinds"
@@ -115,7 +115,9 @@ def _build_rest(config: RestAgencyConfig, context: BuildContext) -> Connector:
             subject_field=spec.subject_field, id_field=spec.id_field,
             event=EventMapping(spec.event, first) if spec.event else None,
             facts=tuple(FactMapping(fact, first) for fact in spec.facts),
-            percentage=PercentageSummary(spec.percentage, first) if spec.percentage else None, window=spec.window))
+            percentage=PercentageSummary(spec.percentage, first) if spec.percentage else None, window=spec.window,
+            summary=SummarySource(spec.summary.path, spec.summary.count, spec.summary.below_param)
+            if spec.summary else None))
     return RestConnector(
         people=PeopleSpec(path=people.path, list_field=people.list_field, id_field=people.id_field,
                           by_chi=people.by_chi, by_identifier=people.by_identifier,

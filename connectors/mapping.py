@@ -298,14 +298,34 @@ class PercentageSummary:
         counted = [(n, d, i) for n, d, i in counted if d > 0]
         if not counted:
             return [], []
-        percent = round(100 * sum(n for n, _, _ in counted) / sum(d for _, d, _ in counted))
         label = max((self.label(i) for _, _, i in counted), key=LABELS.index)
-        fact = KeyFact(field=self.field, value=render(spec.value, {"percent": percent, "count": len(counted)}),
-                       agency=ctx.agency, source_system=ctx.source_system, category=self.category,
-                       security_label=label)
+        fact = self._fact(sum(n for n, _, _ in counted), sum(d for _, d, _ in counted), len(counted), label, ctx)
         below = spec.event_below_percent
         events = [self._low_event(n, d, i, ctx) for n, d, i in counted if below is not None and 100 * n / d < below]
         return events, [fact]
+
+    def from_summary(self, summary: Mapping[str, Any], count_field: str, ctx: ItemContext) -> KeyFact | None:
+        """The same fact from the source's own sums (numerator and denominator under the items' field names)."""
+        numerator, denominator = (self._number(summary, path, ctx) for path in (self.spec.numerator,
+                                                                                  self.spec.denominator))
+        count = int(self._number(summary, count_field, ctx))
+        if denominator <= 0 or count <= 0:
+            return None
+        return self._fact(numerator, denominator, count, self.label(summary), ctx)
+
+    def low_events(self, items: list[Mapping[str, Any]], ctx: ItemContext) -> list[ChronologyEvent]:
+        """The low-period events among `items` (a list the source has already filtered to low periods)."""
+        below = self.spec.event_below_percent
+        counted = [(self._number(i, self.spec.numerator, ctx), self._number(i, self.spec.denominator, ctx), i)
+                   for i in items]
+        return [self._low_event(n, d, i, ctx) for n, d, i in counted
+                if below is not None and d > 0 and 100 * n / d < below]
+
+    def _fact(self, numerator: float, denominator: float, count: int, label: str, ctx: ItemContext) -> KeyFact:
+        percent = round(100 * numerator / denominator)
+        return KeyFact(field=self.field, value=render(self.spec.value, {"percent": percent, "count": count}),
+                       agency=ctx.agency, source_system=ctx.source_system, category=self.category,
+                       security_label=label)
 
     def _low_event(self, numerator: float, denominator: float, item: Mapping[str, Any],
                    ctx: ItemContext) -> ChronologyEvent:

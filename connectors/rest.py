@@ -54,6 +54,26 @@ class CollectionSpec:
     facts: tuple[FactMapping, ...]
     percentage: PercentageSummary | None
     window: bool = False  # the source sorts this list by the event's date and takes sort/order/offset/until
+    summary: SummarySource | None = None  # the source sums the percentage list itself
+
+
+@dataclass(frozen=True)
+class SummarySource:
+    """Where the source sums a percentage list (`path`), and the list parameter keeping only low periods."""
+
+    path: str
+    count_field: str
+    below_param: str | None
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A collection read through its summary: what it gives, already mapped."""
+
+    events: list[ChronologyEvent]
+    facts: list[KeyFact]
+    notices: list[str]
+    dropped: int = 0
 
 
 class RestConnector(HttpConnector):
@@ -113,18 +133,32 @@ class RestConnector(HttpConnector):
         item = self._item_of(person) if wants_person_facts else None
         asks_person = wants_person_facts and item is None
         # The reads are independent, so they are sent at once: the view waits for the slowest, not the sum.
-        tasks: list[Callable[[], Any]] = [partial(self._collection_items, s, person, deadline) for s in specs]
+        tasks: list[Callable[[], Any]] = [partial(self._collection_items, s, person, deadline) if s.summary is None
+                                          else partial(self._summary_read, s, person, wanted, ctx, deadline)
+                                          for s in specs]
+        # A summarised list's low periods are asked for at once, beside its summary.
+        lows = [s for s in specs if s.summary is not None and s.summary.below_param]
+        tasks += [partial(self._low_read, s, person, ctx, deadline) for s in lows]
         if asks_person:
             tasks.append(partial(self._person_facts, person, wanted, ctx, deadline=deadline))
         answers = run_concurrently(tasks, max_workers=self.http.parallel_requests,
                                  executor=self.executor)
         facts: list[KeyFact] = list(answers.pop()) if asks_person else []
+        low_reads: list[_Read] = [answers.pop() for _ in lows][::-1]
         if item is not None:
             facts = self._facts_of([item], person, wanted, ctx)
         events: list[ChronologyEvent] = []
         notices: list[str] = []
         dropped = 0
-        for spec, (items, spec_notices, spec_dropped) in zip(specs, answers, strict=True):
+        for spec, answer in zip(specs, answers, strict=True):
+            if isinstance(answer, _Read):
+                low = low_reads.pop(0) if spec.summary is not None and spec.summary.below_param else _Read([], [], [])
+                events.extend(low.events)
+                facts.extend(answer.facts)
+                notices.extend(n for n in (*answer.notices, *low.notices) if n not in notices)
+                dropped += low.dropped
+                continue
+            items, spec_notices, spec_dropped = answer
             more_events, more_facts = _map_items(spec, items, ctx, wanted)
             events.extend(more_events)
             facts.extend(more_facts)
@@ -133,14 +167,14 @@ class RestConnector(HttpConnector):
         return SourceRecords(events=tuple(events), facts=tuple(facts), restricted_notices=tuple(notices),
                              dropped_wrong_child=dropped)
 
-    def _collection_items(self, spec: CollectionSpec, person: PersonRecord,
-                          deadline: float) -> tuple[list[Mapping[str, Any]], list[str], int]:
+    def _collection_items(self, spec: CollectionSpec, person: PersonRecord, deadline: float,
+                          params: Mapping[str, str] | None = None) -> tuple[list[Mapping[str, Any]], list[str], int]:
         """Every page of one collection: this person's items, any restricted notices, and how many were dropped."""
         path = spec.path.replace("{id}", quote(person.source_id, safe=""))
         items: list[Mapping[str, Any]] = []
         notices: list[str] = []
         dropped = 0
-        for page_items, body in self._pages(path, None, spec.list_field, deadline=deadline):
+        for page_items, body in self._pages(path, params, spec.list_field, deadline=deadline):
             notice = body.get(self.notice_field)
             if notice and str(notice) not in notices:
                 notices.append(str(notice))
@@ -148,6 +182,33 @@ class RestConnector(HttpConnector):
             dropped += len(page_items) - len(mine)
             items.extend(mine)
         return items, notices, dropped
+
+    def _summary_read(self, spec: CollectionSpec, person: PersonRecord, wanted: frozenset[str], ctx: ItemContext,
+                      deadline: float) -> _Read:
+        """The percentage fact from the source's summary (one small answer instead of every period)."""
+        assert spec.summary is not None and spec.percentage is not None
+        path = spec.summary.path.replace("{id}", quote(person.source_id, safe=""))
+        body = self.get_json(path, None, deadline=deadline, endpoint=f"{spec.name} summary")
+        if not isinstance(body, dict):
+            raise MalformedResponseError(f"{self.display_name} sent a summary that is not an object")
+        fact = spec.percentage.from_summary(body, spec.summary.count_field, ctx)
+        if spec.summary.below_param is None and spec.percentage.spec.event_below_percent is not None:
+            # No filter for low periods at the source: they come from the whole list, as without a summary.
+            items, notices, dropped = self._collection_items(spec, person, deadline)
+            return _Read(spec.percentage.low_events(items, ctx), [fact] if fact else [],
+                         [*self._notice_in(body), *notices], dropped)
+        return _Read([], [fact] if fact else [], list(self._notice_in(body)))
+
+    def _low_read(self, spec: CollectionSpec, person: PersonRecord, ctx: ItemContext, deadline: float) -> _Read:
+        """Every low period of a summarised list, as the source filters it (all pages of the filtered list)."""
+        assert spec.percentage is not None
+        items, notices, dropped = self._collection_items(spec, person, deadline, self._low_params(spec))
+        return _Read(spec.percentage.low_events(items, ctx), [], notices, dropped)
+
+    def _low_params(self, spec: CollectionSpec) -> dict[str, str]:
+        assert spec.summary is not None and spec.summary.below_param and spec.percentage is not None
+        below = spec.percentage.spec.event_below_percent
+        return {spec.summary.below_param: f"{below:g}", "sort": "date", "order": "asc"}
 
     def _person_facts(self, person: PersonRecord, wanted: frozenset[str], ctx: ItemContext, *,
                       deadline: float) -> list[KeyFact]:
@@ -221,6 +282,8 @@ class RestConnector(HttpConnector):
     def _collection_events(self, spec: CollectionSpec, person: PersonRecord, wanted: frozenset[str],
                            deadline: float) -> list[ChronologyEvent]:
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
+        if spec.summary is not None and spec.summary.below_param and spec.percentage is not None:
+            return self._low_read(spec, person, ctx, deadline).events  # the list has only its low periods' events
         items, _notices, _dropped = self._collection_items(spec, person, deadline)
         return _map_items(spec, items, ctx, wanted)[0]
 

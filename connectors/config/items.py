@@ -106,3 +106,15 @@ class PercentageSpec(StrictModel):
         if self.event_below_percent is not None and (self.event_date is None or self.event_title is None):
             raise ValueError("'event_below_percent' needs 'event_date' and 'event_title'")
         return self
+
+
+class SummarySpec(StrictModel):
+    """`[... .summary]` of a REST percentage list: the source's own sums, so the whole list need not be read."""
+
+    path: Text = Field(description="Path of the summary under `base_url` (`{id}` is the person's source id). It "
+                       "answers the summed numerator and denominator under the items' field names, over periods "
+                       "with something possible, and the most restrictive label at the percentage's `label`.")
+    count: FieldPath = Field(default="periods", description="Field of the summary counting those periods.")
+    below_param: Text | None = Field(default=None, description="List parameter keeping only periods below a "
+                                     "percentage, sorted and paged by date like a `window` list: the low-period "
+                                     "events are then read from the list so filtered (needs `event_below_percent`).")

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from connectors.config.agency import AgencyConfig, HttpAgencyConfig, Seconds
 from connectors.config.base import Count, EnvName, FieldPath, Marker, PositiveInt, StrictModel, Template, Text
-from connectors.config.items import EventSpec, FactSpec, PercentageSpec
+from connectors.config.items import EventSpec, FactSpec, PercentageSpec, SummarySpec
 from connectors.fhir import CATEGORY_RESOURCES, CHI_SYSTEM_NHS, CHI_SYSTEM_OID, WINDOW_TYPES
 
 _SELECT_ONLY = re.compile(r"^\s*(select|with)\b[^;]*;?\s*$", re.IGNORECASE | re.DOTALL)
@@ -109,11 +109,18 @@ class RestCollection(StrictModel):
                                               description="The items are period counts summed into a fact.")
     window: bool = Field(default=False, description="The agency sorts and pages this list by date for the portal "
                          "(`sort`, `order`, `offset`, `until`); needs an `event` and no `percentage`.")
+    summary: SummarySpec | None = Field(default=None, description="The agency sums the `percentage` list itself: "
+                                        "the fact is read from that summary, not from every period.")
 
     @model_validator(mode="after")
     def _window_needs_an_event_list(self) -> RestCollection:
         if self.window and (self.event is None or self.percentage is not None):
             raise ValueError("'window' needs an 'event' table and no 'percentage'")
+        if self.summary is not None and self.percentage is None:
+            raise ValueError("'summary' needs a 'percentage' table")
+        if (self.summary is not None and self.summary.below_param and self.percentage is not None
+                and self.percentage.event_below_percent is None):
+            raise ValueError("'summary.below_param' needs 'percentage.event_below_percent'")
         return self
 
 

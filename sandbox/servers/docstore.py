@@ -102,6 +102,20 @@ class DocumentStore:
                 total = int(conn.execute(f"SELECT COUNT(*) FROM records WHERE {where_sql}", params).fetchone()[0])
         return Page([orjson.loads(r[2]) for r in rows], [r[0] for r in rows], [r[1] for r in rows], total)
 
+    def summed(self, collection: str, clauses: list[Clause], numerator: str, denominator: str
+               ) -> tuple[float, float, int, list[str | None]]:
+        """Over unsealed matching rows whose `denominator` is above 0: both sums, the row count and their labels."""
+        where = ["collection = ?", "sealed = 0", *(c.sql for c in clauses), f"{json_field(denominator)} > 0"]
+        params: list[Any] = [collection, *(p for c in clauses for p in c.params)]
+        where_sql = " AND ".join(f"({w})" for w in where)
+        with self._conn() as conn:
+            row = conn.execute(f"SELECT coalesce(sum({json_field(numerator)}), 0), "
+                               f"coalesce(sum({json_field(denominator)}), 0), count(*) FROM records "
+                               f"WHERE {where_sql}", params).fetchone()
+            labels = [r[0] for r in conn.execute(
+                f"SELECT DISTINCT json_extract(json, '$.security_label') FROM records WHERE {where_sql}", params)]
+        return float(row[0]), float(row[1]), int(row[2]), labels
+
     def _narrowed(self, collection: str, clauses: list[Clause]) -> list[Clause]:
         """The clauses plus `id IN (candidates)` when some of them carry keys the index can look up."""
         keys = [c.keys for c in clauses if c.keys is not None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -44,6 +44,9 @@ class PersonApiSpec:
     name_params: dict[str, str]  # matched case-insensitively
     sub_collections: tuple[str, ...]
     postcode_param: str | None = None
+    # Per-period count lists (weekly attendance): collection -> (numerator, denominator) JSON paths. These lists
+    # take `below_percent` and have a `<collection>/summary` of the sums, as a school MIS reports attendance.
+    percentages: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class BadRequest(Exception):
@@ -86,6 +89,8 @@ class PersonApi:
         parts = rest.split("/")
         if rest != path and len(parts) == 2 and all(parts):
             return "list_collection", {"person_id": parts[0], "collection": parts[1]}
+        if rest != path and len(parts) == 3 and all(parts) and parts[2] == "summary":
+            return "summarise_collection", {"person_id": parts[0], "collection": parts[1]}
         return None
 
     def dispatch(self, request: Request) -> Response:
@@ -132,8 +137,11 @@ class PersonApi:
         spec = self.spec
         if collection not in spec.sub_collections:
             return error_json(404, "not_found")
-        _reject_unknown(request, {*PAGING_PARAMS, *LIST_PARAMS})
+        percentage = spec.percentages.get(collection)
+        _reject_unknown(request, {*PAGING_PARAMS, *LIST_PARAMS, *(("below_percent",) if percentage else ())})
         descending, list_clauses = _list_options(request)
+        if percentage is not None and "below_percent" in request.args:
+            list_clauses.append(_below_clause(request.args["below_percent"], *percentage))
         if self.store.get(spec.person_collection, person_id) is None:
             return error_json(404, "not_found", f"no such {spec.id_field}")
         subject = person_id
@@ -148,6 +156,24 @@ class PersonApi:
             item.setdefault(spec.id_field, owner)
         body: dict[str, Any] = {"items": page.items, "total": page.total,
                                 "next": _next_url(request, size, next_offset)}
+        if self.store.sealed_count(collection, person_id):
+            body["restricted_notice"] = RESTRICTED_NOTICE
+        return _json(body)
+
+    def summarise_collection(self, request: Request, person_id: str, collection: str) -> Response:
+        """Sums over a per-period list (periods with nothing possible left out) and its most restrictive label."""
+        spec = self.spec
+        percentage = spec.percentages.get(collection)
+        if percentage is None:
+            return error_json(404, "not_found")
+        _reject_unknown(request, set())
+        if self.store.get(spec.person_collection, person_id) is None:
+            return error_json(404, "not_found", f"no such {spec.id_field}")
+        numerator, denominator = percentage
+        done, possible, periods, labels = self.store.summed(collection, [Clause("subject_id = ?", [person_id])],
+                                                            numerator, denominator)
+        body: dict[str, Any] = {numerator.removeprefix("$."): done, denominator.removeprefix("$."): possible,
+                                "periods": periods, "security_label": _most_restrictive(labels)}
         if self.store.sealed_count(collection, person_id):
             body["restricted_notice"] = RESTRICTED_NOTICE
         return _json(body)
@@ -196,6 +222,23 @@ def _list_options(request: Request) -> tuple[bool, list[Clause]]:
         clauses.append(Clause("coalesce(json_extract(json, '$.significant'), 1) = ?",
                               [1 if args["significant"] == "true" else 0]))
     return order == "desc", clauses
+
+
+def _below_clause(value: str, numerator: str, denominator: str) -> Clause:
+    try:
+        below = float(value)
+    except ValueError as e:
+        raise BadRequest("below_percent must be a number") from e
+    # 100 * done / possible < below, without dividing; a period with nothing possible is never below.
+    return Clause(f"{json_field(denominator)} > 0 AND 100.0 * {json_field(numerator)} < ? * {json_field(denominator)}",
+                  [below])
+
+
+def _most_restrictive(labels: list[str | None]) -> str:
+    """N, R or V; an unknown label counts as V, a missing one as N (as the portal reads them)."""
+    rank = {"N": 0, "R": 1, "V": 2}
+    found = [label or "N" for label in labels]
+    return max(found, key=lambda label: rank.get(label, 2), default="N")
 
 
 def _paging(request: Request) -> tuple[int, int]:

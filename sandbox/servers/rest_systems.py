@@ -20,6 +20,7 @@ EDUCATION = PersonApiSpec(
     prefix="/api/v1", person_collection="pupils", list_key="pupils", id_field="pupil_id",
     exact_params={"chi": "$.chi", "scn": "$.scn", "dob": "$.dob"}, name_params=DEMOGRAPHICS,
     sub_collections=("attendance", "exclusions", "notes"),
+    percentages={"attendance": ("$.attended_openings", "$.possible_openings")},
 )
 POLICE = PersonApiSpec(
     prefix="/api", person_collection="subjects", list_key="subjects", id_field="subject_id",
