@@ -75,6 +75,12 @@ def test_a_secret_written_into_the_file_is_refused() -> None:
     ({"domain": "housing"}, r"agencies\.education\.domain: 'housing' has no category vocabulary"),
     ({"auth": {"type": "kerberos"}}, r"agencies\.education\.auth\.type"),
     ({"people": {"path": "pupils"}}, r"agencies\.education\.people: 'list_field' is required"),
+    ({"collections": [{"name": "a", "path": "p/{id}/a", "categories": ["attendance"],
+                       "summary": {"path": "p/{id}/a/summary"}}]}, r"'summary' needs a 'percentage' table"),
+    ({"collections": [{"name": "a", "path": "p/{id}/a", "categories": ["attendance"],
+                       "percentage": {"field": "attendance", "numerator": "n", "denominator": "d"},
+                       "summary": {"path": "p/{id}/a/summary", "below_param": "below"}}]},
+     r"'summary\.below_param' needs 'percentage\.event_below_percent'"),
 ])
 def test_invalid_settings_are_named(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
