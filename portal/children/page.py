@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from connectors.models import ChronologyEvent
+from connectors.models import SHANARRI, ChronologyEvent
 from portal.access.decision import AccessDecision
 from portal.access.filtering import Explained, explain
 from portal.children import first_screen
@@ -80,6 +80,10 @@ class Candidate:
     offer: str = ""  # the proof its Confirm / Reject form carries that this page offered it (portal.children.offers)
 
 
+# The wellbeing indicators as the chronology filter offers them, in SHANARRI order.
+WELLBEING: tuple[tuple[str, str], ...] = tuple((indicator, indicator.capitalize()) for indicator in SHANARRI)
+
+
 @dataclass(frozen=True)
 class RecordPage:
     """What the child's page shows, in the words and order it shows it."""
@@ -92,10 +96,12 @@ class RecordPage:
     gaps: dict[str, str]  # agency → why its part of the picture may be missing
     candidates: tuple[Candidate, ...]
     entries: tuple[EntryRows, ...]  # the chronology page on screen
+    agency_choices: tuple[tuple[str, str], ...]  # the chronology filter's agencies: (key, name)
     filter_words: str
     filters_query: list[tuple[str, str]]  # the filters as query pairs, on no particular page (print, back)
     previous_query: list[tuple[str, str]]  # the filters on the previous page ([] on the first)
     next_query: list[tuple[str, str]]  # the filters on the next page ([] on the last)
+    wellbeing_choices: tuple[tuple[str, str], ...] = WELLBEING  # the chronology filter's indicators: (key, words)
 
 
 def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today: date, *,
@@ -116,6 +122,8 @@ def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today:
         gaps=first_screen.missing_answers(record),
         candidates=_candidates(record, offer_for),
         entries=tuple(_entry(entry, why, names) for entry in page.items),
+        agency_choices=tuple((source.agency, source.display_name or label(source.agency, "agency"))
+                             for source in record.sources),
         filter_words=filter_words(params),
         filters_query=query_string(params.raw, page=""),
         previous_query=query_string(params.raw, page=page.number - 1) if page.has_previous else [],
