@@ -97,7 +97,7 @@ def _cases(sandbox: RunningSandbox) -> list[tuple[str, str, str, Callable[[Flask
         return f"<!-- status {response.status_code} -->\n" + response.get_data(as_text=True)
 
     def full(client: FlaskClient, link: str) -> list[tuple[str, str]]:
-        return [("content", get(client, link + "/content")),
+        return [("shell", get(client, link)), ("content", get(client, link + "/content")),
                 ("content-htmx", get(client, link + "/content", HX)),
                 ("chronology-2-all", get(client, link + "/chronology", HX, page=2, show="all")),
                 ("content-filtered", get(client, link + "/content", show="all", agency=["health", "police"],
