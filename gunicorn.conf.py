@@ -35,6 +35,7 @@ accesslog = None  # the app writes one JSON line per request itself (portal/obse
 errorlog = "-"
 # The TLS proxy in front sets X-Forwarded-Proto; trust it only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+GC_YOUNG_THRESHOLD = 10_000  # see post_worker_init
 
 # Prometheus multiprocess mode: every worker writes its samples here; /metrics in any worker sums them.
 # Set before any worker imports prometheus_client (workers are forked after this file is read).
@@ -59,3 +60,16 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Once the worker has built its app: the objects it will keep (modules, app, config) move out of the
+    collector's generations (`gc.freeze`), and the youngest generation is collected after 10,000 net new
+    objects rather than 700. A content view holds a few thousand parsed agency objects at its peak, so at 700
+    it set off about one collection a view, each walking them; measured with `gc.callbacks` over 200 views
+    (`bench.view_cpu`): 228 collections taking 0.4 s before, 2 taking 0.04 s after."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select
 
@@ -33,6 +34,7 @@ from bench.db_time import page_database_ms
 from bench.synthetic_trail import load
 from portal.audit.models import audit_entries
 from portal.audit.verify import verify_chain, verify_since_anchor
+from portal.audit.viewer_children import uk_midnight
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGET_S = 1.0
@@ -65,12 +67,32 @@ def bench_database(keep: bool, reuse: str | None) -> Iterator[str]:
         yield url
 
 
-def vacuum(url: str) -> None:
-    """What autovacuum does after a bulk insert: statistics and the visibility map (for index-only scans)."""
+def vacuum(url: str, table: str = "audit_entries") -> None:
+    """What autovacuum does after a bulk insert: statistics and the visibility map (for index-only scans); `table`
+    "" for every table (the rollup's, after summarising)."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.exec_driver_sql("VACUUM (ANALYZE) audit_entries")
+        connection.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
     engine.dispose()
+
+
+def publish_breakdown(app: Flask, days: int) -> list[Row]:
+    """The publishing POST's parts, each timed alone: the period's figures, the suppressed snapshot, its JSON and
+    digest (the rest of the POST is the audit record, the stored row and the redirect)."""
+    from portal.audit.flow_queries import flows_for_period
+    from portal.extensions import audit_db
+    from portal.transparency.publication import build_snapshot, snapshot_digest, snapshot_json
+
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=days - 1)
+    since, until = uk_midnight(start), uk_midnight(today + timedelta(days=1))
+    label = f"last {days} days"
+    with app.app_context():
+        figures_s, flows = timed(lambda: flows_for_period(audit_db, since, until))
+        build_s, snapshot = timed(lambda: build_snapshot(flows, start, today, datetime.now(UTC)))  # type: ignore[arg-type]
+        json_s = timed(lambda: snapshot_digest(snapshot) + snapshot_json(snapshot))[0]  # type: ignore[arg-type]
+    return [("  publish: the period's figures", label, figures_s),
+            ("  publish: build with suppression", label, build_s), ("  publish: JSON and SHA-256", label, json_s)]
 
 
 def timed(action: Callable[[], object]) -> tuple[float, object]:
@@ -108,8 +130,10 @@ def get(client: FlaskClient, path: str) -> Callable[[], int]:
 def publish(client: FlaskClient, days: int) -> Callable[[], int]:
     from tests.conftest import extract_csrf
 
+    # The session's token, fetched once from a light page: the timed POST is the publishing alone.
+    token = extract_csrf(client.get("/transparency/publish?from-day=x").get_data(as_text=True))
+
     def post() -> int:
-        token = extract_csrf(client.get("/transparency/").get_data(as_text=True))
         form = dict(pair.split("=") for pair in period_args(days).split("&"))
         response = client.post("/transparency/publish", data={**form, "confirm": "yes", "csrf_token": token})
         if response.status_code != 302:
@@ -161,6 +185,7 @@ def run(entries: int, keep: bool, skip_verify: bool = False, skip_before: bool =
         summarise_s, summarised = timed(lambda: summarise_days(engine))
         rows.append(("rollup: summarise every past day", f"{len(summarised):,} days", summarise_s))  # type: ignore[arg-type]
         rows.append(("rollup: rerun (nothing new)", "0 days", timed(lambda: summarise_days(engine))[0]))
+        rows.append(("VACUUM (ANALYZE) everything", "the rollup's tables too", timed(lambda: vacuum(url, ""))[0]))
         for days in (30, 90, 365):
             args = period_args(days)
             label = f"last {days} days"
@@ -173,6 +198,7 @@ def run(entries: int, keep: bool, skip_verify: bool = False, skip_before: bool =
                 if days <= 90:
                     action()  # warm the caches once, as a second visitor would find them (not for a year: too long)
                 rows.append((name, label, timed(action)[0]))
+            rows += publish_breakdown(app, days)
             with app.app_context():
                 from portal.audit.snapshots import latest_snapshot
                 from portal.extensions import audit_db

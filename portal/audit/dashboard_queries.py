@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from portal.audit.bind import Bind, read_connection
-from portal.audit.dashboard_days import uk_day_counts, views_per_hour
+from portal.audit.dashboard_days import uk_day_counts
 from portal.audit.dashboard_flags_sql import (
     UserDays,
     busy_viewers,
@@ -44,6 +44,7 @@ from portal.audit.dashboard_flags_sql import (
     rolled_up_near_busy_days,
     user_is,
 )
+from portal.audit.dashboard_hours import out_of_hours_views
 from portal.audit.dashboard_sql import (
     PERIOD,
     REFUSED,
@@ -69,7 +70,6 @@ Condition = ColumnElement[bool] | TextClause
 class DashboardCounts:
     views_by_day_agency: list[tuple[str, str, int]]  # (YYYY-MM-DD UK day, viewer agency, views)
     break_glass_by_day: list[tuple[str, int]]  # (YYYY-MM-DD UK day, starts)
-    views_by_hour: list[tuple[str, int]]  # (YYYY-MM-DD HH UTC, views): what the out-of-hours flag counts from
     top_users: list[tuple[str, int]]  # ("Name (user id)", views), most first
 
 
@@ -126,12 +126,11 @@ def dashboard_counts(bind: Bind, start: datetime, end: datetime, top: int = 10) 
     with read_connection(bind) as connection:
         plan = split_period(connection, start, end)
         views, glass = uk_day_counts(connection, plan)
-        per_hour = views_per_hour(connection, plan)
         per_user = _views_per_user(connection, plan, _raw_user_days(connection, plan))
     named = sorted(((f"{name or user or 'unknown'} ({user or '-'})", n) for (user, name), n in per_user.items() if n),
                    key=lambda item: (-item[1], item[0]))
     return DashboardCounts([(d, a, n) for (d, a), n in sorted(views.items()) if n],
-                           [(d, n) for d, n in sorted(glass.items()) if n], per_hour, named[:top])
+                           [(d, n) for d, n in sorted(glass.items()) if n], named[:top])
 
 
 @dataclass(frozen=True)
@@ -189,22 +188,16 @@ def _in_period(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(c.recorded_at >= start, c.recorded_at < end)
 
 
-def _hour_start(hour: str) -> datetime:
-    """A `YYYY-MM-DD HH` UTC hour as an instant (sliced, not strptime: a year has 8,760 of them)."""
-    return datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC)
-
-
-def _out_of_hours(connection: Connection, per_hour: Iterable[tuple[str, int]], start: datetime, end: datetime,
-                  shown: int, hour_is_out: Callable[[datetime], bool]) -> tuple[int, list[RecordedEntry]]:
-    """How many views fell in hours that are out of hours, and the earliest `shown` of them (`per_hour` in order)."""
-    odd = [(hour, n) for hour, n in per_hour if n and hour_is_out(_hour_start(hour))]
-    total = sum(n for _, n in odd)
+def _out_of_hours(connection: Connection, plan: PeriodPlan, start: datetime, end: datetime, shown: int,
+                  working: tuple[int, int], hour_is_out: Callable[[datetime], bool]) -> tuple[int, list[RecordedEntry]]:
+    """How many views fell in hours that are out of hours, and the earliest `shown` of them."""
+    total, hours = out_of_hours_views(connection, plan, working, hour_is_out, shown)
     spans: list[ColumnElement[bool]] = []
     enough = 0
-    for hour, n in odd:
+    for hour, n in hours:
         if enough >= shown:
             break
-        began = _hour_start(hour)
+        began = datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC)
         spans.append(_in_period(max(began, start), min(began + timedelta(hours=1), end)))
         enough += n
     if not spans:
@@ -255,13 +248,13 @@ def _day_ranges(connection: Connection, plan: PeriodPlan, raw: list[UserDays], f
 
 def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: int, window: timedelta,
                 median_multiple: float, median_minimum: int, refusals_per_day: int, shown: int,
-                hour_is_out: Callable[[datetime], bool],
-                viewer_surname_hash: Callable[[str], str | None],
-                views_by_hour: list[tuple[str, int]] | None = None) -> FlagInputs:
+                working_hours: tuple[int, int], hour_is_out: Callable[[datetime], bool],
+                viewer_surname_hash: Callable[[str], str | None]) -> FlagInputs:
     """Everything the dashboard's flags need for [start, end), without loading the period.
 
-    `hour_is_out(t)` says whether the whole UTC hour starting at `t` is out of hours (working hours must start and
-    end on the hour); `many_children` and `refusals_per_day` are the flags' thresholds, `window` the many-children
+    `working_hours` are the (start, end) UK hours of the working day and `hour_is_out(t)` says whether the whole UTC
+    hour starting at `t` is out of hours by the same rule (working hours must start and end on the hour);
+    `many_children` and `refusals_per_day` are the flags' thresholds, `window` the many-children
     window; `shown` how many of the out-of-hours and no-relationship views to load, earliest first;
     `views_by_hour` the period's (UTC hour, views), in hour order, if the caller has them already (`dashboard_counts`).
     """
@@ -270,8 +263,7 @@ def flag_inputs(bind: Bind, start: datetime, end: datetime, *, many_children: in
         tune_for_aggregation(connection)
         plan = split_period(connection, start, end)
         raw = _raw_user_days(connection, plan)
-        per_hour = views_per_hour(connection, plan) if views_by_hour is None else views_by_hour
-        out_total, out_first = _out_of_hours(connection, per_hour, start, end, shown, hour_is_out)
+        out_total, out_first = _out_of_hours(connection, plan, start, end, shown, working_hours, hour_is_out)
         basis_total, basis_first = _no_basis(connection, start, end, shown)
         children = children_per_viewer(connection, start, end)
         busy = set(busy_viewers(children, median_multiple, median_minimum))

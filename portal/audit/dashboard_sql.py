@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Connection, bindparam, text
 
 from portal.audit.flow_sql import agency_of, hour_of, period_query
 from portal.audit.models import EventType, Outcome, UtcDateTime
@@ -21,6 +21,8 @@ from portal.audit.models import EventType, Outcome, UtcDateTime
 HOURLY = "audit_hourly_views"
 USERS = "audit_daily_users"
 UK_REFUSALS = "audit_daily_uk_refusals"
+UK_VIEWS = "audit_daily_uk_views"
+UK_HOURS = "audit_daily_uk_hours"
 VIEW_EVENTS = (EventType.VIEW_CHILD.value, EventType.CHRONOLOGY_PAGE.value, EventType.PRINT.value)
 VIEWS = f"event_type IN ({', '.join(repr(event) for event in VIEW_EVENTS)}) AND outcome = {int(Outcome.SUCCESS)}"
 PERIOD = "recorded_at >= :start AND recorded_at < :end"
@@ -68,18 +70,37 @@ def users_select(first_key: str) -> str:
                GROUP BY 1, 2, 3"""
 
 
+def _uk_hour(day: date, hour: str, views: int) -> dict[str, object]:
+    local = datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC).astimezone(
+        ZoneInfo("Europe/London"))
+    return {"day": day.isoformat(), "hour": hour, "uk_hour": local.hour, "weekend": int(local.weekday() >= 5),
+            "views": views}
+
+
 def summarise_dashboard_day(connection: Connection, day: date, bounds: dict[str, datetime]) -> None:
     """The dashboard's rows for one UTC day (`bounds` its [start, end)), inside the daily rollup's transaction."""
     literal = f"'{day.isoformat()}'"  # our own date: never user input
     dialect = connection.dialect.name
     connection.execute(period_query(f"INSERT INTO {HOURLY} (day, hour, agency, views, break_glass) "
                                     f"{hourly_select(dialect, literal)}"), bounds)
+    # The day's hourly rows summed onto UK days (the charts'): 23:00 UTC is the next UK day on a BST evening.
+    next_uk_day = day + timedelta(days=1)
+    uk_next = datetime.combine(next_uk_day, time(), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    late = f"'{next_uk_day.isoformat()}'" if uk_next.hour == 23 and uk_next.date() == day else literal
+    connection.execute(text(f"INSERT INTO {UK_VIEWS} (day, uk_day, agency, views, break_glass) "
+                            f"SELECT day, CASE WHEN substr(hour, 12, 2) = '23' THEN {late} ELSE day END, agency, "
+                            f"SUM(views), SUM(break_glass) FROM {HOURLY} WHERE day = {literal} GROUP BY 1, 2, 3"))
+    # Each UTC hour with views, with its UK hour and whether its UK day is a weekend (the out-of-hours flag's).
+    hours = connection.execute(text(f"SELECT hour, SUM(views) FROM {HOURLY} WHERE day = {literal} AND views > 0 "
+                                    "GROUP BY hour")).all()
+    if hours:
+        connection.execute(text(f"INSERT INTO {UK_HOURS} (day, hour, uk_hour, weekend, views) "
+                                "VALUES (:day, :hour, :uk_hour, :weekend, :views)"),
+                           [_uk_hour(day, str(hour), int(views)) for hour, views in hours])
     connection.execute(period_query(f"INSERT INTO {USERS} (day, user_id, user_display_name, views, child_views, "
                                     f"refusals) {users_select(literal)}"), bounds)
     # Refusals per user and UK calendar day: a UTC day holds the end of UK day `day` and, under BST, from 23:00
     # the start of the next one (UK time is never behind UTC).
-    next_uk_day = day + timedelta(days=1)
-    uk_next = datetime.combine(next_uk_day, time(), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
     connection.execute(period_query(
         f"INSERT INTO {UK_REFUSALS} (day, user_id, uk_day, refusals) "
         f"SELECT {literal}, user_id, CASE WHEN recorded_at >= :uk_next THEN '{next_uk_day.isoformat()}' "

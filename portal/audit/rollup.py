@@ -2,7 +2,8 @@
 them and the raw trail.
 
 `summarise_days` fills the daily tables (`audit_daily_flows`, calls, clauses, entries, and the
-dashboard's `audit_hourly_views`, `audit_daily_users` and `audit_daily_uk_refusals`) for each whole
+dashboard's `audit_hourly_views`, `audit_daily_uk_views`, `audit_daily_uk_hours`, `audit_daily_users` and
+`audit_daily_uk_refusals`) for each whole
 UTC day before today that is not yet summarised, one transaction per day, then sums whole months
 and weeks (`portal.audit.rollup_spans`) and counts viewers' distinct children for the dashboard's
 periods up to today (`portal.audit.viewer_children`). The day's marker row in

@@ -125,9 +125,9 @@ def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today:
         agency_choices=tuple((source.agency, source.display_name or label(source.agency, "agency"))
                              for source in record.sources),
         filter_words=filter_words(params),
-        filters_query=query_string(params.raw, page=""),
-        previous_query=query_string(params.raw, page=page.number - 1) if page.has_previous else [],
-        next_query=query_string(params.raw, page=page.number + 1) if page.has_next else [],
+        filters_query=query_string(params.address, page=""),
+        previous_query=query_string(params.address, page=page.number - 1) if page.has_previous else [],
+        next_query=query_string(params.address, page=page.number + 1) if page.has_next else [],
     )
 
 

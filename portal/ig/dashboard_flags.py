@@ -41,19 +41,17 @@ def _on_the_hour(moment: time) -> bool:
 
 
 def dashboard_flags(bind: Bind, start: datetime, end: datetime, thresholds: FlagThresholds, key: str,
-                    viewer_surname_hash: Callable[[str], str | None], shown: int = SHOWN,
-                    views_by_hour: list[tuple[str, int]] | None = None
+                    viewer_surname_hash: Callable[[str], str | None], shown: int = SHOWN
                     ) -> tuple[dict[str, FlagList], int]:
-    """Every kind of flag, keyed in the order IG see them, and how many entries were loaded to judge them
-    (`views_by_hour`: the period's views per UTC hour from `dashboard_counts`, so they are not read twice)."""
+    """Every kind of flag, keyed in the order IG see them, and how many entries were loaded to judge them."""
     if not (_on_the_hour(thresholds.working_day_start) and _on_the_hour(thresholds.working_day_end)):
         raise ValueError("the dashboard counts out-of-hours views by the hour: working hours must be whole hours")
     inputs = flag_inputs(
         bind, start, end, many_children=thresholds.many_children, window=thresholds.many_children_window,
         median_multiple=thresholds.median_multiple, median_minimum=thresholds.median_minimum_children,
         refusals_per_day=thresholds.refusals_per_day, shown=shown,
-        hour_is_out=lambda hour: is_out_of_hours(hour, thresholds), viewer_surname_hash=viewer_surname_hash,
-        views_by_hour=views_by_hour)
+        working_hours=(thresholds.working_day_start.hour, thresholds.working_day_end.hour),
+        hour_is_out=lambda hour: is_out_of_hours(hour, thresholds), viewer_surname_hash=viewer_surname_hash)
 
     def listed(flags: list[Flag]) -> FlagList:
         return FlagList(len(flags), flags[:shown])

@@ -97,8 +97,7 @@ def dashboard() -> ResponseReturnValue:
     days = charts.day_range(today - timedelta(days=days_count - 1), days_count)
     since, until = uk_midnight(days[0]), uk_midnight(days[-1] + timedelta(days=1))
     counts = dashboard_counts(audit_db, since, until)
-    flags, loaded = dashboard_flags(audit_db, since, until, flag_thresholds(), hmac_key(), _viewer_surname_hash,
-                                    views_by_hour=counts.views_by_hour)
+    flags, loaded = dashboard_flags(audit_db, since, until, flag_thresholds(), hmac_key(), _viewer_surname_hash)
     trail.record("audit_read", purpose_of_use=READ_PURPOSE,
                  details={"view": "dashboard", "days": days_count, "flag_candidates": loaded,
                           "flags": {kind: found.total for kind, found in flags.items()}})

@@ -60,9 +60,12 @@ def _base_url(request: Request) -> str:
     return f"{request.scheme}://{request.host}/fhir"
 
 
+def _problem(status: int, message: str) -> tuple[int, dict[str, Any]]:
+    return status, operation_outcome(status, message)
+
+
 def _error(status: int, message: str) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="fhir"'} if status == 401 else None
-    return _fhir(operation_outcome(status, message), status, headers)
+    return _fhir(operation_outcome(status, message), status)
 
 
 class FhirApp:
@@ -82,40 +85,46 @@ class FhirApp:
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
+        status, payload = self.answer(request)
+        headers = {"WWW-Authenticate": 'Bearer realm="fhir"'} if status == 401 else None
+        return _fhir(payload, status, headers)
+
+    def answer(self, request: Request) -> tuple[int, dict[str, Any]]:
+        """The status and FHIR resource for one request. A batch answers its entries through this too, so an
+        entry's resource goes into the batch-response as it is (not serialised and parsed back)."""
         parts = [p for p in request.path.split("/") if p]
         if not parts or parts[0] != "fhir" or len(parts) > 3:
-            return _error(404, "no such endpoint")
+            return _problem(404, "no such endpoint")
         if parts == ["fhir"] and request.method == "POST":  # a batch of reads (sandbox.servers.fhir_batch)
             if not self._authorised(request):
-                return _error(401, "missing or invalid bearer token")
-            status, answer = answer_batch(request, self.dispatch, operation_outcome)
-            return _fhir(answer, status)
+                return _problem(401, "missing or invalid bearer token")
+            return answer_batch(request, self.answer, operation_outcome)
         if request.method not in ("GET", "HEAD"):
-            return _error(405, "this server is read-only")
+            return _problem(405, "this server is read-only")
         if parts[1:] == ["metadata"]:
-            return _fhir(self.capability_statement(request))
+            return 200, self.capability_statement(request)
         if not self._authorised(request):
-            return _error(401, "missing or invalid bearer token")
+            return _problem(401, "missing or invalid bearer token")
         if len(parts) < 2 or parts[1] not in SUPPORTED_TYPES:
-            return _error(404, f"resource type not supported: {parts[1] if len(parts) > 1 else ''}")
+            return _problem(404, f"resource type not supported: {parts[1] if len(parts) > 1 else ''}")
         if len(parts) == 3:
             return self.read(parts[1], parts[2])
         try:
-            return self.search(request, parts[1])
+            return 200, self.search(request, parts[1])
         except SearchError as e:
-            return _error(400, str(e))
+            return _problem(400, str(e))
 
     def _authorised(self, request: Request) -> bool:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), self.token)
 
-    def read(self, resource_type: str, resource_id: str) -> Response:
+    def read(self, resource_type: str, resource_id: str) -> tuple[int, dict[str, Any]]:
         resource = self.store.get(resource_type, resource_id)
         if resource is None:
-            return _error(404, f"{resource_type}/{resource_id} not found")
-        return _fhir(resource)
+            return _problem(404, f"{resource_type}/{resource_id} not found")
+        return 200, resource
 
-    def search(self, request: Request, resource_type: str) -> Response:
+    def search(self, request: Request, resource_type: str) -> dict[str, Any]:
         search = parse_search(resource_type, request.args, self.chi_systems)
         if search.patient_identifier is not None:
             self._resolve_patient_identifier(search, search.patient_identifier)
@@ -133,7 +142,7 @@ class FhirApp:
                                          limit=search.count, offset=search.offset % page.total)
         elif next_offset is not None and (search.count == 0 or next_offset >= page.total):
             next_offset = None
-        return _fhir(self._bundle(request, resource_type, search, page, next_offset))
+        return self._bundle(request, resource_type, search, page, next_offset)
 
     def _resolve_patient_identifier(self, search: ParsedSearch, identifier: Clause) -> None:
         """`patient:identifier=` becomes `patient=<id>`; no (or an ambiguous) match means no results."""

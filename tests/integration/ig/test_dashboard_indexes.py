@@ -55,7 +55,7 @@ def test_flag_queries_use_their_indexes(tmp_path: Path) -> None:
             try:
                 flag_inputs(connection, START, END, many_children=THRESHOLDS.many_children,
                             window=timedelta(hours=24), median_multiple=3.0, median_minimum=5, refusals_per_day=3,
-                            shown=5, hour_is_out=lambda hour: is_out_of_hours(hour, THRESHOLDS),
+                            shown=5, working_hours=(8, 18), hour_is_out=lambda hour: is_out_of_hours(hour, THRESHOLDS),
                             viewer_surname_hash=_viewer_hash)
             finally:
                 event.remove(engine, "before_cursor_execute", record)

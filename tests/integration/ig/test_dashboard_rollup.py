@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic import command
@@ -23,7 +24,7 @@ from portal.audit.viewer_children import children_per_viewer
 from portal.ig.dashboard_flags import dashboard_flags
 from portal.ig.flags import FlagThresholds, all_flags, is_successful_view
 from portal.ig.forms import uk_midnight
-from tests.integration.ig.test_dashboard_sql import KEY, _flagged, _shown, _viewer_hash
+from tests.integration.ig.test_dashboard_sql import KEY, _agency, _flagged, _shown, _uk_day, _viewer_hash
 from tests.support.audit_store import migrated_audit_engine
 
 FIRST = datetime(2026, 2, 20, tzinfo=UTC)
@@ -182,3 +183,45 @@ def test_the_migration_counts_refusals_per_uk_day_for_days_summarised_before_it(
         connection.commit()
     upgrade_audit_engine(engine)
     assert _uk_refusal_rows(engine) == before
+
+
+def _uk_view_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(
+            "SELECT day, uk_day, agency, views, break_glass FROM audit_daily_uk_views ORDER BY day, uk_day, agency"))]
+
+
+def _uk_hour_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(
+            "SELECT day, hour, uk_hour, weekend, views FROM audit_daily_uk_hours ORDER BY hour"))]
+
+
+def test_views_per_uk_day_are_a_count_of_the_entries_and_the_migration_backfills_them(engine: Engine) -> None:
+    """Each summarised UTC day's views land on their UK days (29 March, the change to BST, on: 23:00 UTC is the next
+    UK day) and each UTC hour's on its UK hour and weekday, as a count of the entries says; migration 0007 fills the
+    same rows for days summarised before it."""
+    _trail(engine)
+    summarise_days(engine, today=TODAY)
+    rows = _uk_view_rows(engine)
+    views = [entry for entry in iter_entries(engine) if is_successful_view(entry)
+             and entry.recorded_at < datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC)]
+    expected = Counter((entry.recorded_at.date().isoformat(), _uk_day(entry.recorded_at), _agency(entry))
+                       for entry in views)
+    assert {(day, uk_day, agency or "unknown"): n for day, uk_day, agency, n, _ in rows if n} == expected
+    assert any(day != uk_day for day, uk_day, *_ in rows), "the trail should have views on BST evenings"
+    hours = _uk_hour_rows(engine)
+    uk = ZoneInfo("Europe/London")
+    by_hour = Counter((entry.recorded_at.date().isoformat(), f"{entry.recorded_at:%Y-%m-%d %H}",
+                       entry.recorded_at.astimezone(uk).hour, int(entry.recorded_at.astimezone(uk).weekday() >= 5))
+                      for entry in views)
+    assert {(day, hour, uk_hour, weekend): n for day, hour, uk_hour, weekend, n in hours} == by_hour
+    assert {uk_hour for _, hour, uk_hour, *_ in hours if hour.endswith(" 23")} == {23, 0}  # GMT and BST evenings
+    config = audit_alembic_config()
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006_monthly_rollup")  # as if the days were summarised before 0007
+        connection.commit()
+    upgrade_audit_engine(engine)
+    assert _uk_view_rows(engine) == rows
+    assert _uk_hour_rows(engine) == hours

@@ -52,8 +52,22 @@ def test_an_entry_that_would_write_or_is_unknown_fails_alone(sandbox: SandboxHan
     assert get(sandbox, "Patient?_id=pa")["total"] == 1  # still there
 
 
+def test_reads_by_id_inside_a_batch_answer_as_the_same_gets(sandbox: SandboxHandle) -> None:
+    # The entry's path is percent-decoded as a server decodes a GET's: "p%61" is "pa".
+    answer = batch(sandbox, ("GET", "Patient/p%61"), ("GET", "Patient/nobody")).json()
+    found, missing = answer["entry"]
+    assert found["response"]["status"] == "200 OK"
+    plain = requests.get(f"{sandbox.urls['health']}/Patient/pa", headers=HEALTH_AUTH, timeout=5).json()
+    assert found["resource"] == plain
+    assert missing["response"]["status"] == "404 Not Found"
+    assert missing["resource"]["resourceType"] == "OperationOutcome"
+
+
 def test_a_batch_needs_the_token_and_must_be_a_batch(sandbox: SandboxHandle) -> None:
-    assert batch(sandbox, ("GET", "Patient?_id=pa"), auth={}).status_code == 401
+    refused = batch(sandbox, ("GET", "Patient?_id=pa"), auth={})
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == 'Bearer realm="fhir"'
+    assert refused.json()["resourceType"] == "OperationOutcome"
     transaction = {"resourceType": "Bundle", "type": "transaction", "entry": []}
     reply = requests.post(sandbox.urls["health"], json=transaction, headers=HEALTH_AUTH, timeout=5)
     assert reply.status_code == 400 and reply.json()["resourceType"] == "OperationOutcome"
