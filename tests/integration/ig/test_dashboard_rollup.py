@@ -176,13 +176,18 @@ def test_the_migration_counts_refusals_per_uk_day_for_days_summarised_before_it(
     before = _uk_refusal_rows(engine)
     assert ("2026-04-01", "teacher", "2026-04-02", 2) in before  # 23:10 and 23:40 UTC under BST
     assert ("2026-04-02", "teacher", "2026-04-02", 1) in before
+    _down_and_up_again(engine, "0005_append_function")  # as if the days were summarised before 0006
+    assert _uk_refusal_rows(engine) == before
+
+
+def _down_and_up_again(engine: Engine, revision: str) -> None:
+    """Downgrade the audit store to `revision`, then upgrade it to the newest: the later migrations' backfills run."""
     config = audit_alembic_config()
     with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0005_append_function")  # as if the days were summarised before 0006
+        command.downgrade(config, revision)
         connection.commit()
     upgrade_audit_engine(engine)
-    assert _uk_refusal_rows(engine) == before
 
 
 def _uk_view_rows(engine: Engine) -> list[tuple[object, ...]]:
@@ -217,11 +222,6 @@ def test_views_per_uk_day_are_a_count_of_the_entries_and_the_migration_backfills
                       for entry in views)
     assert {(day, hour, uk_hour, weekend): n for day, hour, uk_hour, weekend, n in hours} == by_hour
     assert {uk_hour for _, hour, uk_hour, *_ in hours if hour.endswith(" 23")} == {23, 0}  # GMT and BST evenings
-    config = audit_alembic_config()
-    with engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0006_monthly_rollup")  # as if the days were summarised before 0007
-        connection.commit()
-    upgrade_audit_engine(engine)
+    _down_and_up_again(engine, "0006_monthly_rollup")  # as if the days were summarised before 0007
     assert _uk_view_rows(engine) == rows
     assert _uk_hour_rows(engine) == hours
