@@ -13,6 +13,11 @@ from markupsafe import Markup, escape
 from portal.ig.charts import BarChart
 
 
+def _text(cell: str) -> str:
+    """The cell escaped; a count (digits only, most cells) needs no escaping."""
+    return cell if cell.isdigit() else str(escape(cell))
+
+
 def bar_rects(chart: BarChart) -> Markup:
     """Every bar as an SVG `<rect>` with its label as a `<title>` (read out by screen readers)."""
     return Markup("".join(  # noqa: S704 - each label escaped here; the rest are numbers we formatted
@@ -26,6 +31,6 @@ def table_rows(chart: BarChart) -> Markup:
     return Markup("".join(  # noqa: S704 - each cell escaped here; the rest is fixed markup
         '\n          <tr class="govuk-table__row">\n'
         f'            <th scope="row" class="govuk-table__header">{escape(row[0])}</th>\n            '
-        + "".join(f'<td class="govuk-table__cell govuk-table__cell--numeric">{escape(cell)}</td>' for cell in row[1:])
+        + "".join(f'<td class="govuk-table__cell govuk-table__cell--numeric">{_text(cell)}</td>' for cell in row[1:])
         + "\n          </tr>\n          "
         for row in chart.table_rows))
