@@ -118,7 +118,9 @@ def production_stack(workdir: Path, *, workers: int, practitioners: int,
             usernames = create_practitioners(practitioners, password)
         dispose_engines()
         prefix = f"bench-{uuid.uuid4().hex[:10]}"
+        # Production's shared state: limits and sessions in Redis (README "Running in production"), this run's keys.
         env.update(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix, PORTAL_WORKERS=str(workers),
+                   SESSION_STORE="redis", REDIS_URL=REDIS_URL, SESSION_KEY_PREFIX=f"{prefix}:session:",
                    SEARCH_RATE_LIMIT=BENCH_SEARCH_LIMIT, FLASK_APP="app.py", METRICS_ALLOWED_ADDRESSES="127.0.0.1",
                    PROMETHEUS_MULTIPROC_DIR=str(workdir / "metrics"))
         port = free_port()

@@ -93,6 +93,14 @@ class Connector(ABC):
         """
         return self.fetch_records(person, categories, deadline=deadline).restricted_notices
 
+    def notices_on_windows(self, categories: frozenset[str]) -> frozenset[str]:
+        """Those of `categories` whose notices come on the windows of `event_streams(person, categories)`.
+
+        Every window's answer (`EventSlice.notices`) then says what `restricted_notices` would, so a view that
+        reads those windows need not ask for these notices alone. None by default: the notices are asked.
+        """
+        return frozenset()
+
     def close(self) -> None:  # noqa: B027 - a connector with nothing to release need not override
         """Release connections."""
 

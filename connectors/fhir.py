@@ -50,6 +50,12 @@ CATEGORY_RESOURCES: dict[str, tuple[str, ...]] = {
 EVENT_TYPES = ("Encounter", "Condition", "Immunization", "Appointment", "EpisodeOfCare", "CarePlan")
 WINDOW_TYPES = ("Encounter", "Immunization", "Appointment", "EpisodeOfCare", "CarePlan")
 PERIOD_TYPES = ("Encounter", "EpisodeOfCare", "CarePlan")  # `date` searches the start: a period may begin earlier
+# Types of which only resources of these statuses become events or key facts (fhir_mapping.map_appointment: a missed
+# appointment is an event, a booked one the next appointment): the others are never asked for (a long history's
+# hundreds of attended appointments would be read only to be dropped).
+MAPPED_STATUSES: dict[str, str] = {"Appointment": "noshow,booked,pending,proposed"}
+# Of those, the statuses that become events: a window asks for these alone.
+EVENT_STATUSES: dict[str, str] = {"Appointment": "noshow"}
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,8 @@ class FhirConnector(HttpConnector):
     def _search_params(self, resource_type: str, patient_id: str) -> dict[str, str]:
         if resource_type == "Patient":
             return {"_id": patient_id}
-        return {"patient": patient_id, "_count": str(self.options.page_size)}
+        mapped = {"status": MAPPED_STATUSES[resource_type]} if resource_type in MAPPED_STATUSES else {}
+        return {"patient": patient_id, **mapped, "_count": str(self.options.page_size)}
 
     def _batch_search(self, searches: list[tuple[str, dict[str, str]]], deadline: float) -> list[list[dict[str, Any]]]:
         """Every resource of each search, the first pages read in one batch; later pages by GET as usual.
@@ -222,6 +229,8 @@ class FhirConnector(HttpConnector):
         if window.date_to is not None:
             dates.append(f"lt{(window.date_to + timedelta(days=1)).isoformat()}")
         params: dict[str, str | list[str]] = {**base, **({"date": dates} if dates else {})}
+        if resource_type in EVENT_STATUSES:
+            params["status"] = EVENT_STATUSES[resource_type]
         bundle = self._bundle(self.get_json(resource_type, params, deadline=deadline,
                                             endpoint=f"{resource_type} search"))
         resources = list(_resources_in(bundle))

@@ -193,6 +193,13 @@ class RestConnector(HttpConnector):
                 notices.append(str(notice))
         return tuple(notices)
 
+    def notices_on_windows(self, categories: frozenset[str]) -> frozenset[str]:
+        """Categories every collection of which is a sorted window of its events: each window carries its notice."""
+        wanted = categories & self.categories
+        return frozenset(category for category in wanted
+                         if all(spec.window and spec.event is not None and spec.event.category in wanted
+                                for spec in self.collections if category in spec.categories))
+
     # -- windows of events (connectors.window) -----------------------------------------------------
 
     def event_streams(self, person: PersonRecord, categories: frozenset[str]) -> tuple[EventStream, ...]:
@@ -244,7 +251,11 @@ class RestConnector(HttpConnector):
                           total_is_events=spec.event.always_applies,
                           filters_applied=not window.significant_only or spec.event.spec.significant is None
                           or "significant" in params,
-                          dropped_wrong_child=len(items) - len(mine))
+                          dropped_wrong_child=len(items) - len(mine), notices=self._notice_in(body))
+
+    def _notice_in(self, body: Mapping[str, Any]) -> tuple[str, ...]:
+        notice = body.get(self.notice_field)
+        return (str(notice),) if notice else ()
 
     # -- paging ---------------------------------------------------------------------------------
 
@@ -271,6 +282,9 @@ class RestEventStream:
     def __init__(self, connector: RestConnector, spec: CollectionSpec, person: PersonRecord,
                  wanted: frozenset[str]) -> None:
         self.name = spec.name
+        assert spec.event is not None
+        # No flag to filter on and none that says "routine": a significant-only window asks for the whole list.
+        self.all_significant = spec.event.significant_field is None and spec.event.significant_fixed is not False
         self._read = partial(connector._event_window, spec, person, wanted)
 
     def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:

@@ -31,6 +31,7 @@ from connectors.errors import (
 )
 from connectors.models import LABELS, ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 from connectors.registry import build_connector
+from connectors.testing_windows import WindowPromisesContract
 from connectors.window import EventStream, EventWindow
 
 # Generous bounds: the behaviour is "gives up at the deadline", not a precise timing.
@@ -83,7 +84,7 @@ class ContractSource(Protocol):
         ...
 
 
-class ConnectorContract:
+class ConnectorContract(WindowPromisesContract):
     """Behaviour every connector kind must show; subclasses supply the `source` fixture."""
 
     @pytest.fixture

@@ -41,10 +41,15 @@ class EventSlice:
     total_is_events: bool = True  # False: some items the source counts do not become events (e.g. cancelled)
     filters_applied: bool = True  # False: the source could not apply every filter, so `total` counts more
     dropped_wrong_child: int = 0  # items in this answer filed under the person but about someone else (dropped)
+    notices: tuple[str, ...] = ()  # the list's "restricted information exists" notices, where the answer carries them
 
 
 class EventStream(Protocol):
-    """One sorted, seekable list of a person's events at one source."""
+    """One sorted, seekable list of a person's events at one source.
+
+    A stream may also say `all_significant = True`: every event of the list is significant, so the source is
+    asked the same for a significant-only window as for an unfiltered one (read with `getattr`, default False).
+    """
 
     name: str
     pushed_down: bool  # False: the source cannot sort or limit this list; it is read whole

@@ -96,6 +96,18 @@ class ChildPage:
         filters.get_by_label(label, exact=True).check()
         filters.get_by_role("button", name="Apply filters").click()
 
+    def filter_words(self, words: str, *, all_events: bool = True) -> None:
+        """Type words into the filter and send it from the keyboard (Enter in the box submits the form)."""
+        filters = self.page.get_by_test_id("chronology-filters")
+        if all_events:
+            filters.get_by_label("All events", exact=True).check()
+        filters.get_by_label("Words in the event").fill(words)
+        filters.get_by_label("Words in the event").press("Enter")
+
+    def chronology_texts(self) -> list[str]:
+        return [" ".join(text.split()) for text in
+                self.page.locator("[data-testid=chronology-table] tr[data-agency]").all_inner_texts()]
+
 
 class RefusedPage:
     """'You cannot open this record': the reason, and the break-glass form where policy offers it."""

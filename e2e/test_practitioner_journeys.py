@@ -67,6 +67,89 @@ def test_focus_after_filtering_and_paging_is_on_the_chronology_heading(signed_in
     assert violations(page) == []
 
 
+WORDS = "Routine contact record"  # every one of the large child's social work case notes says it
+
+
+def _words_in(url: str) -> list[str]:
+    return [word for word in (*WORDS.split(), WORDS.replace(" ", "+"), WORDS.replace(" ", "%20"))
+            if len(word) >= 4 and word.casefold() in url.casefold()]
+
+
+def test_words_filter_by_keyboard_stays_out_of_the_address_through_paging_reload_and_back(  # type: ignore[no-untyped-def]
+        signed_in, base_url: str, sandbox) -> None:
+    page: Page = signed_in("lead.professional")
+    record = _open(page, base_url, sandbox.child("large")["chi"])
+    record.filter_words(WORDS)
+    expect(page.locator("#chronology-heading")).to_be_focused()
+    expect(page.get_by_test_id("chronology-filters").get_by_label("Words in the event")).to_have_value(WORDS)
+    assert "words=" in page.url and _words_in(page.url) == [], "the words travel as a reference, never as typed"
+    first = record.chronology_texts()
+    assert len(first) == 50 and all(WORDS.casefold() in row.casefold() for row in first)
+    page.get_by_role("link", name="Next page").click()
+    expect(page.get_by_text("Page 2 of")).to_be_visible()
+    expect(page.locator("#chronology-heading")).to_be_focused()
+    assert "page=2" in page.url and _words_in(page.url) == []
+    second = record.chronology_texts()
+    assert all(WORDS.casefold() in row.casefold() for row in second) and not set(second) & set(first)
+    page.reload()  # the address alone brings the same filtered page back
+    record.wait_loaded()
+    expect(page.get_by_text("Page 2 of")).to_be_visible()
+    expect(page.get_by_test_id("chronology-filters").get_by_label("Words in the event")).to_have_value(WORDS)
+    assert record.chronology_texts() == second
+    page.go_back()
+    expect(page.get_by_text("Page 1 of")).to_be_visible()
+    assert record.chronology_texts() == first and _words_in(page.url) == []
+    assert violations(page) == []
+    page.get_by_test_id("print-choice").get_by_role("button", name="Print the summary and chronology").click()
+    expect(page.get_by_test_id("print-filters")).to_contain_text(WORDS)
+    assert _words_in(page.url) == []
+
+
+def test_a_words_reference_that_cannot_be_read_gives_the_unfiltered_page_and_says_why(  # type: ignore[no-untyped-def]
+        signed_in, base_url: str, sandbox) -> None:
+    page: Page = signed_in("lead.professional")
+    record = _open(page, base_url, sandbox.child("multi_agency")["chi"])
+    unfiltered = _matching(page)
+    record.filter_words("home", all_events=False)
+    expect(page.locator("#chronology-heading")).to_be_focused()
+    assert _matching(page) < unfiltered
+    spoiled = re.sub(r"words=[^&#]+", "words=not-a-reference", page.url)
+    assert spoiled != page.url
+    page.goto(spoiled)
+    record.wait_loaded()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("have expired or were typed in another session")
+    expect(page.get_by_test_id("chronology-filters").get_by_label("Words in the event")).to_have_value("")
+    assert _matching(page) == unfiltered
+    summary.get_by_role("link").click()
+    expect(page.get_by_label("Words in the event")).to_be_focused()
+    assert violations(page) == []
+
+
+def test_without_javascript_the_words_filter_is_posted_and_pages_on(browser, base_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        SignInPage(page, base_url).open().sign_in("lead.professional", TEST_PASSWORD)
+        SearchPage(page, base_url).open().search_chi(sandbox.child("large")["chi"])
+        page.get_by_role("link", name="Open record").first.click()
+        page.get_by_role("link", name="Show the record").click()
+        record = ChildPage(page).wait_loaded()
+        filters = page.get_by_test_id("chronology-filters")
+        filters.get_by_label("All events", exact=True).check()
+        filters.get_by_label("Words in the event").fill(WORDS)
+        filters.get_by_role("button", name="Apply filters").click()
+        expect(page.get_by_text("Page 1 of")).to_be_visible()
+        assert "words=" in page.url and _words_in(page.url) == []
+        assert all(WORDS.casefold() in row.casefold() for row in record.chronology_texts())
+        page.get_by_role("link", name="Next page").click()
+        expect(page.get_by_text("Page 2 of")).to_be_visible()
+        assert all(WORDS.casefold() in row.casefold() for row in record.chronology_texts())
+        assert _words_in(page.url) == []
+    finally:
+        context.close()
+
+
 def test_print_counts_exactly_what_the_filtered_screen_counts(signed_in, base_url: str, sandbox) -> None:  # type: ignore[no-untyped-def]
     page: Page = signed_in("lead.professional")
     _open(page, base_url, sandbox.child("multi_agency")["chi"])
@@ -121,7 +204,10 @@ def test_ig_search_and_admin_list_reflow_at_320_css_pixels(signed_in, base_url: 
     page.goto(f"{base_url}/ig/audit")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert _scroll_width(page) <= 320, "IG search"
-    page.goto(f"{base_url}/ig/who-viewed?chi={sandbox.child('multi_agency')['chi']}")
+    page.goto(f"{base_url}/ig/who-viewed")  # the CHI is POSTed, never put in an address
+    page.get_by_label("Child's CHI number").fill(sandbox.child("multi_agency")["chi"])
+    page.get_by_role("button", name="Produce report").click()
+    expect(page.get_by_test_id("who-viewed-report")).to_be_visible()
     assert _scroll_width(page) <= 320, "who viewed"
     admin: Page = page.context.browser.new_page(viewport=NARROW)
     try:

@@ -118,8 +118,8 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth.oidc import init_oidc
     from portal.auth.sessions import init_sessions
     from portal.auth.sso_sessions import init_sso_sessions
-    from portal.data.users import load_user
     from portal.extensions import audit_db, csrf, db, htmx, login_manager
+    from portal.notifications.badge import load_request_user
 
     db.init_app(app)
     audit_db.init_app(app)
@@ -129,7 +129,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to use the portal."
     login_manager.session_protection = "strong"
-    login_manager.user_loader(lambda user_id: load_user(int(user_id)))
+    login_manager.user_loader(load_request_user)  # the user and the header's unread count: one statement
     init_oidc(app)
     init_sessions(app)
     from portal.ratelimits import init_rate_limits

@@ -106,12 +106,17 @@ class SubjectIdentifier:
         return {"agency": self.agency, "kind": self.kind, "value": self.value}
 
 
-def _json_roundtrip(value: Any, what: str) -> Any:
-    """The value as it will read back from the store (tuples become lists); rejects what JSON cannot hold."""
+def _json_text(value: Any, what: str) -> str:
+    """The value as JSON text; rejects what JSON cannot hold."""
     try:
-        return json.loads(json.dumps(value, allow_nan=False))
+        return json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise ValueError(f"audit {what} must be plain JSON data: {type(error).__name__}") from None
+
+
+def _json_roundtrip(value: Any, what: str) -> Any:
+    """The value as it will read back from the store (tuples become lists); rejects what JSON cannot hold."""
+    return json.loads(_json_text(value, what))
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,8 @@ class AuditInput:
     agreements: tuple[str, ...] = ()
     sources: tuple[SourceAudit, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)
+    # The details' JSON text, made (and so checked) once at construction; the writer reads the stored form from it.
+    _details_text: str = field(init=False, repr=False, compare=False, default="{}")
 
     def __post_init__(self) -> None:
         # Coerce once here so a bad value fails at the call site, before any transaction starts.
@@ -154,7 +161,7 @@ class AuditInput:
             object.__setattr__(self, "client_address", self.client_address.replace("\x00", "")[:CLIENT_ADDRESS_LIMIT])
         if self.break_glass_reason and not self.break_glass:
             raise ValueError("a break-glass reason needs break_glass=True")
-        _json_roundtrip(dict(self.details), "details")
+        object.__setattr__(self, "_details_text", _json_text(dict(self.details), "details"))
 
     def column_values(self) -> dict[str, Any]:
         """The stored column values (without sequence, time and hashes), JSON already normalised."""
@@ -180,7 +187,7 @@ class AuditInput:
             "related_sequence": self.related_sequence,
             "agreements": _json_roundtrip(list(self.agreements), "agreements"),
             "sources": _json_roundtrip([source.to_json() for source in self.sources], "sources"),
-            "details": _json_roundtrip(dict(self.details), "details"),
+            "details": json.loads(self._details_text),
         }
 
 

@@ -95,7 +95,7 @@ def start_gathering(reference: ChildReference, decision: AccessDecision, *, summ
     connectors = registry().connectors  # once per view: the request, the order and the names all come from it
     request = gather_request(connectors, reference, decision)
     if summary_only:
-        request = replace(request, facts_from=SUMMARY_CATEGORIES)
+        request = replace(request, facts_from=SUMMARY_CATEGORIES, notices_on_windows=True)  # first_view reads them
     answers = gather_as_answered(connectors, request,
                                  deadline_s=current_app.config["FEDERATION_DEADLINE_S"], executor=executor())
     return Gathering({c.agency: c.display_name for c in connectors}, observed(answers),

@@ -18,6 +18,8 @@ from portal.record.plot_timeline import Timeline, build_timeline
 from portal.record.summarise import FieldValue
 
 PAGE_SIZE = 50
+MAX_WORDS_CHARS = 100  # the words a chronology is filtered by
+WORDS_REF = "words"  # an address's name for the words' opaque reference (portal.children.filter_address)
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,21 @@ class ChronologyParams:
     errors: dict[str, str] = field(default_factory=dict)
     raw: dict[str, object] = field(default_factory=dict)  # canonical query pairs (dates as ISO), for links
     typed: dict[str, str] = field(default_factory=dict)  # the day/month/year boxes as typed, to show again
+    words_ref: str = ""  # the opaque reference an address carries for the words (`raw["q"]`), never the words
+
+    @property
+    def address(self) -> dict[str, object]:
+        """The controls as an address carries them: the words only as their reference. `raw` (in clear) is what
+        the audit entry records; nothing else may put it in a URL."""
+        pairs = {key: value for key, value in self.raw.items() if key != "q"}
+        return {**pairs, WORDS_REF: self.words_ref} if self.raw.get("q") and self.words_ref else pairs
 
 
 DATE_FIELDS = (("from", "Start date"), ("to", "End date"))
 
 
 def parse_params(args: MultiDict[str, str], known_agencies: set[str]) -> ChronologyParams:
+    """The controls from `args`; a request's come through `filter_address.from_address` (the words unwrapped)."""
     errors: dict[str, str] = {}
     typed: dict[str, str] = {}
     agencies = frozenset(a for a in args.getlist("agency") if a in known_agencies)
@@ -44,7 +55,7 @@ def parse_params(args: MultiDict[str, str], known_agencies: set[str]) -> Chronol
     date_from, date_to = dates["from"], dates["to"]
     if date_from and date_to and date_from > date_to:
         errors["to-day"] = "End date must be the same as or after the start date"
-    text = args.get("q", "").strip()[:100]
+    text = args.get("q", "").strip()[:MAX_WORDS_CHARS]
     show_all = args.get("show") == "all"
     try:
         page = page_number(args.get("page"))
@@ -55,7 +66,8 @@ def parse_params(args: MultiDict[str, str], known_agencies: set[str]) -> Chronol
            "from": date_from.isoformat() if date_from else "", "to": date_to.isoformat() if date_to else "",
            "q": text, "show": "all" if show_all else "significant",
            "order": "oldest" if args.get("order") == "oldest" else "newest"}
-    return ChronologyParams(criteria, raw["order"] == "newest", max(1, page), errors, raw, typed)
+    words_ref = args.get(WORDS_REF, "") if text else ""  # set only by filter_address, once it read the reference
+    return ChronologyParams(criteria, raw["order"] == "newest", max(1, page), errors, raw, typed, words_ref)
 
 
 def _date(args: MultiDict[str, str], key: str, label: str, errors: dict[str, str], typed: dict[str, str]

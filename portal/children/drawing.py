@@ -18,22 +18,24 @@ from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
 from portal.children import audit_events, display
 from portal.children.assemble import assemble
+from portal.children.filter_address import FilterArgs
 from portal.children.reference import ChildReference
 from portal.record.merge import filter_events
 from portal.rendering import render_page
 
 
 def draw_timeline(token: str, reference: ChildReference, decision: AccessDecision,
-                  back_to_results: str | None) -> ResponseReturnValue:
+                  back_to_results: str | None, filters: FilterArgs) -> ResponseReturnValue:
     record = assemble(current_user, reference, decision)  # Saturated here is the usual 503 "busy" page
-    params = display.parse_params(request.args, {source.agency for source in record.sources})
+    params = display.parse_params(filters.args, {source.agency for source in record.sources})
     drawn = filter_events(record.events, params.criteria)
     timeline = display.timeline_of(record, drawn, params)
-    pairs = display.query_string(params.raw, page="")
+    pairs = display.query_string(params.address, page="")
     back = url_for("children.child_content", token=token) + ("?" + urlencode(pairs) if pairs else "") + "#timeline"
     response = render_page("children/timeline.html", block="drawn" if request.headers.get("HX-Request") else None,
                            token=token, decision=decision, record=record, timeline=timeline, params=params,
                            back=back, purpose=PURPOSES[reference.purpose],
-                           filter_words=display.filter_words(params), back_to_results=back_to_results)
+                           filter_words=display.filter_words(params), back_to_results=back_to_results,
+                           filter_problem=filters.problem)
     audit_events.record_view("view_timeline", record, drawn, (), details={"filtered": params.raw})
     return response

@@ -2,11 +2,11 @@
 
 The summary read (`assemble.start_gathering(summary_only=True)`) asks each agency who is linked and
 for the key facts of the summary's categories, not for events. Page 1 is then read in windows
-(`paging.read_page`), and at the same time the summary's event-derived facts are read in small windows
-of their own (`portal.record.event_facts`). The first windows are generous enough that an ordinary
-child's whole history comes in one request per list: the page then knows it read everything and draws
-the timeline from it. A longer history gets, instead of the timeline, what each agency holds and a
-button to draw it (`/timeline`, its own audited read).
+(`paging.read_page`); the summary's event-derived facts and the restricted notices the windows carry come
+from those same windows where they can, else from reads of their own alongside (`first_reads`). The
+first windows are generous enough that an ordinary child's whole history comes in one request per list:
+the page then knows it read everything and draws the timeline from it. A longer history gets, instead
+of the timeline, what each agency holds and a button to draw it (`/timeline`, its own audited read).
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from dataclasses import dataclass, replace
 
 from flask import current_app
 
-from connectors.models import KeyFact
 from portal.access.decision import AccessDecision
 from portal.children import audit_events, display
-from portal.children.assemble import ChildRecord, Gathering, build_record, now_utc
-from portal.children.paging import Policy, WindowedChronology, page_binding, read_page, streams_for, with_failures
+from portal.children.assemble import ChildRecord, Gathering, build_record
+from portal.children.first_reads import FirstReads, with_source_notices
+from portal.children.paging import Policy, WindowedChronology, page_binding, read_page, with_failures
 from portal.children.reference import ChildReference, encode_page
 from portal.data.users import SignedInUser
-from portal.record.event_facts import fact_reads
 from portal.record.gather import GatheredSource
 from portal.record.merge import entry_events
 from portal.record.merge_window import WindowedView
@@ -79,15 +78,13 @@ def first_page(user: SignedInUser, reference: ChildReference, decision: AccessDe
     failures: dict[str, str] = {}
     deadline = time.monotonic() + current_app.config["FEDERATION_DEADLINE_S"]
     facts_policy = Policy(base, user)
-    reads = fact_reads(base.sources,
-                       lambda source, categories: streams_for(base, source, categories, failures, connectors),
-                       facts_policy, now_utc(), deadline)
-    pending = [(read.agency, executor().submit(read.read)) for read in reads]  # alongside the page's windows
+    besides = FirstReads(base, params, facts_policy, failures, connectors, executor(), deadline)  # facts, notices
     view, policy = read_page(base, user, params, None, failures, page_size=page_size, first_window=FIRST_WINDOW,
-                             connectors=connectors, read=SUMMARY_CATEGORIES)
-    facts: list[KeyFact] = [fact for agency, future in pending for fact in future.result() if agency not in failures]
+                             connectors=connectors, read=SUMMARY_CATEGORIES, keep=besides.keep)
+    facts, found = besides.facts(), besides.notices(view)  # both settle their failures before the page does
     settled = with_failures(base, failures, policy)
-    record = _with_notices(build_record(user, reference, decision, settled.sources, agencies, event_facts=facts),
+    noticed = with_source_notices(settled.sources, found)
+    record = _with_notices(build_record(user, reference, decision, noticed, agencies, event_facts=facts),
                            {**facts_policy.notices(), **policy.notices()})
     following = ""
     if view.next_page is not None and view.page.has_next:

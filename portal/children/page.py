@@ -7,29 +7,37 @@ prepared, for the chronology page on screen only, so a long chronology costs no 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from connectors.models import ChronologyEvent
+from connectors.models import SHANARRI, ChronologyEvent
 from portal.access.decision import AccessDecision
-from portal.access.filtering import explain
+from portal.access.filtering import Explained, explain
 from portal.children import first_screen
 from portal.children.assemble import ChildRecord
 from portal.children.display import AgreedValue, ChronologyParams, agreed_values, filter_words, query_string
 from portal.children.match_words import match_strength
+from portal.labels import label, long_date, plain_value
 from portal.record.gather import GatheredSource
 from portal.record.identify import ScoredPerson
 from portal.record.merge import Entry, IncidentGroup, Page, format_event_date
-from portal.record.summarise import SummaryField
+from portal.record.summarise import FieldValue, SummaryField
 
 
 @dataclass(frozen=True)
 class ShownValue:
-    """One KIS value with every agency that states it, and its "Why can I see this?" answer (None: identity)."""
+    """One KIS value with every agency that states it, and its "Why can I see this?" answer (None: identity).
+
+    Its words are written here once (the templates would otherwise work them out per value, per view).
+    """
 
     agreed: AgreedValue
     why: str | None
+    text: str  # the value in plain words
+    restricted: bool
+    agencies: str  # "Health, Education": who states it, said beside a value the agencies disagree on
+    provenance: str  # "Health, System, as of 1 May 2026; …": where from, in the "why" answer
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,16 @@ class FieldRow:
 
 @dataclass(frozen=True)
 class EventRow:
-    """One chronology row: the event, its date in words, and why this user may see it."""
+    """One chronology row: the event, its date in words, why this user may see it, and its cells' words."""
 
     event: ChronologyEvent
     date: str
     why: str
+    title: str  # in plain words
+    summary: str  # in plain words, "" when none
+    action: str  # in plain words, "Not recorded" when none
+    source: str  # the agency's name
+    shanarri: tuple[str, ...]  # the wellbeing indicators, capitalised
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,10 @@ class Candidate:
     offer: str = ""  # the proof its Confirm / Reject form carries that this page offered it (portal.children.offers)
 
 
+# The wellbeing indicators as the chronology filter offers them, in SHANARRI order.
+WELLBEING: tuple[tuple[str, str], ...] = tuple((indicator, indicator.capitalize()) for indicator in SHANARRI)
+
+
 @dataclass(frozen=True)
 class RecordPage:
     """What the child's page shows, in the words and order it shows it."""
@@ -79,10 +96,12 @@ class RecordPage:
     gaps: dict[str, str]  # agency → why its part of the picture may be missing
     candidates: tuple[Candidate, ...]
     entries: tuple[EntryRows, ...]  # the chronology page on screen
+    agency_choices: tuple[tuple[str, str], ...]  # the chronology filter's agencies: (key, name)
     filter_words: str
     filters_query: list[tuple[str, str]]  # the filters as query pairs, on no particular page (print, back)
     previous_query: list[tuple[str, str]]  # the filters on the previous page ([] on the first)
     next_query: list[tuple[str, str]]  # the filters on the next page ([] on the last)
+    wellbeing_choices: tuple[tuple[str, str], ...] = WELLBEING  # the chronology filter's indicators: (key, words)
 
 
 def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today: date, *,
@@ -91,42 +110,74 @@ def build_page(record: ChildRecord, params: ChronologyParams, page: Page, today:
 
     `offer_for(agency, source_id)` signs each candidate the page offers (pages that show no candidates pass none).
     """
-    decision = record.decision
+    why = _Why(record.decision)
     statuses = first_screen.statuses(record, today)
+    names = record.agency_names
     return RecordPage(
         statuses=tuple(statuses),
-        status_rows=_rows((record.summary.field(status.key) for status in statuses), decision),
-        people_rows=_rows(first_screen.people(record), decision),
-        other_rows=_rows(first_screen.other_fields(record), decision),
-        identity_rows=_rows(first_screen.identity_fields(record), decision),
+        status_rows=_rows((record.summary.field(status.key) for status in statuses), why),
+        people_rows=_rows(first_screen.people(record), why),
+        other_rows=_rows(first_screen.other_fields(record), why),
+        identity_rows=_rows(first_screen.identity_fields(record), why),
         gaps=first_screen.missing_answers(record),
         candidates=_candidates(record, offer_for),
-        entries=tuple(_entry(entry, decision) for entry in page.items),
+        entries=tuple(_entry(entry, why, names) for entry in page.items),
+        agency_choices=tuple((source.agency, source.display_name or label(source.agency, "agency"))
+                             for source in record.sources),
         filter_words=filter_words(params),
-        filters_query=query_string(params.raw, page=""),
-        previous_query=query_string(params.raw, page=page.number - 1) if page.has_previous else [],
-        next_query=query_string(params.raw, page=page.number + 1) if page.has_next else [],
+        filters_query=query_string(params.address, page=""),
+        previous_query=query_string(params.address, page=page.number - 1) if page.has_previous else [],
+        next_query=query_string(params.address, page=page.number + 1) if page.has_next else [],
     )
 
 
-def _rows(fields: Iterable[SummaryField], decision: AccessDecision) -> tuple[FieldRow, ...]:
-    return tuple(FieldRow(field, tuple(_shown(agreed, decision) for agreed in agreed_values(field.values)))
+class _Why:
+    """ "Why can I see this?" for each item, worked out once per agency, category and label: the answer depends
+    on nothing else (portal.access.filtering.explain), and a page's items share a handful of answers."""
+
+    def __init__(self, decision: AccessDecision) -> None:
+        self.decision = decision
+        self.answers: dict[tuple[str, str, str], str] = {}
+
+    def __call__(self, item: Explained) -> str:
+        key = (item.agency, item.category, item.security_label)
+        answer = self.answers.get(key)
+        if answer is None:
+            answer = self.answers[key] = explain(item, self.decision)
+        return answer
+
+
+def _rows(fields: Iterable[SummaryField], why: _Why) -> tuple[FieldRow, ...]:
+    return tuple(FieldRow(field, tuple(_shown(agreed, why) for agreed in agreed_values(field.values)))
                  for field in fields)
 
 
-def _shown(agreed: AgreedValue, decision: AccessDecision) -> ShownValue:
+def _shown(agreed: AgreedValue, why: _Why) -> ShownValue:
     shared_under = agreed.shared_under
-    return ShownValue(agreed, explain(shared_under, decision) if shared_under else None)
+    sources = agreed.sources
+    return ShownValue(agreed, why(shared_under) if shared_under else None, plain_value(agreed.value),
+                      agreed.restricted, ", ".join(value.agency_name for value in sources),
+                      "; ".join(_provenance(value) for value in sources))
 
 
-def _entry(entry: Entry, decision: AccessDecision) -> EntryRows:
+def _provenance(value: FieldValue) -> str:
+    said = f"{value.agency_name}, {value.source_system}"
+    return f"{said}, as of {long_date(value.as_of)}" if value.as_of else said
+
+
+def _entry(entry: Entry, why: _Why, names: Mapping[str, str]) -> EntryRows:
     if isinstance(entry, IncidentGroup):
-        return EntryRows(tuple(_row(event, decision) for event in entry.events), entry)
-    return EntryRows((_row(entry, decision),))
+        return EntryRows(tuple(_row(event, why, names) for event in entry.events), entry)
+    return EntryRows((_row(entry, why, names),))
 
 
-def _row(event: ChronologyEvent, decision: AccessDecision) -> EventRow:
-    return EventRow(event, format_event_date(event), explain(event, decision))
+def _row(event: ChronologyEvent, why: _Why, names: Mapping[str, str]) -> EventRow:
+    agency = event.agency
+    return EventRow(event, format_event_date(event), why(event), plain_value(event.title),
+                    plain_value(event.summary) if event.summary else "",
+                    plain_value(event.action) if event.action else "Not recorded",
+                    names[agency] if agency in names else label(agency, "agency"),
+                    tuple(tag.capitalize() for tag in event.shanarri))
 
 
 def _candidates(record: ChildRecord, offer_for: Callable[[str, str], str] | None) -> tuple[Candidate, ...]:

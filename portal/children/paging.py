@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -99,6 +99,7 @@ class _Answering:
     def __init__(self, stream: EventStream, failures: dict[str, str], agency: str) -> None:
         self._stream, self._failures, self._agency = stream, failures, agency
         self.name, self.pushed_down = stream.name, stream.pushed_down
+        self.all_significant: bool = getattr(stream, "all_significant", False)
 
     def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
         if self._agency not in self._failures:
@@ -129,12 +130,13 @@ def streams_for(record: ChildRecord, source: GatheredSource, categories: frozens
 
 def read_page(record: ChildRecord, user: SignedInUser, params: display.ChronologyParams, resume: Resume | None,
               failures: dict[str, str], *, page_size: int = display.PAGE_SIZE, first_window: int | None = None,
-              connectors: Mapping[str, Connector] | None = None, read: frozenset[str] = frozenset()
+              connectors: Mapping[str, Connector] | None = None, read: frozenset[str] = frozenset(),
+              keep: Callable[[str, tuple[EventStream, ...]], tuple[EventStream, ...]] | None = None
               ) -> tuple[WindowedView, Policy]:
     """Read the page in windows; what failed is noted in `failures` (settle it with `with_failures`).
 
     `read`: categories whose events the sources already hold (the summary read's): merged from memory, not asked
-    again."""
+    again. `keep(agency, streams)`: the streams to read instead (e.g. sharing their answers), before any is asked."""
     wanted = params.criteria.agencies
     agencies: list[AgencyStreams] = []
     connectors = connectors or {c.agency: c for c in registry().connectors}
@@ -143,6 +145,8 @@ def read_page(record: ChildRecord, user: SignedInUser, params: display.Chronolog
             continue  # agency filter pushed down: an agency not chosen is not asked
         every = frozenset(record.decision.categories_for(source.agency))
         streams = streams_for(record, source, every - read, failures, connectors)
+        if keep is not None:
+            streams = keep(source.agency, streams)
         held = tuple(e for e in source.records.events if e.category in read)
         if held:
             streams = (*streams, WholeListStream("summary read", partial(_already_read, held)))

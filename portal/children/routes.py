@@ -26,6 +26,7 @@ from portal.auth.sessions import reference_key
 from portal.children import audit_events, display
 from portal.children.assemble import assemble, decide_access, header_from_search, now_utc, start_gathering
 from portal.children.drawing import draw_timeline
+from portal.children.filter_address import FilterArgs, from_address, from_form
 from portal.children.first_view import first_page, record_first_page
 from portal.children.forms import SearchInput, SearchRequest, break_glass_errors, purpose_choices, validate_search
 from portal.children.offers import offer_for_page, offered_here
@@ -187,9 +188,30 @@ def stream_child(token: str) -> ResponseReturnValue:
 def chronology(token: str) -> ResponseReturnValue:
     if request.args.get("at") and request.headers.get("HX-Request"):  # "next page": read on from where it stopped
         reference, decision, refusal = _open(token)
-        return refusal if refusal is not None else turn_page(token, reference, decision, request.args["at"],
-                                                             _configured_agencies())
+        if refusal is not None:
+            return refusal
+        filters = from_address(request.args)
+        if not filters.problem:
+            return turn_page(token, reference, decision, request.args["at"], _configured_agencies(), filters.args)
+        return _render_opened(token, reference, decision, filters, block="chronology", event_type="chronology_page")
     return _render_record(token, block="chronology", event_type="chronology_page")
+
+
+@bp.post("/<token>/content")
+@bp.post("/<token>/chronology")
+@roles_required(*PRACTITIONER_ROLES)
+def filter_chronology(token: str) -> ResponseReturnValue:
+    """Post/Redirect/Get: the filtered chronology lives at an address (Back, reload, paging and print keep it)
+    that carries the words typed only as an opaque reference (portal.children.filter_address)."""
+    query = from_form(request.form)
+    if request.headers.get("HX-Request"):  # htmx: the filtered chronology at once; it pushes the address itself
+        reference, decision, refusal = _open(token)
+        return refusal if refusal is not None else _render_opened(
+            token, reference, decision, from_address(query), block="chronology", event_type="chronology_page")
+    _reference(token)  # a forged link is refused (and audited) here, not after the redirect
+    pairs = urlencode(list(query.items(multi=True)))
+    return redirect(url_for("children.child_content", token=token) + ("?" + pairs if pairs else "") + "#chronology",
+                    code=303)
 
 
 @bp.get("/<token>/print")
@@ -277,39 +299,47 @@ def _render_record(token: str, *, block: str | None, event_type: str,
     reference, decision, refusal = _open(token)
     if refusal is not None:
         return refusal
+    filters = from_address(request.args)
     if event_type == "print":
-        return _print(token, reference, decision, template)
+        return _print(token, reference, decision, template, filters)
+    return _render_opened(token, reference, decision, filters, block=block, event_type=event_type)
+
+
+def _render_opened(token: str, reference: ChildReference, decision: AccessDecision, filters: FilterArgs, *,
+                   block: str | None, event_type: str) -> ResponseReturnValue:
     # Like a page turn: who is linked and the summary's facts, then the page in windows (portal.children.first_view).
     gathering = start_gathering(reference, decision, summary_only=True)
-    params = display.parse_params(request.args, set(gathering.agencies))
+    params = display.parse_params(filters.args, set(gathering.agencies))
+    params = replace(params, errors={**filters.errors(), **params.errors})
     shown = first_page(current_user, reference, decision, gathering, gathering.in_order(gathering.answers), params)
     record = shown.record
     page = build_page(record, params, shown.table.page, today(), offer_for=partial(offer_for_page, token))
     # Built in memory first: the entry says what was shown, so nothing may fail after it is written.
-    response = render_page(template, block=block, token=token, decision=decision, record=record, page=page,
-                           params=params, chronology=shown.table, timeline=shown.timeline, first=shown,
+    response = render_page("children/child.html", block=block, token=token, decision=decision, record=record,
+                           page=page, params=params, chronology=shown.table, timeline=shown.timeline, first=shown,
                            agencies=list(record.agency_names.items()), purpose=PURPOSES[reference.purpose],
                            back_to_results=_back_to_results())
     if block == "chronology" and request.headers.get("HX-Request"):
         # Filters and page live in the address bar, so Back, reload and print keep them.
-        pairs = display.query_string(params.raw, page=params.page if params.page > 1 else "")
+        pairs = display.query_string(params.address, page=params.page if params.page > 1 else "")
         response.headers["HX-Push-Url"] = url_for("children.child_content", token=token) + (
             "?" + urlencode(pairs) if pairs else "")
     record_first_page(shown, event_type, params)
     return response
 
 
-def _print(token: str, reference: ChildReference, decision: AccessDecision, template: str) -> ResponseReturnValue:
+def _print(token: str, reference: ChildReference, decision: AccessDecision, template: str,
+           filters: FilterArgs) -> ResponseReturnValue:
     """A printout carries every matching significant event, all pages: it still gathers everything."""
     record = assemble(current_user, reference, decision)
-    args = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "page"])
+    args = MultiDict([(key, value) for key, value in filters.args.items(multi=True) if key != "page"])
     view = prepare_view(record, args, page_size=PRINT_PAGE_SIZE)
     page = build_page(record, view.params, view.chronology.page, today())
     response = render_page(template, token=token, decision=decision, record=record, page=page,
                            params=view.params, chronology=view.chronology, timeline=view.timeline,
                            agencies=list(record.agency_names.items()), purpose=PURPOSES[reference.purpose],
                            printed_at=now_utc(), sections=display.print_sections(args),
-                           back_to_results=_back_to_results())
+                           back_to_results=_back_to_results(), filter_problem=filters.problem)
     record_shown(view, record, "print", details={"sections": sorted(display.print_sections(args))})
     return response
 
@@ -321,7 +351,7 @@ def timeline(token: str) -> ResponseReturnValue:
     reference, decision, refusal = _open(token)
     if refusal is not None:
         return refusal
-    return draw_timeline(token, reference, decision, _back_to_results())
+    return draw_timeline(token, reference, decision, _back_to_results(), from_address(request.args))
 
 
 def _refused(token: str, reference: ChildReference, decision: AccessDecision, *,

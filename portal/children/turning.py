@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from portal import labels
 from portal.access.decision import AccessDecision
@@ -33,10 +34,12 @@ from portal.rendering import render_page
 
 
 def turn_page(token: str, reference: ChildReference, decision: AccessDecision, at: str,
-              agencies: list[tuple[str, str]]) -> ResponseReturnValue:
-    """The chronology fragment for the next page; the timeline on screen is kept (it does not change)."""
+              agencies: list[tuple[str, str]], args: MultiDict[str, str]) -> ResponseReturnValue:
+    """The chronology fragment for the next page; the timeline on screen is kept (it does not change).
+
+    `args`: the controls as `filter_address.from_address` read them from the address."""
     names = {agency for agency, _ in agencies}
-    params = display.parse_params(request.args, names)
+    params = display.parse_params(args, names)
     secret, session_key = current_app.config["SECRET_KEY"], reference_key()
     try:
         resume = decode_page(at, page_binding(reference, params), secret, session_key)
@@ -56,7 +59,7 @@ def turn_page(token: str, reference: ChildReference, decision: AccessDecision, a
     response = render_page("children/child.html", block="chronology", token=token, decision=decision,
                            record=record, page=page, params=params, chronology=table, timeline=None,
                            agencies=agencies, purpose=PURPOSES[reference.purpose])
-    pairs = display.query_string(params.raw, page=view.page.number if view.page.number > 1 else "")
+    pairs = display.query_string(params.address, page=view.page.number if view.page.number > 1 else "")
     response.headers["HX-Push-Url"] = url_for("children.child_content", token=token) + (
         "?" + urlencode(pairs) if pairs else "")
     shown = [e for entry in view.page.items for e in entry_events(entry)]

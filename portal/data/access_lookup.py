@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from portal.access.decision import BreakGlass, RelationshipBasis
+from portal.data.access_basis import read_access_basis
 from portal.data.break_glass import (
     DEFAULT_DURATION,
     BreakGlassError,
@@ -37,10 +38,9 @@ def relationship_for(user: PortalUser, chi: str, now: datetime) -> RelationshipB
 
 
 def access_basis_for(user: PortalUser, chi: str, now: datetime) -> tuple[RelationshipBasis | None, BreakGlass | None]:
-    """Both things an access decision reads, in one transaction (one pooled connection per view, not two)."""
-    with db.session() as session:
-        return (relationship_for_decision(session, user, chi, now),
-                break_glass_for_decision(session, user, chi, now))
+    """Both things an access decision reads, in one statement (every view asks, afresh: nothing is kept)."""
+    with db.reading() as connection:
+        return read_access_basis(connection, user, chi, now)
 
 
 def break_glass_for(user: PortalUser, chi: str, now: datetime) -> BreakGlass | None:

@@ -58,12 +58,6 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def load_user(user_id: int) -> SignedInUser | None:
-    with db.session() as session:
-        user = session.get(User, user_id)
-        return _snapshot(user) if user and user.active else None
-
-
 def authenticate(username: str, password: str) -> SignedInUser | None:
     """The user if the password matches; None for a wrong password or an unknown user alike."""
     with db.session() as session:

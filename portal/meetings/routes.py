@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from portal.access.decision import AccessDecision
 from portal.access.purposes import PURPOSES
@@ -136,6 +137,12 @@ def create_meeting(token: str) -> ResponseReturnValue:
     return redirect(url_for("meetings.prepare", public_id=meeting.public_id))
 
 
+def _screen_args() -> MultiDict[str, str]:
+    """The address's controls without words: the chronology's words travel only by POST and an opaque reference
+    (children.filter_address), so words typed into a meeting's address are not read."""
+    return MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != "q"])
+
+
 @bp.get("/<public_id>/prepare")
 @roles_required(*PRACTITIONER_ROLES)
 def prepare(public_id: str) -> ResponseReturnValue:
@@ -144,7 +151,7 @@ def prepare(public_id: str) -> ResponseReturnValue:
     if meeting.status != "preparing":
         return redirect(url_for("meetings.present", public_id=public_id))
     reference, decision = _opened(meeting)
-    shown = screen.open_screen(current_user, meeting, reference, decision, request.args, event_type="view_child",
+    shown = screen.open_screen(current_user, meeting, reference, decision, _screen_args(), event_type="view_child",
                                family_view=True, use_selection=False, page_size=screen.HANDOUT_PAGE_SIZE, now=now_utc())
     return render_page("meetings/prepare.html", meeting=meeting, screen=shown, types=MEETING_TYPES)
 
@@ -190,7 +197,7 @@ def present(public_id: str) -> ResponseReturnValue:
     # Using the screen (a page, a step to the next page) is activity: the time box starts again, as sign-in's does.
     meeting = store.extend_meeting(public_id, current_user.id, now_utc(), _time_box())
     event_type = "chronology_page" if request.args.get("page") else "view_child"
-    shown = screen.open_screen(current_user, meeting, reference, decision, request.args, event_type=event_type,
+    shown = screen.open_screen(current_user, meeting, reference, decision, _screen_args(), event_type=event_type,
                                now=now_utc())
     return render_page("meetings/present.html", block="screen", meeting=meeting, screen=shown, types=MEETING_TYPES,
                        reasons=REVEAL_REASONS, now=now_utc())

@@ -25,6 +25,7 @@ from portal.data.notifications import (
     new_link_token,
     people_working_with,
 )
+from portal.notifications.badge import notifications_changed
 from portal.notifications.dispatch import deliver_soon
 
 RESPONSIBLE_BASES = ("lead_professional", "allocated_worker")
@@ -88,6 +89,7 @@ def break_glass_notifications(grant_id: int, chi: str, actor_id: int, reason_cod
 def notify_break_glass(grant_id: int, chi: str, actor_id: int, reason_code: str, started_at: datetime) -> list[int]:
     """Store the notifications and send them in the background; the ids stored."""
     ids = add_notifications(break_glass_notifications(grant_id, chi, actor_id, reason_code, started_at))
+    notifications_changed()
     deliver_soon(ids)
     return ids
 

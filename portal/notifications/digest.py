@@ -15,6 +15,7 @@ from portal.data.notifications import EMAIL, PENDING, PORTAL, add_notifications,
 from portal.extensions import audit_db
 from portal.ig.blueprint import flag_thresholds, hmac_key
 from portal.ig.flags import FLAG_TITLES, all_flags
+from portal.notifications.badge import notifications_changed
 from portal.notifications.dispatch import deliver_ids
 
 SUBJECT = "Daily IG digest: flags to review"
@@ -43,4 +44,6 @@ def send_digest(until: datetime | None = None, hours: int = 24) -> dict[int, str
     if settings.SMTP_URL and settings.IG_ALERT_EMAIL:
         rows.append({"kind": "ig_digest", "channel": EMAIL, "address": settings.IG_ALERT_EMAIL, "subject": SUBJECT,
                      "body": body, "status": PENDING})
-    return deliver_ids(add_notifications(rows))
+    ids = add_notifications(rows)
+    notifications_changed()
+    return deliver_ids(ids)

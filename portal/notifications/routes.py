@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from portal.auth.permissions import PRACTITIONER_ROLES, roles_required
 from portal.children.forms import purpose_choices
 from portal.children.reference import ChildReference, encode_reference
-from portal.data.notifications import child_for_link, inbox, mark_read, unread_count
+from portal.data.notifications import child_for_link, inbox, mark_read
+from portal.notifications.badge import notifications_changed, unread_for_header
 from portal.rendering import render_page
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -28,7 +29,7 @@ def _child_link(reference: ChildReference) -> str:
 @bp.app_template_global("unread_notifications")
 def unread_notifications() -> int:
     """For the header badge: the signed-in user's unread in-portal notifications."""
-    return unread_count(current_user.id) if current_user.is_authenticated else 0
+    return unread_for_header()
 
 
 @bp.get("")
@@ -40,7 +41,9 @@ def list_notifications() -> ResponseReturnValue:
 @bp.post("/<int:notification_id>/read")
 @login_required
 def read_notification(notification_id: int) -> ResponseReturnValue:
-    if not mark_read(current_user.id, notification_id):
+    read = mark_read(current_user.id, notification_id)
+    notifications_changed()
+    if not read:
         abort(404)
     return redirect(url_for("notifications.list_notifications"))
 
@@ -50,6 +53,7 @@ def read_notification(notification_id: int) -> ResponseReturnValue:
 def open_link(token: str) -> ResponseReturnValue:
     """Ask why (a coded purpose, as every view needs), then open the child; only for the link's recipient."""
     found = child_for_link(current_user.id, token)
+    notifications_changed()  # following the link marked it read
     if found is None:  # not sent to this user (or no such link): nothing about the child is revealed
         from portal.auth.events import record_refused_route
 

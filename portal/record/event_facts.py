@@ -32,6 +32,7 @@ from portal.record.summarise import (
 
 YEAR_WINDOW = 50  # police concerns asked for at a time, newest first (a year of them is rarely more)
 NEWEST_WINDOW = 4  # each Reporter list's newest events: the latest, and any on the same day (ties)
+POLICE_CATEGORIES = frozenset({"police_concerns"})
 
 Visible = Callable[[ChronologyEvent], bool]
 StreamsFor = Callable[[GatheredSource, frozenset[str]], Sequence[EventStream]]
@@ -39,14 +40,19 @@ StreamsFor = Callable[[GatheredSource, frozenset[str]], Sequence[EventStream]]
 
 @dataclass(frozen=True)
 class FactRead:
-    """One source's facts to read: the work to do (run it on a pool), and which agency it is about."""
+    """One source's facts to read: from which lists (categories), and the work to do on their streams."""
 
     agency: str
-    read: Callable[[], list[KeyFact]]
+    source: GatheredSource
+    categories: frozenset[str]  # the lists read, each newest first from its start
+    facts: Callable[[Sequence[EventStream]], list[KeyFact]]  # run it on a pool, given those lists' streams
+
+    def read(self, streams_for: StreamsFor) -> list[KeyFact]:
+        """The facts, from streams of their own."""
+        return self.facts(streams_for(self.source, self.categories))
 
 
-def fact_reads(sources: Sequence[GatheredSource], streams_for: StreamsFor, visible: Visible, now: datetime,
-               deadline: float) -> list[FactRead]:
+def fact_reads(sources: Sequence[GatheredSource], visible: Visible, now: datetime, deadline: float) -> list[FactRead]:
     """The windowed reads for every answering police and Reporter source (each independent of the others)."""
     reads: list[FactRead] = []
     for source in sources:
@@ -54,15 +60,14 @@ def fact_reads(sources: Sequence[GatheredSource], streams_for: StreamsFor, visib
             continue
         domain = result_domain(source)
         if domain == "police" and gives_police_concerns(source):
-            def police(source: GatheredSource = source) -> list[KeyFact]:
-                return [_police_fact(source, streams_for(source, frozenset({"police_concerns"})), visible, now,
-                                     deadline)]
-            reads.append(FactRead(source.agency, police))
+            def police(streams: Sequence[EventStream], source: GatheredSource = source) -> list[KeyFact]:
+                return [_police_fact(source, streams, visible, now, deadline)]
+            reads.append(FactRead(source.agency, source, POLICE_CATEGORIES, police))
         elif domain == "scra":
-            def reporter(source: GatheredSource = source) -> list[KeyFact]:
-                latest = _latest(streams_for(source, REPORTER_CATEGORIES), visible, deadline)
+            def reporter(streams: Sequence[EventStream], source: GatheredSource = source) -> list[KeyFact]:
+                latest = _latest(streams, visible, deadline)
                 return [] if latest is None else [reporter_fact(source.agency, source_system(source), latest)]
-            reads.append(FactRead(source.agency, reporter))
+            reads.append(FactRead(source.agency, source, REPORTER_CATEGORIES, reporter))
     return reads
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "gather",
     "gather_as_answered",
     "search",
+    "windows_carry",
 ]
 
 DEFAULT_DEADLINE_S = 3.0
@@ -79,6 +80,9 @@ class GatherRequest:
     # Set: read only these categories (their key facts, notices and events) and the other categories' notices
     # alone (the summary read of a view whose chronology is read in windows).
     facts_from: frozenset[str] | None = None
+    # With `facts_from`: the caller reads the other categories' windows from the start, and takes the notices they
+    # carry (`Connector.notices_on_windows`) from them, so only the rest are asked alone.
+    notices_on_windows: bool = False
 
 
 @dataclass(frozen=True)
@@ -215,8 +219,11 @@ def _gather_one(connector: ConnectorLike, request: GatherRequest, deadline: floa
     for scored in sorted_people.linked if request.read_records else ():
         records = connector.fetch_records(scored.person, asked, deadline=deadline) if asked else SourceRecords()
         if request.facts_from is not None:  # the other categories' events are read in windows, notices asked alone
+            alone = allowed - asked
+            if request.notices_on_windows:
+                alone -= windows_carry(connector, alone)
             records = replace(records, restricted_notices=tuple(dict.fromkeys(
-                (*records.restricted_notices, *_notices_alone(connector, scored.person, allowed - asked, deadline)))))
+                (*records.restricted_notices, *_notices_alone(connector, scored.person, alone, deadline)))))
         collected.append(only_this_person(records, scored.person, allowed))
     records = combine_records(collected)
     wrong_child += records.dropped_wrong_child
@@ -260,6 +267,12 @@ def _notices_alone(connector: ConnectorLike, person: PersonRecord, categories: f
         return connector.fetch_records(person, categories, deadline=deadline).restricted_notices
     notices: tuple[str, ...] = ask(person, categories, deadline=deadline)
     return notices
+
+
+def windows_carry(connector: ConnectorLike, categories: frozenset[str]) -> frozenset[str]:
+    """Those of `categories` whose notices the connector's windows bring (none for a connector that cannot say)."""
+    carry = getattr(connector, "notices_on_windows", None)
+    return frozenset(carry(categories)) if carry is not None else frozenset()
 
 
 def _flag_second_records(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from connectors.models import ChronologyEvent, DateCertainty
+from portal.record.words import MONTHS
 
 __all__ = [
     "ChronologyFilter",
@@ -35,8 +36,8 @@ def format_date(value: date, certainty: DateCertainty = DateCertainty.EXACT) -> 
     if certainty == DateCertainty.YEAR:
         return str(value.year)
     if certainty == DateCertainty.MONTH:
-        return f"{value:%B %Y}"
-    text = f"{value.day} {value:%B %Y}"
+        return f"{MONTHS[value.month - 1]} {value.year}"
+    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     return f"?{text}" if certainty == DateCertainty.APPROXIMATE else text
 
 

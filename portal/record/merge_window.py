@@ -82,6 +82,7 @@ class StreamStats:
     windows: list[EventWindow] = field(default_factory=list)
     marks: list[tuple[int, date]] = field(default_factory=list)  # (offset asked, date of its first event)
     last_read: date | None = None
+    notices: list[str] = field(default_factory=list)  # the list's restricted notices, as its answers carried them
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,7 @@ class _Reader:
             self.stats.items_sent += answer.items_sent
             self.stats.windows.append(window)
             self.stats.dropped_wrong_child += answer.dropped_wrong_child
+            self.stats.notices += [n for n in answer.notices if n not in self.stats.notices]
             if self.stats.requests == 1 and window.offset == 0:
                 self.stats.total, self.stats.total_is_events = answer.total, answer.total_is_events
                 self.stats.filters_applied = answer.filters_applied

@@ -60,13 +60,19 @@ def readable(code: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# English month names, as strftime's %B gives them in the C locale (the portal never sets another), without
+# strftime's cost: a chronology page writes a hundred dates or more.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
 def long_date(value: date | datetime | None, missing: str = "not recorded") -> str:
     """'18 April 2026' (a datetime is first put on UK clocks)."""
     if value is None:
         return missing
     if isinstance(value, datetime):
         value = uk_time(value).date()
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def uk_time(moment: datetime) -> datetime:
@@ -92,6 +98,8 @@ def plain_value(text: str) -> str:
         except ValueError:
             return match[0]
 
-    text = _ISO_DATE.sub(written_date, text)
-    text = _CODE.sub(lambda match: VALUE_WORDS.get(match[0]) or match[0].replace("_", " "), text)
+    if "-" in text:  # both patterns need their character: most values have neither, and skip the regexes
+        text = _ISO_DATE.sub(written_date, text)
+    if "_" in text:
+        text = _CODE.sub(lambda match: VALUE_WORDS.get(match[0]) or match[0].replace("_", " "), text)
     return text[:1].upper() + text[1:] if text[:1].islower() else text

@@ -35,9 +35,9 @@ CONTENT_MARKERS = ('data-testid="data-flows"', 'data-testid="chronology-count"',
                    '<h1 class="govuk-heading-l">Search results</h1>')
 # Parameters that no rendered form shows but a route reads.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "children.child_content": ("agency", "shanarri", "from", "to", "q", "show", "order", "page"),
-    "children.chronology": ("agency", "shanarri", "from", "to", "q", "show", "order", "page"),
-    "children.print_child": ("agency", "shanarri", "from", "to", "q", "show", "order", "page"),
+    "children.child_content": ("agency", "shanarri", "from", "to", "q", "words", "show", "order", "page"),
+    "children.chronology": ("agency", "shanarri", "from", "to", "q", "words", "show", "order", "page"),
+    "children.print_child": ("agency", "shanarri", "from", "to", "q", "words", "show", "order", "page"),
     "children.decide_identity": ("agency", "source_id", "decision", "offer"),
     "children.break_glass": ("reason", "justification"),
     "ig.dashboard": ("days",),

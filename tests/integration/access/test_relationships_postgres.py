@@ -14,7 +14,7 @@ from portal.data.base import Base
 from portal.data.break_glass import active_break_glass, break_glass_for_decision, end_break_glass, start_break_glass
 from portal.data.models import Organisation, User
 from portal.data.relationship_import import import_relationships_csv
-from portal.data.relationships import Relationship, active_relationship, add_relationship
+from portal.data.relationships import Relationship, active_relationship, add_relationship, relationship_for_decision
 from portal.extensions import make_engine
 from tests.support.policy_fixtures import CHI, NOW
 from tests.support.postgres import fresh_database
@@ -104,3 +104,23 @@ def test_the_decision_sees_the_grant_in_force_else_the_latest_one(pg_session: Se
     # The first grant was ended early: at a moment it would otherwise cover, it is not in force.
     after_end = break_glass_for_decision(pg_session, nurse, child, NOW + timedelta(minutes=15))
     assert after_end is not None and not after_end.is_active(NOW + timedelta(minutes=15))
+
+
+def test_the_one_statement_access_basis_reads_timestamptz_and_nulls_on_postgres(pg_session: Session,
+                                                                                nurse: User) -> None:
+    from portal.data.access_basis import read_access_basis
+
+    add_relationship(pg_session, child_chi=CHI, basis="health_visitor", starts_at=NOW - timedelta(days=3),
+                     ends_at=NOW - timedelta(days=1), user_id=nurse.id)
+    add_relationship(pg_session, child_chi=CHI, basis="named_person", starts_at=NOW - timedelta(days=2),
+                     organisation_id=nurse.organisation_id)
+    start_break_glass(pg_session, nurse, CHI, "out_of_hours", "Called by out-of-hours GP", NOW)
+    end_break_glass(pg_session, active_break_glass(pg_session, nurse, CHI, NOW).id, NOW + timedelta(minutes=5))  # type: ignore[union-attr]
+
+    for moment in (NOW - timedelta(days=2, hours=12), NOW, NOW + timedelta(minutes=10), NOW + timedelta(hours=2)):
+        relationship, grant = read_access_basis(pg_session.connection(), nurse, CHI, moment)
+        assert (relationship, grant) == (relationship_for_decision(pg_session, nurse, CHI, moment),
+                                         break_glass_for_decision(pg_session, nurse, CHI, moment))
+    relationship, grant = read_access_basis(pg_session.connection(), nurse, CHI, NOW)
+    assert relationship is not None and grant is not None
+    assert (relationship.holder, grant.ended_at) == ("team", NOW + timedelta(minutes=5))

@@ -5,6 +5,8 @@ The sandbox agencies, `child_app` and `faults` come from tests/integration/conft
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from flask.testing import FlaskClient
 
 from tests.conftest import extract_csrf
@@ -25,3 +27,12 @@ def open_child(client: FlaskClient, chi: str, purpose: str = "child_protection")
     assert link is not None, "no Open record link in the results"
     content_url = link["href"] + "/content"
     return content_url, client.get(content_url).get_data(as_text=True)
+
+
+def filter_query(client: FlaskClient, content_url: str, fields: dict[str, object]) -> dict[str, list[str]]:
+    """POST the chronology filter (as its form does) and return the query of the address it redirects to: the
+    words typed travel there only as an opaque reference."""
+    token = extract_csrf(client.get("/children/search").get_data(as_text=True))
+    posted = client.post(content_url, data={**fields, "csrf_token": token})
+    assert posted.status_code == 303, f"the filter answered {posted.status_code}"
+    return parse_qs(urlsplit(posted.headers["Location"]).query)

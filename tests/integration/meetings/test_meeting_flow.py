@@ -222,3 +222,18 @@ def test_the_screen_names_an_agency_that_answered_only_with_another_childs_recor
         "[data-testid=meeting-flows]").get_text(" ", strip=True)
     # Not "Education shares nothing for this purpose": the room must know the education part is missing.
     assert "Education did not answer: this chronology may be incomplete." in flows
+
+
+def test_words_typed_into_the_screens_address_are_not_read(meeting_app, client, sign_in, sandbox) -> None:  # type: ignore[no-untyped-def]
+    """The chronology's words travel only by POST and an opaque reference; a hand-typed `?q=` filters nothing."""
+    child = protected_child(sandbox)
+    sign_in("lead.professional")
+    meeting = start_meeting(meeting_app, client, child["chi"], family=False)
+    client.get(f"/meetings/{meeting}")
+    unfiltered = newest(meeting_app, "view_child")
+    client.get(f"/meetings/{meeting}?q=Darren")
+    typed = newest(meeting_app, "view_child")
+    assert typed.sequence != unfiltered.sequence
+    assert typed.details["filtered"]["q"] == ""
+    shown = {s["agency"]: s["record_ids"] for s in typed.sources}
+    assert shown == {s["agency"]: s["record_ids"] for s in unfiltered.sources}

@@ -197,8 +197,11 @@ def test_the_link_asks_why_and_opens_the_child_only_for_its_recipient(notify_app
     other = client_for("health.visitor")
     assert other.get(path).status_code == 404
     lead = client_for("lead.professional")
+    assert 'data-testid="notifications-badge"' in lead.get("/").get_data(as_text=True)  # unread until opened
     form = lead.get(path)
     assert form.status_code == 200 and "Why do you need to see this child" in form.get_data(as_text=True)
+    # Following the link read it in this very request: the header counts afresh, not as the user was loaded.
+    assert 'data-testid="notifications-badge"' not in form.get_data(as_text=True)
     csrf = extract_csrf(form.get_data(as_text=True))
     assert lead.post(path, data={"csrf_token": csrf}).status_code == 400  # no purpose chosen
     opened = lead.post(path, data={"csrf_token": csrf, "purpose": "lead_professional_review"})

@@ -62,3 +62,23 @@ def test_match_words_never_blame_the_agencies_for_what_was_not_entered() -> None
     assert words == ("Matched on what you entered: last name matches and date of birth matches. "
                      "Not linked automatically: check before opening.")
     assert "19.2" not in words and match_strength(possible) == "Possible match"
+
+
+def test_dates_are_written_as_strftime_writes_them_in_every_month_and_certainty() -> None:
+    from connectors.models import DateCertainty
+    from portal.record.merge import format_date
+
+    for month in range(1, 13):
+        day = date(2024, month, 9)
+        assert long_date(day) == f"9 {day:%B %Y}"
+        assert format_date(day) == f"9 {day:%B %Y}"
+        assert format_date(day, DateCertainty.MONTH) == f"{day:%B %Y}"
+        assert format_date(day, DateCertainty.APPROXIMATE) == f"?9 {day:%B %Y}"
+    assert format_date(date(2024, 3, 9), DateCertainty.YEAR) == "2024"
+
+
+def test_values_without_a_hyphen_or_underscore_are_changed_only_in_their_first_letter() -> None:
+    # plain_value skips its date and code patterns when the value cannot match them (most values).
+    assert plain_value("seen at home, all well") == "Seen at home, all well"
+    assert plain_value("Review 2026-10-15") == "Review 15 October 2026"
+    assert plain_value("kinship care, not_for_family") == "Kinship care, not for family"

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from bs4 import BeautifulSoup
@@ -31,6 +32,7 @@ from tests.integration.audit.views.leak_scan import (
     working_tree_files_written_since,
 )
 from tests.integration.audit.views.record_content import fetched_event_text, identifying_strings
+from tests.integration.children.conftest import filter_query
 from tests.support.sandbox import RunningSandbox
 
 ACCOUNT_NAMES = " ".join(display_name for _, display_name, *_ in DEMO_ACCOUNTS)
@@ -82,7 +84,9 @@ def _run_views(client: FlaskClient, children: list[dict]) -> list[str]:
     pages = []
     path, content = open_child(client, first["chi"])
     pages.append(content)
-    for query in ("agency=health&agency=social_work&show=all", "show=all&order=oldest", "q=visit", "page=2"):
+    words = filter_query(client, f"{path}/content", {"q": "visit"})  # POSTed: the address holds a reference
+    for query in ("agency=health&agency=social_work&show=all", "show=all&order=oldest", urlencode(words, True),
+                  "page=2"):
         pages.append(client.get(f"{path}/chronology?{query}", headers={"HX-Request": "true"}))
         pages.append(client.get(f"{path}/content?{query}"))
     pages.append(client.get(f"{path}/print"))
