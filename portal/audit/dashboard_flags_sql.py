@@ -138,23 +138,38 @@ def _gaps(start: datetime, end: datetime, covered: Iterable[tuple[datetime, date
     return gaps
 
 
+def busy_uk_refusal_days(connection: Connection, first: str, last: str, reach: int
+                         ) -> list[tuple[str | None, str, int]]:
+    """(user, UK day, refusals) for the UK days `first` .. `last` on which a user was refused at least `reach` times.
+
+    A UK day lies within at most two UTC days, so it has at most two rows per user, and one of a pair reaching
+    `reach` holds at least half of it: an index finds those few rows, another their pair's other row, and the
+    year's tens of thousands of user-days are never summed."""
+    busy = (f"SELECT DISTINCT user_id, uk_day FROM {UK_REFUSALS} "
+            "WHERE refusals >= :busy AND uk_day >= :first AND uk_day <= :last")
+
+    def summed(same_user: str) -> str:  # "=" for the (user, UK day) index; entries with no user id matched apart
+        return f"""SELECT n.user_id, n.uk_day, SUM(n.refusals) FROM ({busy}) AS b
+                   JOIN {UK_REFUSALS} n ON {same_user} AND n.uk_day = b.uk_day
+                   GROUP BY n.user_id, n.uk_day HAVING SUM(n.refusals) >= :reach"""
+
+    sql = f"{summed('n.user_id = b.user_id')} UNION ALL {summed('n.user_id IS NULL AND b.user_id IS NULL')}"
+    rows = connection.execute(text(sql), {"first": first, "last": last, "reach": reach, "busy": -(-reach // 2)})
+    return [(user, str(uk_day), int(n)) for user, uk_day, n in rows]
+
+
 def refusal_day_spans(connection: Connection, summarised: set[date], start: datetime, end: datetime, reach: int
                       ) -> list[UserSpan]:
     """(user, start, end) for every UK day on which a user was refused at least `reach` times in [start, end),
     clipped to the period: the only refusals the "repeated refusals" flag can fire on.
 
-    Whole UK days whose UTC days are summarised come from `audit_daily_uk_refusals` (rows only for user-days with
-    a refusal: a year is tens of thousands, summed in the database, and only the days reaching `reach` come
-    back); the rest of the period (part days, today) is counted from its few refusals."""
+    Whole UK days whose UTC days are summarised come from `audit_daily_uk_refusals` (`busy_uk_refusal_days`);
+    the rest of the period (part days, today) is counted from its few refusals."""
     rolled = _uk_day_spans(start, end, summarised)
     counts: Counter[tuple[str | None, str]] = Counter()
     if rolled:
         days = sorted(rolled)
-        rows = connection.execute(text(f"SELECT user_id, uk_day, SUM(refusals) FROM {UK_REFUSALS} "
-                                       "WHERE uk_day >= :first AND uk_day <= :last GROUP BY user_id, uk_day "
-                                       "HAVING SUM(refusals) >= :reach"),
-                                  {"first": days[0], "last": days[-1], "reach": reach})
-        for user, uk_day, n in rows:
+        for user, uk_day, n in busy_uk_refusal_days(connection, days[0], days[-1], reach):
             if str(uk_day) in rolled:
                 counts[(user, str(uk_day))] += int(n)
     c = audit_entries.c

@@ -5,11 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from portal.auth.permissions import roles_required
+from portal.ig.chart_markup import bar_rects, table_rows
 from portal.ig.flags import FlagThresholds
 from portal.limits import limit_refusals
 
 bp = Blueprint("ig", __name__, url_prefix="/ig")
 limit_refusals(bp)
+# The chart macro (IG dashboard, transparency flows) draws its many bars and table rows with these.
+bp.add_app_template_global(bar_rects, "chart_bar_rects")
+bp.add_app_template_global(table_rows, "chart_table_rows")
 ig_only = roles_required("ig_officer")
 READ_PURPOSE = "HOPERAT"  # HL7 ActReason for healthcare operations: IG review of the trail
 SAR_PURPOSE = "PATRQT"  # patient (here: child or family) requested: a subject access request

@@ -158,8 +158,10 @@ def stacked_day_chart(
     """Vertical bars, one per day, stacked by series (e.g. agency)."""
     columns = StackedColumns(series, len(days))
     names, totals, slot = list(series), columns.totals, columns.slot
-    bars = columns.bars(lambda name, position, value:
-                        f"{agency_words(name, 'agency')}, {days[position].day} {days[position]:%B}: {value} {unit}",
+    # Each series' words and each day's once, not per bar: a year's chart has thousands of bars.
+    words = {name: agency_words(name, "agency") for name in names}
+    day_words = [f"{day.day} {day:%B}" for day in days]
+    bars = columns.bars(lambda name, position, value: f"{words[name]}, {day_words[position]}: {value} {unit}",
                         inset=0.1, width=0.8)
     label_every = max(1, math.ceil(len(days) / 8))
     x_ticks = [Tick(MARGIN_LEFT + position * slot + slot / 2, f"{day:%d %b}")
