@@ -204,11 +204,12 @@ def filter_chronology(token: str) -> ResponseReturnValue:
     """Post/Redirect/Get: the filtered chronology lives at an address (Back, reload, paging and print keep it)
     that carries the words typed only as an opaque reference (portal.children.filter_address)."""
     query = from_form(request.form)
+    reference, decision, refusal = _open(token)  # decided here too: a refused user is refused (and audited) at once
+    if refusal is not None:
+        return refusal
     if request.headers.get("HX-Request"):  # htmx: the filtered chronology at once; it pushes the address itself
-        reference, decision, refusal = _open(token)
-        return refusal if refusal is not None else _render_opened(
-            token, reference, decision, from_address(query), block="chronology", event_type="chronology_page")
-    _reference(token)  # a forged link is refused (and audited) here, not after the redirect
+        return _render_opened(token, reference, decision, from_address(query), block="chronology",
+                              event_type="chronology_page")
     pairs = urlencode(list(query.items(multi=True)))
     return redirect(url_for("children.child_content", token=token) + ("?" + pairs if pairs else "") + "#chronology",
                     code=303)

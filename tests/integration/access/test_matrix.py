@@ -38,6 +38,7 @@ CHILD_ROUTES: dict[str, tuple[str, str]] = {
     "children.child_content": ("GET", "/content"),
     "children.stream_child": ("GET", "/stream"),
     "children.chronology": ("GET", "/chronology"),
+    "children.filter_chronology": ("POST", "/content"),  # the filter's words POSTed, then 303 to an opaque address
     "children.print_child": ("GET", "/print"),
     "children.timeline": ("GET", "/timeline"),  # the whole timeline, drawn on request
     "children.decide_identity": ("POST", "/identity"),
@@ -134,6 +135,8 @@ def expected_status(endpoint: str, username: str, state: str) -> int:
         return 302  # to the child's page under the new purpose, where access is decided afresh
     if endpoint == "children.break_glass":
         return 302  # to the record: already open, or opened by the new grant (offered for child protection)
+    if endpoint == "children.filter_chronology":
+        return 303 if state in OPENING_STATES else 403
     if endpoint == "children.decide_identity":
         return 302 if state in OPENING_STATES else 403
     if endpoint == "meetings.create_meeting":
