@@ -60,9 +60,26 @@ class _Sourced(Protocol):
 S = TypeVar("S", bound=_Sourced)  # observed() hands back the very sources it was given
 
 
-def fanout_load_changed(load: Load) -> None:
-    FANOUT_RUNNING.set(load.running)
-    FANOUT_WAITING.set(load.waiting)
+class _FanoutGauges:
+    """Writes the pool's load to the gauges, each only when its value moved (a write is an mmap update under a
+    lock; a fan-out call changes one of the two values at its start or its end, so half the writes are skipped)."""
+
+    def __init__(self) -> None:
+        self._running: int | None = None  # what each gauge holds now
+        self._waiting: int | None = None
+        self._lock = threading.Lock()  # one writer per process whichever pool calls (tests build several)
+
+    def __call__(self, load: Load) -> None:
+        with self._lock:
+            if load.running != self._running:
+                self._running = load.running
+                FANOUT_RUNNING.set(load.running)
+            if load.waiting != self._waiting:
+                self._waiting = load.waiting
+                FANOUT_WAITING.set(load.waiting)
+
+
+fanout_load_changed = _FanoutGauges()
 
 
 def observed(sources: Iterable[S]) -> Iterator[S]:

@@ -53,6 +53,8 @@ class FanoutExecutor(Executor):
         self._running = 0
         self._waiting = 0
         self._admitted = 0  # views' calls not finished yet: what the capacity limits
+        # Called with the new load, under the lock (so in order, and only when the load moved): it must be quick
+        # and must not call back into the pool.
         self._on_change = on_change
 
     @property
@@ -75,7 +77,7 @@ class FanoutExecutor(Executor):
                 raise Saturated(self.retry_after_s)
             self._admitted += len(calls)
             self._waiting += len(calls)
-        self._changed()
+            self._changed()
         futures = [self._start(call) for call in calls]
         for future in futures:
             future.add_done_callback(self._release)
@@ -85,7 +87,7 @@ class FanoutExecutor(Executor):
         """A call inside an admitted one (never refused; see the module docstring)."""
         with self._lock:
             self._waiting += 1
-        self._changed()
+            self._changed()
         return self._start(lambda: fn(*args, **kwargs))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -100,13 +102,13 @@ class FanoutExecutor(Executor):
         with self._lock:
             self._waiting -= 1
             self._running += 1
-        self._changed()
+            self._changed()
         try:
             return call()
         finally:
             with self._lock:
                 self._running -= 1
-            self._changed()
+                self._changed()
 
     def _release(self, _future: Future[Any]) -> None:
         # Done, failed or cancelled: a view's call no longer holds its place.
@@ -118,11 +120,12 @@ class FanoutExecutor(Executor):
         if future.cancelled():
             with self._lock:
                 self._waiting -= 1
-            self._changed()
+                self._changed()
 
     def _changed(self) -> None:
+        # Under self._lock: the callback sees every change in the order it happened.
         if self._on_change is not None:
-            self._on_change(self.load())
+            self._on_change(Load(self._running, self._waiting))
 
 
 _default: FanoutExecutor | None = None

@@ -149,3 +149,29 @@ def test_an_agency_still_running_at_the_deadline_is_reported_timed_out(gate) -> 
     finally:
         gate.set()
         pool.shutdown(wait=True)
+
+
+def test_the_gauges_follow_every_change_of_the_load_in_order(gate) -> None:  # type: ignore[no-untyped-def]
+    from prometheus_client import REGISTRY
+
+    from portal.metrics import fanout_load_changed
+
+    seen: list[Load] = []
+
+    def report(load: Load) -> None:
+        seen.append(load)
+        fanout_load_changed(load)
+
+    executor = FanoutExecutor(threads=1, queue_limit=1, on_change=report)
+    try:
+        executor.submit_all([_held(gate), _held(gate)])
+        _wait_for(executor, Load(running=1, waiting=1))
+        assert REGISTRY.get_sample_value("portal_fanout_running") == 1
+        assert REGISTRY.get_sample_value("portal_fanout_waiting") == 1
+        gate.set()
+        _drained(executor)
+    finally:
+        executor.shutdown(wait=True)
+    assert seen == [Load(0, 2), Load(1, 1), Load(0, 1), Load(1, 0), Load(0, 0)]
+    assert REGISTRY.get_sample_value("portal_fanout_running") == 0
+    assert REGISTRY.get_sample_value("portal_fanout_waiting") == 0
