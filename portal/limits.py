@@ -30,6 +30,7 @@ from portal.ratelimits import too_many_requests_page
 DEFAULT_REFUSAL_LIMIT = "30 per minute"
 REFUSED_STATUSES = frozenset({400, 403, 404})
 MAX_NAME_CHARS = 100  # a parameter's name
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def _who() -> str:
@@ -98,7 +99,10 @@ def init_limits(app: Flask) -> None:
 def _refuse_overlong_values() -> ResponseReturnValue | None:
     from portal.errors import error_page
 
-    for values in (request.args, request.form):
+    # Werkzeug parses a form only from these two types (any other body leaves request.form empty): other requests
+    # (every GET) skip setting up the parse.
+    sent = [request.args, request.form] if request.mimetype in _FORM_TYPES else [request.args]
+    for values in sent:
         for name, value in values.items(multi=True):
             if len(name) > MAX_NAME_CHARS or len(value) > MAX_VALUE_CHARS:
                 return error_page(400, "Sorry, there is a problem with that request",
