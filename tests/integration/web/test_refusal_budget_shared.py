@@ -31,9 +31,8 @@ def test_refusals_in_one_worker_count_against_the_budget_in_another(template_dat
         try:
             first, second = create_app(settings), create_app(settings)  # two workers of one deployment
             one, other = _signed_in(first, "lead.professional"), _signed_in(second, "lead.professional")
-            statuses = [one.get("/children/forged-link-1").status_code, one.get("/children/forged-link-2").status_code,
-                        other.get("/children/forged-link-3").status_code, other.get("/children/forged-link-4").status_code,
-                        one.get("/children/forged-link-5").status_code]
+            turns = [(one, 1), (one, 2), (other, 3), (other, 4), (one, 5)]
+            statuses = [client.get(f"/children/forged-link-{n}").status_code for client, n in turns]
             assert statuses == [404, 404, 404, 429, 429]
         finally:
             dispose_engines()
