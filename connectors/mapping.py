@@ -31,6 +31,8 @@ _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:])")  # " ." left by an empty value
 _REPEATED_STOPS = re.compile(r"([.,;:])(\s*[.,;:])+")
 _STOP_BEFORE_BRACKET = re.compile(r"[,;:]\s*(?=\()")  # "name, (school)" when the role is missing
 _SPACES = re.compile(r"\s{2,}")
+# Anything any of those five would change matches this; most texts have none, so one search replaces five.
+_MAY_NEED_TIDYING = re.compile(r"\(|\s[\s.,;:]|[.,;:]\s*[.,;:]")
 
 
 def lookup(item: Mapping[str, Any], path: str) -> Any:
@@ -73,11 +75,13 @@ def render(template: str, item: Mapping[str, Any]) -> str:
             if not part.optional or all(values[1::2]):
                 out.extend(values)
         text = "".join(out)
-    text = _EMPTY_BRACKETS.sub("", text)
-    text = _SPACE_BEFORE_STOP.sub(r"\1", text)
-    text = _REPEATED_STOPS.sub(r"\1", text)
-    text = _STOP_BEFORE_BRACKET.sub(" ", text)
-    return _SPACES.sub(" ", text).lstrip(" ,;:.").rstrip(" ,;:")
+    if _MAY_NEED_TIDYING.search(text):
+        text = _EMPTY_BRACKETS.sub("", text)
+        text = _SPACE_BEFORE_STOP.sub(r"\1", text)
+        text = _REPEATED_STOPS.sub(r"\1", text)
+        text = _STOP_BEFORE_BRACKET.sub(" ", text)
+        text = _SPACES.sub(" ", text)
+    return text.lstrip(" ,;:.").rstrip(" ,;:")
 
 
 @dataclass(frozen=True)
