@@ -87,7 +87,6 @@ def render(template: str, item: Mapping[str, Any]) -> str:
 @dataclass(frozen=True)
 class _Segment:
     """Literal text and placeholder paths in turn (`pieces[1::2]` are paths); optional: dropped unless all filled."""
-
     pieces: tuple[str, ...]
     optional: bool
 
@@ -106,8 +105,7 @@ def _parsed(template: str) -> tuple[str | _Segment, ...] | None:
                   _Segment(tuple(_PLACEHOLDER.split(match.group(1))), True)]
         position = match.end()
     parts.append(_Segment(tuple(_PLACEHOLDER.split(template[position:])), False))
-    literals = [piece for part in parts if isinstance(part, _Segment) for piece in part.pieces[0::2]]
-    if any("{" in piece or "}" in piece for piece in literals):
+    if any("{" in piece or "}" in piece for part in parts if isinstance(part, _Segment) for piece in part.pieces[::2]):
         return None
     return tuple(part.pieces[0] if len(part.pieces) == 1 and not part.optional else part
                  for part in parts if isinstance(part, _Segment))
