@@ -13,7 +13,7 @@ import functools
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -346,9 +346,15 @@ class HttpConnector(Connector):
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
             raise ResponseTooLargeError(self._too_large_reason())
+        # An answer no longer than one chunk is read at once, as the loop's only chunk would be (most answers are).
+        small = bool(declared and declared.isdigit() and int(declared) <= _CHUNK_BYTES)
+        pieces: Iterable[bytes] = ((response.read(decode_content=True),) if small
+                                   else response.stream(_CHUNK_BYTES, decode_content=True))
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.stream(_CHUNK_BYTES, decode_content=True):
+        for chunk in pieces:
+            if not chunk:
+                continue
             size += len(chunk)
             if size > cap:
                 raise ResponseTooLargeError(self._too_large_reason())
