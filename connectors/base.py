@@ -232,6 +232,7 @@ class HttpConnector(Connector):
         self.route = OriginRoute(self.pool, http.base_url)
 
     def close(self) -> None:
+        self.route.close()
         self.pool.clear()
         self.auth.close()
 

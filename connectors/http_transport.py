@@ -87,6 +87,12 @@ class OriginRoute:
             pool = self.pool = self.manager.connection_from_url(self.origin)
         return pool, target
 
+    def close(self) -> None:
+        """Close the origin's pool and its keep-alive connections (the manager's `clear` only forgets its pools)."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.close()
+
 
 def with_params(url: str, params: Mapping[str, str | list[str]] | None) -> str:
     """`url` with `params` appended as `requests` would (a list repeats its key); None leaves the URL as given."""
