@@ -5,10 +5,11 @@ parameters, inside a read-only transaction bounded by the caller's deadline:
 PostgreSQL through `statement_timeout`, SQLite through a busy timeout and a
 progress handler that interrupts the query at the deadline.
 
-Connections under concurrency (connectors.sql_engine): a SQLite file gets a fresh read-only
-connection per call (the queries of one `fetch_records` share it), never shared between threads;
-a server database gets a QueuePool of `pool_size` (+ `pool_overflow`) connections, default 5 + 5
-per source and worker process, which bounds what one portal process can ask of the agency's server.
+Connections under concurrency (connectors.sql_engine): a SQLite file's read-only connections are
+pooled (up to `pool_size` kept idle; each used by one thread at a time, reopened when the file is
+replaced; the queries of one call share one); a server database gets a QueuePool of `pool_size`
+(+ `pool_overflow`) connections, default 5 + 5 per source and worker process, which bounds what one
+portal process can ask of the agency's server.
 """
 
 from __future__ import annotations
