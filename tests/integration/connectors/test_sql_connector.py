@@ -105,7 +105,7 @@ def test_withheld_rows_raise_a_notice_without_their_content(social_work: SqlConn
 
 
 def test_many_threads_reading_the_sqlite_source_at_once_each_get_the_whole_record(social_work: SqlConnector) -> None:
-    """More threads than any pool keeps: each query has its own connection, so none is closed under another.
+    """More threads than the pool keeps: a connection serves one thread at a time, so none is closed under another.
 
     With a shared SingletonThreadPool this crashed the interpreter (a connection closed mid-query).
     """
