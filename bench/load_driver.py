@@ -2,7 +2,8 @@
 
     python -m bench.load_driver < plan.json > result.json
 
-The plan (JSON on stdin): host, users, seconds, password, usernames, children. Every user signs
+The plan (JSON on stdin): host, users, seconds, password, usernames, children, mode and rate (views/s
+over all users, each pacing itself; absent or null: no pause between views). Every user signs
 in first; the measured window starts when all have (or after SIGN_IN_LIMIT_S), lasts `seconds`,
 then users finish the request in hand and stop (at most GRACE_S). The result (JSON on stdout):
 what the users saw, never record content.
@@ -15,6 +16,7 @@ import sys
 import time
 
 import gevent
+from locust import constant_throughput
 from locust.env import Environment
 
 from bench import load_journeys as journeys
@@ -30,6 +32,8 @@ def main() -> None:
     journeys.PLAN.usernames = spec["usernames"]
     journeys.PLAN.children = [tuple(child) for child in spec["children"]]
     users = int(spec["users"])
+    if spec.get("rate"):  # a fixed pace: each practitioner's share of the asked rate, with pauses between views
+        journeys.Practitioner.wait_time = constant_throughput(float(spec["rate"]) / users)
 
     environment = Environment(user_classes=[journeys.Practitioner], host=spec["host"])
     runner = environment.create_local_runner()

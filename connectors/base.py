@@ -10,16 +10,16 @@ into `connectors.errors`. A concrete connector supplies only its specifics.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 import urllib3
 
@@ -36,6 +36,7 @@ from connectors.errors import (
 from connectors.http_transport import (
     BASE_HEADERS,
     TRANSPORT_ERRORS,
+    OriginRoute,
     open_pool,
     status_error,
     token_request_error,
@@ -228,8 +229,10 @@ class HttpConnector(Connector):
         self.auth: AuthStrategy = auth or NoAuth()
         self.on_call = on_call
         self.pool = open_pool(http.base_url, verify_tls=http.verify_tls, max_connections=http.max_connections)
+        self.route = OriginRoute(self.pool, http.base_url)
 
     def close(self) -> None:
+        self.route.close()
         self.pool.clear()
         self.auth.close()
 
@@ -254,7 +257,7 @@ class HttpConnector(Connector):
     def post_read_json(self, path: str, payload: Any, *, deadline: float, endpoint: str = "",
                        content_type: str = "application/json") -> Any:
         """POST a JSON query that only reads (a FHIR batch of searches); retried as a GET is: it changes nothing."""
-        body = json.dumps(payload).encode()
+        body = orjson.dumps(payload)
         return self._ask_json(path, None, (body, content_type), deadline=deadline, endpoint=endpoint)
 
     def _ask_json(self, path: str, params: Mapping[str, str | list[str]] | None, body: tuple[bytes, str] | None, *,
@@ -294,10 +297,11 @@ class HttpConnector(Connector):
             headers = {**BASE_HEADERS, **({"Content-Type": body[1]} if body else {}),
                        **self.auth.headers(timeout=timeout, source=self.display_name)}
             # No redirects: a custom credential header (an API key) would follow them to any host.
-            response = self.pool.urlopen("GET" if body is None else "POST", with_params(url, params),
-                                         body=body[0] if body else None, headers=headers, redirect=False,
-                                         timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
-                                         preload_content=False, decode_content=True)
+            pool, target = self.route(with_params(url, params))
+            response = pool.urlopen("GET" if body is None else "POST", target,
+                                    body=body[0] if body else None, headers=headers, redirect=False,
+                                    timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+                                    preload_content=False, decode_content=True)
             status = response.status
             reading_body = True
             try:
@@ -343,9 +347,15 @@ class HttpConnector(Connector):
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
             raise ResponseTooLargeError(self._too_large_reason())
+        # An answer no longer than one chunk is read at once, as the loop's only chunk would be (most answers are).
+        small = bool(declared and declared.isdigit() and int(declared) <= _CHUNK_BYTES)
+        pieces: Iterable[bytes] = ((response.read(decode_content=True),) if small
+                                   else response.stream(_CHUNK_BYTES, decode_content=True))
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.stream(_CHUNK_BYTES, decode_content=True):
+        for chunk in pieces:
+            if not chunk:
+                continue
             size += len(chunk)
             if size > cap:
                 raise ResponseTooLargeError(self._too_large_reason())
@@ -361,8 +371,8 @@ class HttpConnector(Connector):
 
     def _parse_json(self, body: bytes) -> Any:
         try:
-            return json.loads(body)
-        except ValueError as e:  # includes UnicodeDecodeError
+            return orjson.loads(body)
+        except ValueError as e:  # orjson.JSONDecodeError, invalid UTF-8 included
             raise MalformedResponseError(f"{self.display_name} sent an answer that is not valid JSON") from e
 
     def _record(self, endpoint: str, status: int | None, started: float, attempt: int, outcome: str) -> None:

@@ -9,7 +9,7 @@ another host, and drops any resource that is not about the resolved Patient.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -94,7 +94,9 @@ class FhirConnector(HttpConnector):
             if not params:
                 return []
         patients = self._search("Patient", params, deadline=deadline)
-        return [self._person(p) for p in patients if p.get("resourceType") == "Patient" and p.get("id")]
+        # The Patient is kept with the record: a record read in the same view takes its facts from it (no new search).
+        return [replace(self._person(p), source_item=p) for p in patients
+                if p.get("resourceType") == "Patient" and p.get("id")]
 
     def _person(self, patient: dict[str, Any]) -> PersonRecord:
         identifiers: list[tuple[str, str]] = []
@@ -129,6 +131,9 @@ class FhirConnector(HttpConnector):
     def fetch_records(self, person: PersonRecord, categories: frozenset[str], *, deadline: float) -> SourceRecords:
         wanted = categories & self.categories
         types = list(dict.fromkeys(t for c in sorted(wanted) for t in CATEGORY_RESOURCES.get(c, ())))
+        patient = self._patient_of(person) if "Patient" in types else None
+        if patient is not None:
+            types.remove("Patient")
         if self.options.batch_reads and len(types) > 1:
             # One round trip for every search: far less work for both ends than one request per type.
             found = self._batch_search([(t, self._search_params(t, person.source_id)) for t in types], deadline)
@@ -140,6 +145,8 @@ class FhirConnector(HttpConnector):
         ctx = MappingContext(self.agency, self.source_system, person.source_id)
         out = Mapped(events=[], facts=[])
         dropped = 0
+        if patient is not None:
+            types, found = ["Patient", *types], [[patient], *found]
         for resource_type, resources in zip(types, found, strict=True):
             for resource in resources:
                 if resource.get("resourceType") != resource_type:
@@ -158,6 +165,14 @@ class FhirConnector(HttpConnector):
             if summary is not None:
                 out.facts.append(summary)
         return SourceRecords(events=tuple(out.events), facts=tuple(out.facts), dropped_wrong_child=dropped)
+
+    @staticmethod
+    def _patient_of(person: PersonRecord) -> dict[str, Any] | None:
+        """The Patient resource the search of this view sent with `person`, if it did and it is this Patient."""
+        item = person.source_item
+        if not isinstance(item, dict) or item.get("resourceType") != "Patient" or item.get("id") != person.source_id:
+            return None
+        return item
 
     def restricted_notices(self, person: PersonRecord, categories: frozenset[str], *, deadline: float
                            ) -> tuple[str, ...]:

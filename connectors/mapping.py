@@ -9,6 +9,7 @@ substitute paths only, never evaluate anything.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:])")  # " ." left by an empty value
 _REPEATED_STOPS = re.compile(r"([.,;:])(\s*[.,;:])+")
 _STOP_BEFORE_BRACKET = re.compile(r"[,;:]\s*(?=\()")  # "name, (school)" when the role is missing
 _SPACES = re.compile(r"\s{2,}")
+# Anything any of those five would change matches this; most texts have none, so one search replaces five.
+_MAY_NEED_TIDYING = re.compile(r"\(|\s[\s.,;:]|[.,;:]\s*[.,;:]")
 
 
 def lookup(item: Mapping[str, Any], path: str) -> Any:
@@ -59,17 +62,62 @@ def render(template: str, item: Mapping[str, Any]) -> str:
     A `[...]` segment is optional: it is dropped unless every placeholder in it has a value,
     so "[review {review_date}]" never leaves a dangling "review".
     """
+    parts = _parsed(template)
+    if parts is None:
+        text = _render_by_substitution(template, item)
+    else:
+        out: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            values = [as_text(lookup(item, path)) if index % 2 else path for index, path in enumerate(part.pieces)]
+            if not part.optional or all(values[1::2]):
+                out.extend(values)
+        text = "".join(out)
+    if _MAY_NEED_TIDYING.search(text):
+        text = _EMPTY_BRACKETS.sub("", text)
+        text = _SPACE_BEFORE_STOP.sub(r"\1", text)
+        text = _REPEATED_STOPS.sub(r"\1", text)
+        text = _STOP_BEFORE_BRACKET.sub(" ", text)
+        text = _SPACES.sub(" ", text)
+    return text.lstrip(" ,;:.").rstrip(" ,;:")
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Literal text and placeholder paths in turn (`pieces[1::2]` are paths); optional: dropped unless all filled."""
+    pieces: tuple[str, ...]
+    optional: bool
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed(template: str) -> tuple[str | _Segment, ...] | None:
+    """`template` split once into literal text and segments (render runs for every item shown, on few templates).
+
+    None when a brace stands outside a placeholder: dropping an optional segment's brackets could then join
+    two braces into a new placeholder, which only substitution in two passes reproduces.
+    """
+    parts: list[str | _Segment] = []
+    position = 0
+    for match in _OPTIONAL.finditer(template) if "[" in template else ():
+        parts += [_Segment(tuple(_PLACEHOLDER.split(template[position:match.start()])), False),
+                  _Segment(tuple(_PLACEHOLDER.split(match.group(1))), True)]
+        position = match.end()
+    parts.append(_Segment(tuple(_PLACEHOLDER.split(template[position:])), False))
+    if any("{" in piece or "}" in piece for part in parts if isinstance(part, _Segment) for piece in part.pieces[::2]):
+        return None
+    return tuple(part.pieces[0] if len(part.pieces) == 1 and not part.optional else part
+                 for part in parts if isinstance(part, _Segment))
+
+
+def _render_by_substitution(template: str, item: Mapping[str, Any]) -> str:
     def optional(match: re.Match[str]) -> str:
         paths = _PLACEHOLDER.findall(match.group(1))
         return match.group(1) if all(as_text(lookup(item, p)) for p in paths) else ""
 
     text = _OPTIONAL.sub(optional, template) if "[" in template else template
-    text = _PLACEHOLDER.sub(lambda m: as_text(lookup(item, m.group(1))), text)
-    text = _EMPTY_BRACKETS.sub("", text)
-    text = _SPACE_BEFORE_STOP.sub(r"\1", text)
-    text = _REPEATED_STOPS.sub(r"\1", text)
-    text = _STOP_BEFORE_BRACKET.sub(" ", text)
-    return _SPACES.sub(" ", text).lstrip(" ,;:.").rstrip(" ,;:")
+    return _PLACEHOLDER.sub(lambda m: as_text(lookup(item, m.group(1))), text)
 
 
 def truthy(value: Any) -> bool:

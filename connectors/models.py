@@ -86,8 +86,8 @@ class PersonRecord:
     sex: str | None = None
     postcode: str | None = None
     previous_surnames: tuple[str, ...] = ()
-    # The source's own person item this record was read from (REST), so a record read in the same view takes
-    # person-level facts from it instead of searching again. In memory only; not part of the record's identity.
+    # The source's own person item this record was read from (a REST item, a FHIR Patient), so a record read in the
+    # same view takes person-level facts from it instead of searching again. In memory only; not part of its identity.
     source_item: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property

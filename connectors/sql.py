@@ -5,10 +5,11 @@ parameters, inside a read-only transaction bounded by the caller's deadline:
 PostgreSQL through `statement_timeout`, SQLite through a busy timeout and a
 progress handler that interrupts the query at the deadline.
 
-Connections under concurrency (connectors.sql_engine): a SQLite file gets a fresh read-only
-connection per call (the queries of one `fetch_records` share it), never shared between threads;
-a server database gets a QueuePool of `pool_size` (+ `pool_overflow`) connections, default 5 + 5
-per source and worker process, which bounds what one portal process can ask of the agency's server.
+Connections under concurrency (connectors.sql_engine): a SQLite file's read-only connections are
+pooled (up to `pool_size` kept idle; each used by one thread at a time, reopened when the file is
+replaced; the queries of one call share one); a server database gets a QueuePool of `pool_size`
+(+ `pool_overflow`) connections, default 5 + 5 per source and worker process, which bounds what one
+portal process can ask of the agency's server.
 """
 
 from __future__ import annotations
@@ -148,12 +149,14 @@ class SqlConnector(Connector):
         """Only the counting queries of withheld rows (their notices), none of the record queries."""
         wanted = categories & self.categories
         notices: list[str] = []
-        for spec in self.queries:
-            if spec.notice is None or not spec.categories & wanted or spec.notice in notices:
-                continue
-            rows = self._run(spec.name, spec.sql, {"person_id": person.source_id}, deadline=deadline)
-            if rows and truthy(next(iter(rows[0].values()), 0)):
-                notices.append(spec.notice)
+        with self._one_transaction() as shared:  # one connection and transaction for all of them
+            for spec in self.queries:
+                if spec.notice is None or not spec.categories & wanted or spec.notice in notices:
+                    continue
+                rows = self._run(spec.name, spec.sql, {"person_id": person.source_id}, deadline=deadline,
+                                 shared=shared)
+                if rows and truthy(next(iter(rows[0].values()), 0)):
+                    notices.append(spec.notice)
         return tuple(notices)
 
     # -- windows of events (connectors.window) -----------------------------------------------------
@@ -201,12 +204,14 @@ class SqlConnector(Connector):
         limit = max(1, min(window.limit, self.max_rows))
         sql = (f"SELECT * FROM ({inner}) AS w{where} ORDER BY w.{spec.event.date_path} {direction}, "
                f"w.{spec.id_field} {direction} LIMIT :limit OFFSET :offset")
-        rows = self._run(spec.name, sql, {**params, "limit": limit, "offset": window.offset}, deadline=deadline)
         total = None
-        if window.offset == 0:  # the source's own count, asked once per stream
-            counted = self._run(f"{spec.name} count", f"SELECT COUNT(*) AS total FROM ({inner}) AS w{where}", params,
-                                deadline=deadline)
-            total = int(next(iter(counted[0].values()))) if counted else None
+        with self._one_transaction() as shared:  # the window and its count read one snapshot, on one connection
+            rows = self._run(spec.name, sql, {**params, "limit": limit, "offset": window.offset}, deadline=deadline,
+                             shared=shared)
+            if window.offset == 0:  # the source's own count, asked once per stream
+                counted = self._run(f"{spec.name} count", f"SELECT COUNT(*) AS total FROM ({inner}) AS w{where}",
+                                    params, deadline=deadline, shared=shared)
+                total = int(next(iter(counted[0].values()))) if counted else None
         mine = self._mine(spec, rows, person)
         events = self._row_events(spec, mine, person)
         more = len(rows) == limit

@@ -1,7 +1,7 @@
 """How the SQL connector reaches a database: its read-only engine, and read-only transactions bounded in time.
 
-A SQLite file gets a fresh read-only connection each time, opened and closed by the thread that
-uses it; a server database gets a bounded QueuePool. A transaction is bounded by the caller's
+A SQLite file's read-only connections are kept in a pool, each used by one thread at a time and
+reopened when the file is replaced; a server database gets a bounded QueuePool. A transaction is bounded by the caller's
 deadline: PostgreSQL through `statement_timeout`, SQLite through a busy timeout and a progress
 handler. Several queries of one call may share one transaction (`SharedConnection`), each still
 bounded by the time it has left.
@@ -10,6 +10,7 @@ bounded by the time it has left.
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -17,10 +18,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, create_engine, text
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InvalidRequestError
-from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidRequestError
+from sqlalchemy.pool import QueuePool
 
 from connectors.errors import ConfigurationError
 
@@ -31,22 +32,56 @@ def read_only_engine(url: str, connect_timeout: float, pool_size: int = 5, pool_
         path = parsed.database
         if not path or path == ":memory:":
             raise ConfigurationError("a SQLite source needs a database file path")
-
-        def connect() -> sqlite3.Connection:
-            # mode=ro: the file is opened read-only by SQLite itself, whatever the statements say.
-            # check_same_thread stays on: a connection used from a second thread raises, never crashes.
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=connect_timeout)
-
-        # A fresh connection each time, opened and closed by the thread that uses it (opening a local
-        # file costs well under a millisecond). A creator-based "sqlite://" engine would otherwise get
-        # SingletonThreadPool, which closes other threads' connections while they are mid-query once
-        # more than five threads have one: that crashed the portal under concurrent views.
-        return create_engine("sqlite://", creator=connect, poolclass=NullPool)
+        return _sqlite_engine(path, connect_timeout, pool_size)
     # A server database: a bounded QueuePool shared by the fan-out threads (each checks a connection out
     # for one call); a thread that cannot get one within the query's budget reports the source busy.
     return create_engine(parsed, connect_args={"connect_timeout": max(int(round(connect_timeout)), 1)},
                          pool_pre_ping=True, poolclass=QueuePool, pool_size=pool_size, max_overflow=pool_overflow,
                          pool_timeout=max(connect_timeout, 0.1))
+
+
+class _FileConnection(sqlite3.Connection):
+    """A SQLite connection that remembers which file (device, inode) its path named when it was opened."""
+
+    opened: tuple[int, int] | None = None
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _sqlite_engine(path: str, connect_timeout: float, pool_size: int) -> Engine:
+    """Read-only connections to a SQLite file, kept between calls, each used by one thread at a time.
+
+    Opening the file for every call cost more CPU than the queries. A QueuePool hands each connection to one
+    thread at a time (so `check_same_thread` may be off: SQLite is only unsafe when two threads use one
+    connection at once, which SingletonThreadPool allowed and which crashed the portal under concurrent views).
+    Beyond `pool_size` idle connections a thread opens one of its own, closed after use: never a wait. A kept
+    connection reads the file it opened, so one whose path now names another file (replaced, renamed away) is
+    closed at checkout and the path opened again, as a fresh connection would.
+    """
+
+    def connect() -> sqlite3.Connection:
+        opened = _file_identity(path)  # before opening: a file swapped in between is caught at the next checkout
+        # mode=ro: the file is opened read-only by SQLite itself, whatever the statements say.
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=connect_timeout, check_same_thread=False,
+                               factory=_FileConnection)
+        conn.opened = opened
+        return conn
+
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=pool_size, max_overflow=-1)
+
+    @event.listens_for(engine, "checkout")
+    def same_file(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        current = _file_identity(path)
+        if current is None or getattr(dbapi_connection, "opened", None) != current:
+            raise DisconnectionError("the SQLite file was replaced or removed")  # the pool opens the path again
+
+    return engine
 
 
 def limit_statements(conn: Connection, budget: float) -> None:

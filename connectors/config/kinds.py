@@ -202,7 +202,7 @@ class SqlAgencyConfig(AgencyConfig):
     statement_timeout: Seconds = Field(default=2.5, description="Seconds a statement may run.")
     connect_timeout: Seconds = Field(default=1.0, description="Seconds to connect.")
     max_rows: PositiveInt = Field(default=5000, description="Most rows read from one statement; more is an error.")
-    pool_size: PositiveInt = Field(default=5, description="Pooled connections to a server database, per process.")
+    pool_size: PositiveInt = Field(default=5, description="Pooled connections per process (SQLite: idle ones kept).")
     pool_overflow: Count = Field(default=5, description="Extra connections past the pool when busy.")
     people: SqlPeople = Field(description="How to find a person (`[agencies.<key>.people]`).")
     queries: list[SqlQuery] = Field(default=[], description="The person's records (`[[agencies.<key>.queries]]`).")

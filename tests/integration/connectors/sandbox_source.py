@@ -30,7 +30,7 @@ SMALL_PAGE = 10  # so the contract's reads span several pages of the sandbox's a
 MARKERS: dict[str, dict[str, str | None]] = {
     "health": {"health_alerts": "/AllergyIntolerance", "health_conditions": "/Condition",
                "immunisations": "/Immunization", "health_encounters": "/Encounter",
-               "health_appointments": "/Appointment", "health_plans": "/EpisodeOfCare", "demographics": "/Patient?_id"},
+               "health_appointments": "/Appointment", "health_plans": "/EpisodeOfCare", "demographics": None},
     "education": {"attendance": "/attendance", "exclusions": "/exclusions", "pastoral_notes": "/notes"},
     "police": {"police_concerns": "/concerns", "police_cp_flag": None},
     "scra": {"scra_referrals": "/referrals", "scra_hearings": "/hearings", "scra_orders": "/orders"},

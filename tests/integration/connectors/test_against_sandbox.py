@@ -160,7 +160,9 @@ def test_a_batched_health_read_shows_what_one_search_per_type_shows_in_one_round
     for batched in (True, False):
         connector = build_connector("health", {**source.config(), "batch_reads": batched}, source.env())
         try:
-            person = connector.find_people(source.known_person, deadline=time.monotonic() + 10)[0]
+            # Without the search's Patient, so the Patient is read too (as for a person confirmed earlier).
+            person = replace(connector.find_people(source.known_person, deadline=time.monotonic() + 10)[0],
+                             source_item=None)
             source.clear()
             read[batched] = connector.fetch_records(person, connector.categories, deadline=time.monotonic() + 10)
             asked[batched] = source.requests()
@@ -195,3 +197,28 @@ def test_person_level_facts_come_from_the_search_that_found_the_person(sandbox, 
     assert found == again
     assert asked_found == []
     assert [line.split("?")[0] for line in asked_again] == ["/api/v1/pupils"]
+
+
+def test_health_demographics_come_from_the_patient_the_search_found(sandbox) -> None:
+    handle, _ = sandbox
+    source = SandboxSource(handle, "health", PersonQuery(chi=SYNTHEA_CHI))
+    connector = build_connector("health", source.config(), source.env())
+    try:
+        person = connector.find_people(source.known_person, deadline=time.monotonic() + 10)[0]
+        source.clear()
+        found = connector.fetch_records(person, frozenset({"demographics"}), deadline=time.monotonic() + 10)
+        asked_found = source.requests()
+        # A person known some other way (without the search's Patient) is read again, to the same facts.
+        again = connector.fetch_records(replace(person, source_item=None), frozenset({"demographics"}),
+                                        deadline=time.monotonic() + 10)
+        asked_again = source.requests()[len(asked_found):]
+        # The search's Patient serves only the Patient it is: another person's record reads its own.
+        other = connector.fetch_records(replace(person, source_id="someone-else"), frozenset({"demographics"}),
+                                        deadline=time.monotonic() + 10)
+    finally:
+        connector.close()
+    assert found.facts
+    assert found == again
+    assert asked_found == []
+    assert [line.split("?")[0] for line in asked_again] == ["/fhir/Patient"]
+    assert other.facts == ()

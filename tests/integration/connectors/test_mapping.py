@@ -74,6 +74,14 @@ def test_optional_segments_vanish_when_their_value_is_missing() -> None:
         "CSO since 2025-01-01; review 2025-06-01; conditions: residence"
 
 
+def test_a_value_is_never_read_as_a_template_and_tidying_still_applies_to_what_it_brings() -> None:
+    # Templates are parsed once and cached: what a value holds must not be filled or dropped as template text.
+    assert render("{a} [b {b}]", {"a": "{b} [x]", "b": ""}) == "{b} [x]"
+    assert render("{a}", {"a": "Home visit  ( ) ,, seen"}) == "Home visit, seen"
+    # A brace outside a placeholder joined to one in an optional segment: filled in two passes, as always.
+    assert render("{a[b]c}", {"abc": "joined"}) == "joined"
+
+
 def test_an_unreadable_fhir_resource_is_a_malformed_answer_naming_the_source() -> None:
     class Canned(FhirConnector):
         def _search(self, resource_type, params, *, deadline):  # type: ignore[no-untyped-def]

@@ -105,7 +105,7 @@ def test_withheld_rows_raise_a_notice_without_their_content(social_work: SqlConn
 
 
 def test_many_threads_reading_the_sqlite_source_at_once_each_get_the_whole_record(social_work: SqlConnector) -> None:
-    """More threads than any pool keeps: each query has its own connection, so none is closed under another.
+    """More threads than the pool keeps: a connection serves one thread at a time, so none is closed under another.
 
     With a shared SingletonThreadPool this crashed the interpreter (a connection closed mid-query).
     """
@@ -122,3 +122,21 @@ def test_many_threads_reading_the_sqlite_source_at_once_each_get_the_whole_recor
         answers = list(pool.map(read, range(240)))
     assert set(answers) == {(len(expected.events), len(expected.facts))}
     assert expected.events
+
+
+def test_a_sqlite_file_replaced_between_calls_is_read_anew(source: SqlSource, social_work: SqlConnector,
+                                                           tmp_path: Path) -> None:
+    """Connections are kept between calls; one still open on the old file must not answer for the new one."""
+    import shutil
+    import sqlite3
+
+    person = social_work.find_people(PersonQuery(chi="1503741206"), deadline=_soon())[0]
+    before = social_work.fetch_records(person, social_work.categories, deadline=_soon())
+    replacement = tmp_path / "replacement.db"
+    shutil.copyfile(source.path, replacement)
+    with sqlite3.connect(replacement) as conn:
+        conn.execute("UPDATE significant_events SET title = 'Retitled in the new file' WHERE event_id = 'se-1'")
+    replacement.replace(source.path)  # a new file (inode) under the configured path, as a restore would leave
+    after = social_work.fetch_records(person, social_work.categories, deadline=_soon())
+    assert "Retitled in the new file" not in {e.title for e in before.events}
+    assert "Retitled in the new file" in {e.title for e in after.events}
