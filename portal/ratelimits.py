@@ -4,6 +4,11 @@
 probing-style route, decorate its view with `probe_limit("SETTING_NAME")`, where the
 setting holds a limits string such as "60 per minute"; it counts per signed-in user
 (per address when signed out), refuses with a 429 page, and holds across workers.
+
+flask-limiter looks at a request only if its view carries a limiter decorator: for every other
+route its per-request work (resolving limits, exemption scopes) is skipped. Limits are therefore
+put on views, never on blueprints or as app-wide defaults (a test holds the app to this); the
+refusal budget of whole blueprints is `portal.limits`'.
 """
 
 from __future__ import annotations
@@ -66,7 +71,25 @@ def probe_limit(setting: str, on_breach: Callable[[RequestLimit], None] | None =
     return limiter.limit(lambda: current_app.config[setting], key_func=per_user, on_breach=on_breach)
 
 
+# flask-limiter marks each view it decorates with this attribute; functools.wraps carries it to outer decorators.
+_LIMITER_MARK = "__wrapper-limiter-instance"
+
+
+def _no_limit_on_view() -> bool:
+    """flask-limiter's request filter: True (nothing for it to do) unless the view has a limiter decorator."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, _LIMITER_MARK, None) is None
+
+
+limiter.request_filter(_no_limit_on_view)  # once per process: the limiter is shared by every app
+
+
 def _too_many_requests(error: RateLimitExceeded) -> ResponseReturnValue:
+    return too_many_requests_page()
+
+
+def too_many_requests_page() -> ResponseReturnValue:
+    """The 429 page, with the minute to wait."""
     response = make_response(render_page("errors/error.html", status=429, title="You have made too many requests",
                                          body="Wait a minute, then try again."))
     response.headers["Retry-After"] = "60"

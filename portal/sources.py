@@ -8,7 +8,7 @@ import threading
 from flask import current_app
 
 from connectors.registry import Registry, load_registry
-from portal.metrics import fanout_load_changed
+from portal.metrics import sample_fanout_load
 from portal.record.pool import FanoutExecutor
 
 _lock = threading.RLock()  # registry() builds the executor while holding it
@@ -37,9 +37,10 @@ def executor() -> FanoutExecutor:
         with _lock:
             if "federation_pool" not in extensions:
                 settings = current_app.config["SETTINGS"]
-                extensions["federation_pool"] = FanoutExecutor(
-                    settings.FANOUT_THREADS, settings.FANOUT_QUEUE, retry_after_s=settings.BUSY_RETRY_AFTER_S,
-                    on_change=fanout_load_changed)
+                created = FanoutExecutor(settings.FANOUT_THREADS, settings.FANOUT_QUEUE,
+                                         retry_after_s=settings.BUSY_RETRY_AFTER_S)
+                sample_fanout_load(created)  # the saturation gauges, read off the pool twice a second
+                extensions["federation_pool"] = created
     pool: FanoutExecutor = extensions["federation_pool"]
     return pool
 

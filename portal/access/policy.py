@@ -18,10 +18,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from types import MappingProxyType
 
-from connectors.models import LABEL_NORMAL, LABEL_RESTRICTED, LABEL_VERY_RESTRICTED
-from portal.access.agreements import Agreements, Clause
+from portal.access.agreements import Agreements
 from portal.access.decision import (
     BASIS_BREAK_GLASS,
     BASIS_NONE,
@@ -31,6 +29,7 @@ from portal.access.decision import (
     Requester,
     as_utc,
 )
+from portal.access.grant_tables import grant_tables, matching_clauses
 from portal.access.purposes import BREAK_GLASS_REASONS, PURPOSES, Purpose
 from portal.access.roles import PRACTITIONER_ROUTE_ROLES, RELATIONSHIP_BASES, ROLES
 
@@ -117,15 +116,6 @@ def _route_refusal(requester: Requester, purpose_code: str, agreements: Agreemen
     return None
 
 
-def _matching_clauses(requester: Requester, purpose: Purpose, agreements: Agreements, agency: str,
-                      break_glass: bool) -> list[Clause]:
-    return [
-        c
-        for c in agreements.for_source(agency)
-        if c.covers(requester.agency, requester.role, purpose.code) and (c.break_glass or not break_glass)
-    ]
-
-
 def _grant(
     requester: Requester,
     purpose: Purpose,
@@ -134,49 +124,15 @@ def _grant(
     basis: str,
     break_glass: BreakGlass | None,
 ) -> AccessDecision:
-    allowed: dict[str, frozenset[str]] = {}
-    withheld: dict[str, tuple[tuple[str, str], ...]] = {}
-    labels: dict[str, frozenset[str]] = {}
-    category_labels: dict[tuple[str, str], frozenset[str]] = {}
-    clauses: dict[tuple[str, str], str] = {}
-    reveal: dict[tuple[str, str], bool] = {}
-    used: list[str] = []
-    for source in agreements.agencies:
-        agency, categories = source.key, source.categories
-        matching = _matching_clauses(requester, purpose, agreements, agency, break_glass is not None)
-        owner = agreements.owning_team(agency)
-        owns_v = break_glass is None and requester.agency == agency and owner is not None and requester.team == owner
-        granted: set[str] = set()
-        refused: list[tuple[str, str]] = []
-        for category in categories:
-            covering = [c for c in matching if category in c.categories]
-            if not covering:
-                refused.append((category, _withheld_rule(requester, purpose, agreements, agency, category,
-                                                         break_glass is not None)))
-                continue
-            granted.add(category)
-            allowed_labels = {LABEL_NORMAL}
-            restricted = [c for c in covering if c.grants_restricted_to(requester.role)]
-            if restricted and break_glass is None:
-                allowed_labels.add(LABEL_RESTRICTED)
-            if owns_v:
-                allowed_labels.add(LABEL_VERY_RESTRICTED)
-            chosen = restricted[0] if restricted and break_glass is None else covering[0]
-            clauses[(agency, category)] = chosen.ref
-            used.append(chosen.ref)
-            category_labels[(agency, category)] = frozenset(allowed_labels)
-            reveal[(agency, category)] = any(c.reveal_restricted for c in covering)
-        allowed[agency] = frozenset(granted)
-        withheld[agency] = tuple(refused)
-        labels[agency] = frozenset().union(*(category_labels[(agency, c)] for c in granted))
-    if not any(allowed.values()):
+    tables = grant_tables(requester, purpose, agreements, break_glass is not None)
+    if not any(tables.allowed.values()):
         return AccessDecision(
             allowed=False,
             reason=f"No sharing agreement lets {agreements.agencies.name(requester.agency)} staff in your role see "
             f"information for '{purpose.label}'.",
             basis=basis,
             purpose=purpose.code,
-            withheld=MappingProxyType(withheld),
+            withheld=tables.withheld,
             basis_text=basis_text,
         )
     if break_glass is not None:
@@ -190,38 +146,24 @@ def _grant(
         reason=reason,
         basis=basis,
         purpose=purpose.code,
-        allowed_categories=MappingProxyType(allowed),
-        withheld=MappingProxyType(withheld),
-        labels=MappingProxyType(labels),
-        clauses=MappingProxyType(clauses),
-        category_labels=MappingProxyType(category_labels),
-        reveal_restricted=MappingProxyType(reveal),
+        allowed_categories=tables.allowed,
+        withheld=tables.withheld,
+        labels=tables.labels,
+        clauses=tables.clauses,
+        category_labels=tables.category_labels,
+        reveal_restricted=tables.reveal,
         owning_teams=agreements.owning_teams,
         basis_text=basis_text,
         break_glass_expires_at=break_glass.finished_at() if break_glass else None,
-        clause_refs=tuple(dict.fromkeys(used)),
+        clause_refs=tables.clause_refs,
         agencies=agreements.agencies,
     )
-
-
-def _withheld_rule(requester: Requester, purpose: Purpose, agreements: Agreements, agency: str, category: str,
-                   break_glass: bool) -> str:
-    """The rule text the data-flows panel shows next to a withheld category."""
-    mentioning = [c for c in agreements.for_source(agency) if category in c.categories]
-    ours = [c for c in mentioning if requester.agency in c.requesting_agencies and requester.role in c.roles]
-    if break_glass and any(purpose.code in c.purposes for c in ours):
-        ref = next(c.ref for c in ours if purpose.code in c.purposes)
-        return f"{ref}: not shared under break-glass access"
-    if ours:
-        purposes = sorted({PURPOSES[p].label for c in ours for p in c.purposes})
-        return f"{ours[0].ref}: shared with you only for {', '.join(purposes)}"
-    return f"No agreement shares this with {agreements.agencies.name(requester.agency)} staff in your role"
 
 
 def _break_glass_available(requester: Requester, purpose: Purpose, agreements: Agreements) -> bool:
     if not purpose.break_glass_allowed:
         return False
-    return any(_matching_clauses(requester, purpose, agreements, agency, True) for agency in agreements.agencies.keys)
+    return any(matching_clauses(requester, purpose, agreements, agency, True) for agency in agreements.agencies.keys)
 
 
 def _break_glass_purposes_text() -> str:

@@ -186,7 +186,9 @@ class AuditInput:
             "break_glass_reason": self.break_glass_reason,
             "related_sequence": self.related_sequence,
             "agreements": _json_roundtrip(list(self.agreements), "agreements"),
-            "sources": _json_roundtrip([source.to_json() for source in self.sources], "sources"),
+            # Already as it reads back (to_json makes lists and plain numbers): the largest field, so not encoded and
+            # parsed once more here (tests/unit/audit/test_source_json.py holds to_json to that).
+            "sources": [source.to_json() for source in self.sources],
             "details": json.loads(self._details_text),
         }
 

@@ -188,7 +188,8 @@ def enforce_session_limits() -> ResponseReturnValue | None:
 
             record_session_expired(current_user)
             end_session()
-        elif request.endpoint not in _NOT_ACTIVITY_ENDPOINTS:
+        elif request.endpoint not in _NOT_ACTIVITY_ENDPOINTS and session.get("last_seen") != int(now):
+            # Written back only when the second moved: a session unchanged by a request is not stored again.
             session["last_seen"] = int(now)
     if message is None:
         return None
@@ -237,7 +238,10 @@ def init_sessions(app: Flask) -> None:
         cache = FileSystemCache(str(folder), threshold=0, mode=0o600)
         app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=cache)
         index = FileSessionIndex(cache, folder, prefix, lifetime_s)
-    app.config.update(SESSION_KEY_PREFIX=prefix, SESSION_PERMANENT=True, SESSION_USE_SIGNER=False)
+    # Stored (and its expiry renewed) only when a request changed it: every request of a signed-in user moves
+    # `last_seen` unless another came in the same second, so a session in use never nears the store's expiry.
+    app.config.update(SESSION_KEY_PREFIX=prefix, SESSION_PERMANENT=True, SESSION_USE_SIGNER=False,
+                      SESSION_REFRESH_EACH_REQUEST=False)
     Session(app)
     app.extensions["session_index"] = index
     app.before_request(enforce_session_limits)

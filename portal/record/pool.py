@@ -43,8 +43,7 @@ class Load:
 class FanoutExecutor(Executor):
     """A ThreadPoolExecutor with a bounded queue and all-or-nothing admission of a view's calls."""
 
-    def __init__(self, threads: int, queue_limit: int, *, retry_after_s: int = 5,
-                 on_change: Callable[[Load], None] | None = None) -> None:
+    def __init__(self, threads: int, queue_limit: int, *, retry_after_s: int = 5) -> None:
         if threads < 1 or queue_limit < 0:
             raise ValueError("a fan-out pool needs at least one thread and a non-negative queue limit")
         self.threads, self.queue_limit, self.retry_after_s = threads, queue_limit, retry_after_s
@@ -53,7 +52,7 @@ class FanoutExecutor(Executor):
         self._running = 0
         self._waiting = 0
         self._admitted = 0  # views' calls not finished yet: what the capacity limits
-        self._on_change = on_change
+        self.closed = False  # shut down: whoever samples the load (portal.metrics) stops
 
     @property
     def capacity(self) -> int:
@@ -75,7 +74,6 @@ class FanoutExecutor(Executor):
                 raise Saturated(self.retry_after_s)
             self._admitted += len(calls)
             self._waiting += len(calls)
-        self._changed()
         futures = [self._start(call) for call in calls]
         for future in futures:
             future.add_done_callback(self._release)
@@ -85,10 +83,10 @@ class FanoutExecutor(Executor):
         """A call inside an admitted one (never refused; see the module docstring)."""
         with self._lock:
             self._waiting += 1
-        self._changed()
         return self._start(lambda: fn(*args, **kwargs))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.closed = True
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def _start(self, call: Callable[[], T]) -> Future[T]:
@@ -100,13 +98,11 @@ class FanoutExecutor(Executor):
         with self._lock:
             self._waiting -= 1
             self._running += 1
-        self._changed()
         try:
             return call()
         finally:
             with self._lock:
                 self._running -= 1
-            self._changed()
 
     def _release(self, _future: Future[Any]) -> None:
         # Done, failed or cancelled: a view's call no longer holds its place.
@@ -118,11 +114,6 @@ class FanoutExecutor(Executor):
         if future.cancelled():
             with self._lock:
                 self._waiting -= 1
-            self._changed()
-
-    def _changed(self) -> None:
-        if self._on_change is not None:
-            self._on_change(self.load())
 
 
 _default: FanoutExecutor | None = None

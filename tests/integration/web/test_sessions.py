@@ -263,3 +263,16 @@ def test_signing_in_starts_a_new_session_id(store_app: Flask) -> None:
     client.post("/sign-in", data={"username": "teacher", "password": TEST_PASSWORD, "csrf_token": token})
     assert _cookie(client) != planted
     assert _lands_on_sign_in(_replay(store_app, planted))
+
+
+def test_use_after_a_pause_is_stored_though_sessions_are_written_only_when_changed(store_app: Flask) -> None:
+    client = _signed_in(store_app, "teacher")
+    paused = int(time.time()) - 10 * 60
+    with client.session_transaction() as session:
+        session["last_seen"] = paused
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:  # read back from the store, as the next request would
+        assert session["last_seen"] > paused + 9 * 60
+    assert client.get("/").status_code == 200  # a second request in the same second leaves it as it is
+    with client.session_transaction() as session:
+        assert session["last_seen"] > paused + 9 * 60

@@ -149,3 +149,36 @@ def test_an_agency_still_running_at_the_deadline_is_reported_timed_out(gate) -> 
     finally:
         gate.set()
         pool.shutdown(wait=True)
+
+
+
+def _gauges() -> Load:
+    from prometheus_client import REGISTRY
+
+    return Load(int(REGISTRY.get_sample_value("portal_fanout_running") or 0),
+                int(REGISTRY.get_sample_value("portal_fanout_waiting") or 0))
+
+
+def _gauges_show(load: Load) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while _gauges() != load and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert _gauges() == load
+
+
+def test_the_gauges_follow_the_pool_and_their_sampler_ends_with_it(gate) -> None:  # type: ignore[no-untyped-def]
+    from portal.metrics import sample_fanout_load
+
+    executor = FanoutExecutor(threads=1, queue_limit=1)
+    sampler = sample_fanout_load(executor, every_s=0.01)
+    try:
+        executor.submit_all([_held(gate), _held(gate)])
+        _wait_for(executor, Load(running=1, waiting=1))
+        _gauges_show(Load(running=1, waiting=1))
+        gate.set()
+        _drained(executor)
+        _gauges_show(Load(running=0, waiting=0))
+    finally:
+        executor.shutdown(wait=True)
+    sampler.join(WAIT_S)
+    assert not sampler.is_alive()
