@@ -9,7 +9,7 @@ agencies that disagree are both shown and marked as conflicting.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -144,9 +144,8 @@ def build_summary(
     by_field: dict[str, list[KeyFact]] = {}
     for fact in facts:
         by_field.setdefault(fact.field, []).append(fact)
-    domain_of = _DomainOf(domains or {})
-    built = tuple(_build_field(spec, by_field.pop(spec.key, []), by_agency, agency_names, domain_of)
-                  for spec in fields)
+    answered = _Answered(by_agency, agency_names, domains or {})
+    built = tuple(_build_field(spec, by_field.pop(spec.key, []), answered) for spec in fields)
     unlisted = tuple(fact for group in by_field.values() for fact in group)
     return KeyInformationSummary(built, unlisted)
 
@@ -179,14 +178,29 @@ def result_domain(result: SourceResult) -> str:
     return getattr(result, "domain", "") or result.agency
 
 
-class _DomainOf:
-    """agency key → domain, an unnamed agency being its own domain."""
+class _Answered:
+    """The statuses of one summary, and each agency's domain and name, worked out once for all its fields."""
 
-    def __init__(self, domains: Mapping[str, str]) -> None:
+    def __init__(self, statuses: Mapping[str, SourceStatus], names: Mapping[str, str] | None,
+                 domains: Mapping[str, str]) -> None:
+        self.statuses = statuses
+        self.names = names
+        self.domain_of = {agency: domains.get(agency) or agency for agency in statuses}  # unnamed: its own domain
         self.domains = domains
+        self.in_domain: dict[str, list[str]] = {}  # domain → its agencies, in the statuses' order
+        for agency, domain in self.domain_of.items():
+            self.in_domain.setdefault(domain, []).append(agency)
+        self._labels: dict[str, str] = {}
 
-    def __call__(self, agency: str) -> str:
-        return self.domains.get(agency) or agency
+    def domain(self, agency: str) -> str:
+        found = self.domain_of.get(agency)
+        return found if found is not None else (self.domains.get(agency) or agency)
+
+    def label(self, agency: str) -> str:
+        found = self._labels.get(agency)
+        if found is None:
+            found = self._labels[agency] = agency_label(agency, self.names)
+        return found
 
 
 POLICE_CONCERN_WINDOW = timedelta(days=365)
@@ -288,73 +302,53 @@ def reporter_fact(agency: str, system: str, latest: ChronologyEvent) -> KeyFact:
     )
 
 
-def _build_field(
-    spec: FieldSpec,
-    facts: list[KeyFact],
-    statuses: Mapping[str, SourceStatus],
-    names: Mapping[str, str] | None,
-    domain_of: Callable[[str], str],
-) -> SummaryField:
-    domain_rank: dict[str, int] = {}
-    for domain, _ in spec.sources:
-        domain_rank.setdefault(domain, len(domain_rank))
-    ordered = sorted(
-        facts,
-        key=lambda f: (domain_rank.get(domain_of(f.agency), len(domain_rank)),
-                       -(f.as_of.timestamp() if f.as_of else 0)),
-    )
-    values = tuple(
-        FieldValue(
-            f.value,
-            f.agency,
-            agency_label(f.agency, names),
-            f.source_system,
-            f.as_of,
-            f.security_label,
-            f.source_record_id,
-            f.category,
-        )
-        for f in ordered
-    )
-    distinct = {_normalise(v.value) for v in values}
-    conflicting = not spec.multiple and len(distinct) > 1
-    return SummaryField(spec.key, spec.label, values, conflicting, _gaps(spec, values, statuses, names, domain_of))
+def _build_field(spec: FieldSpec, facts: list[KeyFact], answered: _Answered) -> SummaryField:
+    if len(facts) > 1:
+        domain_rank: dict[str, int] = {}
+        for domain, _ in spec.sources:
+            domain_rank.setdefault(domain, len(domain_rank))
+        last = len(domain_rank)
+        facts = sorted(facts, key=lambda f: (domain_rank.get(answered.domain(f.agency), last),
+                                             -(f.as_of.timestamp() if f.as_of else 0)))
+    label = answered.label
+    values = tuple(FieldValue(f.value, f.agency, label(f.agency), f.source_system, f.as_of, f.security_label,
+                              f.source_record_id, f.category) for f in facts)
+    # One value cannot disagree with itself: only several are compared.
+    conflicting = not spec.multiple and len(values) > 1 and len({_normalise(v.value) for v in values}) > 1
+    return SummaryField(spec.key, spec.label, values, conflicting, _gaps(spec, values, answered))
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def _normalise(value: str) -> str:
-    return re.sub(r"\s+", " ", value).strip().casefold()
+    return _SPACES.sub(" ", value).strip().casefold()
 
 
-def _gaps(
-    spec: FieldSpec,
-    values: tuple[FieldValue, ...],
-    statuses: Mapping[str, SourceStatus],
-    names: Mapping[str, str] | None,
-    domain_of: Callable[[str], str],
-) -> tuple[str, ...]:
+def _gaps(spec: FieldSpec, values: tuple[FieldValue, ...], answered: _Answered) -> tuple[str, ...]:
     """Why agencies that would supply this field are not in it. Quiet answers matter only when nothing came."""
     supplied = {v.agency for v in values}
+    statuses, in_domain = answered.statuses, answered.in_domain
     gaps: list[str] = []
     # Every answering agency of each domain the field names, domains in the field's order.
-    suppliers = [(agency, category) for domain, category in dict.fromkeys(spec.sources)
-                 for agency in statuses if domain_of(agency) == domain]
-    for agency, category in suppliers:
-        status = statuses[agency]
-        if agency in supplied:
-            continue
-        name = agency_label(agency, names)
-        if status.state == SourceState.TIMED_OUT:
-            gaps.append(f"{name} did not respond")
-        elif status.state == SourceState.FAILED:
-            gaps.append(f"{name} could not be read" + (f": {status.reason}" if status.reason else ""))
-        elif status.state == SourceState.WITHHELD or category in status.withheld_categories:
-            gaps.append(f"{name}: withheld by agreement")
-        elif values:
-            continue
-        elif status.state == SourceState.NO_RECORD:
-            gaps.append(f"{name}: no record held")
-        elif status.state == SourceState.WRONG_PERSON:
-            gaps.append(f"{name}: answered only with another person's records")
-        else:
-            gaps.append(f"{name}: none recorded")
+    for domain, category in dict.fromkeys(spec.sources):
+        for agency in in_domain.get(domain, ()):
+            if agency in supplied:
+                continue
+            status = statuses[agency]
+            name = answered.label(agency)
+            if status.state == SourceState.TIMED_OUT:
+                gaps.append(f"{name} did not respond")
+            elif status.state == SourceState.FAILED:
+                gaps.append(f"{name} could not be read" + (f": {status.reason}" if status.reason else ""))
+            elif status.state == SourceState.WITHHELD or category in status.withheld_categories:
+                gaps.append(f"{name}: withheld by agreement")
+            elif values:
+                continue
+            elif status.state == SourceState.NO_RECORD:
+                gaps.append(f"{name}: no record held")
+            elif status.state == SourceState.WRONG_PERSON:
+                gaps.append(f"{name}: answered only with another person's records")
+            else:
+                gaps.append(f"{name}: none recorded")
     return tuple(dict.fromkeys(gaps))
