@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import shutil
 import signal
 import socket
@@ -32,8 +33,33 @@ class SandboxStartError(RuntimeError):
     """A sandbox system did not come up; the message carries the end of its log."""
 
 
+PORT_SPAN = 10_000  # ports tried below the kernel's range for outgoing connections
+
+
+def _outgoing_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    """A loopback port free right now (the OS picks it), for tests that start their own systems."""
+    """A loopback port free right now, for tests that start their own systems.
+
+    Picked below the kernel's range for outgoing connections' source ports. A port from that range (what
+    binding port 0 gives) can be taken by any client socket between this check and the server's own bind:
+    a sandbox system then failed to start with "Address already in use" and every test of its module erred.
+    """
+    top = _outgoing_ports_start()
+    low = max(1024, top - PORT_SPAN)
+    for _ in range(200):  # bounded: a busy span falls back to the kernel's own pick
+        port = random.randrange(low, top)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from sandbox.launcher import free_port as _free_port
 
 
 @dataclass
@@ -44,12 +45,6 @@ class Inbox:
                 return found
             time.sleep(0.1)
         raise AssertionError(f"{count} message(s) to {address} did not arrive within {timeout_s} s")
-
-
-def _free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

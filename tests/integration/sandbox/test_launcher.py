@@ -56,3 +56,11 @@ def test_run_serves_all_systems_until_signalled(data_dir: Path, stop_signal: sig
 def test_start_reports_a_system_that_cannot_start(tmp_path: Path) -> None:
     with pytest.raises(SandboxStartError, match="sandbox store missing"):
         start_all(tmp_path, {"police": free_port()}, TEST_ENV, agencies=["police"], timeout=10)
+
+
+def test_free_ports_lie_below_the_range_outgoing_connections_take() -> None:
+    # A port from that range can be taken as a client socket's source port before the system binds it.
+    from sandbox.launcher import _outgoing_ports_start
+
+    ports = [free_port() for _ in range(20)]
+    assert max(ports) < _outgoing_ports_start()
