@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from e2e.servers import PROJECT_ROOT, free_port, stop, wait_until_up
+from e2e.servers import PROJECT_ROOT, stop, wait_until_up
+from sandbox.launcher import free_port
 
 GUNICORN_CONFIG = PROJECT_ROOT / "gunicorn.conf.py"
 DEFAULT_THREADS = 8

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from e2e.servers import PROJECT_ROOT, free_port, stop, wait_until_up
+from e2e.servers import PROJECT_ROOT, stop, wait_until_up
+from sandbox.launcher import free_port
 from tests.support.redis import REDIS_URL, redis_prefix
 
 

@@ -21,8 +21,9 @@ import pytest
 import requests
 from sqlalchemy import create_engine, func, select
 
-from e2e.servers import PROJECT_ROOT, free_port, stop, wait_until_up
+from e2e.servers import PROJECT_ROOT, stop, wait_until_up
 from portal.audit.models import audit_entries
+from sandbox.launcher import free_port
 from tests.integration.audit.views.conftest import prepare_portal_database
 from tests.integration.audit.views.portal_client import PortalBrowser, ViewResponse
 from tests.support.sandbox import RunningSandbox

@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 
 from connectors.errors import ConfigurationError
-from e2e.servers import free_port
 from portal import create_app
 from portal.config import PROJECT_ROOT
+from sandbox.launcher import free_port
 from tests.conftest import make_settings
 
 DEMO = PROJECT_ROOT / "config" / "connectors.toml"

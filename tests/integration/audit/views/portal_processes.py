@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from e2e.servers import PROJECT_ROOT, free_port, stop, wait_until_up
+from e2e.servers import PROJECT_ROOT, stop, wait_until_up
+from sandbox.launcher import free_port
 
 WAITRESS_THREADS = 4
 
