@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 from e2e import servers
 from e2e.pages import SignInPage
 from portal.demo import DEMO_ACCOUNTS, DEMO_EMAIL_DOMAIN
+from sandbox.launcher import free_port
 from tests.support.accounts import TEST_PASSWORD
 from tests.support.sandbox import RunningSandbox, running_sandbox
 from tests.support.smtp import Inbox, smtp_server
@@ -47,7 +48,7 @@ def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def portal_port() -> int:
-    return servers.free_port()
+    return free_port()
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +69,7 @@ def oidc_accounts_file(e2e_dir: Path) -> Path:
 
 def _oidc_provider(portal_port: int, client_id: str, client_secret: str, accounts: Path, log: Path) -> Iterator[str]:
     """A real OpenID provider (npm oidc-provider) that sends its users back to the live portal; yields its issuer."""
-    port = servers.free_port()
+    port = free_port()
     portal = f"http://127.0.0.1:{portal_port}"
     process = servers.start_oidc_provider(
         port, client_id, client_secret, f"{portal}/sign-in/sso/callback", accounts, log,

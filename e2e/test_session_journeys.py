@@ -14,6 +14,7 @@ from e2e import servers
 from e2e.accessibility import violations
 from e2e.pages import SignInPage
 from e2e.pages_children import SearchPage
+from sandbox.launcher import free_port
 from tests.support.accounts import TEST_PASSWORD
 
 IDLE_S = 18  # SESSION_IDLE_MINUTES=0.3
@@ -22,7 +23,7 @@ WARNING_S = 9  # at most half the idle limit
 
 @pytest.fixture(scope="module")
 def short_idle_portal(portal_env: dict[str, str], e2e_dir: Path) -> Iterator[str]:
-    port = servers.free_port()
+    port = free_port()
     env = {**portal_env, "SESSION_IDLE_MINUTES": "0.3", "SESSION_WARNING_SECONDS": "10",
            "INSTANCE_PATH": str(e2e_dir / "short-idle-instance")}
     process = servers.start_portal(port, env, e2e_dir / "short-idle-portal.log")
