@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, lookup, parse_source_date
+from connectors.item_text import as_text, getter, lookup
+from connectors.mapping import EventMapping, FactMapping, ItemContext, parse_source_date
 from connectors.models import ChronologyEvent, KeyFact, PersonRecord
 
 SEXES = {"m": "male", "male": "male", "f": "female", "female": "female"}
@@ -53,11 +54,14 @@ def map_items(items: Iterable[Mapping[str, Any]], ctx: ItemContext, wanted: froz
     """Each item's event and key facts, for the categories asked for only (minimisation)."""
     events: list[ChronologyEvent] = []
     found: list[KeyFact] = []
+    record_id_of = getter(id_field)
+    building = event if event is not None and event.category in wanted else None
+    chosen = [m for m in facts if m.category in wanted]
     for item in items:
-        record_id = as_text(lookup(item, id_field)) or None
-        if event is not None and event.category in wanted:
-            built = event.build(item, ctx, record_id or "")
+        record_id = as_text(record_id_of(item)) or None
+        if building is not None:
+            built = building.build(item, ctx, record_id or "")
             if built is not None:
                 events.append(built)
-        found.extend(f for f in (m.build(item, ctx, record_id) for m in facts if m.category in wanted) if f is not None)
+        found.extend(f for f in (m.build(item, ctx, record_id) for m in chosen) if f is not None)
     return events, found

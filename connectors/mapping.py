@@ -9,10 +9,8 @@ substitute paths only, never evaluate anything.
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,105 +18,11 @@ from typing import Any
 from connectors.config.base import FixedFlag, FixedTags, FixedText, FromField, FromTemplate
 from connectors.config.items import EventSpec, FactSpec, ItemSpec, PercentageSpec
 from connectors.errors import MalformedResponseError
+from connectors.item_text import Getter, Renderer, as_text, getter, lookup, render, renderer
 from connectors.models import LABEL_NORMAL, LABELS, SHANARRI, ChronologyEvent, DateCertainty, KeyFact, ThirdParty
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
-_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 _FALSE_STRINGS = {"", "0", "false", "no", "n", "none", "null"}
-# The gaps a missing value leaves, tidied in this order (compiled once: render runs for every item shown).
-_EMPTY_BRACKETS = re.compile(r"\(\s*\)")  # "()" around an empty value
-_SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:])")  # " ." left by an empty value
-_REPEATED_STOPS = re.compile(r"([.,;:])(\s*[.,;:])+")
-_STOP_BEFORE_BRACKET = re.compile(r"[,;:]\s*(?=\()")  # "name, (school)" when the role is missing
-_SPACES = re.compile(r"\s{2,}")
-# Anything any of those five would change matches this; most texts have none, so one search replaces five.
-_MAY_NEED_TIDYING = re.compile(r"\(|\s[\s.,;:]|[.,;:]\s*[.,;:]")
-
-
-def lookup(item: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path (`"asn.plan_type"`), or None when any step is missing."""
-    value: Any = item
-    for step in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(step)
-    return value
-
-
-def as_text(value: Any) -> str:
-    """A value as a practitioner should read it: lists joined, booleans as yes/no, None as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return ", ".join(as_text(v) for v in value if v not in (None, ""))
-    return str(value)
-
-
-def render(template: str, item: Mapping[str, Any]) -> str:
-    """Fill `{path}` placeholders from `item`; tidy the gaps missing values leave.
-
-    A `[...]` segment is optional: it is dropped unless every placeholder in it has a value,
-    so "[review {review_date}]" never leaves a dangling "review".
-    """
-    parts = _parsed(template)
-    if parts is None:
-        text = _render_by_substitution(template, item)
-    else:
-        out: list[str] = []
-        for part in parts:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            values = [as_text(lookup(item, path)) if index % 2 else path for index, path in enumerate(part.pieces)]
-            if not part.optional or all(values[1::2]):
-                out.extend(values)
-        text = "".join(out)
-    if _MAY_NEED_TIDYING.search(text):
-        text = _EMPTY_BRACKETS.sub("", text)
-        text = _SPACE_BEFORE_STOP.sub(r"\1", text)
-        text = _REPEATED_STOPS.sub(r"\1", text)
-        text = _STOP_BEFORE_BRACKET.sub(" ", text)
-        text = _SPACES.sub(" ", text)
-    return text.lstrip(" ,;:.").rstrip(" ,;:")
-
-
-@dataclass(frozen=True)
-class _Segment:
-    """Literal text and placeholder paths in turn (`pieces[1::2]` are paths); optional: dropped unless all filled."""
-    pieces: tuple[str, ...]
-    optional: bool
-
-
-@functools.lru_cache(maxsize=2048)
-def _parsed(template: str) -> tuple[str | _Segment, ...] | None:
-    """`template` split once into literal text and segments (render runs for every item shown, on few templates).
-
-    None when a brace stands outside a placeholder: dropping an optional segment's brackets could then join
-    two braces into a new placeholder, which only substitution in two passes reproduces.
-    """
-    parts: list[str | _Segment] = []
-    position = 0
-    for match in _OPTIONAL.finditer(template) if "[" in template else ():
-        parts += [_Segment(tuple(_PLACEHOLDER.split(template[position:match.start()])), False),
-                  _Segment(tuple(_PLACEHOLDER.split(match.group(1))), True)]
-        position = match.end()
-    parts.append(_Segment(tuple(_PLACEHOLDER.split(template[position:])), False))
-    if any("{" in piece or "}" in piece for part in parts if isinstance(part, _Segment) for piece in part.pieces[::2]):
-        return None
-    return tuple(part.pieces[0] if len(part.pieces) == 1 and not part.optional else part
-                 for part in parts if isinstance(part, _Segment))
-
-
-def _render_by_substitution(template: str, item: Mapping[str, Any]) -> str:
-    def optional(match: re.Match[str]) -> str:
-        paths = _PLACEHOLDER.findall(match.group(1))
-        return match.group(1) if all(as_text(lookup(item, p)) for p in paths) else ""
-
-    text = _OPTIONAL.sub(optional, template) if "[" in template else template
-    return _PLACEHOLDER.sub(lambda m: as_text(lookup(item, m.group(1))), text)
-
+_CERTAINTIES = {certainty.value: certainty for certainty in DateCertainty}
 
 def truthy(value: Any) -> bool:
     """Source flags arrive as bools, 0/1 or strings; any other non-empty text (a name) counts as present."""
@@ -167,11 +71,27 @@ class ItemContext:
     subject_id: str
 
 
+def _nothing(_item: Mapping[str, Any]) -> None:
+    return None
+
+
+def _optional(path: str | None) -> Getter | None:
+    return getter(path) if path else None
+
+
 class _Mapping:
-    """Shared handling of a validated item table (connectors.config.items): conditions, labels, family marks."""
+    """Shared handling of a validated item table (connectors.config.items): conditions, labels, family marks.
+
+    Each path and template is compiled once here (connectors.item_text): a table maps every item a source sends.
+    """
 
     def __init__(self, spec: ItemSpec) -> None:
         self.spec = spec
+        self._when, self._unless = _optional(spec.when), _optional(spec.unless)
+        self._label = getter(spec.label)
+        self._not_for_family, self._third_party = getter(spec.not_for_family), getter(spec.third_party)
+        self._third_parties = getter(spec.third_parties)
+        self._person, self._role = _optional(spec.names_person), _optional(spec.names_role)
 
     @property
     def always_applies(self) -> bool:
@@ -179,50 +99,64 @@ class _Mapping:
         return not (self.spec.when or self.spec.unless)
 
     def applies_to(self, item: Mapping[str, Any]) -> bool:
-        when, unless = self.spec.when, self.spec.unless
-        if when and not truthy(lookup(item, when)):
+        if self._when is not None and not truthy(self._when(item)):
             return False
-        return not (unless and truthy(lookup(item, unless)))
+        return not (self._unless is not None and truthy(self._unless(item)))
 
     def family_marks(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """The source's "not for the child or family" flag and third-party markers, by configured path.
 
         `names_person` / `names_role` name the person an item is about (a contact), so names can be substituted.
         """
-        named = third_parties(lookup(item, self.spec.third_parties))
-        person = self.spec.names_person  # an item that is about one person (e.g. a family contact)
-        if person and as_text(lookup(item, person)).strip():
-            role = as_text(lookup(item, self.spec.names_role)).strip() if self.spec.names_role else ""
-            named += (ThirdParty(as_text(lookup(item, person)).strip(), role or "Adult"),)
+        named = third_parties(self._third_parties(item))
+        person = as_text(self._person(item)).strip() if self._person is not None else ""
+        if person:  # an item that is about one person (e.g. a family contact)
+            role = as_text(self._role(item)).strip() if self._role is not None else ""
+            named += (ThirdParty(person, role or "Adult"),)
         return {
-            "not_for_family": truthy(lookup(item, self.spec.not_for_family)),
-            "third_party": truthy(lookup(item, self.spec.third_party)),
+            "not_for_family": truthy(self._not_for_family(item)),
+            "third_party": truthy(self._third_party(item)),
             "third_parties": named,
         }
 
     def label(self, item: Mapping[str, Any]) -> str:
-        return read_label(item, self.spec.label)
+        return _known_label(as_text(self._label(item)))
 
 
 def read_label(item: Mapping[str, Any], path: str) -> str:
-    value = as_text(lookup(item, path)) or LABEL_NORMAL
+    return _known_label(as_text(lookup(item, path)))
+
+
+def _known_label(value: str) -> str:
+    value = value or LABEL_NORMAL
     if value not in LABELS:
         # An unknown label is treated as the most restrictive, never as normal.
         return LABELS[-1]
     return value
 
 
-def read_text(source: FromField | FromTemplate | FixedText | None, item: Mapping[str, Any]) -> str | None:
-    """A text value source: the field's value, the filled template or the fixed text; None when empty."""
+TextReader = Callable[[Mapping[str, Any]], str | None]
+
+
+def text_reader(source: FromField | FromTemplate | FixedText | None) -> TextReader:
+    """A text value source as a function of the item: the field's value, the filled template or the fixed text;
+    None when empty."""
     if source is None:
-        return None
+        return _nothing
     if isinstance(source, FromField):
-        value = as_text(lookup(item, source.field))
-    elif isinstance(source, FromTemplate):
-        value = render(source.template, item)
-    else:
-        value = source.value
-    return value or None
+        return _FieldText(getter(source.field))
+    if isinstance(source, FromTemplate):
+        return _FieldText(renderer(source.template))
+    fixed = source.value or None
+    return lambda _item: fixed
+
+
+@dataclass(frozen=True)
+class _FieldText:
+    read: Getter | Renderer
+
+    def __call__(self, item: Mapping[str, Any]) -> str | None:
+        return as_text(self.read(item)) or None
 
 
 class EventMapping(_Mapping):
@@ -234,6 +168,18 @@ class EventMapping(_Mapping):
         super().__init__(spec)
         self.date_path = spec.date
         self.category = spec.category or default_category
+        self._always = self.always_applies
+        self._date, self._end_date = getter(spec.date), _optional(spec.end_date)
+        self._certainty, self._sequence = _optional(spec.date_certainty), _optional(spec.sequence)
+        self._title, self._summary = renderer(spec.title), renderer(spec.summary)
+        self._author_role, self._action, self._impact = (text_reader(spec.author_role), text_reader(spec.action),
+                                                         text_reader(spec.impact))
+        significant = spec.significant
+        self._significant_field = getter(significant.field) if isinstance(significant, FromField) else None
+        self._significant_fixed = significant.value if isinstance(significant, FixedFlag) else True
+        shanarri = spec.shanarri
+        self._shanarri_field = getter(shanarri.field) if isinstance(shanarri, FromField) else None
+        self._shanarri_fixed = _shanarri_tags(shanarri.value if isinstance(shanarri, FixedTags) else None)
 
     @property
     def significant_field(self) -> str | None:
@@ -247,50 +193,43 @@ class EventMapping(_Mapping):
 
     def build(self, item: Mapping[str, Any], ctx: ItemContext, record_id: str) -> ChronologyEvent | None:
         """The event for `item`, or None when its `when`/`unless` conditions exclude it."""
-        if not self.applies_to(item):
+        if not self._always and not self.applies_to(item):
             return None
-        spec = self.spec
-        when = parse_source_date(lookup(item, spec.date), what=ctx.display_name)
+        when = parse_source_date(self._date(item), what=ctx.display_name)
         if when is None:
             raise MalformedResponseError(f"{ctx.display_name} sent a record without a date")
-        certainty = as_text(lookup(item, spec.date_certainty)) if spec.date_certainty else ""
+        certainty = as_text(self._certainty(item)) if self._certainty is not None else ""
         return ChronologyEvent(
             agency=ctx.agency,
             source_system=ctx.source_system,
             source_record_id=record_id,
             event_date=when,
-            end_date=parse_source_date(lookup(item, spec.end_date), what=ctx.display_name) if spec.end_date else None,
-            date_certainty=DateCertainty(certainty) if certainty in DateCertainty._value2member_map_ else
-            DateCertainty.EXACT,
-            title=render(spec.title, item),
-            summary=render(spec.summary, item),
+            end_date=parse_source_date(self._end_date(item), what=ctx.display_name) if self._end_date else None,
+            date_certainty=_CERTAINTIES.get(certainty, DateCertainty.EXACT),
+            title=self._title(item),
+            summary=self._summary(item),
             category=self.category,
-            event_type=spec.event_type,
-            sequence=int(lookup(item, spec.sequence) or 0) if spec.sequence else 0,
-            author_role=read_text(spec.author_role, item),
-            significant=self._significant(item),
-            shanarri=self._shanarri(item),
+            event_type=self.spec.event_type,
+            sequence=int(self._sequence(item) or 0) if self._sequence is not None else 0,
+            author_role=self._author_role(item),
+            significant=truthy(self._significant_field(item)) if self._significant_field is not None else
+            self._significant_fixed,
+            shanarri=_shanarri_tags(self._shanarri_field(item)) if self._shanarri_field is not None else
+            self._shanarri_fixed,
             security_label=self.label(item),
-            action=read_text(spec.action, item),
-            impact=read_text(spec.impact, item),
+            action=self._action(item),
+            impact=self._impact(item),
             subject_source_id=ctx.subject_id,
             **self.family_marks(item),
         )
 
-    def _significant(self, item: Mapping[str, Any]) -> bool:
-        source = self.spec.significant
-        if source is None:
-            return True
-        return source.value if isinstance(source, FixedFlag) else truthy(lookup(item, source.field))
 
-    def _shanarri(self, item: Mapping[str, Any]) -> tuple[str, ...]:
-        source = self.spec.shanarri
-        raw: Any = None if source is None else source.value if isinstance(source, FixedTags) else \
-            lookup(item, source.field)
-        if isinstance(raw, str):
-            raw = raw.split(",")
-        tags = [str(t).strip().lower() for t in raw or ()]
-        return tuple(t for t in tags if t in SHANARRI)
+def _shanarri_tags(raw: Any) -> tuple[str, ...]:
+    """The SHANARRI indicators in a list, or in comma-separated text; anything else is left out."""
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    tags = [str(t).strip().lower() for t in raw or ()]
+    return tuple(t for t in tags if t in SHANARRI)
 
 
 class FactMapping(_Mapping):
@@ -302,15 +241,16 @@ class FactMapping(_Mapping):
         super().__init__(spec)
         self.field = spec.field
         self.category = spec.category or default_category
+        self._value, self._as_of = renderer(spec.value), _optional(spec.as_of)
 
     def build(self, item: Mapping[str, Any], ctx: ItemContext, record_id: str | None) -> KeyFact | None:
         """The fact for `item`, or None when excluded or empty."""
         if not self.applies_to(item):
             return None
-        value = render(self.spec.value, item)
+        value = self._value(item)
         if not value:
             return None
-        as_of = parse_source_date(lookup(item, self.spec.as_of), what=ctx.display_name) if self.spec.as_of else None
+        as_of = parse_source_date(self._as_of(item), what=ctx.display_name) if self._as_of is not None else None
         return KeyFact(
             field=self.field,
             value=value,

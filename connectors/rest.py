@@ -15,8 +15,9 @@ from urllib.parse import quote
 
 from connectors.base import HttpConnector, run_concurrently, unreadable_as_malformed
 from connectors.errors import MalformedResponseError
+from connectors.item_text import as_text, lookup
 from connectors.items import map_items, person_from_item
-from connectors.mapping import EventMapping, FactMapping, ItemContext, PercentageSummary, as_text, lookup
+from connectors.mapping import EventMapping, FactMapping, ItemContext, PercentageSummary
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 from connectors.paging import follow_pages
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream

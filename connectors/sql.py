@@ -34,8 +34,9 @@ from connectors.errors import (
     TimedOutError,
     UnauthorisedError,
 )
+from connectors.item_text import as_text
 from connectors.items import map_items, person_from_item
-from connectors.mapping import EventMapping, FactMapping, ItemContext, as_text, truthy
+from connectors.mapping import EventMapping, FactMapping, ItemContext, truthy
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 from connectors.sql_engine import (
     SharedConnection,

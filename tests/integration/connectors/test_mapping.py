@@ -11,7 +11,8 @@ from connectors.config.problems import validate
 from connectors.errors import ConfigurationError, MalformedResponseError
 from connectors.fhir import FhirConnector, HttpSettings
 from connectors.fhir_mapping import CONFIDENTIALITY_SYSTEM, parse_fhir_date, security_label
-from connectors.mapping import EventMapping, FactMapping, ItemContext, render
+from connectors.item_text import render
+from connectors.mapping import EventMapping, FactMapping, ItemContext
 from connectors.models import DateCertainty, PersonRecord
 
 CTX = ItemContext("education", "Education", "Pupil records", "pup-1")
