@@ -108,7 +108,8 @@ class _Mapping:
 
         `names_person` / `names_role` name the person an item is about (a contact), so names can be substituted.
         """
-        named = third_parties(self._third_parties(item))
+        listed = self._third_parties(item)
+        named = third_parties(listed) if listed is not None else ()
         person = as_text(self._person(item)).strip() if self._person is not None else ""
         if person:  # an item that is about one person (e.g. a family contact)
             role = as_text(self._role(item)).strip() if self._role is not None else ""

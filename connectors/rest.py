@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from connectors.base import HttpConnector, run_concurrently, unreadable_as_malformed
 from connectors.errors import MalformedResponseError
-from connectors.item_text import as_text, lookup
+from connectors.item_text import as_text, getter, lookup
 from connectors.items import map_items, person_from_item
 from connectors.mapping import EventMapping, FactMapping, ItemContext, PercentageSummary
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
@@ -359,7 +359,8 @@ def _about(spec: CollectionSpec, items: list[Mapping[str, Any]], person: PersonR
     """The items about this person: one naming another subject is dropped (an item naming none is kept)."""
     if not spec.subject_field:
         return items
-    return [i for i in items if as_text(lookup(i, spec.subject_field)) in ("", person.source_id)]
+    subject = getter(spec.subject_field)
+    return [i for i in items if as_text(subject(i)) in ("", person.source_id)]
 
 
 def _map_items(spec: CollectionSpec, items: list[Mapping[str, Any]], ctx: ItemContext,
