@@ -9,6 +9,7 @@ Both forms give the same answers (tests/unit/connectors/test_item_text.py).
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -47,11 +48,9 @@ def getter(path: str) -> Getter:
     steps = tuple(path.split("."))
     if len(steps) > 1:
         return functools.partial(_walk, steps)
-    key = steps[0]
-
-    def one_step(item: Mapping[str, Any]) -> Any:
-        return item.get(key) if isinstance(item, dict) else lookup(item, key)
-    return one_step
+    # One step: the item's own `get` (an item is always a mapping), called without a Python frame of our own.
+    read: Getter = operator.methodcaller("get", steps[0])
+    return read
 
 
 def _walk(steps: tuple[str, ...], item: Mapping[str, Any]) -> Any:

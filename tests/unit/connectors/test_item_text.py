@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 
 from connectors.item_text import _by_substitution, getter, lookup, renderer
 
-ITEMS: list[dict[str, Any]] = [
+ITEMS: list[Mapping[str, Any]] = [
     {},
     {"reason": "Illness", "openings_lost": 4, "review": {"date": "2026-01-02", "by": None}, "flag": True},
     {"reason": "", "openings_lost": 0, "review": "not a mapping", "grounds": ["care", None, "", "attendance"]},
     {"reason": None, "review": {"date": ""}, "flag": False, "name": "J Head", "school": "Leith"},
-    {"review": OrderedDict(date="2025-12-31", by=OrderedDict(role="Teacher"))},  # a Mapping that is not a dict
+    {"review": OrderedDict(date="2025-12-31", by=OrderedDict(role="Teacher"))},
+    MappingProxyType({"reason": "Moved", "review": MappingProxyType({"date": "2024-02-03"})}),  # not a dict
 ]
 PATHS = ["reason", "openings_lost", "review.date", "review.by.role", "review", "missing.deeper", "grounds", "flag"]
 TEMPLATES = [
@@ -32,7 +35,8 @@ def test_a_compiled_path_reads_what_lookup_reads(path: str) -> None:
 
 def test_a_path_through_a_mapping_that_is_not_a_dict_is_followed() -> None:
     assert getter("review.by.role")(ITEMS[4]) == "Teacher"
-    assert getter("review")(OrderedDict(review="x")) == "x"
+    assert getter("review.date")(ITEMS[5]) == "2024-02-03"
+    assert renderer("{reason} on {review.date}")(ITEMS[5]) == "Moved on 2024-02-03"
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
