@@ -3,7 +3,7 @@
     python -m bench.load_driver < plan.json > result.json
 
 The plan (JSON on stdin): host, users, seconds, password, usernames, children, mode and rate (views/s
-over all users, each pacing itself; absent or null: no pause between views). Every user signs
+over all users, each pacing itself at random intervals; absent or null: no pause between views). Every user signs
 in first; the measured window starts when all have (or after SIGN_IN_LIMIT_S), lasts `seconds`,
 then users finish the request in hand and stop (at most GRACE_S). The result (JSON on stdout):
 what the users saw, never record content.
@@ -12,14 +12,15 @@ what the users saw, never record content.
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
 
 import gevent
-from locust import constant_throughput
 from locust.env import Environment
 
 from bench import load_journeys as journeys
+from bench.pacing import poisson_pacing
 
 SIGN_IN_LIMIT_S = 180
 GRACE_S = 70  # a request in hand may wait out a hung agency's deadline, or a 60 s network timeout
@@ -33,7 +34,9 @@ def main() -> None:
     journeys.PLAN.children = [tuple(child) for child in spec["children"]]
     users = int(spec["users"])
     if spec.get("rate"):  # a fixed pace: each practitioner's share of the asked rate, with pauses between views
-        journeys.Practitioner.wait_time = constant_throughput(float(spec["rate"]) / users)
+        each = float(spec["rate"]) / users
+        journeys.Practitioner.wait_time = poisson_pacing(each)
+        journeys.PLAN.first_pause = lambda: random.expovariate(each)  # not all at once when the window opens
 
     environment = Environment(user_classes=[journeys.Practitioner], host=spec["host"])
     runner = environment.create_local_runner()

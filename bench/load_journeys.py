@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import gevent
@@ -33,6 +34,7 @@ class Plan:
     mode: str = "journey"  # "journey": search, open, filter, page, print; "content": re-read open records
     usernames: list[str] = field(default_factory=list)
     children: list[tuple[str, str]] = field(default_factory=list)  # (chi, a name the record shows)
+    first_pause: Callable[[], float] = lambda: 0.0  # seconds a user waits, once the window opens, before its first view
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Practitioner(FastHttpUser):
             self._open_records()
         TALLY.signed_in += 1
         GO.wait(timeout=300)
+        gevent.sleep(PLAN.first_pause())
 
     def _open_records(self) -> None:
         """Content-only mode: find and open the records to re-read before the measured window, so the window
