@@ -21,6 +21,7 @@ from connectors.errors import ConfigurationError
 from connectors.fhir import FhirConnector, FhirOptions
 from connectors.mapping import EventMapping, FactMapping, PercentageSummary
 from connectors.rest import CollectionSpec, PeopleSpec, RestConnector, SummarySource
+from connectors.rest_together import WindowsTogether
 from connectors.sql import QuerySpec, SqlConnector, SqlPeopleSpec
 
 ENTRY_POINT_GROUP = "portal.connector_kinds"
@@ -126,6 +127,8 @@ def _build_rest(config: RestAgencyConfig, context: BuildContext) -> Connector:
         collections=tuple(collections), person_facts=tuple(FactMapping(fact, "") for fact in config.person_facts),
         notice_field=config.notice_field, next_field=config.next_field, page_size=config.page_size,
         page_size_param=config.page_size_param, http=http_settings(config),
+        together=WindowsTogether(config.windows_together.path, config.windows_together.param,
+                                 config.windows_together.field) if config.windows_together else None,
         auth=config.auth.strategy(context.env, f"{context.where}.auth"), **context.common(config))
 
 

@@ -20,6 +20,7 @@ from connectors.items import map_items, person_from_item
 from connectors.mapping import EventMapping, FactMapping, ItemContext, PercentageSummary
 from connectors.models import ChronologyEvent, KeyFact, PersonQuery, PersonRecord, SourceRecords
 from connectors.paging import follow_pages
+from connectors.rest_together import FirstWindows, WindowsTogether
 from connectors.window import EventSlice, EventStream, EventWindow, WholeListStream
 
 MAX_WINDOW = 200  # events asked for in one request when the agency sets no page size
@@ -83,8 +84,9 @@ class RestConnector(HttpConnector):
     def __init__(self, *, people: PeopleSpec, collections: tuple[CollectionSpec, ...],
                  person_facts: tuple[FactMapping, ...] = (), notice_field: str = "restricted_notice",
                  next_field: str = "next", page_size: int | None = None, page_size_param: str = "page_size",
-                 **kwargs: Any) -> None:
+                 together: WindowsTogether | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.together = together
         self.page_size = page_size
         self.page_size_param = page_size_param
         self.people = people
@@ -268,13 +270,14 @@ class RestConnector(HttpConnector):
         """One stream per event-bearing collection asked for; a collection not marked `window` is read whole."""
         wanted = categories & self.categories
         streams: list[EventStream] = []
-        for spec in self.collections:
-            has_events = (spec.event is not None and spec.event.category in wanted) or (
-                spec.percentage is not None and spec.percentage.category in wanted)
-            if not has_events:
-                continue
+        asked = [spec for spec in self.collections if (spec.event is not None and spec.event.category in wanted) or (
+            spec.percentage is not None and spec.percentage.category in wanted)]
+        windowed = [spec for spec in asked if spec.window]
+        shared = FirstWindows(self, self.together, person.source_id, windowed, self._window_params) if (
+            self.together is not None and len(windowed) > 1) else None
+        for spec in asked:
             if spec.window:
-                streams.append(RestEventStream(self, spec, person, wanted))
+                streams.append(RestEventStream(self, spec, person, wanted, shared))
             else:
                 streams.append(WholeListStream(spec.name, partial(self._collection_events, spec, person, wanted)))
         return tuple(streams)
@@ -288,9 +291,8 @@ class RestConnector(HttpConnector):
         items, _notices, _dropped = self._collection_items(spec, person, deadline)
         return _map_items(spec, items, ctx, wanted)[0]
 
-    @unreadable_as_malformed
-    def _event_window(self, spec: CollectionSpec, person: PersonRecord, wanted: frozenset[str],
-                      window: EventWindow, deadline: float) -> EventSlice:
+    def _window_params(self, spec: CollectionSpec, window: EventWindow) -> dict[str, str]:
+        """The query a window of this list asks (the agency applies what it can: order, bounds, significance)."""
         assert spec.event is not None
         params = {"sort": "date", "order": "desc" if window.newest_first else "asc",
                   self.page_size_param: str(min(window.limit, self.page_size or MAX_WINDOW)),
@@ -302,8 +304,17 @@ class RestConnector(HttpConnector):
             params["until"] = window.date_to.isoformat()
         if window.significant_only and spec.event.significant_field is not None:
             params["significant"] = "true"  # a constant flag is not a field the source can filter on
-        path = spec.path.replace("{id}", quote(person.source_id, safe=""))
-        body = self.get_json(path, params, deadline=deadline, endpoint=spec.name)
+        return params
+
+    @unreadable_as_malformed
+    def _event_window(self, spec: CollectionSpec, person: PersonRecord, wanted: frozenset[str],
+                      shared: FirstWindows | None, window: EventWindow, deadline: float) -> EventSlice:
+        assert spec.event is not None
+        params = self._window_params(spec, window)
+        body = shared.answer(spec, window, params, deadline=deadline) if shared is not None else None
+        if body is None:
+            path = spec.path.replace("{id}", quote(person.source_id, safe=""))
+            body = self.get_json(path, params, deadline=deadline, endpoint=spec.name)
         items = self._list_in(body, spec.list_field)
         mine = _about(spec, items, person)
         ctx = ItemContext(self.agency, self.display_name, self.source_system, person.source_id)
@@ -344,12 +355,12 @@ class RestEventStream:
     pushed_down = True
 
     def __init__(self, connector: RestConnector, spec: CollectionSpec, person: PersonRecord,
-                 wanted: frozenset[str]) -> None:
+                 wanted: frozenset[str], shared: FirstWindows | None = None) -> None:
         self.name = spec.name
         assert spec.event is not None
         # No flag to filter on and none that says "routine": a significant-only window asks for the whole list.
         self.all_significant = spec.event.significant_field is None and spec.event.significant_fixed is not False
-        self._read = partial(connector._event_window, spec, person, wanted)
+        self._read = partial(connector._event_window, spec, person, wanted, shared)
 
     def fetch(self, window: EventWindow, *, deadline: float) -> EventSlice:
         return self._read(window, deadline)

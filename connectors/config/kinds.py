@@ -124,6 +124,17 @@ class RestCollection(StrictModel):
         return self
 
 
+class RestWindowsTogether(StrictModel):
+    """`[agencies.<key>.windows_together]`: the agency answers the same window of several lists in one request."""
+
+    path: Text = Field(description="Path under `base_url` (`{id}` is the person's source id) taking the lists' "
+                       "window parameters and the lists' names, one `param` each.")
+    param: Text = Field(default="list", description="The query parameter naming one list (the collection's "
+                        "`name`), repeated.")
+    field: FieldPath = Field(default="lists", description="Field of the answer holding, by list name, what that "
+                             "list's own window request would have answered.")
+
+
 class RestAgencyConfig(HttpAgencyConfig):
     """`kind = "rest"`: a JSON API that lists people and, per person, collections of records."""
 
@@ -139,6 +150,9 @@ class RestAgencyConfig(HttpAgencyConfig):
     page_size: PositiveInt | None = Field(default=None, description="Items asked for per page (none: the agency's "
                                           "default).")
     page_size_param: Text = Field(default="page_size", description="The query parameter that carries `page_size`.")
+    windows_together: RestWindowsTogether | None = Field(
+        default=None, description="A capability: the first window of every `window` list of a view asked for in "
+        "one request (none: one request per list).")
 
     @model_validator(mode="after")
     def _person_facts_name_a_category(self) -> RestAgencyConfig:

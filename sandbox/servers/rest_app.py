@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from sandbox.servers.docstore import Clause, DocumentStore, Page, json_field
@@ -26,6 +27,8 @@ MAX_PAGE_SIZE = 200
 PAGING_PARAMS = ("page_size", "offset")
 # Per-person lists take these too, as real case systems do: order by the item's date, bound it, keep significant.
 LIST_PARAMS = ("sort", "order", "since", "until", "significant")
+# `<base>/<id>/lists?list=a&list=b&…`: the same window of several of one person's lists in one answer.
+TOGETHER, TOGETHER_PARAM = "lists", "list"
 RESTRICTED_NOTICE = "Some records held about this person are restricted and have not been shared."
 
 # Returns an error response when the request is not authorised, None when it is.
@@ -87,6 +90,8 @@ class PersonApi:
             return "search_people", {}
         rest = path.removeprefix(self.base + "/")
         parts = rest.split("/")
+        if rest != path and len(parts) == 2 and parts[1] == TOGETHER and parts[0]:
+            return "list_together", {"person_id": parts[0]}
         if rest != path and len(parts) == 2 and all(parts):
             return "list_collection", {"person_id": parts[0], "collection": parts[1]}
         if rest != path and len(parts) == 3 and all(parts) and parts[2] == "summary":
@@ -125,13 +130,14 @@ class PersonApi:
         if spec.postcode_param and request.args.get(spec.postcode_param):
             clauses.append(Clause("replace(upper(json_extract(json, '$.postcode')), ' ', '') = ?",
                                   [request.args[spec.postcode_param].replace(" ", "").upper()]))
-        size, offset = _paging(request)
+        size, offset = _paging(request.args)
         page = self.store.search(spec.person_collection, clauses, limit=size, offset=offset)
         fault = self.faults.current
         if fault and fault.mode == "wrong_child" and page.items:
             page = self._someone_else(spec.person_collection, page, fault.subject_id, size, offset)
         page, next_offset = self._page_forever(spec.person_collection, clauses, page, size, offset)
-        return _json({spec.list_key: page.items, "next": _next_url(request, size, next_offset)})
+        return _json({spec.list_key: page.items, "next": _next_url(request.args, request.base_url, size,
+                                                                    next_offset)})
 
     def list_collection(self, request: Request, person_id: str, collection: str) -> Response:
         spec = self.spec
@@ -139,26 +145,46 @@ class PersonApi:
             return error_json(404, "not_found")
         percentage = spec.percentages.get(collection)
         _reject_unknown(request, {*PAGING_PARAMS, *LIST_PARAMS, *(("below_percent",) if percentage else ())})
-        descending, list_clauses = _list_options(request)
-        if percentage is not None and "below_percent" in request.args:
-            list_clauses.append(_below_clause(request.args["below_percent"], *percentage))
         if self.store.get(spec.person_collection, person_id) is None:
             return error_json(404, "not_found", f"no such {spec.id_field}")
+        return _json(self._list_body(request.args, f"{request.base_url}", person_id, collection))
+
+    def list_together(self, request: Request, person_id: str) -> Response:
+        """The same window of several lists (`list=` repeated), each answered as its own request would be."""
+        spec = self.spec
+        names = request.args.getlist(TOGETHER_PARAM)
+        _reject_unknown(request, {*PAGING_PARAMS, *LIST_PARAMS, TOGETHER_PARAM})
+        if not names or any(name not in spec.sub_collections or name in spec.percentages for name in names):
+            raise BadRequest(f"give each list as {TOGETHER_PARAM}= (one of: {', '.join(spec.sub_collections)})")
+        if self.store.get(spec.person_collection, person_id) is None:
+            return error_json(404, "not_found", f"no such {spec.id_field}")
+        args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != TOGETHER_PARAM])
+        base = f"{request.host_url.rstrip('/')}{self.base}/{person_id}"
+        return _json({"lists": {name: self._list_body(args, f"{base}/{name}", person_id, name)
+                                for name in dict.fromkeys(names)}})
+
+    def _list_body(self, args: MultiDict[str, str], url: str, person_id: str, collection: str) -> dict[str, Any]:
+        """One page of one person's list, with the link to the next page (`url` is the list's own address)."""
+        spec = self.spec
+        percentage = spec.percentages.get(collection)
+        descending, list_clauses = _list_options(args)
+        if percentage is not None and "below_percent" in args:
+            list_clauses.append(_below_clause(args["below_percent"], *percentage))
         subject = person_id
         fault = self.faults.current
         if fault and fault.mode == "wrong_child":
             subject = fault.subject_id or self.store.other_subject(collection, person_id) or person_id
-        size, offset = _paging(request)
+        size, offset = _paging(args)
         clauses = [Clause("subject_id = ?", [subject]), *list_clauses]
         page = self.store.search(collection, clauses, descending=descending, limit=size, offset=offset)
         page, next_offset = self._page_forever(collection, clauses, page, size, offset)
         for item, owner in zip(page.items, page.subject_ids, strict=True):
             item.setdefault(spec.id_field, owner)
         body: dict[str, Any] = {"items": page.items, "total": page.total,
-                                "next": _next_url(request, size, next_offset)}
+                                "next": _next_url(args, url, size, next_offset)}
         if self.store.sealed_count(collection, person_id):
             body["restricted_notice"] = RESTRICTED_NOTICE
-        return _json(body)
+        return body
 
     def summarise_collection(self, request: Request, person_id: str, collection: str) -> Response:
         """Sums over a per-period list (periods with nothing possible left out) and its most restrictive label."""
@@ -200,9 +226,8 @@ def _reject_unknown(request: Request, known: set[str]) -> None:
         raise BadRequest(f"unknown parameter(s): {', '.join(unknown)}")
 
 
-def _list_options(request: Request) -> tuple[bool, list[Clause]]:
+def _list_options(args: MultiDict[str, str]) -> tuple[bool, list[Clause]]:
     """`sort=date` with `order=asc|desc`, `since`/`until` (ISO days, inclusive) and `significant=true|false`."""
-    args = request.args
     if args.get("sort", "date") != "date":
         raise BadRequest("sort must be date")
     order = args.get("order", "asc")
@@ -241,10 +266,10 @@ def _most_restrictive(labels: list[str | None]) -> str:
     return max(found, key=lambda label: rank.get(label, 2), default="N")
 
 
-def _paging(request: Request) -> tuple[int, int]:
+def _paging(args: MultiDict[str, str]) -> tuple[int, int]:
     try:
-        size = int(request.args.get("page_size", DEFAULT_PAGE_SIZE))
-        offset = int(request.args.get("offset", 0))
+        size = int(args.get("page_size", DEFAULT_PAGE_SIZE))
+        offset = int(args.get("offset", 0))
     except ValueError as e:
         raise BadRequest("page_size and offset must be whole numbers") from e
     if not 1 <= size <= MAX_PAGE_SIZE or offset < 0:
@@ -252,12 +277,12 @@ def _paging(request: Request) -> tuple[int, int]:
     return size, offset
 
 
-def _next_url(request: Request, size: int, next_offset: int | None) -> str | None:
+def _next_url(args: MultiDict[str, str], url: str, size: int, next_offset: int | None) -> str | None:
     if next_offset is None:
         return None
-    params = [(k, v) for k, v in request.args.items(multi=True) if k not in PAGING_PARAMS]
+    params = [(k, v) for k, v in args.items(multi=True) if k not in PAGING_PARAMS]
     params += [("page_size", str(size)), ("offset", str(next_offset))]
-    return f"{request.base_url}?{urlencode(params)}"
+    return f"{url}?{urlencode(params)}"
 
 
 def _json(payload: dict[str, Any]) -> Response:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,6 +107,29 @@ class TestPoliceOnSandbox(_CohortAgency):
 
 class TestScraOnSandbox(_CohortAgency):
     agency = "scra"
+
+
+class _OneListAtATime(SandboxSource):
+    """SCRA configured as an agency without `windows_together`: one request per list's window."""
+
+    def config(self, **limits: Any) -> dict[str, Any]:
+        config = super().config(**limits)
+        assert config.pop("windows_together", None) is not None  # the demo config declares it
+        return config
+
+
+class TestScraOneListAtATimeOnSandbox(_CohortAgency):
+    """The contract again for the path an agency lacking the capability takes."""
+
+    agency = "scra"
+
+    @pytest.fixture
+    def source(self, sandbox, known_people):
+        handle, _ = sandbox
+        source = _OneListAtATime(handle, self.agency, known_people[self.agency])
+        source.clear()
+        yield source
+        source.clear()
 
 
 class TestSocialWorkOnSandbox(ConnectorContract):

@@ -131,3 +131,23 @@ def test_police_tokens_expire(data_dir: Path) -> None:
         time.sleep(1.2)
         expired = requests.get(url, headers=headers, timeout=5)
         assert expired.status_code == 401 and 'error="invalid_token"' in expired.headers["WWW-Authenticate"]
+
+
+def test_rest_lists_together_answer_each_list_as_its_own_request_does(sandbox: SandboxHandle) -> None:
+    base = f"{sandbox.urls['education']}/pupils/pu1"
+    window = "sort=date&order=desc&page_size=2&offset=0"
+    together = requests.get(f"{base}/lists?list=notes&list=exclusions&{window}", headers=EDUCATION_AUTH,
+                            timeout=5).json()
+    alone = {name: requests.get(f"{base}/{name}?{window}", headers=EDUCATION_AUTH, timeout=5).json()
+             for name in ("notes", "exclusions")}
+    assert together == {"lists": alone}
+    assert together["lists"]["notes"]["next"].startswith(f"{base}/notes?")  # later pages: the list's own address
+    assert "restricted" in together["lists"]["notes"]["restricted_notice"]
+
+
+def test_rest_lists_together_refuse_what_they_cannot_answer(sandbox: SandboxHandle) -> None:
+    base = f"{sandbox.urls['education']}/pupils"
+    for query, status in (("list=notes&list=marks", 400), ("list=attendance", 400), ("", 400),
+                          ("list=notes&colour=red", 400)):
+        assert requests.get(f"{base}/pu1/lists?{query}", headers=EDUCATION_AUTH, timeout=5).status_code == status
+    assert requests.get(f"{base}/nobody/lists?list=notes", headers=EDUCATION_AUTH, timeout=5).status_code == 404
