@@ -21,8 +21,11 @@ worker_class = "gthread"
 workers = int(os.environ.get("PORTAL_WORKERS", str(2 * (os.cpu_count() or 1))))
 # The app checks this count (several workers refuse process-local rate limits): tell it the real one.
 os.environ["PORTAL_WORKERS"] = str(workers)
-# Request threads per worker; the fan-out pool (FANOUT_THREADS, default 32) runs their agency calls.
-threads = int(os.environ.get("PORTAL_THREADS", "8"))
+# Request threads per worker; the fan-out pool (FANOUT_THREADS, default 32) runs their agency calls. Four, not
+# eight: with eight, 32 practitioners put eight views at once in each worker, whose threads then spend more CPU per
+# view contending for its interpreter lock (README, "Performance under load"). A view waiting on a hung agency holds
+# its thread for the whole deadline, so where agencies are often slow, more threads keep more views moving.
+threads = int(os.environ.get("PORTAL_THREADS", "4"))
 # Connections waiting for a thread; past this the kernel refuses new ones (bounded, never an endless queue).
 backlog = int(os.environ.get("PORTAL_BACKLOG", "256"))
 # A request may take the federation deadline plus rendering; a worker silent for longer is restarted.
