@@ -7,6 +7,9 @@ processes on loopback), signed in as the lead professional, and times each step
 of one view of the cohort child tagged "large": the whole request for the first
 view, the htmx chronology fragment for later pages and a filter, and the print
 layout. Prints a table of medians and 95th percentiles; never prints records.
+Then the whole first-view request (agencies, summary, page 1, rendering, the audit entry)
+for the large child and the ordinary multi-agency one in interleaved pairs, and the ratio of
+each pair (issue 17's measure, as a practitioner waits for it).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from tests.support.accounts import TEST_PASSWORD  # noqa: E402
 from tests.support.sandbox import environment, running_sandbox  # noqa: E402
 
 RUNS = 7
+PAIRS = 21
 
 
 def _timed(call, runs: int = RUNS) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
@@ -51,13 +55,8 @@ def main() -> None:
             token = extract_csrf(client.get("/sign-in").get_data(as_text=True))
             client.post("/sign-in", data={"username": "lead.professional", "password": TEST_PASSWORD,
                                           "csrf_token": token})
-            chi = sandbox.child("large")["chi"]
+            link = _open(client, sandbox.child("large")["chi"])
             token = extract_csrf(client.get("/children/search").get_data(as_text=True))
-            results = client.post("/children/search", data={"chi": chi, "purpose": "child_protection",
-                                                             "csrf_token": token},
-                                  follow_redirects=True).get_data(as_text=True)
-            link = next(a["href"] for a in BeautifulSoup(results, "html.parser").find_all("a")
-                        if "Open record" in a.get_text())
             htmx = {"HX-Request": "true"}
             rows = [
                 ("page shell (no agency calls)", lambda: client.get(link)),
@@ -81,7 +80,37 @@ def main() -> None:
                 median, p95, response = _timed(call)
                 size = len(response.get_data()) / 1024  # type: ignore[attr-defined]
                 print(f"{label:<42} {median:>10.0f} {p95:>8.0f} {size:>7.0f}")
+            _first_views_paired(client, link, _open(client, sandbox.child("multi_agency")["chi"]))
         dispose_engines()
+
+
+def _open(client, chi: str) -> str:  # type: ignore[no-untyped-def]
+    """Search by CHI with a purpose and follow "Open record": the record's address (an opaque reference)."""
+    token = extract_csrf(client.get("/children/search").get_data(as_text=True))
+    results = client.post("/children/search", data={"chi": chi, "purpose": "child_protection", "csrf_token": token},
+                          follow_redirects=True).get_data(as_text=True)
+    return str(next(a["href"] for a in BeautifulSoup(results, "html.parser").find_all("a")
+                    if "Open record" in a.get_text()))
+
+
+def _first_views_paired(client, large: str, ordinary: str) -> None:  # type: ignore[no-untyped-def]
+    """The whole first-view request, ordinary then large, PAIRS times: medians and the ratio of each pair."""
+    htmx = {"HX-Request": "true"}
+    for link in (ordinary, large):  # warm both once
+        assert client.get(link + "/content", headers=htmx).status_code == 200
+    times: dict[str, list[float]] = {"ordinary": [], "large": []}
+    for _ in range(PAIRS):
+        for label, link in (("ordinary", ordinary), ("large", large)):
+            started = time.perf_counter()
+            response = client.get(link + "/content", headers=htmx)
+            times[label].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    ratios = [big / small for small, big in zip(times["ordinary"], times["large"], strict=True)]
+    low, _, high = statistics.quantiles(ratios, n=4)
+    print(f"\nfirst view, whole request (agencies, summary, page 1, rendering, audit entry), {PAIRS} interleaved "
+          f"pairs: ordinary {statistics.median(times['ordinary']):.0f} ms, large "
+          f"{statistics.median(times['large']):.0f} ms; large / ordinary median {statistics.median(ratios):.2f}x "
+          f"(quartiles {low:.2f}-{high:.2f}x)")
 
 
 if __name__ == "__main__":
