@@ -87,11 +87,12 @@ def known_people(sandbox) -> dict[str, PersonQuery]:
 
 class _CohortAgency(ConnectorContract):
     agency = ""
+    source_class: type[SandboxSource] = SandboxSource
 
     @pytest.fixture
     def source(self, sandbox, known_people):
         handle, _ = sandbox
-        source = SandboxSource(handle, self.agency, known_people[self.agency])
+        source = self.source_class(handle, self.agency, known_people[self.agency])
         source.clear()
         yield source
         source.clear()
@@ -122,14 +123,7 @@ class TestScraOneListAtATimeOnSandbox(_CohortAgency):
     """The contract again for the path an agency lacking the capability takes."""
 
     agency = "scra"
-
-    @pytest.fixture
-    def source(self, sandbox, known_people):
-        handle, _ = sandbox
-        source = _OneListAtATime(handle, self.agency, known_people[self.agency])
-        source.clear()
-        yield source
-        source.clear()
+    source_class = _OneListAtATime
 
 
 class TestSocialWorkOnSandbox(ConnectorContract):

@@ -72,15 +72,21 @@ def test_first_windows_asked_together_are_those_asked_one_by_one_in_one_request(
     assert compared >= 3  # children with Reporter events were compared, not only empty lists
 
 
-def test_later_windows_and_a_second_ask_go_alone(scra) -> None:
+def _scra_streams(scra):  # type: ignore[no-untyped-def]
+    """SCRA's connector (three to a window) and its lists' streams for a cohort child, its request log cleared."""
     handle, children = scra
     source = SandboxSource(handle, "scra", PersonQuery())
     connector = build_connector("scra", source.config(page_size=3), source.env())
+    person = next(p for c in children for p in connector.find_people(
+        PersonQuery(chi=c["chi"]), deadline=time.monotonic() + 10))
+    streams = connector.event_streams(person, connector.categories) or ()
+    source.clear()
+    return source, connector, streams
+
+
+def test_later_windows_and_a_second_ask_go_alone(scra) -> None:
+    source, connector, streams = _scra_streams(scra)
     try:
-        person = next(p for c in children for p in connector.find_people(
-            PersonQuery(chi=c["chi"]), deadline=time.monotonic() + 10))
-        streams = connector.event_streams(person, connector.categories) or ()
-        source.clear()
         first = streams[0].fetch(EventWindow(limit=3), deadline=time.monotonic() + 10)
         again = streams[0].fetch(EventWindow(limit=3), deadline=time.monotonic() + 10)
         streams[1].fetch(EventWindow(limit=3, offset=3), deadline=time.monotonic() + 10)
@@ -92,14 +98,8 @@ def test_later_windows_and_a_second_ask_go_alone(scra) -> None:
 
 
 def test_a_failed_request_together_fails_every_list_it_asked_for(scra) -> None:
-    handle, children = scra
-    source = SandboxSource(handle, "scra", PersonQuery())
-    connector = build_connector("scra", source.config(page_size=3), source.env())
+    source, connector, streams = _scra_streams(scra)
     try:
-        person = next(p for c in children for p in connector.find_people(
-            PersonQuery(chi=c["chi"]), deadline=time.monotonic() + 10))
-        streams = connector.event_streams(person, connector.categories) or ()
-        source.clear()
         source.inject("error500")
         for stream in streams:
             with pytest.raises(RetryableError):
