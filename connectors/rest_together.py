@@ -69,8 +69,7 @@ class FirstWindows:
             if key in self._asked:
                 return None
             names = [s.name for s in self._specs
-                     if _key(s.name, self._params_of(s, window)) == _key(s.name, params)
-                     and _key(s.name, params) not in self._asked]
+                     if self._params_of(s, window) == params and _key(s.name, params) not in self._asked]
             if len(names) < 2:
                 return None
             self._asked.update(_key(name, params) for name in names)
