@@ -16,16 +16,18 @@ from typing import Any
 wsgi_app = "portal.wsgi:create_app(exit_status=3)"
 bind = [address.strip() for address in os.environ.get("PORTAL_BIND", "127.0.0.1:8000").split(",")]
 worker_class = "gthread"
-# Two per CPU: a worker's threads share one interpreter lock, so with one per CPU a worker busy in Python
-# holds up its other requests (on 2 cores, 32 practitioners: 2 workers 39 views/s, 4 workers 43, 6-8 no more).
-workers = int(os.environ.get("PORTAL_WORKERS", str(2 * (os.cpu_count() or 1))))
+# Four per CPU, two threads each: a worker's threads share one interpreter lock, so two views in one worker take
+# turns while another worker may sit idle. Keep-alive holds a practitioner's browser (or the proxy's connection) to
+# one worker, so fewer views per worker means fewer such collisions: at half load (25 views/s on 2 cores), 8 x 2
+# kept p95 at 1.33-1.38x a single practitioner's in five runs, where 4 x 4 gave 1.31-2.36x, with the same views/s
+# at 32 practitioners (README, "Performance under load").
+workers = int(os.environ.get("PORTAL_WORKERS", str(4 * (os.cpu_count() or 1))))
 # The app checks this count (several workers refuse process-local rate limits): tell it the real one.
 os.environ["PORTAL_WORKERS"] = str(workers)
-# Request threads per worker; the fan-out pool (FANOUT_THREADS, default 32) runs their agency calls. Four, not
-# eight: with eight, 32 practitioners put eight views at once in each worker, whose threads then spend more CPU per
-# view contending for its interpreter lock (README, "Performance under load"). A view waiting on a hung agency holds
-# its thread for the whole deadline, so where agencies are often slow, more threads keep more views moving.
-threads = int(os.environ.get("PORTAL_THREADS", "4"))
+# Request threads per worker; the fan-out pool (FANOUT_THREADS, default 32) runs their agency calls. Workers x
+# threads is how many views run at once (16 on 2 cores). A view waiting on a hung agency holds its thread for the
+# whole deadline, so where agencies are often slow, more threads keep more views moving.
+threads = int(os.environ.get("PORTAL_THREADS", "2"))
 # Connections waiting for a thread; past this the kernel refuses new ones (bounded, never an endless queue).
 backlog = int(os.environ.get("PORTAL_BACKLOG", "256"))
 # A request may take the federation deadline plus rendering; a worker silent for longer is restarted.

@@ -53,7 +53,7 @@ from e2e.servers import PROJECT_ROOT
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 DEMO_SECONDS = float(os.environ.get("BENCH_DEMO_SECONDS", str(SECONDS)))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))  # gunicorn.conf.py's default on 2 cores
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(4 * (os.cpu_count() or 1))))  # as gunicorn.conf.py
 # "p95 at half that load": the 50 views/s halved, as a fixed pace (practitioners pause between views)
 PACED_RATE = float(os.environ.get("BENCH_PACED_RATE", "25"))
 DRIVER_LIMIT_S = 600  # the driver's own limits (sign-in, window, drain) end well before this

@@ -25,7 +25,7 @@ from e2e.servers import PROJECT_ROOT, stop, wait_until_up
 from sandbox.launcher import free_port
 
 GUNICORN_CONFIG = PROJECT_ROOT / "gunicorn.conf.py"
-DEFAULT_THREADS = 4  # as gunicorn.conf.py
+DEFAULT_THREADS = 2  # as gunicorn.conf.py
 TEAM = ("social_work", "Glenmorven Council Social Work", "Children and Families East")
 USER_PREFIX = "loadbench."
 # Synthetic users search without pause; the per-user probe limit is for people, so the bench lifts it.
