@@ -19,8 +19,8 @@ worker_class = "gthread"
 # Four per CPU, two threads each: a worker's threads share one interpreter lock, so two views in one worker take
 # turns while another worker may sit idle. Keep-alive holds a practitioner's browser (or the proxy's connection) to
 # one worker, so fewer views per worker means fewer such collisions: at half load (25 views/s on 2 cores), 8 x 2
-# kept p95 at 1.33-1.38x a single practitioner's in five runs, where 4 x 4 gave 1.31-2.36x, with the same views/s
-# at 32 practitioners (README, "Performance under load").
+# kept p95 at 1.33-1.50x a single practitioner's in eight runs, where 4 x 4 gave 1.31-2.36x in five, with the same
+# views/s at 32 practitioners (README, "Performance under load").
 workers = int(os.environ.get("PORTAL_WORKERS", str(4 * (os.cpu_count() or 1))))
 # The app checks this count (several workers refuse process-local rate limits): tell it the real one.
 os.environ["PORTAL_WORKERS"] = str(workers)
