@@ -17,10 +17,9 @@ wsgi_app = "portal.wsgi:create_app(exit_status=3)"
 bind = [address.strip() for address in os.environ.get("PORTAL_BIND", "127.0.0.1:8000").split(",")]
 worker_class = "gthread"
 # Four per CPU, two threads each: a worker's threads share one interpreter lock, so two views in one worker take
-# turns while another worker may sit idle. Keep-alive holds a practitioner's browser (or the proxy's connection) to
-# one worker, so fewer views per worker means fewer such collisions: at half load (25 views/s on 2 cores), 8 x 2
-# kept p95 at 1.33-1.50x a single practitioner's in eight runs, where 4 x 4 gave 1.31-2.36x in five, with the same
-# views/s at 32 practitioners (README, "Performance under load").
+# turns while another worker may sit idle, and keep-alive holds a practitioner's connection to one worker. Fewer
+# views per worker steadied p95 at half load for the same views/s at full load (measurements: README, "Performance
+# under load", seventh round).
 workers = int(os.environ.get("PORTAL_WORKERS", str(4 * (os.cpu_count() or 1))))
 # The app checks this count (several workers refuse process-local rate limits): tell it the real one.
 os.environ["PORTAL_WORKERS"] = str(workers)
