@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class SandboxStartError(RuntimeError):
 
 
 PORT_SPAN = 10_000  # ports tried below the kernel's range for outgoing connections
+_HANDED_OUT: set[int] = set()  # every port free_port has given this process
+_HANDED_OUT_LOCK = threading.Lock()
 
 
 def _outgoing_ports_start() -> int:
@@ -44,21 +47,27 @@ def _outgoing_ports_start() -> int:
 
 
 def free_port() -> int:
-    """A loopback port free right now, for tests that start their own systems.
+    """A loopback port free right now, for tests that start their own systems; never the same one twice.
 
     Picked below the kernel's range for outgoing connections' source ports. A port from that range (what
     binding port 0 gives) can be taken by any client socket between this check and the server's own bind:
     a sandbox system then failed to start with "Address already in use" and every test of its module erred.
+    Callers pick several ports before starting anything (an agency's main and admin ports, then the portal's),
+    so a port handed out is not handed out again by this process, even though nothing holds it yet.
     """
     top = _outgoing_ports_start()
     low = max(1024, top - PORT_SPAN)
     for _ in range(200):  # bounded: a busy span falls back to the kernel's own pick
         port = random.randrange(low, top)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
+        with _HANDED_OUT_LOCK:
+            if port in _HANDED_OUT:
                 continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _HANDED_OUT.add(port)
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
